@@ -1,0 +1,45 @@
+# Kiln's top-level Makefile.
+#
+#   make          build the host programs into bin/ (kiln, kiln-hvt, ...)
+#   make run      install what is missing, build, and run the main job
+#   make test     install what is missing, build, and run the whole suite
+#   make format   clang-format every C file in place
+#   make clean    remove bin/ and every app's _build/
+#
+# Each host program brings its own rules in a build.mk beside its sources
+# (tool/build.mk, monitor/hvt/build.mk, ...); they add to HOST_PROGRAMS.
+
+HOST_CC ?= cc
+HOST_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter
+HOST_CPPFLAGS = -Iinclude
+HOST_PROGRAMS :=
+
+all: programs
+
+include $(sort $(wildcard */build.mk */*/build.mk))
+
+programs: $(HOST_PROGRAMS)
+
+bin:
+	mkdir -p bin
+
+deps:
+	scripts/deps.sh
+
+run: deps
+	$(MAKE) programs
+	scripts/run-main.sh
+
+test: deps
+	$(MAKE) programs
+	tests/run.sh
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf bin _build
+	find apps tests -name _build -type d -prune -exec rm -rf {} +
+
+.PHONY: all programs deps run test format clean

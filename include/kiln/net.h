@@ -1,0 +1,154 @@
+/*
+ * kiln/net.h - the network stack: interface bring-up, TCP and UDP sockets,
+ * counters.
+ *
+ * Sockets serve both styles of the runtime (kiln/rt.h):
+ * - blocking-style calls with a deadline park the calling fiber;
+ * - non-blocking calls (return -KILN_EAGAIN) plus an event callback, for
+ *   code running in callbacks.
+ * Addresses are IPv4 in host byte order (198.18.0.2 is 0xC6120002); ports
+ * are in host byte order.
+ */
+#ifndef KILN_NET_H
+#define KILN_NET_H
+
+#include <kiln/rt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint32_t net_ipv4;
+
+#define NET_IPV4(a, b, c, d)                                                 \
+	((net_ipv4)(a) << 24 | (net_ipv4)(b) << 16 | (net_ipv4)(c) << 8 |    \
+	 (net_ipv4)(d))
+
+/* Format as dotted quad into buf (at least 16 bytes); returns buf. */
+char *net_ipv4_format(net_ipv4 a, char *buf);
+/* Parse a dotted quad; false on anything else. */
+bool net_ipv4_parse(const char *s, net_ipv4 *out);
+
+/* ------------------------------------------------------------- bring-up */
+
+/*
+ * Bring up the interface on the platform's network device `device`
+ * ("net0" when NULL). The configuration comes from the boot arguments,
+ * which this call claims:
+ *   --ipv4=ADDR/PREFIX   static address (else DHCP)
+ *   --ipv4-gateway=ADDR  default gateway (static config only)
+ * Blocks the calling fiber until the interface has an address (DHCP) or
+ * the deadline passes. Returns 0 or a negated kiln_error.
+ */
+int net_start(const char *device, kiln_time deadline);
+
+/* The interface's configured address, prefix length and gateway. */
+net_ipv4 net_local_address(void);
+unsigned net_prefix_len(void);
+net_ipv4 net_gateway(void);
+
+/* ------------------------------------------------------------------ TCP */
+
+struct tcp_listener;
+struct tcp_conn;
+
+/* Listen on port (addr 0: any local address). backlog bounds the
+ * connections waiting for accept (SYN-RECEIVED and ESTABLISHED). */
+struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port,
+                                unsigned backlog, int *err);
+/* Park until a connection is established, or deadline. */
+struct tcp_conn *tcp_accept(struct tcp_listener *l, kiln_time deadline,
+                            int *err);
+/* Non-blocking accept: NULL with *err = -KILN_EAGAIN when none waits. */
+struct tcp_conn *tcp_accept_nowait(struct tcp_listener *l, int *err);
+/* Called (on the loop's stack) when a connection is ready to accept. */
+void tcp_listener_on_ready(struct tcp_listener *l,
+                           void (*fn)(struct tcp_listener *l, void *arg),
+                           void *arg);
+void tcp_listener_close(struct tcp_listener *l);
+
+/* Active open; parks until established, refused, or deadline. */
+struct tcp_conn *tcp_connect(net_ipv4 addr, uint16_t port,
+                             kiln_time deadline, int *err);
+
+/* Read up to len bytes, parking until at least one is there. Returns the
+ * count, 0 at end of stream (peer's FIN), or a negated kiln_error
+ * (-KILN_ETIMEDOUT, -KILN_ECONNRESET, ...). */
+long tcp_read(struct tcp_conn *c, void *buf, size_t len, kiln_time deadline);
+/* Queue all len bytes for sending, parking while the send buffer is full.
+ * Returns len, or a negated kiln_error (nothing more will be sent). */
+long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
+               kiln_time deadline);
+
+/* Non-blocking forms: -KILN_EAGAIN instead of parking. tcp_send may take
+ * fewer than len bytes. */
+long tcp_recv(struct tcp_conn *c, void *buf, size_t len);
+long tcp_send(struct tcp_conn *c, const void *buf, size_t len);
+
+/* Zero-copy receive: the contiguous bytes at the head of the receive
+ * buffer (*data, returned length; 0 if none), valid until the next call
+ * on c; then drop n of them. */
+size_t tcp_peek(struct tcp_conn *c, const void **data);
+void tcp_consume(struct tcp_conn *c, size_t n);
+
+/* Bytes that tcp_send would take now. */
+size_t tcp_send_space(struct tcp_conn *c);
+
+enum tcp_event {
+	TCP_EV_READABLE = 1, /* data or FIN to read */
+	TCP_EV_WRITABLE = 2, /* send space became available */
+	TCP_EV_CLOSED = 4,   /* reset, timed out, or fully closed */
+};
+/* Called on the loop's stack with the events that happened. */
+void tcp_on_event(struct tcp_conn *c,
+                  void (*fn)(struct tcp_conn *c, unsigned events, void *arg),
+                  void *arg);
+
+/* Send FIN after the queued data; reading still works. */
+void tcp_shutdown(struct tcp_conn *c);
+/* Give up the handle: a graceful close (FIN after queued data) that the
+ * stack finishes on its own. c is invalid afterwards. */
+void tcp_close(struct tcp_conn *c);
+/* Reset the connection (RST) and free the handle. */
+void tcp_abort(struct tcp_conn *c);
+
+void tcp_set_nodelay(struct tcp_conn *c, bool on);   /* Nagle off */
+void tcp_set_keepalive(struct tcp_conn *c, bool on);
+void tcp_peer(const struct tcp_conn *c, net_ipv4 *addr, uint16_t *port);
+/* The error that ended the connection (0 while it is healthy). */
+int tcp_error(const struct tcp_conn *c);
+
+/* ------------------------------------------------------------------ UDP */
+
+struct udp_sock;
+
+struct udp_sock *udp_bind(net_ipv4 addr, uint16_t port, int *err);
+long udp_sendto(struct udp_sock *s, net_ipv4 dst, uint16_t dport,
+                const void *buf, size_t len);
+/* Park until a datagram arrives or deadline; a datagram longer than len is
+ * truncated (the return value is its full length). */
+long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
+                  uint16_t *sport, kiln_time deadline);
+void udp_close(struct udp_sock *s);
+
+/* ------------------------------------------------------------- counters */
+
+/* Counters readable by the app (never reset). The owning agent of lib/net
+ * may add fields; names say what they count. */
+struct net_counters {
+	uint64_t rx_frames, tx_frames, rx_bytes, tx_bytes;
+	uint64_t rx_dropped; /* sum of all drops below */
+	uint64_t drop_eth_malformed, drop_eth_not_for_us, drop_arp_malformed;
+	uint64_t drop_ip_malformed, drop_ip_checksum, drop_ip_not_for_us;
+	uint64_t drop_ip_frag, drop_icmp_malformed, drop_udp_malformed;
+	uint64_t drop_udp_checksum, drop_udp_no_port, drop_tcp_malformed;
+	uint64_t drop_tcp_checksum, drop_tcp_no_socket, drop_tcp_invalid;
+	uint64_t drop_no_buffer;
+	uint64_t tcp_active_opens, tcp_passive_opens, tcp_retransmits;
+	uint64_t tcp_resets_sent, tcp_syn_backlog_drops;
+	uint64_t icmp_echo_replies;
+};
+void net_get_counters(struct net_counters *c);
+/* Print the counters that are non-zero, one per line. */
+void net_print_counters(void);
+
+#endif /* KILN_NET_H */

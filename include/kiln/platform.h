@@ -1,0 +1,193 @@
+/*
+ * kiln/platform.h - the boundary between Kiln's libraries and its targets.
+ *
+ * Everything above this header is portable; everything below it (one folder
+ * per target under platform/) knows where it runs. A library never includes
+ * a platform's headers, and a platform never includes a library's internals.
+ *
+ * The interface is deliberately small. It is single-threaded: nothing here is
+ * called concurrently, and no function may be called from an exception or
+ * signal context.
+ *
+ * Conventions:
+ * - Times are nanoseconds. Monotonic time starts near 0 at boot and never
+ *   goes backwards; wall time is nanoseconds since the Unix epoch (UTC).
+ * - Functions that can fail return an enum platform_result (0 is success).
+ *   Batch calls return a count >= 0 or a negated enum platform_result.
+ * - Buffers passed in are only used for the duration of the call.
+ */
+#ifndef KILN_PLATFORM_H
+#define KILN_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum platform_result {
+	PLATFORM_OK = 0,
+	PLATFORM_AGAIN = 1,       /* nothing to do now: try after yield */
+	PLATFORM_EINVAL = 2,      /* bad argument (handle, size, alignment) */
+	PLATFORM_EUNSPEC = 3,     /* the host failed; details were logged */
+	PLATFORM_ENOENT = 4,      /* no such device */
+	PLATFORM_EUNSUPPORTED = 5 /* the target cannot do this */
+};
+
+/* Monotonic and wall-clock times, in nanoseconds. */
+typedef int64_t platform_time;
+
+/* A sentinel deadline: wait until I/O only. */
+#define PLATFORM_TIME_NEVER INT64_MAX
+
+/*
+ * Devices are named by the host configuration ("net0", "blk0", or whatever
+ * the operator chose) and are referred to by a small handle once acquired.
+ * A handle is below PLATFORM_MAX_DEVICES, so a set of handles fits in the
+ * bits of a platform_device_set.
+ */
+typedef unsigned platform_handle;
+typedef uint64_t platform_device_set;
+#define PLATFORM_MAX_DEVICES 64
+
+/* ---------------------------------------------------------------- start */
+
+/*
+ * What the platform hands over at start. The platform calls kiln_start()
+ * exactly once, on the boot stack, with interrupts (if any) quiet.
+ */
+struct platform_start_info {
+	/* Boot arguments: a NUL-terminated string of space-separated words
+	 * (the part after "--" on the host side). Never NULL; may be "". */
+	const char *cmdline;
+	/* The one heap region; page-aligned (4 KiB), at least 64 KiB. */
+	void *heap_start;
+	size_t heap_size;
+	/* The target's name: "unix", "hvt", "virtio", ... */
+	const char *target;
+};
+
+/*
+ * Provided by lib/rt, called by the platform. Returns the status the
+ * unikernel exits with; the platform then behaves as platform_exit(status).
+ */
+int kiln_start(const struct platform_start_info *info);
+
+/* -------------------------------------------------------------- console */
+
+/* Write len bytes to the console. Best effort, never fails, never blocks
+ * for long. The bytes are not interpreted (no newline translation). */
+void platform_console_write(const char *buf, size_t len);
+
+/* ---------------------------------------------------------------- clocks */
+
+/* Nanoseconds since an arbitrary point near boot; never decreases. */
+platform_time platform_clock_monotonic(void);
+
+/* Nanoseconds since 1970-01-01T00:00:00Z, as far as the host knows. */
+platform_time platform_clock_wall(void);
+
+/* ----------------------------------------------------------------- yield */
+
+/*
+ * Sleep until the monotonic clock reaches deadline, or until any acquired
+ * device has input ready (a network frame to read; block I/O is
+ * synchronous and never makes a device ready), whichever comes first.
+ * Returns the set of devices with input ready: bit h is set for handle h.
+ * A deadline in the past polls and returns at once.
+ *
+ * This is the only place a Kiln unikernel waits.
+ */
+platform_device_set platform_yield(platform_time deadline);
+
+/* ------------------------------------------------------------------- net */
+
+struct platform_net_info {
+	uint8_t mac[6];
+	/* Largest frame payload (IP packet) the device carries; frames are at
+	 * most mtu + 14 bytes (Ethernet header, no FCS, no VLAN tag). */
+	uint16_t mtu;
+};
+
+/* Acquire the network device called name. PLATFORM_ENOENT if the host
+ * configured no such device. A device can be acquired once. */
+enum platform_result platform_net_acquire(const char *name, platform_handle *h,
+                                          struct platform_net_info *info);
+
+/*
+ * Receive one Ethernet frame into buf (size bytes). On PLATFORM_OK *len
+ * holds the frame's length. PLATFORM_AGAIN: no frame is pending. A frame
+ * larger than size is dropped and PLATFORM_EINVAL returned.
+ */
+enum platform_result platform_net_read(platform_handle h, void *buf,
+                                       size_t size, size_t *len);
+
+/* Send one Ethernet frame (at most mtu + 14 bytes). PLATFORM_OK once the
+ * host has taken it (the frame may still be dropped later, like a wire). */
+enum platform_result platform_net_write(platform_handle h, const void *buf,
+                                        size_t len);
+
+/* One frame of a batch: data points to the buffer; size is its capacity
+ * (for reads); len is the frame length (filled in by reads, read by
+ * writes). */
+struct platform_frame {
+	void *data;
+	size_t size;
+	size_t len;
+};
+
+/*
+ * Batch variants, so a target can reach its host once for several frames.
+ * read_batch fills up to n frames and returns how many (0 when none is
+ * pending); write_batch sends up to n frames and returns how many were
+ * taken (fewer than n only if the host is congested). A negative return is
+ * a negated enum platform_result.
+ */
+int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
+                            unsigned n);
+int platform_net_write_batch(platform_handle h,
+                             const struct platform_frame *frames, unsigned n);
+
+/* ----------------------------------------------------------------- block */
+
+struct platform_block_info {
+	uint64_t capacity;    /* bytes; a multiple of sector_size */
+	uint32_t sector_size; /* bytes; a power of two, at least 512 */
+};
+
+enum platform_result platform_block_acquire(const char *name,
+                                            platform_handle *h,
+                                            struct platform_block_info *info);
+
+/*
+ * Read or write size bytes at byte offset. Both must be multiples of the
+ * sector size, and the range must lie inside the device (else
+ * PLATFORM_EINVAL). Synchronous: on return the data is in buf (read), or
+ * handed to the host (write). A write is durable only after a later
+ * platform_block_flush() returns PLATFORM_OK.
+ */
+enum platform_result platform_block_read(platform_handle h, uint64_t offset,
+                                         void *buf, size_t size);
+enum platform_result platform_block_write(platform_handle h, uint64_t offset,
+                                          const void *buf, size_t size);
+enum platform_result platform_block_flush(platform_handle h);
+
+/* ---------------------------------------------------------------- memory */
+
+/*
+ * Turn the 4 KiB page at page (page-aligned, inside the heap) into a guard
+ * page (guard = true: any access faults and the target reports it) or back
+ * into ordinary read-write memory (guard = false). Used for fiber stacks.
+ * PLATFORM_EUNSUPPORTED where the target cannot; callers then go on
+ * without the guard.
+ */
+enum platform_result platform_guard_page(void *page, bool guard);
+
+/* ------------------------------------------------------------------ exit */
+
+/* End the unikernel with status (0..255). Console output is flushed. */
+_Noreturn void platform_exit(int status);
+
+/* End the unikernel abnormally, reporting why (one line, no newline
+ * needed). The host reports it and exits non-zero (255 on hvt). */
+_Noreturn void platform_abort(const char *why);
+
+#endif /* KILN_PLATFORM_H */

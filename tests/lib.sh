@@ -1,0 +1,87 @@
+# Helpers for test scripts: source "$(dirname "$0")/../lib.sh".
+# Sets $ROOT (the repository) and $KILN (bin/kiln); reports with pass,
+# fail and skip; has checks for KVM and tun, and network namespaces that
+# clean up after themselves.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KILN="$ROOT/bin/kiln"
+KILN_HVT="$ROOT/bin/kiln-hvt"
+TEST_FAILS=0
+
+pass() { echo "PASS: $1"; }
+fail() {
+	echo "FAIL: $1${2:+: $2}"
+	TEST_FAILS=$((TEST_FAILS + 1))
+}
+skip() { echo "SKIP: $1: $2"; }
+
+# check NAME CMD...: PASS if CMD succeeds, else FAIL.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# A scratch directory removed at exit.
+scratch() {
+	local d
+	d=$(mktemp -d /tmp/kiln-test.XXXXXX)
+	_kiln_cleanup+=("rm -rf '$d'")
+	echo "$d"
+}
+
+_kiln_cleanup=()
+_kiln_run_cleanup() {
+	local i
+	for ((i = ${#_kiln_cleanup[@]} - 1; i >= 0; i--)); do
+		eval "${_kiln_cleanup[i]}" >/dev/null 2>&1 || true
+	done
+}
+trap _kiln_run_cleanup EXIT
+# on_exit CMD: run CMD (a string) when the script ends, last first.
+on_exit() { _kiln_cleanup+=("$1"); }
+
+# have_kvm: true when /dev/kvm can be opened and KVM answers; else prints
+# why on stdout-less stderr and returns false. Use: have_kvm || { skip ...; }
+have_kvm() {
+	[ -c /dev/kvm ] || { KVM_WHY="no /dev/kvm"; return 1; }
+	python3 - <<'PY' 2>/dev/null || { KVM_WHY="/dev/kvm does not answer"; return 1; }
+import fcntl, os
+fd = os.open("/dev/kvm", os.O_RDWR)
+KVM_GET_API_VERSION = 0xAE00
+assert fcntl.ioctl(fd, KVM_GET_API_VERSION) == 12
+PY
+}
+
+# have_tun: /dev/net/tun usable and we may create namespaces (root).
+have_netns() {
+	[ -c /dev/net/tun ] || { NETNS_WHY="no /dev/net/tun"; return 1; }
+	[ "$(id -u)" -eq 0 ] || { NETNS_WHY="not root (network namespaces need it)"; return 1; }
+	command -v ip >/dev/null || { NETNS_WHY="no ip command (iproute2)"; return 1; }
+	local ns="kiln-probe-$$"
+	ip netns add "$ns" 2>/dev/null || { NETNS_WHY="ip netns add failed"; return 1; }
+	ip netns del "$ns"
+}
+
+# make_netns NAME: a fresh namespace with loopback up; removed at exit.
+# Tests use addresses from 198.18.0.0/15 and never add a default route.
+make_netns() {
+	local ns=$1
+	ip netns del "$ns" 2>/dev/null || true
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	on_exit "ip netns pids '$ns' | xargs -r kill -9; ip netns del '$ns'"
+}
+
+# wait_for TIMEOUT_SECS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for() {
+	local limit=$1
+	shift
+	local end=$((SECONDS + limit))
+	while ! "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+# finish: exit status for the script (non-zero if any fail was reported).
+finish() { [ "$TEST_FAILS" -eq 0 ]; exit $?; }
