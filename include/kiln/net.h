@@ -19,8 +19,8 @@
 
 typedef uint32_t net_ipv4;
 
-#define NET_IPV4(a, b, c, d)                                                 \
-	((net_ipv4)(a) << 24 | (net_ipv4)(b) << 16 | (net_ipv4)(c) << 8 |    \
+#define NET_IPV4(a, b, c, d)                                                   \
+	((net_ipv4)(a) << 24 | (net_ipv4)(b) << 16 | (net_ipv4)(c) << 8 |      \
 	 (net_ipv4)(d))
 
 /* Format as dotted quad into buf (at least 16 bytes); returns buf. */
@@ -53,8 +53,8 @@ struct tcp_conn;
 
 /* Listen on port (addr 0: any local address). backlog bounds the
  * connections waiting for accept (SYN-RECEIVED and ESTABLISHED). */
-struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port,
-                                unsigned backlog, int *err);
+struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port, unsigned backlog,
+                                int *err);
 /* Park until a connection is established, or deadline. */
 struct tcp_conn *tcp_accept(struct tcp_listener *l, kiln_time deadline,
                             int *err);
@@ -67,8 +67,8 @@ void tcp_listener_on_ready(struct tcp_listener *l,
 void tcp_listener_close(struct tcp_listener *l);
 
 /* Active open; parks until established, refused, or deadline. */
-struct tcp_conn *tcp_connect(net_ipv4 addr, uint16_t port,
-                             kiln_time deadline, int *err);
+struct tcp_conn *tcp_connect(net_ipv4 addr, uint16_t port, kiln_time deadline,
+                             int *err);
 
 /* Read up to len bytes, parking until at least one is there. Returns the
  * count, 0 at end of stream (peer's FIN), or a negated kiln_error
@@ -111,7 +111,7 @@ void tcp_close(struct tcp_conn *c);
 /* Reset the connection (RST) and free the handle. */
 void tcp_abort(struct tcp_conn *c);
 
-void tcp_set_nodelay(struct tcp_conn *c, bool on);   /* Nagle off */
+void tcp_set_nodelay(struct tcp_conn *c, bool on); /* Nagle off */
 void tcp_set_keepalive(struct tcp_conn *c, bool on);
 void tcp_peer(const struct tcp_conn *c, net_ipv4 *addr, uint16_t *port);
 /* The error that ended the connection (0 while it is healthy). */

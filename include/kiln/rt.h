@@ -32,21 +32,21 @@
 /* Error codes are returned negated (-KILN_ETIMEDOUT). */
 enum kiln_error {
 	KILN_OK = 0,
-	KILN_EAGAIN = 1,       /* would block; try later */
-	KILN_ETIMEDOUT = 2,    /* the deadline passed */
-	KILN_ENOMEM = 3,       /* a bounded resource is exhausted */
-	KILN_EINVAL = 4,       /* bad argument */
-	KILN_ECONNREFUSED = 5, /* the peer refused (RST to SYN) */
-	KILN_ECONNRESET = 6,   /* the peer reset an open connection */
-	KILN_ECLOSED = 7,      /* the object was closed locally */
-	KILN_EADDRINUSE = 8,   /* the port is taken */
-	KILN_ENOTCONN = 9,     /* not connected (yet, or any more) */
-	KILN_EHOSTUNREACH = 10,/* no route, or ARP failed */
-	KILN_EMSGSIZE = 11,    /* too large for the medium */
-	KILN_EIO = 12,         /* a device failed */
-	KILN_ENOENT = 13,      /* no such thing */
-	KILN_EPIPE = 14,       /* write after shutdown */
-	KILN_ENOSYS = 15       /* not supported here */
+	KILN_EAGAIN = 1,        /* would block; try later */
+	KILN_ETIMEDOUT = 2,     /* the deadline passed */
+	KILN_ENOMEM = 3,        /* a bounded resource is exhausted */
+	KILN_EINVAL = 4,        /* bad argument */
+	KILN_ECONNREFUSED = 5,  /* the peer refused (RST to SYN) */
+	KILN_ECONNRESET = 6,    /* the peer reset an open connection */
+	KILN_ECLOSED = 7,       /* the object was closed locally */
+	KILN_EADDRINUSE = 8,    /* the port is taken */
+	KILN_ENOTCONN = 9,      /* not connected (yet, or any more) */
+	KILN_EHOSTUNREACH = 10, /* no route, or ARP failed */
+	KILN_EMSGSIZE = 11,     /* too large for the medium */
+	KILN_EIO = 12,          /* a device failed */
+	KILN_ENOENT = 13,       /* no such thing */
+	KILN_EPIPE = 14,        /* write after shutdown */
+	KILN_ENOSYS = 15        /* not supported here */
 };
 
 /* A short English name for an error code (either sign). */
@@ -57,9 +57,9 @@ const char *kiln_strerror(int err);
 typedef platform_time kiln_time;
 
 #define KILN_NSEC(n) ((kiln_time)(n))
-#define KILN_USEC(n) ((kiln_time)(n) * 1000)
-#define KILN_MSEC(n) ((kiln_time)(n) * 1000000)
-#define KILN_SEC(n) ((kiln_time)(n) * 1000000000)
+#define KILN_USEC(n) ((kiln_time)(n)*1000)
+#define KILN_MSEC(n) ((kiln_time)(n)*1000000)
+#define KILN_SEC(n) ((kiln_time)(n)*1000000000)
 #define KILN_NEVER PLATFORM_TIME_NEVER
 
 /* Monotonic nanoseconds since boot. */
@@ -87,41 +87,41 @@ extern enum kiln_log_level kiln_log_level;
 
 /* One console line: "[   1.234567] warn net: message". The subsystem is a
  * short word naming the library or app. */
-void kiln_log(enum kiln_log_level level, const char *subsystem,
-              const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kiln_log(enum kiln_log_level level, const char *subsystem, const char *fmt,
+              ...) __attribute__((format(printf, 3, 4)));
 
 #define kiln_log_enabled(level) ((level) <= kiln_log_level)
 #define KILN_ERROR(sub, ...) kiln_log(KILN_LOG_ERROR, sub, __VA_ARGS__)
-#define KILN_WARN(sub, ...)                                                  \
-	do {                                                                 \
-		if (kiln_log_enabled(KILN_LOG_WARN))                         \
-			kiln_log(KILN_LOG_WARN, sub, __VA_ARGS__);           \
+#define KILN_WARN(sub, ...)                                                    \
+	do {                                                                   \
+		if (kiln_log_enabled(KILN_LOG_WARN))                           \
+			kiln_log(KILN_LOG_WARN, sub, __VA_ARGS__);             \
 	} while (0)
-#define KILN_INFO(sub, ...)                                                  \
-	do {                                                                 \
-		if (kiln_log_enabled(KILN_LOG_INFO))                         \
-			kiln_log(KILN_LOG_INFO, sub, __VA_ARGS__);           \
+#define KILN_INFO(sub, ...)                                                    \
+	do {                                                                   \
+		if (kiln_log_enabled(KILN_LOG_INFO))                           \
+			kiln_log(KILN_LOG_INFO, sub, __VA_ARGS__);             \
 	} while (0)
-#define KILN_DEBUG(sub, ...)                                                 \
-	do {                                                                 \
-		if (kiln_log_enabled(KILN_LOG_DEBUG))                        \
-			kiln_log(KILN_LOG_DEBUG, sub, __VA_ARGS__);          \
+#define KILN_DEBUG(sub, ...)                                                   \
+	do {                                                                   \
+		if (kiln_log_enabled(KILN_LOG_DEBUG))                          \
+			kiln_log(KILN_LOG_DEBUG, sub, __VA_ARGS__);            \
 	} while (0)
 
 /* ------------------------------------------------------- panic and exit */
 
 /* Print "panic: FILE:LINE: message" and abort the unikernel. */
 _Noreturn void kiln_panic_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 #define kiln_panic(...) kiln_panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Checked in every build: a failed assertion is a panic naming the
  * expression, file and line. */
-#define KILN_ASSERT(cond)                                                    \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			kiln_panic_at(__FILE__, __LINE__,                    \
-			              "assertion failed: %s", #cond);        \
+#define KILN_ASSERT(cond)                                                      \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			kiln_panic_at(__FILE__, __LINE__,                      \
+			              "assertion failed: %s", #cond);          \
 	} while (0)
 
 /* Run fn(arg) when the unikernel exits normally (kiln_exit or kiln_main
@@ -156,8 +156,7 @@ const char *kiln_arg_string(const char *name);
 /* Parse --name=N (decimal, or 0x hex) into *out, which keeps its value
  * when the option is absent. Returns false (after printing
  * "boot argument --name: ...") when present but not a number in [min, max]. */
-bool kiln_arg_uint(const char *name, uint64_t min, uint64_t max,
-                   uint64_t *out);
+bool kiln_arg_uint(const char *name, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Claim plain (non-option) words: returns the i-th one (from 0) or NULL. */
 const char *kiln_arg_word(unsigned i);
@@ -251,11 +250,11 @@ void kiln_before_yield(struct kiln_hook *hook, void (*fn)(void *arg),
 /* --------------------------------------------------------------- memory */
 
 struct kiln_mem_stats {
-	size_t heap_size;   /* bytes in the heap region */
-	size_t in_use;      /* bytes allocated now (payload) */
-	size_t peak;        /* most bytes ever allocated at once */
-	size_t free_bytes;  /* bytes free */
-	size_t largest_free;/* largest single free block */
+	size_t heap_size;    /* bytes in the heap region */
+	size_t in_use;       /* bytes allocated now (payload) */
+	size_t peak;         /* most bytes ever allocated at once */
+	size_t free_bytes;   /* bytes free */
+	size_t largest_free; /* largest single free block */
 	uint64_t allocs, frees, failures;
 };
 /* Statistics of the heap (on unix, of the host allocator as far as it
@@ -264,9 +263,9 @@ void kiln_mem_stats(struct kiln_mem_stats *st);
 
 /* Loop statistics, for benchmarks and the counters apps print. */
 struct kiln_loop_stats {
-	uint64_t turns;       /* loop iterations */
-	uint64_t yields;      /* calls to platform_yield */
-	uint64_t switches;    /* fiber context switches */
+	uint64_t turns;    /* loop iterations */
+	uint64_t yields;   /* calls to platform_yield */
+	uint64_t switches; /* fiber context switches */
 	uint64_t timers_fired;
 };
 void kiln_loop_stats(struct kiln_loop_stats *st);

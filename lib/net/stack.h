@@ -1,0 +1,67 @@
+/*
+ * lib/net/stack.h - what the layers of the stack offer each other inside
+ * lib/net (not part of the public API in include/kiln/net.h).
+ *
+ * The IP layer (ipv4.c and friends) sends packets for the transport
+ * protocols and hands them what arrives; TCP (tcp*.c) implements the
+ * receiving half declared here. Keeping this seam narrow lets TCP be
+ * tested on the host with a scripted IP layer.
+ */
+#ifndef KILN_NET_STACK_H
+#define KILN_NET_STACK_H
+
+#include <kiln/net.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* IP protocol numbers. */
+#define NET_PROTO_ICMP 1
+#define NET_PROTO_TCP 6
+#define NET_PROTO_UDP 17
+
+/* A piece of an outgoing payload; pieces are sent back to back. */
+struct net_chunk {
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Send an IPv4 packet from src (0: the interface's address) to dst whose
+ * payload is the concatenation of the n chunks (the transport header,
+ * checksum already filled in, then data). The IP layer adds its header,
+ * resolves the next hop (queueing the packet while ARP is pending) and
+ * fragments nothing: the payload must fit ipv4_payload_mtu().
+ * Returns 0, or -KILN_EHOSTUNREACH, -KILN_ENOMEM, -KILN_EMSGSIZE.
+ */
+int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
+                const struct net_chunk *chunks, unsigned n);
+
+/* Largest IP payload one packet can carry on the interface (MTU - 20). */
+size_t ipv4_payload_mtu(void);
+
+/* The stack's counters (public view: net_get_counters). */
+extern struct net_counters net_counters;
+
+/* Count one dropped packet: bumps the named counter and rx_dropped. */
+#define NET_DROP(field)                                                        \
+	do {                                                                   \
+		net_counters.field++;                                          \
+		net_counters.rx_dropped++;                                     \
+	} while (0)
+
+/*
+ * Implemented by TCP: a segment arrived for us. seg/len is the TCP header
+ * and data (len from the IP header, IP options already skipped). TCP
+ * verifies the checksum itself, with the pseudo-header of src and dst.
+ */
+void tcp_input(net_ipv4 src, net_ipv4 dst, const uint8_t *seg, size_t len);
+
+/*
+ * Implemented by TCP: an ICMP destination-unreachable or similar error
+ * quoted this TCP header (the first 8 bytes of the original segment, at
+ * least). TCP may abort a connection still in SYN-SENT.
+ */
+void tcp_icmp_error(net_ipv4 src, net_ipv4 dst, const uint8_t *quoted,
+                    size_t len, uint8_t type, uint8_t code);
+
+#endif /* KILN_NET_STACK_H */
