@@ -117,6 +117,64 @@ void tcp_peer(const struct tcp_conn *c, net_ipv4 *addr, uint16_t *port);
 /* The error that ended the connection (0 while it is healthy). */
 int tcp_error(const struct tcp_conn *c);
 
+/* Active open without parking: the connection is in SYN-SENT on return;
+ * TCP_EV_WRITABLE signals establishment, TCP_EV_CLOSED failure (see
+ * tcp_error). Data may be queued with tcp_send meanwhile. */
+struct tcp_conn *tcp_connect_nowait(net_ipv4 addr, uint16_t port, int *err);
+
+/* The connection's state as its RFC 9293 name ("ESTABLISHED", ...). */
+const char *tcp_state_name(const struct tcp_conn *c);
+
+/*
+ * Limits and tunables. tcp_config_defaults() fills in the defaults;
+ * tcp_configure() may be called before the first socket exists (returns
+ * -KILN_EINVAL for a bad value, -KILN_EAGAIN once sockets exist). Memory
+ * per connection is a fixed struct plus sndbuf + rcvbuf, allocated on
+ * establishment; SYN-RECEIVED entries cost only the struct and are bounded
+ * by the backlogs.
+ */
+struct tcp_config {
+	unsigned max_conns;      /* connections, TIME-WAIT excluded (512) */
+	unsigned max_backlog;    /* cap on every listen backlog (256) */
+	unsigned max_time_wait;  /* TIME-WAIT entries; the oldest is recycled
+	                            beyond this (512) */
+	uint32_t sndbuf, rcvbuf; /* bytes per connection (64 KiB each) */
+	kiln_time msl;           /* TIME-WAIT lasts 2 * msl (30 s) */
+	kiln_time rto_initial;   /* 1 s (RFC 6298) */
+	kiln_time rto_min;       /* 200 ms (RFC 6298 says 1 s; see tcp docs) */
+	kiln_time rto_max;       /* 60 s */
+	unsigned syn_retries;    /* SYN / SYN-ACK retransmissions (6) */
+	unsigned data_retries; /* data retransmissions before giving up (12) */
+	kiln_time delack;      /* delayed-ACK timer (40 ms) */
+	kiln_time keep_idle;   /* keepalive: idle before probing (2 h) */
+	kiln_time keep_interval;  /* between probes (75 s) */
+	unsigned keep_count;      /* unanswered probes before reset (9) */
+	kiln_time orphan_timeout; /* a closed connection making no progress
+	                             is reset after this (60 s) */
+	unsigned rst_per_sec;     /* RSTs to segments for no socket (200) */
+	unsigned challenge_acks_per_sec; /* RFC 5961 challenge ACKs (100) */
+};
+void tcp_config_defaults(struct tcp_config *cfg);
+int tcp_configure(const struct tcp_config *cfg);
+/* Apply boot arguments --tcp-max-conns=N --tcp-backlog=N --tcp-sndbuf=N
+ * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N (claims them).
+ * Returns 0 or -KILN_EINVAL (after printing what was wrong). */
+int tcp_configure_from_args(void);
+
+/* TCP's own counters, beyond the tcp_ and drop_tcp_ ones in
+ * net_counters. Never reset. */
+struct tcp_stats {
+	uint64_t conns_established, conns_reset, conns_timed_out;
+	uint64_t conn_limit_drops; /* SYNs dropped: max_conns reached */
+	uint64_t no_memory_resets; /* buffers could not be allocated */
+	uint64_t rto_timeouts, fast_retransmits, sack_retransmits;
+	uint64_t challenge_acks, paws_drops, ooo_segments;
+	uint64_t delayed_acks, zero_window_probes, keepalive_probes;
+	uint64_t time_wait_recycled, rsts_rate_limited;
+	uint64_t segs_in, segs_out;
+};
+void tcp_get_stats(struct tcp_stats *st);
+
 /* ------------------------------------------------------------------ UDP */
 
 struct udp_sock;
@@ -146,9 +204,27 @@ struct net_counters {
 	uint64_t tcp_active_opens, tcp_passive_opens, tcp_retransmits;
 	uint64_t tcp_resets_sent, tcp_syn_backlog_drops;
 	uint64_t icmp_echo_replies;
+	/* Below TCP: more drop reasons (each also counted in rx_dropped). */
+	uint64_t drop_eth_unsupported; /* EtherType or 802.3 frame we ignore */
+	uint64_t drop_ip_proto;        /* no such transport protocol */
+	uint64_t drop_icmp_checksum;
+	uint64_t drop_udp_queue_full; /* socket's receive queue was full */
+	/* Below TCP: what the stack did. */
+	uint64_t tx_errors;     /* frames the host refused */
+	uint64_t tx_no_route;   /* packets with no route (no gateway) */
+	uint64_t tx_arp_failed; /* packets dropped waiting for ARP */
+	uint64_t arp_requests_sent, arp_replies_sent;
+	uint64_t ip_reassembled; /* datagrams rebuilt from fragments */
+	uint64_t ip_frags_sent;  /* fragments of datagrams sent */
+	uint64_t icmp_unreach_sent, icmp_rate_limited;
+	uint64_t udp_rx_datagrams, udp_tx_datagrams;
+	uint64_t dhcp_leases; /* ACKs taken (first lease and renewals) */
 };
 void net_get_counters(struct net_counters *c);
 /* Print the counters that are non-zero, one per line. */
 void net_print_counters(void);
+/* Format the counters as "name value" lines into buf (NUL-terminated,
+ * only whole lines); all: zeros too. Returns the length. */
+size_t net_format_counters(char *buf, size_t size, bool all);
 
 #endif /* KILN_NET_H */

@@ -1,0 +1,145 @@
+/*
+ * lib/net/iface.c - the Ethernet interface: receiving frames in batches
+ * when the device is ready, and sending the frames queued during a loop
+ * turn in one batch just before the loop sleeps, so a target that pays
+ * for every trip to its host (hvt) makes few of them per burst.
+ */
+#include "iface.h"
+#include <string.h>
+
+#define RX_BATCH 32
+#define RX_BATCHES_PER_TURN 8 /* then let the loop run other work */
+#define TX_BATCH 32
+
+struct net_iface net_if;
+
+static struct pktbuf *txq_head, *txq_tail;
+static unsigned txq_len;
+
+void net_tx_frame(struct pktbuf *b)
+{
+	net_counters.tx_frames++;
+	net_counters.tx_bytes += b->len;
+	b->next = NULL;
+	if (txq_tail)
+		txq_tail->next = b;
+	else
+		txq_head = b;
+	txq_tail = b;
+	/* A full batch goes out at once, so a fiber that sends a lot
+	 * without yielding does not drain the pool. */
+	if (++txq_len >= TX_BATCH)
+		net_tx_flush(NULL);
+}
+
+void net_tx_flush(void *arg)
+{
+	(void)arg;
+	while (txq_head) {
+		struct platform_frame frames[TX_BATCH];
+		struct pktbuf *b = txq_head;
+		unsigned n = 0;
+		for (; b && n < TX_BATCH; b = b->next, n++) {
+			frames[n].data = b->data;
+			frames[n].size = pktbuf_size;
+			frames[n].len = b->len;
+		}
+		int sent = platform_net_write_batch(net_if.dev, frames, n);
+		if (sent < 0) {
+			/* The host failed; these frames are lost, as on a
+			 * wire. */
+			KILN_WARN(NET_SUBSYS, "transmit failed (%d)", sent);
+			sent = (int)n;
+			net_counters.tx_errors += n;
+		}
+		for (int i = 0; i < sent; i++) {
+			b = txq_head;
+			txq_head = b->next;
+			pktbuf_put(b);
+			txq_len--;
+		}
+		if (!txq_head)
+			txq_tail = NULL;
+		if ((unsigned)sent < n)
+			break; /* congested: the rest goes next turn */
+	}
+}
+
+void net_rx_frame(const uint8_t *frame, size_t len)
+{
+	struct eth_hdr eth;
+
+	net_counters.rx_frames++;
+	net_counters.rx_bytes += len;
+	int err = eth_parse(kiln_view_make(frame, len), &eth);
+	if (err == WIRE_UNSUPPORTED) {
+		NET_DROP(drop_eth_unsupported);
+		return;
+	}
+	if (err) {
+		NET_DROP(drop_eth_malformed);
+		return;
+	}
+	if (!eth_addr_eq(eth.dst, net_if.mac) &&
+	    !eth_addr_eq(eth.dst, eth_broadcast)) {
+		NET_DROP(drop_eth_not_for_us);
+		return;
+	}
+	switch (eth.type) {
+	case ETH_TYPE_IPV4:
+		ipv4_input(eth.payload);
+		break;
+	case ETH_TYPE_ARP:
+		arp_input(eth.payload);
+		break;
+	default:
+		NET_DROP(drop_eth_unsupported);
+		break;
+	}
+}
+
+void net_rx_ready(void *arg)
+{
+	(void)arg;
+	for (int round = 0; round < RX_BATCHES_PER_TURN; round++) {
+		struct pktbuf *bufs[RX_BATCH];
+		struct platform_frame frames[RX_BATCH];
+		unsigned n = 0;
+
+		/* Keep a few buffers back for what the frames provoke
+		 * (replies); without them reading would only waste. */
+		while (n < RX_BATCH && pktbuf_free_count() > RX_BATCH / 2) {
+			bufs[n] = pktbuf_get();
+			frames[n].data = bufs[n]->data;
+			frames[n].size = pktbuf_size;
+			frames[n].len = 0;
+			n++;
+		}
+		if (n == 0) {
+			/* Pool exhausted: drain one frame into a scratch
+			 * buffer and drop it, so the device does not stay
+			 * ready forever with nobody reading. */
+			static uint8_t scratch[65536 + ETH_HDR_LEN];
+			size_t len;
+			if (platform_net_read(net_if.dev, scratch,
+			                      sizeof(scratch),
+			                      &len) != PLATFORM_OK)
+				return;
+			net_counters.rx_frames++;
+			net_counters.rx_bytes += len;
+			NET_DROP(drop_no_buffer);
+			continue;
+		}
+		int got = platform_net_read_batch(net_if.dev, frames, n);
+		if (got < 0) {
+			KILN_WARN(NET_SUBSYS, "receive failed (%d)", got);
+			got = 0;
+		}
+		for (int i = 0; i < got; i++)
+			net_rx_frame(frames[i].data, frames[i].len);
+		for (unsigned i = 0; i < n; i++)
+			pktbuf_put(bufs[i]);
+		if ((unsigned)got < n)
+			return; /* drained */
+	}
+}

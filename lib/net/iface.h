@@ -1,0 +1,148 @@
+/*
+ * lib/net/iface.h - the interface's internals shared by the files of
+ * lib/net below TCP: packet buffers, the device, ARP, IPv4, fragment
+ * reassembly, ICMP, UDP and the DHCP client. Not a public header.
+ */
+#ifndef KILN_NET_IFACE_H
+#define KILN_NET_IFACE_H
+
+#include "stack.h"
+#include "wire/arp.h"
+#include "wire/checksum.h"
+#include "wire/eth.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
+#include <kiln/net.h>
+#include <kiln/rt.h>
+
+#define NET_SUBSYS "net"
+
+/* ------------------------------------------------------- packet buffers */
+
+/*
+ * A fixed pool of frame-sized buffers, allocated once by net_start. A
+ * buffer is on exactly one list at a time: the free list, the transmit
+ * queue, an ARP entry's pending queue, or in a caller's hands.
+ */
+struct pktbuf {
+	struct pktbuf *next;
+	uint8_t *data; /* pktbuf_size bytes */
+	size_t len;    /* bytes used, from data[0] (the Ethernet header) */
+};
+
+#define PKTBUF_DEFAULT_COUNT 256
+
+extern size_t pktbuf_size;
+/* Allocate count buffers of size bytes each; -KILN_ENOMEM on failure. */
+int pktbuf_pool_init(unsigned count, size_t size);
+/* A free buffer, or NULL when the pool is exhausted (the caller counts
+ * drop_no_buffer). */
+struct pktbuf *pktbuf_get(void);
+void pktbuf_put(struct pktbuf *b);
+/* Return a whole list (linked by next). */
+void pktbuf_put_list(struct pktbuf *head);
+unsigned pktbuf_free_count(void);
+
+/* ------------------------------------------------------------ interface */
+
+struct net_iface {
+	bool started;
+	platform_handle dev;
+	uint8_t mac[ETH_ADDR_LEN];
+	uint16_t mtu;
+	net_ipv4 addr; /* 0 while unconfigured (DHCP in progress) */
+	unsigned prefix;
+	net_ipv4 gateway;
+	struct kiln_waitq configured; /* woken when addr becomes set */
+};
+extern struct net_iface net_if;
+
+/* Set or clear (addr 0) the address; logs and announces it. */
+void net_configure(net_ipv4 addr, unsigned prefix, net_ipv4 gateway);
+
+/* The subnet mask and broadcast of the configured prefix. */
+net_ipv4 net_mask(void);
+bool net_is_broadcast(net_ipv4 a);
+
+/* Queue a finished frame (b->len bytes from b->data) for the next batch
+ * send; takes ownership. */
+void net_tx_frame(struct pktbuf *b);
+/* Send what is queued now (also the before-yield hook). */
+void net_tx_flush(void *arg);
+/* Handle one received frame (the receive path's entry point). */
+void net_rx_frame(const uint8_t *frame, size_t len);
+/* The device watcher: read frames in batches and handle them. */
+void net_rx_ready(void *arg);
+
+/* ------------------------------------------------------------------ ARP */
+
+#define ARP_CACHE_SIZE 32
+#define ARP_PENDING_MAX 4 /* packets queued per unresolved address */
+#define ARP_RETRIES 3
+#define ARP_RETRY_INTERVAL KILN_MSEC(500)
+#define ARP_ENTRY_LIFETIME KILN_SEC(60)
+
+void arp_init(void);
+void arp_input(struct kiln_view payload);
+/* Send the frame in b (IPv4 packet at data + 14, Ethernet header to be
+ * filled in) to next_hop, resolving it first if needed. Takes ownership.
+ * Returns 0 or -KILN_ENOMEM (dropped: pending queue or cache full). */
+int arp_output(net_ipv4 next_hop, struct pktbuf *b);
+/* Broadcast a gratuitous ARP request for our address. */
+void arp_announce(void);
+/* Forget every entry (the address changed). */
+void arp_flush(void);
+
+/* ----------------------------------------------------------------- IPv4 */
+
+void ipv4_input(struct kiln_view packet);
+/* ipv4_output (stack.h) plus fragmentation when allow_frag; proto
+ * payload of any length up to 65515 bytes. */
+int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
+              const struct net_chunk *chunks, unsigned n, bool allow_frag);
+/* Deliver a complete datagram (reassembled or not) to its protocol. */
+void ipv4_deliver(const struct ipv4_hdr *h, struct kiln_view packet);
+
+/* -------------------------------------------------- fragment reassembly */
+
+#define FRAG_DEFAULT_SLOTS 4
+#define FRAG_MAX_PIECES 64
+#define FRAG_TIMEOUT KILN_SEC(5)
+
+int frag_init(unsigned slots);
+/* Take one fragment (packet is its whole IP packet). When it completes
+ * a datagram, returns true and sets *h and *payload to the reassembled
+ * datagram (valid until the next call). Counts its own drops. */
+bool frag_input(const struct ipv4_hdr *frag, struct ipv4_hdr *h,
+                struct kiln_view *payload);
+
+/* ----------------------------------------------------------------- ICMP */
+
+#define ICMP_ERROR_BURST 50
+#define ICMP_ERROR_PER_SEC 100
+
+void icmp_input(const struct ipv4_hdr *h, struct kiln_view packet);
+/* Send a destination unreachable quoting packet (the offending datagram
+ * from its IP header on), rate-limited. */
+void icmp_send_unreach(const struct ipv4_hdr *h, struct kiln_view packet,
+                       uint8_t code);
+
+/* ------------------------------------------------------------------ UDP */
+
+#define UDP_RXQ_BYTES (96 * 1024)
+#define UDP_RXQ_DATAGRAMS 256
+#define UDP_MAX_SOCKETS 64
+
+void udp_input(const struct ipv4_hdr *h, struct kiln_view packet);
+
+/* ----------------------------------------------------------------- DHCP */
+
+/* Start the DHCP client fiber; net_if.configured is woken on the first
+ * lease. */
+int dhcp_start(void);
+
+/* A cheap pseudo-random number (xids, IP ids, ephemeral ports). */
+uint32_t net_random(void);
+
+#endif /* KILN_NET_IFACE_H */
