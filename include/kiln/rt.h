@@ -67,6 +67,9 @@ kiln_time kiln_now(void);
 /* Wall-clock nanoseconds since the Unix epoch. */
 kiln_time kiln_wall(void);
 
+/* The target's name as the platform reported it ("unix", "hvt", ...). */
+const char *kiln_target(void);
+
 /* ---------------------------------------------------------- console, log */
 
 /* Formatted output to the console (printf conversions of lib/rt/libc). */

@@ -1,0 +1,112 @@
+/*
+ * loop.c - the event loop: the one place a Kiln unikernel decides what
+ * runs next, and the only caller of platform_yield().
+ *
+ * One turn:
+ *   1. run each fiber that was ready when the turn began, once, in order
+ *      (fibers made ready meanwhile wait for the next turn: round robin);
+ *   2. fire the timers that are due;
+ *   3. run the before-yield hooks;
+ *   4. sleep in platform_yield() until the earliest timer, or just poll
+ *      when a fiber is ready;
+ *   5. call the watchers of the devices that reported input.
+ * The loop ends when the main fiber (kiln_main) has returned.
+ */
+#include "rt_internal.h"
+
+static bool main_done;
+static int main_status;
+
+static struct kiln_hook *hooks;
+
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+} watchers[PLATFORM_MAX_DEVICES];
+static platform_device_set watched;
+
+static uint64_t turns, yields;
+
+void rt_loop_main_done(int status)
+{
+	main_done = true;
+	main_status = status;
+}
+
+void kiln_device_watch(platform_handle h, void (*fn)(void *arg), void *arg)
+{
+	KILN_ASSERT(h < PLATFORM_MAX_DEVICES);
+	watchers[h].fn = fn;
+	watchers[h].arg = arg;
+	if (fn)
+		watched |= (platform_device_set)1 << h;
+	else
+		watched &= ~((platform_device_set)1 << h);
+}
+
+void kiln_before_yield(struct kiln_hook *hook, void (*fn)(void *arg), void *arg)
+{
+	hook->fn = fn;
+	hook->arg = arg;
+	/* Appended, so hooks run in the order they were added. */
+	hook->next = NULL;
+	struct kiln_hook **p = &hooks;
+	while (*p)
+		p = &(*p)->next;
+	*p = hook;
+}
+
+/* Nothing can ever run again: say so rather than sleep forever. */
+static _Noreturn void deadlock(void)
+{
+	kiln_printf("deadlock: no fiber is ready, no timer is armed and no "
+	            "device is watched; live fibers:\n");
+	rt_fibers_report();
+	kiln_panic("deadlock: all fibers blocked forever");
+}
+
+int rt_loop_run(void)
+{
+	for (;;) {
+		turns++;
+		for (unsigned n = rt_ready_count(); n > 0 && !main_done; n--)
+			rt_fiber_run(rt_ready_pop());
+		if (main_done)
+			return main_status;
+
+		rt_timers_fire(kiln_now());
+		for (struct kiln_hook *h = hooks; h; h = h->next)
+			h->fn(h->arg);
+
+		kiln_time deadline;
+		if (!rt_ready_empty()) {
+			deadline = kiln_now(); /* poll, then run them */
+		} else {
+			deadline = rt_timers_next_deadline();
+			if (deadline == KILN_NEVER && watched == 0)
+				deadlock();
+		}
+		platform_device_set set = platform_yield(deadline);
+		yields++;
+
+		set &= watched;
+		for (unsigned h = 0; set != 0 && h < PLATFORM_MAX_DEVICES;
+		     h++) {
+			platform_device_set bit = (platform_device_set)1 << h;
+			if (!(set & bit))
+				continue;
+			set &= ~bit;
+			/* Re-read: an earlier watcher may have removed it. */
+			if (watchers[h].fn)
+				watchers[h].fn(watchers[h].arg);
+		}
+	}
+}
+
+void kiln_loop_stats(struct kiln_loop_stats *st)
+{
+	st->turns = turns;
+	st->yields = yields;
+	st->switches = rt_switch_count;
+	st->timers_fired = rt_timers_fired;
+}
