@@ -1,0 +1,461 @@
+/*
+ * tool/build.c - compile and link an image incrementally.
+ *
+ * Every object has three companions beside it in obj/: NAME.d (the
+ * compiler's dependency list, -MMD -MP), NAME.cmd (the command that made
+ * it) and, while it is being compiled, NAME.log (the compiler's output,
+ * shown in one piece when the compile ends so that two compiles running
+ * at once never interleave their messages). The image has NAME.cmd
+ * beside it for its link command.
+ */
+#include "build.h"
+
+#include "depfile.h"
+#include "proc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Recorded commands and dependency lists are small; cap what we read. */
+#define RECORD_MAX (16 * 1024 * 1024)
+
+struct unit {
+	const struct source *src;
+	char *obj, *dep, *cmdfile, *log;
+	struct strvec cmd;
+	char *cmdline;
+};
+
+/* ------------------------------------------------------------- helpers */
+
+/* true when the file at path holds exactly text. */
+static bool file_holds(const char *path, const char *text)
+{
+	size_t len;
+	char *data = read_file(path, RECORD_MAX, &len);
+	bool same = data && len == strlen(text) && memcmp(data, text, len) == 0;
+	free(data);
+	return same;
+}
+
+static void record(const char *path, const char *text)
+{
+	if (!write_file(path, text, strlen(text)))
+		die(EXIT_BUILD, "cannot write %s: %s", display_path(path),
+		    strerror(errno));
+}
+
+/* Copy a finished compile's output to ours and remove the log. */
+static void show_log(const char *log)
+{
+	size_t len;
+	char *data = read_file(log, RECORD_MAX, &len);
+	if (data && len > 0) {
+		fflush(stdout);
+		fwrite(data, 1, len, stderr);
+	}
+	free(data);
+	unlink(log);
+}
+
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+}
+
+/* ------------------------------------------------------------ commands */
+
+/* The compiler's own header folder, for -nostdinc builds. */
+static char *compiler_include(const struct project *p)
+{
+	struct strvec argv = {0};
+	expand_key(p, &p->target.desc, "cc", &argv);
+	sv_push(&argv, "-print-file-name=include");
+	char *out = proc_output(argv.v);
+	if (!out)
+		die(EXIT_BUILD, "'%s' failed", sv_join_shell(&argv));
+	size_t n = strlen(out);
+	while (n > 0 && isspace((unsigned char)out[n - 1]))
+		out[--n] = '\0';
+	if (out[0] != '/')
+		die(EXIT_BUILD,
+		    "cannot find the compiler's own headers ('%s' said '%s')",
+		    sv_join_shell(&argv), out);
+	sv_free(&argv);
+	return out;
+}
+
+/* Flags every file of the image gets, after the target's own. */
+static void common_flags(const struct project *p, struct strvec *out)
+{
+	const struct target *t = &p->target;
+	sv_pushf(out, "-I%s/include", p->root);
+	char *upper = xstrdup(t->name);
+	for (char *s = upper; *s; s++)
+		*s = *s == '-' ? '_' : (char)toupper((unsigned char)*s);
+	sv_pushf(out, "-DKILN_TARGET_%s=1", upper);
+	free(upper);
+	if (t->freestanding) {
+		sv_push(out, "-DKILN_FREESTANDING=1");
+		sv_push(out, "-nostdinc");
+		sv_push(out, "-isystem");
+		sv_push_own(out, compiler_include(p));
+	}
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct library *l = p->libs[i];
+		struct strvec dirs = {0};
+		expand_key(p, &l->desc, "include", &dirs);
+		if (t->freestanding)
+			expand_key(p, &l->desc, "freestanding_include", &dirs);
+		for (size_t j = 0; j < dirs.n; j++) {
+			char *d = path_join(l->dir, dirs.v[j]);
+			sv_pushf(out, "-I%s", d);
+			free(d);
+		}
+		sv_free(&dirs);
+	}
+}
+
+static void make_unit(const struct project *p, struct unit *u,
+                      const struct source *src, const struct strvec *common)
+{
+	const struct desc *t = &p->target.desc;
+	memset(u, 0, sizeof(*u));
+	u->src = src;
+	char *base = xasprintf("%s/obj/%s", p->build, src->objrel);
+	u->obj = xasprintf("%s.o", base);
+	u->dep = xasprintf("%s.d", base);
+	u->cmdfile = xasprintf("%s.cmd", base);
+	u->log = xasprintf("%s.log", base);
+	free(base);
+
+	expand_key(p, t, "cc", &u->cmd);
+	expand_key(p, t, src->assembly ? "asflags" : "cflags", &u->cmd);
+	sv_append(&u->cmd, common);
+	if (src->app)
+		expand_key(p, &p->app, "cflags", &u->cmd);
+	if (p->sanitize && !src->assembly)
+		expand_key(p, t, "sanitize_cflags", &u->cmd);
+	sv_push(&u->cmd, "-MMD");
+	sv_push(&u->cmd, "-MP");
+	sv_push(&u->cmd, "-MF");
+	sv_push(&u->cmd, u->dep);
+	sv_push(&u->cmd, "-c");
+	sv_push(&u->cmd, src->path);
+	sv_push(&u->cmd, "-o");
+	sv_push(&u->cmd, u->obj);
+	u->cmdline = sv_join_shell(&u->cmd);
+}
+
+/* ------------------------------------------------------ up to date? */
+
+struct dep_check {
+	const char *dir; /* relative paths in the list are from here */
+	struct timespec obj;
+	bool stale;
+};
+
+static bool dep_newer(void *ctx, const char *path)
+{
+	struct dep_check *c = ctx;
+	char *full = path_join(c->dir, path);
+	struct timespec t;
+	if (!file_mtime(full, &t) || time_after(&t, &c->obj))
+		c->stale = true;
+	free(full);
+	return !c->stale;
+}
+
+/* Does u need compiling? (Missing object, changed command, or a file it
+ * was made from is newer than it or gone.) */
+static bool unit_stale(const struct project *p, const struct unit *u)
+{
+	struct dep_check c = {p->appdir, {0, 0}, false};
+	if (!file_mtime(u->obj, &c.obj) || !file_holds(u->cmdfile, u->cmdline))
+		return true;
+	struct timespec t;
+	if (!file_mtime(u->src->path, &t) || time_after(&t, &c.obj))
+		return true;
+	size_t len;
+	char *deps = read_file(u->dep, RECORD_MAX, &len);
+	if (!deps)
+		return true;
+	enum depfile_result r = depfile_parse(deps, len, dep_newer, &c);
+	free(deps);
+	return r == DEPFILE_MALFORMED || c.stale;
+}
+
+/* ------------------------------------------------------------ compiling */
+
+struct job {
+	pid_t pid;
+	struct unit *u;
+};
+
+static void start_job(const struct project *p, const struct build_options *o,
+                      struct job *j, struct unit *u)
+{
+	char *dir = parent_dir(u->obj);
+	xmkdir_p(dir);
+	free(dir);
+	/* Forget the old record first: a failed compile must not look done. */
+	unlink(u->cmdfile);
+	printf("  %s %s\n", u->src->assembly ? "AS" : "CC",
+	       display_path(u->src->path));
+	if (o->verbose)
+		printf("%s\n", u->cmdline);
+	j->u = u;
+	j->pid = proc_spawn(u->cmd.v, p->appdir, u->log);
+}
+
+/* Compile the stale units, up to o->jobs at a time. Returns how many were
+ * compiled; exits 1 after the running compiles end if one fails. */
+static size_t compile(const struct project *p, const struct build_options *o,
+                      struct unit **todo, size_t n)
+{
+	struct job *jobs = xcalloc(o->jobs, sizeof(*jobs));
+	size_t next = 0, running = 0;
+	const struct unit *failed = NULL;
+	int failed_status = 0;
+
+	while ((next < n && !failed) || running > 0) {
+		while (!failed && next < n && running < o->jobs) {
+			for (unsigned i = 0; i < o->jobs; i++) {
+				if (jobs[i].pid == 0) {
+					start_job(p, o, &jobs[i], todo[next++]);
+					running++;
+					break;
+				}
+			}
+		}
+		int status;
+		pid_t pid = wait(&status);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_BUILD, "wait: %s", strerror(errno));
+		}
+		for (unsigned i = 0; i < o->jobs; i++) {
+			if (jobs[i].pid != pid)
+				continue;
+			struct unit *u = jobs[i].u;
+			jobs[i].pid = 0;
+			running--;
+			show_log(u->log);
+			if (proc_ok(status)) {
+				record(u->cmdfile, u->cmdline);
+			} else {
+				unlink(u->obj);
+				if (!failed) {
+					failed = u;
+					failed_status = status;
+				}
+			}
+		}
+	}
+	free(jobs);
+	if (failed) {
+		fflush(stdout);
+		die(EXIT_BUILD, "compiling %s failed (the compiler %s)",
+		    display_path(failed->src->path),
+		    proc_describe(failed_status));
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------- the steps */
+
+static void prebuild(const struct project *p)
+{
+	const struct desc_field *f = desc_get(&p->app, "prebuild");
+	if (!f)
+		return;
+	struct strvec words = {0};
+	for (size_t i = 0; i < f->nwords; i++)
+		sv_push(&words, f->words[i]);
+	/* The words are joined back into the command line the user wrote. */
+	char *line = xstrdup(words.v[0]);
+	for (size_t i = 1; i < words.n; i++) {
+		char *l = xasprintf("%s %s", line, words.v[i]);
+		free(line);
+		line = l;
+	}
+	char *argv[] = {"/bin/sh", "-c", line, NULL};
+	int status = proc_run(argv, p->appdir);
+	if (!proc_ok(status))
+		die(EXIT_BUILD, "prebuild '%s' %s", line,
+		    proc_describe(status));
+	free(line);
+	sv_free(&words);
+}
+
+/* Run kiln-assets when the app has assets; returns the generated source
+ * (or NULL). */
+static struct source *assets(const struct project *p)
+{
+	const struct desc_field *f = desc_get(&p->app, "assets");
+	if (!f || f->nwords == 0)
+		return NULL;
+	char *tool = xasprintf("%s/bin/kiln-assets", p->root);
+	if (access(tool, X_OK) != 0)
+		die(EXIT_BUILD,
+		    "%s:%u: the app has assets, but %s is missing (run make "
+		    "in %s)",
+		    display_path(p->appfile), f->line, tool, p->root);
+	char *gen = xasprintf("%s/gen", p->build);
+	xmkdir_p(gen);
+	struct source *s = xcalloc(1, sizeof(*s));
+	s->path = xasprintf("%s/assets.c", gen);
+	s->objrel = xstrdup("gen/assets");
+	s->app = true;
+
+	struct strvec argv = {0};
+	sv_push(&argv, tool);
+	sv_push(&argv, "--output");
+	sv_push(&argv, s->path);
+	for (size_t i = 0; i < f->nwords; i++) {
+		const char *w = f->words[i];
+		const char *colon = strchr(w, ':');
+		char *dir =
+		        colon ? xstrndup(w, (size_t)(colon - w)) : xstrdup(w);
+		char *full = path_join(p->appdir, dir);
+		sv_pushf(&argv, "%s:%s", full, colon ? colon + 1 : "/");
+		free(full);
+		free(dir);
+	}
+	int status = proc_run(argv.v, p->appdir);
+	if (!proc_ok(status))
+		die(EXIT_BUILD, "kiln-assets %s", proc_describe(status));
+	sv_free(&argv);
+	free(gen);
+	free(tool);
+	return s;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Link when the image is missing, older than an object, or was linked
+ * with another command. Returns true if it linked. */
+static bool link_image(const struct project *p, const struct build_options *o,
+                       struct unit *units, size_t n)
+{
+	const struct desc *t = &p->target.desc;
+	struct strvec cmd = {0};
+	expand_key(p, t, "cc", &cmd);
+	expand_key(p, t, "ldflags", &cmd);
+	if (p->sanitize)
+		expand_key(p, t, "sanitize_ldflags", &cmd);
+	sv_push(&cmd, "-o");
+	sv_push(&cmd, p->image);
+	for (size_t i = 0; i < n; i++)
+		sv_push(&cmd, units[i].obj);
+	expand_key(p, t, "ldlibs", &cmd);
+	char *line = sv_join_shell(&cmd);
+	char *cmdfile = xasprintf("%s.cmd", p->image);
+
+	struct timespec img, t2;
+	bool stale = !file_mtime(p->image, &img) || !file_holds(cmdfile, line);
+	for (size_t i = 0; !stale && i < n; i++)
+		if (!file_mtime(units[i].obj, &t2) || time_after(&t2, &img))
+			stale = true;
+	if (stale) {
+		unlink(cmdfile);
+		printf("  LD %s\n", display_path(p->image));
+		if (o->verbose)
+			printf("%s\n", line);
+		int status = proc_run(cmd.v, p->appdir);
+		if (!proc_ok(status)) {
+			unlink(p->image);
+			die(EXIT_BUILD, "linking %s failed (the linker %s)",
+			    display_path(p->image), proc_describe(status));
+		}
+		record(cmdfile, line);
+	}
+	free(cmdfile);
+	free(line);
+	sv_free(&cmd);
+	return stale;
+}
+
+/* Write NAME.stripped when the target asks for it. */
+static bool strip_image(const struct project *p, const struct build_options *o)
+{
+	if (!desc_yes(&p->target.desc, "strip", false))
+		return false;
+	char *out = xasprintf("%s.stripped", p->image);
+	struct timespec img, st;
+	bool stale = !file_mtime(out, &st) ||
+	             (file_mtime(p->image, &img) && time_after(&img, &st));
+	if (stale) {
+		printf("  STRIP %s\n", display_path(out));
+		char *argv[] = {"objcopy", "--strip-all", p->image, out, NULL};
+		if (o->verbose)
+			printf("objcopy --strip-all %s %s\n", p->image, out);
+		int status = proc_run(argv, NULL);
+		if (!proc_ok(status)) {
+			unlink(out);
+			die(EXIT_BUILD, "stripping %s failed (objcopy %s)",
+			    display_path(p->image), proc_describe(status));
+		}
+	}
+	free(out);
+	return stale;
+}
+
+void build_image(const struct project *p, const struct build_options *o)
+{
+	prebuild(p);
+	struct source *gen = assets(p);
+
+	struct source *sources;
+	size_t nsources;
+	project_sources(p, &sources, &nsources);
+	if (gen) {
+		sources = xrealloc(sources, (nsources + 1) * sizeof(*sources));
+		sources[nsources++] = *gen;
+		free(gen);
+	}
+
+	struct strvec common = {0};
+	common_flags(p, &common);
+	struct unit *units = xcalloc(nsources, sizeof(*units));
+	struct unit **todo = xcalloc(nsources, sizeof(*todo));
+	size_t ntodo = 0;
+	for (size_t i = 0; i < nsources; i++) {
+		make_unit(p, &units[i], &sources[i], &common);
+		if (unit_stale(p, &units[i]))
+			todo[ntodo++] = &units[i];
+	}
+	xmkdir_p(p->build);
+	size_t compiled = compile(p, o, todo, ntodo);
+	bool linked = link_image(p, o, units, nsources);
+	bool stripped = strip_image(p, o);
+
+	if (!compiled && !linked && !stripped) {
+		if (!o->quiet)
+			printf("kiln: %s is up to date\n", p->name);
+	} else {
+		printf("kiln: built %s (%lld bytes)\n", display_path(p->image),
+		       file_size(p->image));
+		if (desc_yes(&p->target.desc, "strip", false)) {
+			char *s = xasprintf("%s.stripped", p->image);
+			printf("kiln: stripped %s (%lld bytes)\n",
+			       display_path(s), file_size(s));
+			free(s);
+		}
+	}
+	fflush(stdout);
+	free(todo);
+	sv_free(&common);
+}

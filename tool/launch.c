@@ -1,0 +1,203 @@
+/*
+ * tool/launch.c - run an image through its target's launch template (see
+ * launch.h and docs/building.md).
+ */
+#include "launch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A TCP/UDP port: 1..65535 in decimal, no sign, no leading junk. */
+static bool parse_port(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return false;
+	*out = v;
+	return true;
+}
+
+char *launch_forward(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	const char *slash = strchr(spec, '/');
+	const char *proto = "tcp";
+	if (slash) {
+		if (strcmp(slash + 1, "udp") == 0)
+			proto = "udp";
+		else if (strcmp(slash + 1, "tcp") != 0)
+			die(EXIT_USAGE,
+			    "-p %s: the protocol is tcp or udp, not '%s'", spec,
+			    slash + 1);
+	}
+	size_t end = slash ? (size_t)(slash - spec) : strlen(spec);
+	unsigned host, guest;
+	if (!colon || (size_t)(colon - spec) > end ||
+	    !parse_port(spec, (size_t)(colon - spec), &host) ||
+	    !parse_port(colon + 1, end - (size_t)(colon - spec) - 1, &guest))
+		die(EXIT_USAGE,
+		    "-p %s: expected HOST:GUEST ports (1-65535), e.g. -p "
+		    "8080:80 or -p 5353:53/udp",
+		    spec);
+	return xasprintf("hostfwd=%s:127.0.0.1:%u-:%u", proto, host, guest);
+}
+
+void launch_add_net(struct launch_options *o, const char *spec)
+{
+	if (o->nnets == sizeof(o->nets) / sizeof(o->nets[0]))
+		die(EXIT_USAGE, "too many --net options");
+	struct launch_net *n = &o->nets[o->nnets];
+	memset(n, 0, sizeof(*n));
+	if (strcmp(spec, "user") == 0) {
+		o->nnets++;
+		return;
+	}
+	if (strncmp(spec, "tap:", 4) == 0) {
+		const char *name = spec + 4;
+		size_t l = strlen(name);
+		/* Linux interface names: 1..15 bytes, no '/', blank or ','. */
+		bool ok = l > 0 && l < 16 && !strpbrk(name, "/, \t:=");
+		if (ok) {
+			n->tap = xstrdup(name);
+			o->nnets++;
+			return;
+		}
+		die(EXIT_USAGE, "--net %s: bad interface name '%s'", spec,
+		    name);
+	}
+	die(EXIT_USAGE, "--net takes 'user' or 'tap:IFNAME', not '%s'", spec);
+}
+
+bool launch_valid_mem(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || n > 12)
+		return false;
+	return s[n] == '\0' ||
+	       (strchr("KMGkmg", s[n]) && s[n] != '\0' && s[n + 1] == '\0');
+}
+
+/* Count the net devices the app declares. */
+static size_t app_nets(const struct project *p)
+{
+	const struct desc_field *f = desc_get(&p->app, "devices");
+	size_t n = 0;
+	for (size_t i = 0; f && i < f->nwords; i++)
+		if (strncmp(f->words[i], "net:", 4) == 0)
+			n++;
+	return n;
+}
+
+/* The host options as separate words. */
+static void host_options(const struct project *p, struct launch_options *o,
+                         struct strvec *out)
+{
+	/* -p forwards go on the first user-mode net, made if need be. */
+	if (o->forwards.n > 0) {
+		size_t i = 0;
+		while (i < o->nnets && o->nets[i].tap)
+			i++;
+		if (i == o->nnets)
+			launch_add_net(o, "user");
+		sv_append(&o->nets[i].fwds, &o->forwards);
+	}
+	/* An app with net devices gets user-mode networking by default. */
+	if (o->nnets == 0)
+		for (size_t i = app_nets(p); i > 0; i--)
+			launch_add_net(o, "user");
+
+	if (o->mem) {
+		sv_push(out, "--mem");
+		sv_push(out, o->mem);
+	}
+	for (size_t i = 0; i < o->nnets; i++) {
+		const struct launch_net *n = &o->nets[i];
+		sv_push(out, "--net");
+		if (n->tap) {
+			sv_pushf(out, "tap,ifname=%s", n->tap);
+			continue;
+		}
+		char *v = xstrdup("user");
+		for (size_t j = 0; j < n->fwds.n; j++) {
+			char *w = xasprintf("%s,%s", v, n->fwds.v[j]);
+			free(v);
+			v = w;
+		}
+		sv_push_own(out, v);
+	}
+	for (size_t i = 0; i < o->blocks.n; i++) {
+		sv_push(out, "--block");
+		sv_pushf(out, "file=%s", o->blocks.v[i]);
+	}
+	if (o->machine) {
+		sv_push(out, "--machine");
+		sv_push(out, o->machine);
+	}
+}
+
+static void check_machine(const struct project *p, const char *machine)
+{
+	const struct desc_field *f = desc_get(&p->target.desc, "machines");
+	if (!f)
+		die(EXIT_USAGE,
+		    "--machine: target '%s' has no machines to choose from",
+		    p->target.name);
+	struct strvec list = {0};
+	for (size_t i = 0; i < f->nwords; i++) {
+		if (strcmp(f->words[i], machine) == 0)
+			return;
+		sv_push(&list, f->words[i]);
+	}
+	die(EXIT_USAGE,
+	    "--machine: target '%s' has no machine '%s' (machines: %s)",
+	    p->target.name, machine, sv_join_shell(&list));
+}
+
+void launch_argv(const struct project *p, struct launch_options *o,
+                 struct strvec *argv)
+{
+	const struct desc *t = &p->target.desc;
+	const struct desc_field *f = desc_get(t, "launch");
+	if (!f)
+		die(EXIT_USAGE,
+		    "target '%s' cannot run images (%s has no launch)",
+		    p->target.name, display_path(p->target.file));
+	if (o->machine)
+		check_machine(p, o->machine);
+	struct strvec opts = {0};
+	host_options(p, o, &opts);
+	for (size_t i = 0; i < f->nwords; i++) {
+		const char *w = f->words[i];
+		if (strcmp(w, "{opts}") == 0)
+			sv_append(argv, &opts);
+		else if (strcmp(w, "{args}") == 0)
+			sv_append(argv, &o->args);
+		else
+			sv_push_own(argv,
+			            expand_word(p, w, t->file, f->line, true));
+	}
+	sv_free(&opts);
+}
+
+_Noreturn void launch_exec(const struct project *p, struct launch_options *o,
+                           bool verbose)
+{
+	struct strvec argv = {0};
+	launch_argv(p, o, &argv);
+	if (verbose)
+		printf("kiln: running %s\n", sv_join_shell(&argv));
+	fflush(stdout);
+	fflush(stderr);
+	execvp(argv.v[0], argv.v);
+	die(EXIT_BUILD, "cannot run %s: %s", argv.v[0], strerror(errno));
+}

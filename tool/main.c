@@ -1,0 +1,378 @@
+/*
+ * tool/main.c - kiln, the build front end: command-line parsing and the
+ * small commands (new, clean, targets). docs/building.md is the manual.
+ */
+#include "build.h"
+#include "launch.h"
+#include "project.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+static const char usage_main[] =
+        "usage: kiln COMMAND [OPTIONS]\n"
+        "\n"
+        "Build Kiln unikernels and run them.\n"
+        "\n"
+        "commands:\n"
+        "  build [-t TARGET] [--sanitize] [APPDIR]   build the app's image\n"
+        "  run [-t TARGET] [APPDIR] [OPTIONS] [-- BOOTARGS]\n"
+        "                                            build, then run it\n"
+        "  new NAME                                  start an app in ./NAME\n"
+        "  clean [APPDIR]                            remove APPDIR/_build\n"
+        "  targets                                   list the targets\n"
+        "\n"
+        "  kiln COMMAND --help    the options of one command\n"
+        "  kiln --version         kiln's version\n"
+        "\n"
+        "The Kiln tree is found from kiln's own location (the parent of its\n"
+        "bin/ folder) unless KILN_ROOT names it.\n";
+
+static const char usage_build[] =
+        "usage: kiln build [-t TARGET] [--sanitize] [-j N] [-v] [APPDIR]\n"
+        "\n"
+        "Build APPDIR's image (default: the current folder) into\n"
+        "APPDIR/_build/TARGET/NAME. Only what changed is rebuilt.\n"
+        "\n"
+        "  -t, --target TARGET  the target (default: hvt when /dev/kvm is\n"
+        "                       usable, else unix)\n"
+        "  --sanitize           with the target's sanitizers (into\n"
+        "                       _build/TARGET-san/)\n"
+        "  -j, --jobs N         compiles at a time (default 2)\n"
+        "  -v, --verbose        show the commands\n";
+
+static const char usage_run[] =
+        "usage: kiln run [-t TARGET] [--sanitize] [APPDIR] [OPTIONS] "
+        "[-- BOOTARGS]\n"
+        "\n"
+        "Build APPDIR's image, then run it with the boot arguments. kiln\n"
+        "exits with the image's status.\n"
+        "\n"
+        "  -t, --target TARGET  as for kiln build\n"
+        "  --sanitize           as for kiln build\n"
+        "  -j, --jobs N, -v     as for kiln build\n"
+        "  -p HOST:GUEST[/udp]  forward 127.0.0.1:HOST to the guest's port\n"
+        "                       GUEST (user-mode networking)\n"
+        "  --net user           a user-mode network device\n"
+        "  --net tap:IFNAME     a network device on tap interface IFNAME\n"
+        "  --block PATH         a block device backed by the file PATH\n"
+        "  --mem SIZE           guest memory, e.g. 16M\n"
+        "  --machine NAME       the machine, for targets that list some\n"
+        "\n"
+        "The n-th --net is device net<n>, the n-th --block blk<n>. An app\n"
+        "that declares a net device gets --net user unless told otherwise.\n";
+
+static const char usage_new[] =
+        "usage: kiln new NAME\n"
+        "\n"
+        "Create ./NAME with a kiln.app and a main.c that prints a greeting:\n"
+        "a starting point that builds and runs as it is. NAME is\n"
+        "[a-z][a-z0-9_-]*; an existing NAME is never overwritten.\n";
+
+static const char usage_clean[] = "usage: kiln clean [APPDIR]\n"
+                                  "\n"
+                                  "Remove APPDIR/_build (default: the "
+                                  "current folder's).\n";
+
+static const char usage_targets[] =
+        "usage: kiln targets\n"
+        "\n"
+        "List the targets of the Kiln tree with their descriptions.\n";
+
+static const char *root;
+
+/* The Kiln tree: $KILN_ROOT, else the parent of the folder holding this
+ * executable (bin/kiln). */
+static void find_root(void)
+{
+	const char *env = getenv("KILN_ROOT");
+	if (env && *env) {
+		if (!is_dir(env))
+			die(EXIT_USAGE, "KILN_ROOT=%s: no such folder", env);
+		root = xrealpath(env);
+	} else {
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0)
+			die(EXIT_USAGE,
+			    "cannot find my own location (%s); set KILN_ROOT",
+			    strerror(errno));
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0'; /* the folder holding kiln */
+		slash = strrchr(exe, '/');
+		if (!slash || strcmp(slash, "/bin") != 0)
+			die(EXIT_USAGE,
+			    "%s is not in a bin/ folder of a Kiln tree; set "
+			    "KILN_ROOT",
+			    exe);
+		*slash = '\0';
+		root = xstrdup(exe[0] ? exe : "/");
+	}
+	char *platform = path_join(root, "platform");
+	if (!is_dir(platform))
+		die(EXIT_USAGE,
+		    "%s does not look like a Kiln tree (no platform/); set "
+		    "KILN_ROOT",
+		    root);
+	free(platform);
+	display_set_root(root);
+}
+
+_Noreturn static void bad_usage(const char *cmd, const char *fmt,
+                                const char *arg)
+{
+	fflush(stdout);
+	fprintf(stderr, "kiln: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see kiln %s--help)\n", cmd ? cmd : "");
+	exit(EXIT_USAGE);
+}
+
+static bool is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/* The options build and run share, and run's own. */
+struct cli {
+	const char *cmd; /* "build " or "run " for messages */
+	const char *appdir;
+	const char *target;
+	bool sanitize;
+	struct build_options build;
+	struct launch_options launch;
+};
+
+/* The value of an option taking one: the next argument. */
+static const char *option_value(struct cli *c, int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		bad_usage(c->cmd, "option %s needs a value", argv[*i]);
+	return argv[++*i];
+}
+
+static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
+                             const char *usage)
+{
+	c->build.jobs = 2;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (strcmp(a, "-t") == 0 || strcmp(a, "--target") == 0) {
+			c->target = option_value(c, argc, argv, &i);
+		} else if (strcmp(a, "--sanitize") == 0) {
+			c->sanitize = true;
+		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+			const char *v = option_value(c, argc, argv, &i);
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || n < 1 || n > 64)
+				bad_usage(c->cmd, "-j takes 1 to 64, not '%s'",
+				          v);
+			c->build.jobs = (unsigned)n;
+		} else if (strcmp(a, "-v") == 0 ||
+		           strcmp(a, "--verbose") == 0) {
+			c->build.verbose = true;
+		} else if (run && strcmp(a, "-p") == 0) {
+			sv_push_own(&c->launch.forwards,
+			            launch_forward(
+			                    option_value(c, argc, argv, &i)));
+		} else if (run && strcmp(a, "--net") == 0) {
+			launch_add_net(&c->launch,
+			               option_value(c, argc, argv, &i));
+		} else if (run && strcmp(a, "--block") == 0) {
+			const char *v = option_value(c, argc, argv, &i);
+			if (!*v || strchr(v, ','))
+				bad_usage(c->cmd,
+				          "--block %s: a path without commas, "
+				          "please",
+				          v);
+			sv_push(&c->launch.blocks, v);
+		} else if (run && strcmp(a, "--mem") == 0) {
+			const char *v = option_value(c, argc, argv, &i);
+			if (!launch_valid_mem(v))
+				bad_usage(c->cmd,
+				          "--mem takes a size such as 16M, not "
+				          "'%s'",
+				          v);
+			c->launch.mem = v;
+		} else if (run && strcmp(a, "--machine") == 0) {
+			c->launch.machine = option_value(c, argc, argv, &i);
+		} else if (run && strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++)
+				sv_push(&c->launch.args, argv[i]);
+		} else if (a[0] == '-') {
+			bad_usage(c->cmd, "unknown option '%s'", a);
+		} else if (c->appdir) {
+			bad_usage(c->cmd, "one APPDIR only ('%s' is a second)",
+			          a);
+		} else {
+			c->appdir = a;
+		}
+	}
+	if (!c->appdir)
+		c->appdir = ".";
+}
+
+static int cmd_build(int argc, char **argv, bool run)
+{
+	struct cli c = {.cmd = run ? "run " : "build "};
+	parse_build_args(&c, argc, argv, run, run ? usage_run : usage_build);
+	find_root();
+	if (!c.target)
+		c.target = default_target(root);
+	struct project p;
+	project_load(&p, root, c.appdir, c.target, c.sanitize);
+	c.build.quiet = run;
+	build_image(&p, &c.build);
+	if (run)
+		launch_exec(&p, &c.launch, c.build.verbose);
+	return 0;
+}
+
+static void write_new(const char *dir, const char *name, const char *text)
+{
+	char *path = path_join(dir, name);
+	if (!write_file(path, text, strlen(text)))
+		die(EXIT_BUILD, "cannot write %s: %s", path, strerror(errno));
+	free(path);
+}
+
+static int cmd_new(int argc, char **argv)
+{
+	if (argc == 1 && is_help(argv[0])) {
+		fputs(usage_new, stdout);
+		return 0;
+	}
+	if (argc != 1)
+		bad_usage("new ", "%s", "new takes one NAME");
+	const char *name = argv[0];
+	if (name[0] == '-')
+		bad_usage("new ", "unknown option '%s'", name);
+	if (!desc_valid_name(name))
+		die(EXIT_USAGE, "bad name '%s': use [a-z][a-z0-9_-]*", name);
+	if (mkdir(name, 0755) != 0) {
+		if (errno == EEXIST)
+			die(EXIT_USAGE, "%s already exists; not overwriting it",
+			    name);
+		die(EXIT_BUILD, "cannot create %s: %s", name, strerror(errno));
+	}
+	char *app = xasprintf("# The app's manifest: see docs/building.md.\n"
+	                      "name = %s\n"
+	                      "sources = main.c\n"
+	                      "libraries = rt\n",
+	                      name);
+	write_new(name, "kiln.app", app);
+	free(app);
+	write_new(name, "main.c",
+	          "/*\n"
+	          " * A Kiln app: kiln_main() runs on the first fiber; the\n"
+	          " * unikernel exits with what it returns.\n"
+	          " */\n"
+	          "#include <kiln/rt.h>\n"
+	          "\n"
+	          "int kiln_main(int argc, char **argv)\n"
+	          "{\n"
+	          "\t(void)argc;\n"
+	          "\tkiln_args_check(); /* no boot arguments are known */\n"
+	          "\tkiln_printf(\"Hello from %s!\\n\", argv[0]);\n"
+	          "\treturn 0;\n"
+	          "}\n");
+	printf("kiln: created %s/ (build and run it with: kiln run %s)\n", name,
+	       name);
+	return 0;
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+	const char *dir = ".";
+	if (argc >= 1 && is_help(argv[0])) {
+		fputs(usage_clean, stdout);
+		return 0;
+	}
+	if (argc > 1)
+		bad_usage("clean ", "%s", "clean takes at most one APPDIR");
+	if (argc == 1) {
+		if (argv[0][0] == '-')
+			bad_usage("clean ", "unknown option '%s'", argv[0]);
+		dir = argv[0];
+	}
+	char *app = path_join(dir, "kiln.app");
+	if (!is_file(app))
+		die(EXIT_USAGE, "%s: not an app folder (no kiln.app)", dir);
+	char *build = path_join(dir, "_build");
+	if (is_dir(build) && !remove_tree(build))
+		die(EXIT_BUILD, "cannot remove %s: %s", build, strerror(errno));
+	free(build);
+	free(app);
+	return 0;
+}
+
+static int cmd_targets(int argc, char **argv)
+{
+	if (argc >= 1 && is_help(argv[0])) {
+		fputs(usage_targets, stdout);
+		return 0;
+	}
+	if (argc > 0)
+		bad_usage("targets ", "unexpected argument '%s'", argv[0]);
+	find_root();
+	struct strvec names = {0};
+	targets_list(root, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct target t;
+		target_load(&t, root, names.v[i]);
+		const struct desc_field *f = desc_get(&t.desc, "description");
+		printf("%-10s", t.name);
+		for (size_t j = 0; f && j < f->nwords; j++)
+			printf(" %s", f->words[j]);
+		printf("\n");
+		desc_free(&t.desc);
+	}
+	sv_free(&names);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	int n = argc - 2;
+	char **rest = argv + 2;
+	if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("kiln %s\n", VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "build") == 0)
+		return cmd_build(n, rest, false);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_build(n, rest, true);
+	if (strcmp(cmd, "new") == 0)
+		return cmd_new(n, rest);
+	if (strcmp(cmd, "clean") == 0)
+		return cmd_clean(n, rest);
+	if (strcmp(cmd, "targets") == 0)
+		return cmd_targets(n, rest);
+	if (cmd[0] == '-')
+		bad_usage(NULL, "unknown option '%s'", cmd);
+	bad_usage(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,89 @@
+/*
+ * tool/project.h - what one build is made of: the app (APPDIR/kiln.app),
+ * the target (platform/NAME/kiln.target) and the libraries the app uses,
+ * resolved transitively (lib/NAME/kiln.lib), with every mistake reported
+ * as "FILE:LINE: message" and exit status 2.
+ */
+#ifndef KILN_TOOL_PROJECT_H
+#define KILN_TOOL_PROJECT_H
+
+#include "desc.h"
+#include "util.h"
+
+struct library {
+	char *name;
+	char *dir;  /* absolute: {root}/lib/NAME */
+	char *file; /* its kiln.lib */
+	struct desc desc;
+	int mark; /* resolution: 0 new, 1 being visited, 2 done */
+};
+
+struct target {
+	char *name;
+	char *dir;
+	char *file;
+	struct desc desc;
+	bool freestanding;
+};
+
+/* One source file of the image. */
+struct source {
+	char *path;    /* absolute */
+	char *objrel;  /* its object's path under obj/, without ".o" */
+	bool app;      /* compiled with the app's cflags */
+	bool assembly; /* a .S file */
+};
+
+struct project {
+	char *root;    /* the Kiln tree */
+	char *appdir;  /* absolute */
+	char *appfile; /* APPDIR/kiln.app */
+	struct desc app;
+	const char *name; /* the image's name */
+	struct target target;
+	struct library **libs; /* dependencies before their users */
+	size_t nlibs;
+	bool sanitize;
+	char *build; /* APPDIR/_build/TARGET or TARGET-san */
+	char *image; /* build/NAME */
+};
+
+/* The descriptor schemas (also used by the fuzz harness's seeds). */
+extern const struct desc_key app_schema[];
+extern const struct desc_key lib_schema[];
+extern const struct desc_key target_schema[];
+
+/* Read and parse one descriptor file; dies (status 2) on any mistake. */
+void desc_load(struct desc *d, const char *path, const struct desc_key *schema);
+
+/* Load APPDIR/kiln.app, the target and the libraries. */
+void project_load(struct project *p, const char *root, const char *appdir,
+                  const char *target, bool sanitize);
+
+/* Load platform/NAME/kiln.target; dies with the known targets listed when
+ * there is no such target. */
+void target_load(struct target *t, const char *root, const char *name);
+
+/* The names of the targets under {root}/platform, sorted. */
+void targets_list(const char *root, struct strvec *out);
+
+/* The default target: hvt when /dev/kvm opens read-write and the tree has
+ * platform/hvt, else unix. */
+const char *default_target(const char *root);
+
+/*
+ * Expand {root}, {platform}, {build} and {image} in one word of a
+ * descriptor (file and line for the message when the word names another
+ * placeholder). image may be NULL where {image} has no meaning.
+ */
+char *expand_word(const struct project *p, const char *word, const char *file,
+                  unsigned line, bool allow_image);
+/* Expand every word of key in d and append them to out. */
+void expand_key(const struct project *p, const struct desc *d, const char *key,
+                struct strvec *out);
+
+/* Every source of the image: the platform's, the libraries', the app's.
+ * Globs are expanded; a pattern matching nothing is a mistake. */
+void project_sources(const struct project *p, struct source **out, size_t *n);
+
+#endif /* KILN_TOOL_PROJECT_H */
