@@ -189,15 +189,12 @@ void launch_argv(const struct project *p, struct launch_options *o,
 	sv_free(&opts);
 }
 
-_Noreturn void launch_exec(const struct project *p, struct launch_options *o,
-                           bool verbose)
+_Noreturn void launch_exec(struct strvec *argv, bool verbose)
 {
-	struct strvec argv = {0};
-	launch_argv(p, o, &argv);
 	if (verbose)
-		printf("kiln: running %s\n", sv_join_shell(&argv));
+		printf("kiln: running %s\n", sv_join_shell(argv));
 	fflush(stdout);
 	fflush(stderr);
-	execvp(argv.v[0], argv.v);
-	die(EXIT_BUILD, "cannot run %s: %s", argv.v[0], strerror(errno));
+	execvp(argv->v[0], argv->v);
+	die(EXIT_BUILD, "cannot run %s: %s", argv->v[0], strerror(errno));
 }

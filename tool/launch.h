@@ -32,12 +32,13 @@ void launch_add_net(struct launch_options *o, const char *spec);
 /* --mem SIZE: digits with an optional K, M or G. */
 bool launch_valid_mem(const char *s);
 
-/* Build the launcher's command line (exposed for testing). */
+/* Build the launcher's command line: the target's launch template with
+ * {opts}, {args} and the other placeholders filled in. Dies (status 2)
+ * when the target cannot launch or an option does not suit it. */
 void launch_argv(const struct project *p, struct launch_options *o,
                  struct strvec *argv);
 
 /* exec the launcher; never returns. */
-_Noreturn void launch_exec(const struct project *p, struct launch_options *o,
-                           bool verbose);
+_Noreturn void launch_exec(struct strvec *argv, bool verbose);
 
 #endif /* KILN_TOOL_LAUNCH_H */

@@ -236,9 +236,14 @@ static int cmd_build(int argc, char **argv, bool run)
 	struct project p;
 	project_load(&p, root, c.appdir, c.target, c.sanitize);
 	c.build.quiet = run;
+	/* The launch command is checked before building, so that a mistake
+	 * in it is reported at once. */
+	struct strvec launch = {0};
+	if (run)
+		launch_argv(&p, &c.launch, &launch);
 	build_image(&p, &c.build);
 	if (run)
-		launch_exec(&p, &c.launch, c.build.verbose);
+		launch_exec(&launch, c.build.verbose);
 	return 0;
 }
 
