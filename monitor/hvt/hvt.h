@@ -1,0 +1,146 @@
+/*
+ * monitor/hvt/hvt.h - kiln-hvt's internal interfaces.
+ *
+ * kiln-hvt runs one unikernel image on one KVM vCPU. main.c parses the
+ * options and reads the image; layout.c plans guest memory and writes the
+ * page tables, GDT, IDT, TSS and boot info; kvm.c creates the VM and runs
+ * the vCPU; hypercall.c serves the guest's port writes; fault.c explains
+ * guest faults; seccomp.c confines the process; block.c and net.c are the
+ * devices.
+ */
+#ifndef KILN_HVT_H
+#define KILN_HVT_H
+
+#include "elf.h"
+#include "hvt_abi.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pollfd;
+
+#define HVT_PAGE 4096ull
+#define HVT_BOOT_STACK_SIZE (128ull * 1024)
+#define HVT_HEAP_MIN (64ull * 1024)
+#define HVT_MAX_NET 4
+#define HVT_MAX_BLOCK 4
+/* Platform handles: net device i is handle i, block device i is 8 + i. */
+#define HVT_NET_HANDLE(i) (i)
+#define HVT_BLOCK_HANDLE(i) (8 + (i))
+
+/* The TSS (at HVT_GDT + 0x100): 104 bytes, then the I/O permission bitmap
+ * up to the hypercall ports, then the 0xff byte the CPU requires. */
+#define HVT_PORT_COUNT 16
+#define HVT_TSS_IOMAP 104
+#define HVT_TSS_LIMIT                                                          \
+	(HVT_TSS_IOMAP + (HVT_PORT_BASE + HVT_PORT_COUNT) / 8 + 1 - 1)
+
+/* A range of guest addresses [lo, hi). */
+struct hvt_range {
+	uint64_t lo, hi;
+};
+
+#define HVT_MAX_RANGES (HVT_ELF_MAX_SEGMENTS + 4)
+
+/* Where everything goes in guest memory (all page-aligned). */
+struct hvt_layout {
+	uint64_t mem_size;
+	uint64_t image_limit; /* segments must end below this */
+	uint64_t heap_start, heap_end;
+	uint64_t stack_lo, stack_top; /* boot stack; a guard page each side */
+	uint64_t pt_base;             /* one 8-byte PTE per 4 KiB page */
+	uint64_t pd_base, pdpt, pml4;
+	uint64_t npt, npd;
+	/* What the guest may hand to hypercalls: readable = every user page,
+	 * writable = the user pages it can write itself. Merged, sorted. */
+	struct hvt_range readable[HVT_MAX_RANGES], writable[HVT_MAX_RANGES];
+	unsigned nreadable, nwritable;
+};
+
+struct hvt_block {
+	int fd;
+	uint64_t capacity;
+	char name[HVT_NAME_MAX];
+	bool acquired;
+};
+
+struct hvt_net {
+	int fd; /* tap; -1 for none */
+	uint8_t mac[6];
+	uint16_t mtu;
+	char name[HVT_NAME_MAX];
+	bool acquired;
+};
+
+struct hvt_stats {
+	uint64_t exits;
+	uint64_t calls[HVT_CALL_COUNT];
+};
+
+struct hvt {
+	const char *image_path;
+	struct hvt_layout lay;
+	struct hvt_image img;
+	uint8_t *mem; /* guest memory, mem_size bytes */
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	uint64_t tsc_hz;
+	bool quiet;       /* drop guest console output */
+	bool stats;       /* print exit counts at the end */
+	unsigned reports; /* guest errors reported so far */
+	struct hvt_block block[HVT_MAX_BLOCK];
+	unsigned nblock;
+	struct hvt_net net[HVT_MAX_NET];
+	unsigned nnet;
+	struct hvt_stats st;
+};
+
+/* layout.c */
+int hvt_layout_plan(struct hvt_layout *lay, uint64_t mem_size);
+int hvt_layout_build(struct hvt *h, const char *cmdline);
+
+/* kvm.c */
+int hvt_kvm_open(struct hvt *h);
+int hvt_kvm_setup(struct hvt *h);
+_Noreturn void hvt_kvm_run(struct hvt *h);
+
+/* hypercall.c */
+extern const char *const hvt_call_names[HVT_CALL_COUNT];
+void hvt_hypercall(struct hvt *h, unsigned nr, uint32_t arg);
+/* Copy call nr's argument struct (size bytes at guest address arg) out of
+ * the guest; false (after a report) when the address is bad. */
+bool hvt_get_arg(struct hvt *h, unsigned nr, uint32_t arg, void *out,
+                 size_t size);
+/* Copy it back (only after hvt_get_arg succeeded for arg and size). */
+void hvt_put_arg(struct hvt *h, uint32_t arg, const void *in, size_t size);
+/* A host pointer for len bytes of guest memory at addr, or NULL when the
+ * range is not entirely inside what the guest may read (or write). */
+void *hvt_guest_ptr(struct hvt *h, uint64_t addr, uint64_t len, bool write);
+
+/* fault.c */
+_Noreturn void hvt_report_fault(struct hvt *h, const struct hvt_fault *f);
+_Noreturn void hvt_report_vcpu(struct hvt *h, const char *what);
+
+/* seccomp.c */
+int hvt_seccomp(struct hvt *h);
+
+/* block.c */
+int hvt_block_add(struct hvt *h, const char *spec);
+void hvt_block_call(struct hvt *h, unsigned nr, uint32_t arg);
+/* Copy a device name (NUL-terminated, < HVT_NAME_MAX) out of the guest
+ * into out; NULL when the address or length is bad. */
+const char *hvt_guest_name(struct hvt *h, uint64_t addr, char *out);
+
+/* net.c */
+int hvt_net_add(struct hvt *h, const char *spec);
+void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
+/* Fill fds[i] for net device i (POLLIN); returns how many. */
+int hvt_net_pollfds(struct hvt *h, struct pollfd *fds, unsigned max);
+
+/* main.c */
+_Noreturn void hvt_exit(struct hvt *h, int status);
+void hvt_guest_error(struct hvt *h, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+#endif /* KILN_HVT_H */

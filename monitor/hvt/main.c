@@ -1,0 +1,265 @@
+/*
+ * monitor/hvt/main.c - kiln-hvt: run a Kiln unikernel image on KVM.
+ *
+ *   kiln-hvt [--mem SIZE] [--net SPEC]... [--block file=PATH]... [--quiet]
+ *            IMAGE [-- BOOTARGS...]
+ *
+ * Order of work: options, then the image is read and validated (no KVM
+ * needed, so a bad image fails fast), then devices, the VM and guest
+ * memory are set up, the process confines itself with seccomp, and the
+ * vCPU runs until the guest exits or faults. Setup errors: one line,
+ * exit 2. Guest faults and aborts: one line, exit 255.
+ */
+#include "hvt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MEM (64ull << 20)
+#define MAX_REPORTS 20
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: kiln-hvt [options] IMAGE [-- BOOTARGS...]\n"
+	        "Run a Kiln unikernel image (built with -t hvt) on KVM.\n"
+	        "\n"
+	        "  --mem SIZE           guest memory, e.g. 16M (default 64M, "
+	        "at most 3G)\n"
+	        "  --net tap,ifname=NAME  a network device on a tap "
+	        "interface (net0, net1, ...)\n"
+	        "  --block file=PATH    a block device on a file (blk0, "
+	        "blk1, ...)\n"
+	        "  --quiet              discard the guest's console output\n"
+	        "  --help               this text\n"
+	        "\n"
+	        "Exit status: the guest's, 2 for a setup error (bad option "
+	        "or image),\n"
+	        "255 when the guest faults or aborts. Set KILN_HVT_STATS=1 "
+	        "to print\n"
+	        "the number of exits per hypercall at the end.\n");
+}
+
+static _Noreturn void die(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2)));
+
+static _Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("kiln-hvt: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+void hvt_guest_error(struct hvt *h, const char *fmt, ...)
+{
+	va_list ap;
+	if (h->reports++ >= MAX_REPORTS) {
+		if (h->reports == MAX_REPORTS + 1)
+			fprintf(stderr, "kiln-hvt: guest error: (further "
+			                "reports suppressed)\n");
+		return;
+	}
+	fputs("kiln-hvt: guest error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (refused)\n", stderr);
+}
+
+_Noreturn void hvt_exit(struct hvt *h, int status)
+{
+	if (h->stats) {
+		fprintf(stderr, "kiln-hvt: %llu exits:",
+		        (unsigned long long)h->st.exits);
+		for (unsigned i = 0; i < HVT_CALL_COUNT; i++)
+			if (h->st.calls[i])
+				fprintf(stderr, " %s %llu", hvt_call_names[i],
+				        (unsigned long long)h->st.calls[i]);
+		fputc('\n', stderr);
+	}
+	exit(status);
+}
+
+/* "64M", "1G", "65536", "512K" -> bytes; 0 when malformed. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return 0;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10, end++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20, end++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30, end++;
+		break;
+	}
+	if (*end || v > (UINT64_MAX >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
+static uint8_t *read_image(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("%s: not a regular file", path);
+	if ((uint64_t)st.st_size > HVT_MEM_MAX)
+		die("%s: too large (%lld bytes)", path, (long long)st.st_size);
+	uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf)
+		die("%s: out of memory", path);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("%s: read failed", path);
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* Boot arguments joined by single spaces. */
+static void join_args(char *out, size_t size, int argc, char **argv)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		if (n + l + (i > 0) >= size)
+			die("boot arguments longer than %zu bytes", size - 1);
+		if (i > 0)
+			out[n++] = ' ';
+		memcpy(out + n, argv[i], l + 1);
+		n += l;
+	}
+}
+
+/* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
+static const char *opt_value(const char *name, int argc, char **argv, int *i)
+{
+	size_t l = strlen(name);
+	if (argv[*i][l] == '=')
+		return argv[*i] + l + 1;
+	if (*i + 1 >= argc)
+		die("%s needs a value (see --help)", name);
+	return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+	size_t l = strlen(name);
+	return strncmp(arg, name, l) == 0 && (arg[l] == 0 || arg[l] == '=');
+}
+
+int main(int argc, char **argv)
+{
+	static struct hvt hvt;
+	static char cmdline[HVT_CMDLINE_MAX];
+	struct hvt *h = &hvt;
+	uint64_t mem = DEFAULT_MEM;
+	const char *nets[HVT_MAX_NET + 1], *blocks[HVT_MAX_BLOCK + 1];
+	unsigned nnets = 0, nblocks = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (is_opt(a, "--mem")) {
+			const char *v = opt_value("--mem", argc, argv, &i);
+			mem = parse_size(v);
+			if (mem < HVT_MEM_MIN || mem > HVT_MEM_MAX)
+				die("--mem %s: expected a size from 2M to 3G",
+				    v);
+		} else if (is_opt(a, "--net")) {
+			const char *v = opt_value("--net", argc, argv, &i);
+			if (nnets == HVT_MAX_NET)
+				die("at most %d --net devices", HVT_MAX_NET);
+			nets[nnets++] = v;
+		} else if (is_opt(a, "--block")) {
+			const char *v = opt_value("--block", argc, argv, &i);
+			if (nblocks == HVT_MAX_BLOCK)
+				die("at most %d --block devices",
+				    HVT_MAX_BLOCK);
+			blocks[nblocks++] = v;
+		} else if (strcmp(a, "--quiet") == 0) {
+			h->quiet = true;
+		} else if (a[0] == '-' && a[1] != 0) {
+			die("unknown option %s (see --help)", a);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		die("no IMAGE given (see --help)");
+	h->image_path = argv[i++];
+	if (i < argc && strcmp(argv[i], "--") != 0)
+		die("unexpected %s after IMAGE (boot arguments follow --)",
+		    argv[i]);
+	if (i < argc)
+		i++;
+	join_args(cmdline, sizeof(cmdline), argc - i, argv + i);
+	const char *st = getenv("KILN_HVT_STATS");
+	h->stats = st && *st && strcmp(st, "0") != 0;
+
+	mem = (mem + HVT_PAGE - 1) & ~(HVT_PAGE - 1);
+	if (hvt_layout_plan(&h->lay, mem) < 0)
+		die("--mem: %llu bytes is too small", (unsigned long long)mem);
+
+	size_t len;
+	uint8_t *file = read_image(h->image_path, &len);
+	char err[200];
+	if (hvt_elf_parse(file, len, HVT_IMAGE_MIN, h->lay.image_limit, &h->img,
+	                  err, sizeof(err)) < 0)
+		die("%s: %s", h->image_path, err);
+
+	for (unsigned k = 0; k < nblocks; k++)
+		if (hvt_block_add(h, blocks[k]) < 0)
+			exit(2);
+	for (unsigned k = 0; k < nnets; k++)
+		if (hvt_net_add(h, nets[k]) < 0)
+			exit(2);
+
+	if (hvt_kvm_open(h) < 0)
+		exit(2);
+	hvt_elf_copy(file, len, &h->img, h->mem, h->lay.mem_size);
+	free(file);
+	if (hvt_layout_build(h, cmdline) < 0 || hvt_kvm_setup(h) < 0)
+		die("cannot set up the guest");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	((struct hvt_boot_info *)(h->mem + HVT_BOOT_INFO))->wall_ns =
+	        (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (hvt_seccomp(h) < 0)
+		die("cannot install the seccomp filter");
+	hvt_kvm_run(h);
+}

@@ -1,0 +1,213 @@
+/*
+ * platform/hvt/hvt_abi.h - the contract between kiln-hvt (the KVM monitor)
+ * and the hvt platform layer inside the guest.
+ *
+ * Included by both sides, so it uses only fixed-width types and no
+ * pointers: every address is a guest-physical address, which on hvt is
+ * also the guest-virtual address (the monitor identity-maps memory).
+ *
+ * Memory layout (docs/hvt.md draws it):
+ *
+ *   0x0000 .. 0x0fff   unmapped (catches NULL)
+ *   HVT_GDT            GDT and TSS              supervisor, read-write
+ *   HVT_IDT            IDT                      supervisor, read-only
+ *   HVT_SUPER_DATA     struct hvt_super_data    supervisor, read-write
+ *   HVT_SUPER_CODE     supervisor code          supervisor, read+execute
+ *   HVT_IST_STACK      exception stack          supervisor, read-write
+ *   HVT_BOOT_INFO      struct hvt_boot_info     user, read-only
+ *   HVT_IMAGE_MIN ..   the image's segments     user, W^X from the ELF
+ *   image end ..       heap                     user, read-write, no-exec
+ *   guard, boot stack, guard                    user, read-write, no-exec
+ *   top of memory      page tables              supervisor, read-write
+ *
+ * Hypercalls: the guest runs at CPL 3 with IOPL 3 and executes
+ *   outl %eax, $(HVT_PORT_BASE + HVT_CALL_x)
+ * with eax = the guest address of the call's argument struct below. The
+ * monitor reads the struct, checks every address and length in it, does
+ * the work, writes the results back into the struct and resumes the guest.
+ */
+#ifndef KILN_HVT_ABI_H
+#define KILN_HVT_ABI_H
+
+#define HVT_PAGE_SIZE 4096
+
+/* Fixed guest addresses of the monitor-built structures. */
+#define HVT_GDT 0x1000
+#define HVT_IDT 0x2000
+#define HVT_SUPER_DATA 0x3000
+#define HVT_SUPER_CODE 0x4000
+#define HVT_IST_GUARD 0x5000 /* left unmapped */
+#define HVT_IST_STACK 0x6000 /* two pages */
+#define HVT_IST_TOP 0x8000
+#define HVT_BOOT_INFO 0x8000
+#define HVT_IMAGE_MIN 0x100000 /* lowest address a segment may use */
+
+/* Guest memory is at most this (pointers in hypercalls are 32-bit). */
+#define HVT_MEM_MAX (3ull << 30)
+#define HVT_MEM_MIN (2ull << 20)
+
+/* Segment selectors of the GDT the monitor builds. */
+#define HVT_SEL_KCODE 0x08
+#define HVT_SEL_KDATA 0x10
+#define HVT_SEL_UDATA 0x1b /* 0x18 | RPL 3 */
+#define HVT_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
+#define HVT_SEL_TSS 0x28
+
+/* The software interrupt for supervisor calls (DPL 3 gate). */
+#define HVT_SUPER_VECTOR 0x80
+/* Supervisor call numbers (in rax; arguments in rdi, rsi). */
+#define HVT_SUPER_GUARD_PAGE 1 /* rdi = page, rsi = 1 guard / 0 unguard */
+
+/* Hypercall ports. */
+#define HVT_PORT_BASE 0x500
+#define HVT_CALL_CONSOLE 0       /* struct hvt_console */
+#define HVT_CALL_WALLTIME 1      /* struct hvt_walltime */
+#define HVT_CALL_YIELD 2         /* struct hvt_yield */
+#define HVT_CALL_NET_ACQUIRE 3   /* struct hvt_net_acquire */
+#define HVT_CALL_NET_READ 4      /* struct hvt_net_batch */
+#define HVT_CALL_NET_WRITE 5     /* struct hvt_net_batch */
+#define HVT_CALL_BLOCK_ACQUIRE 6 /* struct hvt_block_acquire */
+#define HVT_CALL_BLOCK_READ 7    /* struct hvt_block_io */
+#define HVT_CALL_BLOCK_WRITE 8   /* struct hvt_block_io */
+#define HVT_CALL_BLOCK_FLUSH 9   /* struct hvt_block_io (handle only) */
+#define HVT_CALL_EXIT 10         /* struct hvt_exit */
+#define HVT_CALL_ABORT 11        /* struct hvt_abort */
+#define HVT_CALL_FAULT 12        /* struct hvt_fault; CPL 0 only */
+#define HVT_CALL_COUNT 13
+
+/* Results, written by the monitor into each struct's result field. They
+ * are the values of enum platform_result. */
+#define HVT_OK 0
+#define HVT_AGAIN 1
+#define HVT_EINVAL 2
+#define HVT_EUNSPEC 3
+#define HVT_ENOENT 4
+#define HVT_EUNSUPPORTED 5
+
+/* Offsets into struct hvt_super_data, for supervisor.S. */
+#define HVT_SD_HEAP_START 0
+#define HVT_SD_HEAP_END 8
+#define HVT_SD_PT_BASE 16
+#define HVT_SD_FAULT 32
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* ------------------------------------------------------------- boot info */
+
+#define HVT_BOOT_MAGIC 0x6b696c6e68767431ll /* "kilnhvt1" */
+#define HVT_CMDLINE_MAX 3072
+
+/* At HVT_BOOT_INFO; its address is also in rdi at entry. */
+struct hvt_boot_info {
+	uint64_t magic;
+	uint64_t mem_size;   /* bytes of guest memory */
+	uint64_t heap_start; /* page-aligned */
+	uint64_t heap_size;
+	uint64_t stack_top; /* the boot stack (rsp at entry is just below) */
+	uint64_t tsc_hz;    /* TSC ticks per second */
+	/* Nanoseconds = (ticks * tsc_mult) >> 32; the guest counts ticks
+	 * from its first rdtsc. RDTSC works at CPL 3 (CR4.TSD is clear). */
+	uint64_t tsc_mult;
+	int64_t wall_ns; /* wall clock just before entry */
+	uint32_t flags;  /* HVT_BOOT_* */
+	uint32_t pad;
+	char cmdline[HVT_CMDLINE_MAX]; /* NUL-terminated */
+};
+#define HVT_BOOT_GUARD_PAGES 1u /* the supervisor call works */
+
+/* ------------------------------------------------- supervisor-only data */
+
+/* At HVT_SUPER_DATA. Written by the monitor at boot (heap bounds, page
+ * table base) and by the supervisor when it reports a fault. */
+struct hvt_fault {
+	uint64_t vector;
+	uint64_t error_code; /* 0 when the vector has none */
+	uint64_t cr2;
+	uint64_t rip;
+	uint64_t cs;
+	uint64_t rflags;
+	uint64_t rsp;
+	uint64_t ss;
+};
+
+struct hvt_super_data {
+	uint64_t heap_start; /* guard pages may only be set in here */
+	uint64_t heap_end;
+	uint64_t pt_base; /* the 4 KiB page-table entries, one per page */
+	uint64_t pad;
+	struct hvt_fault fault;
+};
+
+/* ------------------------------------------------------- call arguments */
+
+struct hvt_console {
+	uint64_t data;
+	uint64_t len;
+};
+
+struct hvt_walltime {
+	int64_t ns; /* out: nanoseconds since the epoch */
+};
+
+struct hvt_yield {
+	int64_t timeout_ns; /* in: how long at most; <= 0 polls */
+	uint64_t ready;     /* out: set of device handles with input */
+};
+
+#define HVT_NAME_MAX 32
+
+struct hvt_net_acquire {
+	uint64_t name;   /* in: NUL-terminated, < HVT_NAME_MAX bytes */
+	uint32_t handle; /* out */
+	uint32_t result; /* out: HVT_OK, HVT_ENOENT, HVT_EINVAL */
+	uint8_t mac[6];  /* out */
+	uint16_t mtu;    /* out */
+	uint32_t pad;
+};
+
+/* One frame of a batch. */
+struct hvt_frame {
+	uint64_t data; /* guest address of the buffer */
+	uint64_t size; /* capacity (read) */
+	uint64_t len;  /* frame length: out for read, in for write */
+};
+
+#define HVT_BATCH_MAX 64
+
+struct hvt_net_batch {
+	uint32_t handle;
+	uint32_t count;  /* in: frames in the array (<= HVT_BATCH_MAX) */
+	uint64_t frames; /* guest address of struct hvt_frame[count] */
+	uint32_t done;   /* out: frames read / written */
+	uint32_t result; /* out: HVT_OK or an error (done is then 0) */
+};
+
+struct hvt_block_acquire {
+	uint64_t name;        /* in */
+	uint64_t capacity;    /* out: bytes */
+	uint32_t sector_size; /* out */
+	uint32_t handle;      /* out */
+	uint32_t result;      /* out */
+	uint32_t pad;
+};
+
+struct hvt_block_io {
+	uint32_t handle;
+	uint32_t result; /* out */
+	uint64_t offset; /* bytes; a multiple of the sector size */
+	uint64_t data;   /* guest address */
+	uint64_t len;    /* bytes; a multiple of the sector size */
+};
+
+struct hvt_exit {
+	uint64_t status;
+};
+
+struct hvt_abort {
+	uint64_t msg; /* guest address of the message */
+	uint64_t len;
+};
+
+#endif /* !__ASSEMBLER__ */
+#endif /* KILN_HVT_ABI_H */

@@ -1,0 +1,111 @@
+/*
+ * platform/hvt/supervisor.S - the CPL 0 supervisor of the hvt target.
+ *
+ * This is not linked into the image: kiln-hvt assembles it into itself and
+ * copies the bytes between hvt_supervisor_start and hvt_supervisor_end to
+ * guest address HVT_SUPER_CODE, on a page mapped supervisor-only,
+ * read+execute. The image cannot change it, and it cannot be left out.
+ *
+ * It does two things, both rare (ring 0 is slow on emulating KVMs):
+ *  - every exception (vectors 0-31) is stored into the fault record of
+ *    struct hvt_super_data and reported to the monitor through the
+ *    HVT_CALL_FAULT port; the guest never runs again.
+ *  - int $HVT_SUPER_VECTOR from CPL 3 turns a heap page into a guard page
+ *    or back (PTE present bit + invlpg), after checking the page lies in
+ *    the heap.
+ *
+ * Every gate runs on the IST 1 stack. Position-independent: only absolute
+ * addresses from hvt_abi.h and offsets inside this blob are used. No SSE:
+ * it is plain integer code.
+ */
+#include "hvt_abi.h"
+
+	.section .rodata.hvt_supervisor, "a"
+	.code64
+	.balign 16
+	.globl hvt_supervisor_start
+hvt_supervisor_start:
+
+/* 32 exception stubs, 16 bytes apart: the monitor points IDT entry v at
+ * hvt_supervisor_vectors + 16 * v. Vectors that push no error code push
+ * a 0 so the frame always has the same shape. */
+	.globl hvt_supervisor_vectors
+hvt_supervisor_vectors:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.balign 16
+	.if (\v == 8) || (\v == 10) || (\v == 11) || (\v == 12) || (\v == 13) || (\v == 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\v
+	jmp fault
+	.endr
+
+/*
+ * Stack: vector, error code, then the CPU's frame: rip, cs, rflags, rsp, ss.
+ * Copy it into the fault record and tell the monitor. Registers need not
+ * be kept: the guest is over.
+ */
+	.balign 16
+fault:
+	movl $(HVT_SUPER_DATA + HVT_SD_FAULT), %edi
+	popq %rax
+	movq %rax, 0(%rdi)   /* vector */
+	popq %rax
+	movq %rax, 8(%rdi)   /* error code */
+	movq %cr2, %rax
+	movq %rax, 16(%rdi)  /* cr2 */
+	popq %rax
+	movq %rax, 24(%rdi)  /* rip */
+	popq %rax
+	movq %rax, 32(%rdi)  /* cs */
+	popq %rax
+	movq %rax, 40(%rdi)  /* rflags */
+	popq %rax
+	movq %rax, 48(%rdi)  /* rsp */
+	popq %rax
+	movq %rax, 56(%rdi)  /* ss */
+	movl %edi, %eax
+	movw $(HVT_PORT_BASE + HVT_CALL_FAULT), %dx
+	outl %eax, %dx
+1:	hlt
+	jmp 1b
+
+/*
+ * Supervisor call: rax = call, rdi, rsi = arguments; result in rax
+ * (HVT_OK or HVT_EINVAL). Every other register is preserved.
+ */
+	.balign 16
+	.globl hvt_supervisor_call
+hvt_supervisor_call:
+	pushq %rcx
+	pushq %rdx
+	cmpq $HVT_SUPER_GUARD_PAGE, %rax
+	jne 9f
+	testq $(HVT_PAGE_SIZE - 1), %rdi
+	jnz 9f
+	movl $HVT_SUPER_DATA, %ecx
+	cmpq HVT_SD_HEAP_START(%rcx), %rdi
+	jb 9f
+	cmpq HVT_SD_HEAP_END(%rcx), %rdi
+	jae 9f
+	movq %rdi, %rdx
+	shrq $12, %rdx
+	shlq $3, %rdx
+	addq HVT_SD_PT_BASE(%rcx), %rdx /* rdx = &pte */
+	testq %rsi, %rsi
+	jz 2f
+	andq $~1, (%rdx)  /* guard: not present */
+	jmp 3f
+2:	orq $1, (%rdx)    /* unguard: present again */
+3:	invlpg (%rdi)
+	xorl %eax, %eax
+	jmp 8f
+9:	movl $HVT_EINVAL, %eax
+8:	popq %rdx
+	popq %rcx
+	iretq
+
+	.globl hvt_supervisor_end
+hvt_supervisor_end:
+	.section .note.GNU-stack, "", @progbits
