@@ -78,7 +78,7 @@ EOT
 	echo "strip = yes" >>"$d/platform/fake2/kiln.target"
 	# The platform: main() records its arguments in \$FAKE_ARGS (one per
 	# line), passes the words after "--" as the boot command line, and
-	# understands --exit=N and --signal=N itself.
+	# understands --exit=N, --signal=N and --pid (print the pid) itself.
 	for t in fake fake2; do
 		cat >"$d/platform/$t/start.c" <<'EOT'
 #include <kiln/platform.h>
@@ -86,6 +86,7 @@ EOT
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -107,6 +108,10 @@ int main(int argc, char **argv)
 			return atoi(argv[i] + 7);
 		if (strncmp(argv[i], "--signal=", 9) == 0)
 			raise(atoi(argv[i] + 9));
+		if (strcmp(argv[i], "--pid") == 0) {
+			printf("pid %d\n", (int)getpid());
+			return 0;
+		}
 		strncat(cmdline, argv[i], sizeof(cmdline) - strlen(cmdline) - 2);
 		strcat(cmdline, " ");
 	}

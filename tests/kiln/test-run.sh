@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# kiln run: host options are translated QEMU style into the launch
+# template, boot arguments follow "--", and the image's exit status (or
+# the signal that ended it) comes back through kiln.
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/fake-tree.sh"
+[ -x "$KILN" ] || { fail "kiln-run" "bin/kiln is missing (run make)"; finish; }
+
+T=$(scratch)
+cd "$T"
+make_fake_tree "$T/root"
+make_fake_app "$T/app" probe
+export KILN_ROOT="$T/root"
+export FAKE_ARGS="$T/args"
+
+# args: the image's arguments from the last run, space-separated.
+args() { tr '\n' ' ' <"$T/args" | sed 's/ $//'; }
+
+out=$(timeout 60 "$KILN" run -t fake app 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [[ "$out" == *"hi 42 1 7" ]] && [ "$(args)" = "--" ] &&
+	pass "run builds and runs" || fail "run builds and runs" "rc=$rc: $out / $(args)"
+
+out=$(timeout 60 "$KILN" run -t fake app 2>&1)
+[ "$out" = "hi 42 1 7" ] && pass "an up-to-date run prints only the image's output" ||
+	fail "an up-to-date run prints only the image's output" "$out"
+
+timeout 60 "$KILN" run -t fake app -- --exit=7 >/dev/null 2>&1
+rc=$?
+[ $rc -eq 7 ] && pass "exit status propagates (7)" || fail "exit status propagates (7)" "rc=$rc"
+timeout 60 "$KILN" run -t fake app -- --exit=0 >/dev/null 2>&1
+rc=$?
+[ $rc -eq 0 ] && pass "exit status propagates (0)" || fail "exit status propagates (0)" "rc=$rc"
+rc=$(
+	timeout 60 "$KILN" run -t fake app -- --signal=15 >/dev/null 2>&1
+	echo $?
+) 2>/dev/null
+[ $rc -eq 143 ] && pass "death by signal propagates (SIGTERM)" || fail "death by signal propagates (SIGTERM)" "rc=$rc"
+
+# kiln is replaced by the image (exec): the image's pid is kiln's.
+"$KILN" run -t fake app -- --pid >"$T/out" 2>&1 &
+kpid=$!
+wait $kpid
+grep -q "^pid $kpid\$" "$T/out" && pass "kiln execs the image" || fail "kiln execs the image" "kiln $kpid: $(cat "$T/out")"
+
+timeout 60 "$KILN" run -t fake app -p 8080:80 -p 5353:53/udp --mem 16M --block /tmp/disk.img -- --log=debug x >/dev/null 2>&1
+want="--mem 16M --net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 --block file=/tmp/disk.img -- --log=debug x"
+[ "$(args)" = "$want" ] && pass "-p, --mem, --block become host options" ||
+	fail "-p, --mem, --block become host options" "got: $(args)"
+
+timeout 60 "$KILN" run -t fake app --net tap:tap7 --net user -p 8080:80 >/dev/null 2>&1
+want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:8080-:80 --"
+[ "$(args)" = "$want" ] && pass "--net tap and user, forwards on the user net" ||
+	fail "--net tap and user, forwards on the user net" "got: $(args)"
+
+timeout 60 "$KILN" run -t fake app --net tap:tap7 -p 8080:80 >/dev/null 2>&1
+want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:8080-:80 --"
+[ "$(args)" = "$want" ] && pass "-p adds a user net after a tap" ||
+	fail "-p adds a user net after a tap" "got: $(args)"
+
+timeout 60 "$KILN" run -t fake2 app --machine beta >/dev/null 2>&1
+[ "$(args)" = "--machine beta --" ] && pass "--machine on a target with machines" ||
+	fail "--machine on a target with machines" "got: $(args)"
+
+echo "devices = net:net0 block:disk" >>app/kiln.app
+timeout 60 "$KILN" run -t fake app >/dev/null 2>&1
+[ "$(args)" = "--net user --" ] && pass "an app with a net device gets user networking" ||
+	fail "an app with a net device gets user networking" "got: $(args)"
+timeout 60 "$KILN" run -t fake app --net tap:t0 >/dev/null 2>&1
+[ "$(args)" = "--net tap,ifname=t0 --" ] && pass "--net overrides the default" ||
+	fail "--net overrides the default" "got: $(args)"
+
+# The launch template: {root}, {platform}, {image} and words around them.
+sed -i 's|^launch = .*|launch = {image} --root={root} --platform={platform} {opts} -- {args}|' root/platform/fake/kiln.target
+timeout 60 "$KILN" run -t fake app -- a >/dev/null 2>&1
+want="--root=$T/root --platform=$T/root/platform/fake --net user -- a"
+[ "$(args)" = "$want" ] && pass "launch placeholders" || fail "launch placeholders" "got: $(args)"
+
+# A build failure is status 1 and nothing runs.
+echo 'syntax error' >>app/other.c
+rm -f "$T/args"
+timeout 60 "$KILN" run -t fake app >/dev/null 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ ! -e "$T/args" ] && pass "a failed build runs nothing (status 1)" ||
+	fail "a failed build runs nothing (status 1)" "rc=$rc"
+finish
