@@ -1,0 +1,320 @@
+/*
+ * kiln/http.h - an HTTP/1.1 server for compiled-in assets, and a small
+ * client (RFC 9110, RFC 9112).
+ *
+ * The protocol lives in a sans-I/O core: a session takes the bytes a
+ * connection received and hands back response bytes; it never touches a
+ * socket or a clock (times are passed in). The socket glue (http_serve,
+ * http_get) is a thin loop around it over kiln/net.h. Tests drive the core
+ * directly.
+ *
+ * What the server does (and where it chooses among what the RFCs allow):
+ * - GET and HEAD of the assets of a struct kiln_asset_table. A path that
+ *   names a folder with an index.html but lacks the trailing slash gets a
+ *   301 to the path with the slash (relative links then resolve).
+ * - Other known methods: 405 with "Allow: GET, HEAD"; unknown ones: 501.
+ * - Request bodies framed by Content-Length are read and dropped, up to
+ *   max_discard_body bytes (413 and close beyond). Transfer-Encoding on a
+ *   request (chunked bodies) is answered 501 and the connection closed.
+ * - Malformed requests (request line, header syntax, obs-fold, bare CR or
+ *   LF, NUL, bad or conflicting Content-Length, Transfer-Encoding with
+ *   Content-Length, HTTP/1.1 without exactly one Host) get 400; too long a
+ *   request line 414; too large or too many header fields 431; a version
+ *   other than 1.0 and 1.1 505. Every 4xx/5xx caused by the request's
+ *   framing closes the connection; 404, 405, 416 and 304 do not.
+ * - Persistent connections: HTTP/1.1 unless "Connection: close"; HTTP/1.0
+ *   only with "Connection: keep-alive". Pipelined requests are answered in
+ *   order, one at a time.
+ * - ETag (strong, per variant) with If-None-Match, and Last-Modified (the
+ *   table's build time) with If-Modified-Since: 304.
+ * - One byte range (bytes=a-b, a-, -n) of GET: 206 with Content-Range;
+ *   unsatisfiable: 416 with "Content-Range: bytes STAR/len" (STAR being
+ *   '*'). Several ranges: the whole representation with 200 (allowed by
+ *   RFC 9110 14.2). A range request is served from the identity bytes;
+ *   If-Range with a non-matching ETag or date gives the whole 200.
+ * - Accept-Encoding with q-values: gzip (or x-gzip, or '*') with q > 0
+ *   selects the precompressed variant (Content-Encoding: gzip); q=0
+ *   refuses it. Every response for an asset that has a variant carries
+ *   "Vary: Accept-Encoding".
+ * - Timeouts: the head of a request must arrive within header_timeout of
+ *   its first byte (or of the connection's start), else 408 and close; a
+ *   keep-alive connection idle for idle_timeout between requests is closed
+ *   without a response (a 408 there could be mistaken by a client for the
+ *   answer to a request it is sending at that moment).
+ * - At most max_conns connections at once: one more is answered 503 with
+ *   "Connection: close" and closed at once.
+ */
+#ifndef KILN_HTTP_H
+#define KILN_HTTP_H
+
+#include <kiln/assets.h>
+#include <kiln/rt.h>
+#include <kiln/view.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------ config */
+
+/* Room for a request's head (request line and header fields). The limits
+ * of struct http_config must fit in it. */
+#define HTTP_HEAD_MAX 16384
+
+struct http_config {
+	const struct kiln_asset_table *assets;
+	size_t max_request_line;   /* longer: 414 (default 4096) */
+	size_t max_header_bytes;   /* header fields, total: 431 (8192) */
+	unsigned max_headers;      /* field lines: 431 (64) */
+	uint64_t max_discard_body; /* request bodies dropped up to (64 KiB) */
+	kiln_time header_timeout;  /* a request's head must arrive (10 s) */
+	kiln_time idle_timeout;    /* keep-alive between requests (30 s) */
+	unsigned max_conns;        /* concurrent connections (256) */
+	bool access_log;           /* a log line per request (on) */
+};
+
+/* Defaults as above, serving assets. */
+void http_config_default(struct http_config *cfg,
+                         const struct kiln_asset_table *assets);
+
+/*
+ * Claim the server's boot arguments and apply them to cfg:
+ *   --http-log=on|off  --http-max-conns=N  --http-idle-timeout=SECS
+ *   --http-header-timeout=SECS
+ * Returns false (having said why) when one is malformed.
+ */
+bool http_config_from_args(struct http_config *cfg);
+
+/* ------------------------------------------------------ requests */
+
+enum http_method {
+	HTTP_UNKNOWN = 0,
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_DELETE,
+	HTTP_CONNECT,
+	HTTP_OPTIONS,
+	HTTP_TRACE,
+	HTTP_PATCH
+};
+
+/* A parsed request head. The views point into the buffer that was
+ * parsed; a header field that was absent is an empty view with p NULL. */
+struct http_request {
+	enum http_method method;
+	struct kiln_view method_name;
+	struct kiln_view target; /* as sent */
+	struct kiln_view path;   /* target without query, still %-encoded */
+	unsigned version;        /* 10 or 11 */
+	unsigned header_count;
+	bool has_host;
+	bool has_content_length;
+	uint64_t content_length;
+	bool has_transfer_encoding;
+	bool conn_close, conn_keep_alive; /* Connection tokens */
+	struct kiln_view host, if_none_match, if_modified_since, range,
+	        if_range, accept_encoding;
+};
+
+/*
+ * Parse a complete request head: the request line and header fields, each
+ * ending in CRLF, then the empty line (len counts it). Returns 0, or the
+ * status to answer with: 400 (malformed), 501 (unknown method, or a
+ * Transfer-Encoding), 505 (version). Lengths are not limited here; the
+ * session's scanner enforces them while the bytes arrive.
+ */
+int http_request_parse(const uint8_t *head, size_t len,
+                       struct http_request *req);
+
+/* --------------------------------------------------------- heads */
+
+/*
+ * Collects a message head as its bytes arrive in pieces, checking line
+ * endings and limits on the way, so that an oversized or malformed head
+ * is refused before it is complete.
+ */
+struct http_head {
+	uint8_t buf[HTTP_HEAD_MAX];
+	size_t len;
+	size_t line_start;   /* offset of the line being received */
+	size_t fields_start; /* offset of the first header field line */
+	unsigned lines;      /* complete lines, the start line included */
+};
+
+struct http_head_limits {
+	size_t max_start_line;
+	size_t max_field_bytes;
+	unsigned max_fields;
+};
+
+enum {
+	HTTP_HEAD_MORE = 1, /* all bytes taken; the head goes on */
+	HTTP_HEAD_DONE = 0  /* the empty line was reached */
+};
+
+void http_head_reset(struct http_head *h);
+/* Take bytes until the head is complete (HTTP_HEAD_DONE; *consumed says
+ * how many were taken) or all are taken (HTTP_HEAD_MORE). Otherwise
+ * returns the status for the error: 400 (bare CR or LF, NUL), 414 (start
+ * line), 431 (fields). Empty lines before the start line are skipped. */
+int http_head_scan(struct http_head *h, const struct http_head_limits *lim,
+                   const uint8_t *data, size_t len, size_t *consumed);
+
+/* ------------------------------------------------------ responses */
+
+#define HTTP_RESPONSE_HEAD_MAX 1024
+
+struct http_response {
+	unsigned status;
+	char head[HTTP_RESPONSE_HEAD_MAX]; /* status line and fields */
+	size_t head_len;
+	const uint8_t *body; /* then these bytes (none for HEAD and 304) */
+	size_t body_len;
+	bool close; /* close the connection once sent */
+};
+
+/* The reason phrase for a status ("Not Found"), "" if unknown. */
+const char *http_reason(unsigned status);
+
+/*
+ * Build the response to req. parse_status is 0 for a well-formed request
+ * (req then describes it) or the error status from the scanner or parser
+ * (req may be NULL). wall is kiln_wall() for the Date field.
+ */
+void http_respond(const struct http_config *cfg, const struct http_request *req,
+                  int parse_status, kiln_time wall, struct http_response *out);
+
+/* Format an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"; 29 bytes and a
+ * NUL) and parse one (also the obsolete RFC 850 and asctime forms).
+ * Parsing returns false for anything else. */
+void http_date_format(int64_t secs, char out[30]);
+bool http_date_parse(struct kiln_view v, int64_t *secs);
+
+/* ------------------------------------------------------- sessions */
+
+enum http_session_state {
+	HTTP_S_HEAD,    /* receiving a request head */
+	HTTP_S_BODY,    /* dropping a request body */
+	HTTP_S_RESPOND, /* a response is ready: http_session_response() */
+	HTTP_S_CLOSED   /* done: close the connection */
+};
+
+/* One connection's protocol state. Large (HTTP_HEAD_MAX): allocate it. */
+struct http_session {
+	const struct http_config *cfg;
+	enum http_session_state state;
+	struct http_head head;
+	uint64_t discard;      /* body bytes still to drop */
+	uint64_t pending_drop; /* body to drop once the response is sent */
+	bool request_started;  /* a byte of the current request arrived */
+	kiln_time request_start;
+	kiln_time last_activity;
+	unsigned requests; /* responses sent */
+	struct http_response resp;
+	/* For the access log: the request line's method and path. */
+	char log_method[12];
+	char log_path[96];
+	kiln_time resp_started; /* when the request's head was complete */
+};
+
+void http_session_init(struct http_session *s, const struct http_config *cfg,
+                       kiln_time now);
+
+/* Take received bytes. Returns how many were taken: fewer than len when a
+ * response became ready (state HTTP_S_RESPOND); feed the rest after
+ * http_session_sent(). */
+size_t http_session_input(struct http_session *s, const void *data, size_t len,
+                          kiln_time now, kiln_time wall);
+
+/* The response to send, or NULL when none is ready. */
+const struct http_response *http_session_response(const struct http_session *s);
+
+/* The response was sent. The state becomes HTTP_S_CLOSED if the
+ * connection is to close. */
+void http_session_sent(struct http_session *s, kiln_time now);
+
+/* When the session times out if no byte arrives (monotonic), or
+ * KILN_NEVER while a response is ready. */
+kiln_time http_session_deadline(const struct http_session *s);
+
+/* The deadline passed: returns true when a 408 response is now ready
+ * (send it, then close), false when the connection should just close. */
+bool http_session_timeout(struct http_session *s, kiln_time wall);
+
+/* The peer ended its side (FIN). Returns true when a 400 is ready for a
+ * partial request; false when the connection should just close. */
+bool http_session_eof(struct http_session *s, kiln_time wall);
+
+/* ---------------------------------------------------------- server */
+
+/* Listen on port and serve cfg->assets on fibers, one per connection.
+ * Only returns on a listen error (a negated kiln_error). */
+int http_serve(const struct http_config *cfg, uint16_t port);
+
+/* ---------------------------------------------------------- client */
+
+/*
+ * Parses a response as its bytes arrive: status line, header fields, and
+ * a body framed by Content-Length, chunked transfer coding, or the end of
+ * the connection. The body goes into a buffer the caller provides.
+ */
+struct http_response_parser {
+	struct http_head head;
+	int state;
+	bool head_request; /* the request was HEAD: no body follows */
+	unsigned status;
+	unsigned version;
+	/* Body framing. */
+	bool chunked, has_length, until_close;
+	uint64_t remaining;
+	uint64_t chunk_size;
+	unsigned line_bytes; /* of the chunk-size or trailer line */
+	bool line_digits;    /* chunk-size digits seen */
+	bool line_ext;       /* in a chunk extension */
+	bool line_cr;        /* CR seen, LF expected */
+	/* Where the body goes. */
+	uint8_t *body;
+	size_t body_cap, body_len;
+};
+
+enum {
+	HTTP_PARSE_DONE = 0, /* the whole response is there */
+	HTTP_PARSE_MORE = 1  /* feed more bytes */
+	/* < 0: a negated kiln_error; -KILN_EINVAL malformed, -KILN_EMSGSIZE
+	 * the body does not fit. */
+};
+
+void http_response_parser_init(struct http_response_parser *p, uint8_t *body,
+                               size_t body_cap, bool head_request);
+/* Take bytes; *consumed says how many (fewer than len only when done or on
+ * an error). */
+int http_response_parser_feed(struct http_response_parser *p, const void *data,
+                              size_t len, size_t *consumed);
+/* The connection ended: HTTP_PARSE_DONE if that ends the body, else
+ * -KILN_EINVAL (truncated). */
+int http_response_parser_eof(struct http_response_parser *p);
+/* The value of the first header field called name (case-insensitive),
+ * without surrounding white space; false if absent. Valid once the head is
+ * complete. */
+bool http_response_header(const struct http_response_parser *p,
+                          const char *name, struct kiln_view *value);
+
+struct http_client_response {
+	unsigned status;
+	uint8_t *body; /* the caller's buffer */
+	size_t body_len;
+	char content_type[64]; /* "" when absent; truncated if longer */
+};
+
+/*
+ * GET url ("http://A.B.C.D[:PORT]/path": an IPv4 literal, no name lookup)
+ * over tcp_connect, with "Connection: close". The body goes into body
+ * (body_cap bytes at most). Returns 0, or a negated kiln_error:
+ * -KILN_EINVAL for a bad URL or a malformed response, -KILN_EMSGSIZE if
+ * the body does not fit, -KILN_ETIMEDOUT, or the connection's error.
+ */
+int http_get(const char *url, uint8_t *body, size_t body_cap,
+             struct http_client_response *out, kiln_time deadline);
+
+#endif /* KILN_HTTP_H */

@@ -1,0 +1,187 @@
+/*
+ * lib/http/session.c - one connection's protocol state, without I/O.
+ *
+ * The glue feeds received bytes in; the session collects a request head,
+ * answers it, and then (if the request had a body) drops the body before
+ * the next head. One response is outstanding at a time, which keeps
+ * pipelined responses in request order without queueing them.
+ */
+#include <kiln/http.h>
+#include <string.h>
+
+void http_config_default(struct http_config *cfg,
+                         const struct kiln_asset_table *assets)
+{
+	cfg->assets = assets;
+	cfg->max_request_line = 4096;
+	cfg->max_header_bytes = 8192;
+	cfg->max_headers = 64;
+	cfg->max_discard_body = 64 * 1024;
+	cfg->header_timeout = KILN_SEC(10);
+	cfg->idle_timeout = KILN_SEC(30);
+	cfg->max_conns = 256;
+	cfg->access_log = true;
+}
+
+void http_session_init(struct http_session *s, const struct http_config *cfg,
+                       kiln_time now)
+{
+	s->cfg = cfg;
+	s->state = HTTP_S_HEAD;
+	http_head_reset(&s->head);
+	s->discard = 0;
+	s->pending_drop = 0;
+	s->request_started = false;
+	s->request_start = now;
+	s->last_activity = now;
+	s->requests = 0;
+	s->resp.status = 0;
+	s->log_method[0] = '\0';
+	s->log_path[0] = '\0';
+	s->resp_started = now;
+}
+
+/* Remember the request line for the access log (cut to fit). */
+static void note_request(struct http_session *s, const struct http_request *r)
+{
+	size_t n = r->method_name.len < sizeof s->log_method - 1
+	                   ? r->method_name.len
+	                   : sizeof s->log_method - 1;
+	if (n > 0)
+		memcpy(s->log_method, r->method_name.p, n);
+	s->log_method[n] = '\0';
+	n = r->target.len < sizeof s->log_path - 1 ? r->target.len
+	                                           : sizeof s->log_path - 1;
+	if (n > 0)
+		memcpy(s->log_path, r->target.p, n);
+	s->log_path[n] = '\0';
+}
+
+static void head_complete(struct http_session *s, kiln_time wall)
+{
+	struct http_request req;
+	int st = http_request_parse(s->head.buf, s->head.len, &req);
+	if (st == 0 || req.method_name.p != NULL)
+		note_request(s, &req);
+	http_respond(s->cfg, st == 0 ? &req : NULL, st, wall, &s->resp);
+	/* A body (Content-Length) follows the head: drop it after the
+	 * response, unless the connection closes anyway. */
+	s->pending_drop = (st == 0 && req.has_content_length && !s->resp.close)
+	                          ? req.content_length
+	                          : 0;
+	s->state = HTTP_S_RESPOND;
+}
+
+static void fail(struct http_session *s, int status, kiln_time wall)
+{
+	http_respond(s->cfg, NULL, status, wall, &s->resp);
+	s->state = HTTP_S_RESPOND;
+}
+
+size_t http_session_input(struct http_session *s, const void *data, size_t len,
+                          kiln_time now, kiln_time wall)
+{
+	const uint8_t *p = data;
+	size_t used = 0;
+	struct http_head_limits lim = {s->cfg->max_request_line,
+	                               s->cfg->max_header_bytes,
+	                               s->cfg->max_headers};
+	while (used < len) {
+		if (s->state == HTTP_S_BODY) {
+			size_t n = len - used;
+			if (n > s->discard)
+				n = (size_t)s->discard;
+			s->discard -= n;
+			used += n;
+			s->last_activity = now;
+			if (s->discard == 0)
+				s->state = HTTP_S_HEAD;
+			continue;
+		}
+		if (s->state != HTTP_S_HEAD)
+			break;
+		if (!s->request_started) {
+			s->request_started = true;
+			s->request_start = now;
+			s->log_method[0] = '\0';
+			s->log_path[0] = '\0';
+		}
+		size_t n = 0;
+		int r = http_head_scan(&s->head, &lim, p + used, len - used,
+		                       &n);
+		used += n;
+		if (r == HTTP_HEAD_MORE)
+			break;
+		s->resp_started = now;
+		if (r == HTTP_HEAD_DONE)
+			head_complete(s, wall);
+		else
+			fail(s, r, wall);
+	}
+	return used;
+}
+
+const struct http_response *http_session_response(const struct http_session *s)
+{
+	return s->state == HTTP_S_RESPOND ? &s->resp : NULL;
+}
+
+void http_session_sent(struct http_session *s, kiln_time now)
+{
+	if (s->state != HTTP_S_RESPOND)
+		return;
+	s->requests++;
+	s->last_activity = now;
+	s->request_started = false;
+	http_head_reset(&s->head);
+	if (s->resp.close) {
+		s->state = HTTP_S_CLOSED;
+		return;
+	}
+	s->discard = s->pending_drop;
+	s->pending_drop = 0;
+	s->state = s->discard > 0 ? HTTP_S_BODY : HTTP_S_HEAD;
+}
+
+kiln_time http_session_deadline(const struct http_session *s)
+{
+	switch (s->state) {
+	case HTTP_S_HEAD:
+		if (s->request_started)
+			return s->request_start + s->cfg->header_timeout;
+		/* A new connection must send its first request as promptly
+		 * as a request's head; later ones may idle longer. */
+		return s->last_activity + (s->requests == 0
+		                                   ? s->cfg->header_timeout
+		                                   : s->cfg->idle_timeout);
+	case HTTP_S_BODY:
+		return s->last_activity + s->cfg->header_timeout;
+	default:
+		return KILN_NEVER;
+	}
+}
+
+bool http_session_timeout(struct http_session *s, kiln_time wall)
+{
+	if (s->state == HTTP_S_HEAD &&
+	    (s->request_started || s->requests == 0)) {
+		fail(s, 408, wall);
+		return true;
+	}
+	if (s->state == HTTP_S_RESPOND)
+		return true;
+	s->state = HTTP_S_CLOSED;
+	return false;
+}
+
+bool http_session_eof(struct http_session *s, kiln_time wall)
+{
+	if (s->state == HTTP_S_HEAD && s->request_started) {
+		fail(s, 400, wall);
+		return true;
+	}
+	if (s->state == HTTP_S_RESPOND)
+		return true;
+	s->state = HTTP_S_CLOSED;
+	return false;
+}
