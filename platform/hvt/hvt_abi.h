@@ -53,7 +53,14 @@
 #define HVT_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
 #define HVT_SEL_TSS 0x28
 
-/* The software interrupt for supervisor calls (DPL 3 gate). */
+/*
+ * Supervisor calls: CPL 3 executes ud2 followed by the marker bytes "KS"
+ * (0f 0b 4b 53, read as the little-endian word below); the #UD handler
+ * recognises the sequence, does the call and resumes after it. The same
+ * call is also reachable as "int $HVT_SUPER_VECTOR" (a DPL 3 gate) on KVMs
+ * that deliver software interrupts to the guest.
+ */
+#define HVT_SUPER_CALL_INSN 0x534b0b0f
 #define HVT_SUPER_VECTOR 0x80
 /* Supervisor call numbers (in rax; arguments in rdi, rsi). */
 #define HVT_SUPER_GUARD_PAGE 1 /* rdi = page, rsi = 1 guard / 0 unguard */

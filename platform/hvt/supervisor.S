@@ -10,9 +10,10 @@
  *  - every exception (vectors 0-31) is stored into the fault record of
  *    struct hvt_super_data and reported to the monitor through the
  *    HVT_CALL_FAULT port; the guest never runs again.
- *  - int $HVT_SUPER_VECTOR from CPL 3 turns a heap page into a guard page
- *    or back (PTE present bit + invlpg), after checking the page lies in
- *    the heap.
+ *  - a supervisor call (HVT_SUPER_CALL_INSN at CPL 3, or int
+ *    $HVT_SUPER_VECTOR where the KVM delivers it) turns a heap page into a
+ *    guard page or back (PTE present bit + invlpg), after checking the
+ *    page lies in the heap.
  *
  * Every gate runs on the IST 1 stack. Position-independent: only absolute
  * addresses from hvt_abi.h and offsets inside this blob are used. No SSE:
@@ -33,7 +34,9 @@ hvt_supervisor_start:
 hvt_supervisor_vectors:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.balign 16
-	.if (\v == 8) || (\v == 10) || (\v == 11) || (\v == 12) || (\v == 13) || (\v == 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.if \v == 6
+	jmp invalid_opcode
+	.elseif (\v == 8) || (\v == 10) || (\v == 11) || (\v == 12) || (\v == 13) || (\v == 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
 	.else
 	pushq $0
 	.endif
@@ -70,6 +73,27 @@ fault:
 	outl %eax, %dx
 1:	hlt
 	jmp 1b
+
+/*
+ * #UD: a supervisor call when CPL 3 executed the HVT_SUPER_CALL_INSN
+ * sequence (ud2 and a two-byte marker); any other #UD is a fault. Software
+ * interrupts cannot serve as the call gate: KVMs that run guest user mode
+ * in host ring 3 (PVM) do not deliver "int n" to the guest's IDT.
+ */
+	.balign 16
+invalid_opcode:
+	testb $3, 8(%rsp)         /* the caller's CS: from CPL 3? */
+	jz 1f
+	pushq %rcx
+	movq 8(%rsp), %rcx        /* the caller's rip */
+	cmpl $HVT_SUPER_CALL_INSN, (%rcx)
+	popq %rcx
+	jne 1f
+	addq $4, (%rsp)           /* resume after the sequence */
+	jmp hvt_supervisor_call
+1:	pushq $0
+	pushq $6
+	jmp fault
 
 /*
  * Supervisor call: rax = call, rdi, rsi = arguments; result in rax

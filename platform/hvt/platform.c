@@ -1,0 +1,215 @@
+/*
+ * platform/hvt/platform.c - include/kiln/platform.h on kiln-hvt.
+ *
+ * Everything that needs the host is one hypercall (hvt_abi.h). Monotonic
+ * time needs none: RDTSC works at CPL 3 and the monitor hands over the
+ * TSC rate. Guard pages are a supervisor call (HVT_SUPER_CALL_INSN),
+ * since only CPL 0 may touch the page tables.
+ */
+#include "hypercall.h"
+
+#include <kiln/platform.h>
+#include <string.h>
+
+static uint64_t tsc_start;
+
+void hvt_clock_init(void)
+{
+	tsc_start = __builtin_ia32_rdtsc();
+}
+
+void platform_console_write(const char *buf, size_t len)
+{
+	struct hvt_console c = {(uintptr_t)buf, len};
+	if (len)
+		hvt_call(HVT_CALL_CONSOLE, &c);
+}
+
+platform_time platform_clock_monotonic(void)
+{
+	uint64_t ticks = __builtin_ia32_rdtsc() - tsc_start;
+	return (platform_time)(((unsigned __int128)ticks *
+	                        hvt_boot->tsc_mult) >>
+	                       32);
+}
+
+platform_time platform_clock_wall(void)
+{
+	struct hvt_walltime w = {0};
+	hvt_call(HVT_CALL_WALLTIME, &w);
+	return w.ns;
+}
+
+platform_device_set platform_yield(platform_time deadline)
+{
+	struct hvt_yield y = {0, 0};
+	if (deadline == PLATFORM_TIME_NEVER) {
+		y.timeout_ns = INT64_MAX;
+	} else {
+		platform_time now = platform_clock_monotonic();
+		y.timeout_ns = deadline > now ? deadline - now : 0;
+	}
+	hvt_call(HVT_CALL_YIELD, &y);
+	return y.ready;
+}
+
+/* ------------------------------------------------------------------ net */
+
+enum platform_result platform_net_acquire(const char *name, platform_handle *h,
+                                          struct platform_net_info *info)
+{
+	struct hvt_net_acquire a;
+	memset(&a, 0, sizeof(a));
+	if (strlen(name) >= HVT_NAME_MAX)
+		return PLATFORM_ENOENT;
+	a.name = (uintptr_t)name;
+	hvt_call(HVT_CALL_NET_ACQUIRE, &a);
+	if (a.result != HVT_OK)
+		return (enum platform_result)a.result;
+	*h = a.handle;
+	memcpy(info->mac, a.mac, 6);
+	info->mtu = a.mtu;
+	return PLATFORM_OK;
+}
+
+/* Up to HVT_BATCH_MAX frames per exit; returns the count or -error. */
+static int net_batch(unsigned nr, platform_handle h,
+                     const struct platform_frame *frames, unsigned n,
+                     struct platform_frame *out)
+{
+	struct hvt_frame fr[HVT_BATCH_MAX];
+	unsigned total = 0;
+	while (total < n) {
+		unsigned k =
+		        n - total < HVT_BATCH_MAX ? n - total : HVT_BATCH_MAX;
+		for (unsigned i = 0; i < k; i++) {
+			fr[i].data = (uintptr_t)frames[total + i].data;
+			fr[i].size = frames[total + i].size;
+			fr[i].len = frames[total + i].len;
+		}
+		struct hvt_net_batch b = {h, k, (uintptr_t)fr, 0, 0};
+		hvt_call(nr, &b);
+		if (b.result != HVT_OK)
+			return total ? (int)total : -(int)b.result;
+		for (unsigned i = 0; out && i < b.done; i++)
+			out[total + i].len = fr[i].len;
+		total += b.done;
+		if (b.done < k)
+			break; /* no more frames, or the host is congested */
+	}
+	return (int)total;
+}
+
+int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
+                            unsigned n)
+{
+	return net_batch(HVT_CALL_NET_READ, h, frames, n, frames);
+}
+
+int platform_net_write_batch(platform_handle h,
+                             const struct platform_frame *frames, unsigned n)
+{
+	return net_batch(HVT_CALL_NET_WRITE, h, frames, n, NULL);
+}
+
+enum platform_result platform_net_read(platform_handle h, void *buf,
+                                       size_t size, size_t *len)
+{
+	struct platform_frame f = {buf, size, 0};
+	int r = platform_net_read_batch(h, &f, 1);
+	if (r < 0)
+		return (enum platform_result) - r;
+	if (r == 0)
+		return PLATFORM_AGAIN;
+	*len = f.len;
+	return PLATFORM_OK;
+}
+
+enum platform_result platform_net_write(platform_handle h, const void *buf,
+                                        size_t len)
+{
+	struct platform_frame f = {(void *)buf, len, len};
+	int r = platform_net_write_batch(h, &f, 1);
+	if (r < 0)
+		return (enum platform_result) - r;
+	return r == 1 ? PLATFORM_OK : PLATFORM_AGAIN;
+}
+
+/* ---------------------------------------------------------------- block */
+
+enum platform_result platform_block_acquire(const char *name,
+                                            platform_handle *h,
+                                            struct platform_block_info *info)
+{
+	struct hvt_block_acquire a;
+	memset(&a, 0, sizeof(a));
+	if (strlen(name) >= HVT_NAME_MAX)
+		return PLATFORM_ENOENT;
+	a.name = (uintptr_t)name;
+	hvt_call(HVT_CALL_BLOCK_ACQUIRE, &a);
+	if (a.result != HVT_OK)
+		return (enum platform_result)a.result;
+	*h = a.handle;
+	info->capacity = a.capacity;
+	info->sector_size = a.sector_size;
+	return PLATFORM_OK;
+}
+
+static enum platform_result block_io(unsigned nr, platform_handle h,
+                                     uint64_t offset, const void *buf,
+                                     size_t size)
+{
+	struct hvt_block_io io = {h, HVT_EUNSPEC, offset, (uintptr_t)buf, size};
+	hvt_call(nr, &io);
+	return (enum platform_result)io.result;
+}
+
+enum platform_result platform_block_read(platform_handle h, uint64_t offset,
+                                         void *buf, size_t size)
+{
+	return block_io(HVT_CALL_BLOCK_READ, h, offset, buf, size);
+}
+
+enum platform_result platform_block_write(platform_handle h, uint64_t offset,
+                                          const void *buf, size_t size)
+{
+	return block_io(HVT_CALL_BLOCK_WRITE, h, offset, buf, size);
+}
+
+enum platform_result platform_block_flush(platform_handle h)
+{
+	return block_io(HVT_CALL_BLOCK_FLUSH, h, 0, NULL, 0);
+}
+
+/* --------------------------------------------------------------- memory */
+
+enum platform_result platform_guard_page(void *page, bool guard)
+{
+	uint64_t r = HVT_SUPER_GUARD_PAGE;
+	if (!(hvt_boot->flags & HVT_BOOT_GUARD_PAGES))
+		return PLATFORM_EUNSUPPORTED;
+	/* ud2; .byte 'K', 'S' = HVT_SUPER_CALL_INSN */
+	__asm__ volatile("ud2\n\t.byte 0x4b, 0x53"
+	                 : "+a"(r)
+	                 : "D"(page), "S"((uint64_t)guard)
+	                 : "memory");
+	return r == HVT_OK ? PLATFORM_OK : PLATFORM_EINVAL;
+}
+
+/* ----------------------------------------------------------------- exit */
+
+_Noreturn void platform_exit(int status)
+{
+	struct hvt_exit e = {(uint64_t)(status & 0xff)};
+	hvt_call(HVT_CALL_EXIT, &e);
+	for (;;)
+		__builtin_trap(); /* not reached: the monitor is gone */
+}
+
+_Noreturn void platform_abort(const char *why)
+{
+	struct hvt_abort a = {(uintptr_t)why, strlen(why)};
+	hvt_call(HVT_CALL_ABORT, &a);
+	for (;;)
+		__builtin_trap();
+}
