@@ -77,39 +77,35 @@ static void rcv_write(struct tcp_rcvbuf *b, uint32_t pos, const uint8_t *p,
 	memcpy(b->buf, p + first, n - first);
 }
 
-/* Insert [s, e) into the sorted range list, merging neighbours. false
- * if the list is full and the range touches none of the others. */
-static bool ooo_insert(struct tcp_rcvbuf *b, uint32_t s, uint32_t e)
+bool tcp_ranges_insert(struct tcp_sack_block *r, unsigned *n, unsigned max,
+                       uint32_t s, uint32_t e)
 {
 	unsigned i = 0;
-	while (i < b->n_ooo && SEQ_LT(b->ooo[i].end, s))
+	while (i < *n && SEQ_LT(r[i].end, s))
 		i++;
-	/* ooo[i] is the first range ending at or after s. */
-	if (i < b->n_ooo && SEQ_LEQ(b->ooo[i].start, e)) {
+	/* r[i] is the first range ending at or after s. */
+	if (i < *n && SEQ_LEQ(r[i].start, e)) {
 		/* Overlaps or touches: grow it and swallow the following. */
-		if (SEQ_LT(s, b->ooo[i].start))
-			b->ooo[i].start = s;
-		if (SEQ_GT(e, b->ooo[i].end))
-			b->ooo[i].end = e;
+		if (SEQ_LT(s, r[i].start))
+			r[i].start = s;
+		if (SEQ_GT(e, r[i].end))
+			r[i].end = e;
 		unsigned j = i + 1;
-		while (j < b->n_ooo &&
-		       SEQ_LEQ(b->ooo[j].start, b->ooo[i].end)) {
-			if (SEQ_GT(b->ooo[j].end, b->ooo[i].end))
-				b->ooo[i].end = b->ooo[j].end;
+		while (j < *n && SEQ_LEQ(r[j].start, r[i].end)) {
+			if (SEQ_GT(r[j].end, r[i].end))
+				r[i].end = r[j].end;
 			j++;
 		}
-		unsigned gone = j - (i + 1);
-		memmove(&b->ooo[i + 1], &b->ooo[j],
-		        (b->n_ooo - j) * sizeof(b->ooo[0]));
-		b->n_ooo -= gone;
+		memmove(&r[i + 1], &r[j], (*n - j) * sizeof(r[0]));
+		*n -= j - (i + 1);
 		return true;
 	}
-	if (b->n_ooo == TCP_OOO_MAX)
+	if (*n == max)
 		return false;
-	memmove(&b->ooo[i + 1], &b->ooo[i], (b->n_ooo - i) * sizeof(b->ooo[0]));
-	b->ooo[i].start = s;
-	b->ooo[i].end = e;
-	b->n_ooo++;
+	memmove(&r[i + 1], &r[i], (*n - i) * sizeof(r[0]));
+	r[i].start = s;
+	r[i].end = e;
+	(*n)++;
 	return true;
 }
 
@@ -126,7 +122,8 @@ bool tcp_rcv_store(struct tcp_conn *c, uint32_t seq, struct kiln_view data)
 	if (off > 0) {
 		/* Out of order: keep it only if the range list can track it,
 		 * else the sender retransmits it later. */
-		if (!ooo_insert(b, seq, seq + n))
+		if (!tcp_ranges_insert(b->ooo, &b->n_ooo, TCP_OOO_MAX, seq,
+		                       seq + n))
 			return false;
 		rcv_write(b, b->len + off, data.p, n);
 		b->last_ooo = seq;

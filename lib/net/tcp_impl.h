@@ -1,0 +1,269 @@
+/*
+ * lib/net/tcp_impl.h - TCP's private structures, shared by lib/net/tcp*.c.
+ *
+ * Files:
+ *   tcp_conn.c    configuration, tables (connections, listeners,
+ *                 TIME-WAIT), allocation, event delivery, statistics
+ *   tcp_buf.c     the send ring and the receive ring with its
+ *                 out-of-order ranges
+ *   tcp_isn.c     keyed hash, initial sequence numbers (RFC 6528),
+ *                 random numbers, ephemeral ports
+ *   tcp_output.c  building and sending segments, the send decision
+ *                 (Nagle, windows), RSTs
+ *   tcp_input.c   the segment-arrival state machine (RFC 9293 3.10.7,
+ *                 RFC 5961, RFC 7323, RFC 2018, RFC 5681/6582)
+ *   tcp_timer.c   retransmission (RFC 6298), persist, keepalive,
+ *                 delayed ACK, TIME-WAIT and orphan timers
+ *   tcp_socket.c  the public socket API of include/kiln/net.h
+ */
+#ifndef KILN_NET_TCP_IMPL_H
+#define KILN_NET_TCP_IMPL_H
+
+#include "stack.h"
+#include "wire/tcp.h"
+
+#include <kiln/net.h>
+#include <kiln/rt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Sequence-number arithmetic modulo 2^32 (RFC 9293 3.4). */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT
+};
+
+/* Connection flags. */
+#define TF_OWNED 0x0001      /* the application holds the handle */
+#define TF_ACKNOW 0x0002     /* send an ACK at the next output */
+#define TF_NODELAY 0x0004    /* Nagle off */
+#define TF_KEEPALIVE 0x0008  /* keepalive probes on */
+#define TF_FIN_QUEUED 0x0010 /* the application shut down sending */
+#define TF_FIN_SENT 0x0020   /* our FIN has a sequence number (fin_seq) */
+#define TF_RCVD_FIN 0x0040   /* the peer's FIN is in sequence */
+#define TF_OOO_FIN 0x0080    /* the peer's FIN arrived ahead of a hole */
+#define TF_SACK 0x0100       /* SACK agreed */
+#define TF_TS 0x0200         /* timestamps agreed */
+#define TF_WSCALE 0x0400     /* window scaling agreed */
+#define TF_RECOVERY 0x0800   /* in fast recovery (NewReno) */
+#define TF_PASSIVE 0x1000    /* opened by a listener */
+#define TF_RTT 0x2000        /* timing one segment (no timestamps) */
+
+/* Out-of-order ranges kept per connection (and so SACK blocks sent). */
+#define TCP_OOO_MAX 8
+/* SACKed ranges remembered by the sender (the scoreboard). */
+#define TCP_SCOREBOARD_MAX 8
+
+/* The send buffer: a ring whose first byte is the one at snd_una. */
+struct tcp_sndbuf {
+	uint8_t *buf;
+	uint32_t size, head, len;
+};
+
+/*
+ * The receive buffer: a ring of in-order bytes (head, len) followed by
+ * room where out-of-order data is written at its final position; the
+ * ranges of such data are kept sorted in ooo[] (absolute sequence
+ * numbers, none touching rcv_nxt).
+ */
+struct tcp_rcvbuf {
+	uint8_t *buf;
+	uint32_t size, head, len;
+	unsigned n_ooo;
+	struct tcp_sack_block ooo[TCP_OOO_MAX];
+	uint32_t last_ooo; /* a sequence number inside the newest range */
+};
+
+struct tcp_listener;
+
+struct tcp_conn {
+	struct tcp_conn *hnext;             /* hash chain */
+	struct tcp_conn *tw_prev, *tw_next; /* TIME-WAIT list */
+	struct tcp_conn *qnext;             /* listener's queue */
+	struct tcp_conn *ev_next;           /* events pending delivery */
+	struct tcp_listener *listener;      /* set until accepted */
+	bool hashed, in_tw_list, ev_queued, counted;
+
+	enum tcp_state state;
+	unsigned flags;
+	int error; /* negated kiln_error once the connection failed */
+	net_ipv4 laddr, raddr;
+	uint16_t lport, rport;
+
+	/* Send sequence space. */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+	uint32_t snd_wnd, max_snd_wnd, fin_seq;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t peer_mss; /* from the peer's MSS option */
+	uint16_t smss;     /* data bytes per full segment (options excluded) */
+
+	/* Receive sequence space. */
+	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent, rcv_fin_seq;
+	uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+
+	/* Timestamps (RFC 7323). */
+	uint32_t ts_recent, ts_offset;
+	kiln_time ts_recent_age;
+
+	/* Congestion control (RFC 5681, RFC 6582). */
+	uint32_t cwnd, ssthresh, recover, bytes_acked, rexmit_next;
+	unsigned dupacks;
+	unsigned n_sacked;
+	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];
+
+	/* Round-trip time (RFC 6298). */
+	kiln_time srtt, rttvar, rto, rtt_start;
+	uint32_t rtt_seq;
+	unsigned backoff, retries;
+
+	/* Timers: one runtime timer armed at the earliest of these (0 is
+	 * off). */
+	struct kiln_timer timer;
+	kiln_time t_rexmt, t_persist, t_keep, t_2msl, t_delack, t_orphan;
+	unsigned persist_shift, keep_probes;
+	kiln_time last_rx;
+
+	struct tcp_sndbuf snd;
+	struct tcp_rcvbuf rcv;
+
+	/* The application. */
+	struct kiln_waitq readers, writers;
+	void (*ev_fn)(struct tcp_conn *c, unsigned events, void *arg);
+	void *ev_arg;
+	unsigned ev_pending;
+};
+
+struct tcp_listener {
+	struct tcp_listener *next;
+	net_ipv4 addr;
+	uint16_t port;
+	unsigned backlog;
+	unsigned n_queued;         /* SYN-RECEIVED + ready to accept */
+	struct tcp_conn *syn_head; /* SYN-RECEIVED children */
+	struct tcp_conn *ready_head, *ready_tail; /* ready to accept */
+	struct kiln_waitq waiters;
+	void (*ready_fn)(struct tcp_listener *l, void *arg);
+	void *ready_arg;
+	bool ev_queued;
+	struct tcp_listener *ev_next;
+};
+
+/* ------------------------------------------------------ tcp_conn.c */
+
+extern struct tcp_config tcp_cfg;
+extern struct tcp_stats tcp_stats;
+extern struct tcp_listener *tcp_listeners;
+
+struct tcp_conn *tcp_conn_alloc(void);
+/* Allocate the buffers (on establishment); false if memory is short. */
+bool tcp_conn_buffers(struct tcp_conn *c);
+void tcp_conn_free(struct tcp_conn *c);
+void tcp_hash_insert(struct tcp_conn *c);
+void tcp_hash_remove(struct tcp_conn *c);
+struct tcp_conn *tcp_lookup(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
+                            uint16_t rport);
+struct tcp_listener *tcp_listener_find(net_ipv4 addr, uint16_t port);
+bool tcp_port_in_use(uint16_t port);
+/* Mark an ephemeral port as held by an active open (or free it). */
+void tcp_port_hold(uint16_t port, bool held);
+/* Active connections (not TIME-WAIT) against tcp_cfg.max_conns. */
+bool tcp_conn_limit_reached(void);
+/* Enter TIME-WAIT (frees buffers, bounds the list). */
+void tcp_enter_time_wait(struct tcp_conn *c);
+/* The connection is over: unhash, and free it unless the application
+ * still holds it. err is the error the application will see (0 for a
+ * clean close). */
+void tcp_conn_done(struct tcp_conn *c, int err);
+/* Remove a listener's child from its queues. */
+void tcp_listener_unlink(struct tcp_conn *c);
+/* A child became ESTABLISHED: move it to the ready queue. */
+void tcp_listener_ready(struct tcp_conn *c);
+/* Take a listener off the event list before freeing it. */
+void tcp_listener_forget(struct tcp_listener *l);
+void tcp_event(struct tcp_conn *c, unsigned events);
+void tcp_deliver_events(void);
+
+/* ------------------------------------------------------- tcp_buf.c */
+
+/* Insert [s, e) into a sorted list of disjoint ranges (at most max),
+ * merging what it touches. false if a new range does not fit. */
+bool tcp_ranges_insert(struct tcp_sack_block *r, unsigned *n, unsigned max,
+                       uint32_t s, uint32_t e);
+uint32_t tcp_snd_space(const struct tcp_conn *c);
+uint32_t tcp_snd_append(struct tcp_conn *c, const void *data, uint32_t len);
+void tcp_snd_drop(struct tcp_conn *c, uint32_t n);
+/* Up to two chunks for len bytes at offset off of the send buffer. */
+unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
+                        struct net_chunk out[2]);
+/* Store data at sequence seq (>= rcv_nxt, within the free space); returns
+ * true if rcv_nxt advanced. */
+bool tcp_rcv_store(struct tcp_conn *c, uint32_t seq, struct kiln_view data);
+uint32_t tcp_rcv_free(const struct tcp_conn *c);
+size_t tcp_rcv_peek(const struct tcp_conn *c, const void **data);
+void tcp_rcv_consume(struct tcp_conn *c, uint32_t n);
+/* Fill SACK blocks for an outgoing ACK (newest first); returns count. */
+unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,
+                             struct tcp_sack_block *out, unsigned max);
+
+/* ------------------------------------------------------- tcp_isn.c */
+
+uint32_t tcp_isn(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
+                 uint16_t rport);
+uint32_t tcp_random32(void);
+uint64_t tcp_keyed_hash(const void *data, size_t len);
+/* A free ephemeral port, or 0. */
+uint16_t tcp_ephemeral_port(void);
+
+/* ---------------------------------------------------- tcp_output.c */
+
+/* Send what the windows and Nagle allow, plus a pending ACK. */
+void tcp_output(struct tcp_conn *c);
+/* Send data at seq (within what was sent) again. */
+void tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len);
+void tcp_send_syn(struct tcp_conn *c);
+void tcp_send_ack(struct tcp_conn *c);
+/* A probe at snd_una - 1 that makes the peer answer with an ACK. */
+void tcp_send_probe(struct tcp_conn *c);
+void tcp_send_rst_for(struct tcp_conn *c);
+/* RST answering a segment nothing wants (RFC 9293 3.10.7.1), rate
+ * limited. */
+void tcp_send_rst_reply(net_ipv4 laddr, net_ipv4 raddr,
+                        const struct tcp_header *h, size_t data_len);
+/* A challenge ACK (RFC 5961), rate limited. */
+void tcp_send_challenge_ack(struct tcp_conn *c);
+uint32_t tcp_ts_now(const struct tcp_conn *c);
+/* The MSS we announce: the interface's payload MTU less 20. */
+uint16_t tcp_local_mss(void);
+/* Recompute smss after options were agreed. */
+void tcp_set_smss(struct tcp_conn *c);
+
+/* ----------------------------------------------------- tcp_timer.c */
+
+void tcp_timer_init(struct tcp_conn *c);
+/* Arm the runtime timer at the earliest of the connection's deadlines. */
+void tcp_timer_update(struct tcp_conn *c);
+void tcp_rexmt_restart(struct tcp_conn *c);
+void tcp_rtt_sample(struct tcp_conn *c, kiln_time rtt);
+void tcp_persist_check(struct tcp_conn *c);
+
+/* ----------------------------------------------------- tcp_input.c */
+
+uint32_t tcp_flight(const struct tcp_conn *c);
+/* The window-scale shift we offer for the configured receive buffer. */
+uint8_t tcp_choose_wscale(void);
+
+#endif /* KILN_NET_TCP_IMPL_H */

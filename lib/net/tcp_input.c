@@ -1,0 +1,768 @@
+/*
+ * lib/net/tcp_input.c - what happens when a segment arrives
+ * (RFC 9293 3.10.7), with the RFC 5961 defences (exact-match RST, challenge
+ * ACKs for in-window RSTs and for SYNs on synchronized connections, the ACK
+ * acceptability range), PAWS (RFC 7323 5), SACK (RFC 2018) and NewReno
+ * congestion control (RFC 5681, RFC 6582).
+ *
+ * Initial window: RFC 6928, min(10 * MSS, max(2 * MSS, 14600)) bytes, or
+ * one MSS when the SYN had to be retransmitted (RFC 6298 5.7).
+ */
+#include "tcp_impl.h"
+
+#include <string.h>
+
+#define TS_24_DAYS KILN_SEC((kiln_time)24 * 24 * 3600)
+
+uint8_t tcp_choose_wscale(void)
+{
+	uint8_t s = 0;
+	while ((tcp_cfg.rcvbuf >> s) > 65535 && s < TCP_WSCALE_MAX)
+		s++;
+	return s;
+}
+
+/* Take the peer's SYN options (we offered all of them, or echo only what
+ * the peer offered on a passive open). */
+static void syn_options(struct tcp_conn *c, const struct tcp_header *h)
+{
+	const struct tcp_options *o = &h->opt;
+	c->peer_mss =
+	        o->has_mss && o->mss >= 64 ? o->mss : (o->has_mss ? 64 : 536);
+	if (o->has_wscale) {
+		c->flags |= TF_WSCALE;
+		c->snd_wscale = o->wscale;
+	} else {
+		c->flags &= ~TF_WSCALE;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	if (o->sack_permitted)
+		c->flags |= TF_SACK;
+	if (o->has_ts) {
+		c->flags |= TF_TS;
+		c->ts_recent = o->ts_val;
+		c->ts_recent_age = kiln_now();
+	}
+	tcp_set_smss(c);
+}
+
+/* SYN-SENT or SYN-RECEIVED -> ESTABLISHED. false if c is gone. */
+static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
+{
+	if (!tcp_conn_buffers(c)) {
+		tcp_stats.no_memory_resets++;
+		NET_DROP(drop_no_buffer);
+		c->snd_nxt = ack;
+		tcp_send_rst_for(c);
+		tcp_conn_done(c, -KILN_ENOMEM);
+		return false;
+	}
+	/* A close requested during the handshake takes effect now. */
+	c->state =
+	        (c->flags & TF_FIN_QUEUED) ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
+	c->snd_una = ack;
+	if (SEQ_LT(c->snd_nxt, ack))
+		c->snd_nxt = ack;
+	c->snd_max = c->snd_nxt;
+	c->snd_wnd = (uint32_t)window << c->snd_wscale;
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl2 = ack;
+	c->recover = ack;
+	c->rexmit_next = ack;
+	c->t_rexmt = 0;
+	if (c->retries == 0)
+		tcp_rtt_sample(c, kiln_now() - c->rtt_start);
+	uint32_t iw = 10u * c->smss;
+	uint32_t floor = 2u * c->smss > 14600 ? 2u * c->smss : 14600;
+	c->cwnd = c->retries ? c->smss : (iw < floor ? iw : floor);
+	c->ssthresh = 0x7fffffff;
+	c->retries = 0;
+	c->backoff = 0;
+	c->last_rx = kiln_now();
+	if (c->flags & TF_KEEPALIVE)
+		c->t_keep = c->last_rx + tcp_cfg.keep_idle;
+	tcp_stats.conns_established++;
+	tcp_timer_update(c);
+	return true;
+}
+
+/* ---------------------------------------------------------- LISTEN */
+
+static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
+                         const struct tcp_header *h, size_t data_len)
+{
+	if (h->flags & TCP_RST) {
+		NET_DROP(drop_tcp_invalid);
+		return;
+	}
+	if (h->flags & TCP_ACK) {
+		/* Nothing was sent from here: reset it (RFC 9293 3.10.7.2). */
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_rst_reply(dst, src, h, data_len);
+		return;
+	}
+	if (!(h->flags & TCP_SYN)) {
+		NET_DROP(drop_tcp_invalid);
+		return;
+	}
+	if (l->n_queued >= l->backlog) {
+		net_counters.tcp_syn_backlog_drops++;
+		net_counters.rx_dropped++;
+		return;
+	}
+	struct tcp_conn *c = tcp_conn_alloc();
+	if (!c) {
+		tcp_stats.conn_limit_drops++;
+		net_counters.tcp_syn_backlog_drops++;
+		net_counters.rx_dropped++;
+		return;
+	}
+	c->state = TCP_SYN_RECEIVED;
+	c->flags |= TF_PASSIVE;
+	c->laddr = dst;
+	c->raddr = src;
+	c->lport = h->dport;
+	c->rport = h->sport;
+	c->listener = l;
+	c->qnext = l->syn_head;
+	l->syn_head = c;
+	l->n_queued++;
+
+	c->irs = h->seq;
+	c->rcv_nxt = h->seq + 1;
+	c->iss = tcp_isn(dst, h->dport, src, h->sport);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->snd_wl1 = h->seq;
+	c->rcv_wscale = tcp_choose_wscale();
+	c->ts_offset = tcp_random32();
+	syn_options(c, h);
+	/* A SYN's window is never scaled. */
+	c->snd_wnd = h->window;
+	c->rtt_start = kiln_now();
+	tcp_hash_insert(c);
+	net_counters.tcp_passive_opens++;
+	/* Data on the SYN is not kept; the peer sends it again. */
+	tcp_send_syn(c);
+}
+
+/* -------------------------------------------------------- SYN-SENT */
+
+static void syn_sent_input(struct tcp_conn *c, const struct tcp_header *h,
+                           net_ipv4 src, net_ipv4 dst, size_t data_len)
+{
+	bool ack = h->flags & TCP_ACK;
+	if (ack && (SEQ_LEQ(h->ack, c->iss) || SEQ_GT(h->ack, c->snd_max))) {
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_rst_reply(dst, src, h, data_len);
+		return;
+	}
+	if (h->flags & TCP_RST) {
+		if (ack) {
+			tcp_stats.conns_reset++;
+			tcp_conn_done(c, -KILN_ECONNREFUSED);
+		} else {
+			NET_DROP(drop_tcp_invalid);
+		}
+		return;
+	}
+	if (!(h->flags & TCP_SYN)) {
+		NET_DROP(drop_tcp_invalid);
+		return;
+	}
+	c->irs = h->seq;
+	c->rcv_nxt = h->seq + 1;
+	c->snd_wl1 = h->seq;
+	syn_options(c, h);
+	if (ack) {
+		if (!establish(c, h->ack, h->window))
+			return;
+		/* RFC 7323 2.2: the window in a SYN is not scaled. */
+		c->snd_wnd = h->window;
+		c->max_snd_wnd = c->snd_wnd;
+		c->flags |= TF_ACKNOW;
+		tcp_event(c, TCP_EV_WRITABLE);
+		tcp_output(c);
+		return;
+	}
+	/* Simultaneous open (RFC 9293 3.5, figure 8). */
+	c->state = TCP_SYN_RECEIVED;
+	c->snd_wnd = h->window;
+	c->t_rexmt = 0;
+	tcp_send_syn(c);
+}
+
+/* ---------------------------------------------------------- sending */
+
+/* Merge the peer's SACK blocks into the scoreboard. */
+static void sack_update(struct tcp_conn *c, const struct tcp_options *o)
+{
+	/* Drop what snd_una passed. */
+	unsigned k = 0;
+	for (unsigned i = 0; i < c->n_sacked; i++) {
+		struct tcp_sack_block b = c->sacked[i];
+		if (SEQ_LEQ(b.end, c->snd_una))
+			continue;
+		if (SEQ_LT(b.start, c->snd_una))
+			b.start = c->snd_una;
+		c->sacked[k++] = b;
+	}
+	c->n_sacked = k;
+	if (!(c->flags & TF_SACK))
+		return;
+	for (unsigned i = 0; i < o->n_sack; i++) {
+		struct tcp_sack_block b = o->sack[i];
+		/* Ignore blocks that are empty, below snd_una (D-SACK) or
+		 * beyond what was sent. */
+		if (SEQ_GEQ(b.start, b.end) || SEQ_LEQ(b.end, c->snd_una) ||
+		    SEQ_GT(b.end, c->snd_max) || SEQ_LT(b.start, c->snd_una))
+			continue;
+		tcp_ranges_insert(c->sacked, &c->n_sacked, TCP_SCOREBOARD_MAX,
+		                  b.start, b.end);
+	}
+}
+
+/* Retransmit the first hole the scoreboard shows at or after
+ * rexmit_next. */
+static bool sack_retransmit_hole(struct tcp_conn *c)
+{
+	uint32_t start = SEQ_GT(c->rexmit_next, c->snd_una) ? c->rexmit_next
+	                                                    : c->snd_una;
+	for (unsigned i = 0; i < c->n_sacked; i++) {
+		struct tcp_sack_block b = c->sacked[i];
+		if (SEQ_LEQ(b.end, start))
+			continue;
+		if (SEQ_LT(start, b.start)) {
+			uint32_t len = b.start - start;
+			if (len > c->smss)
+				len = c->smss;
+			tcp_retransmit(c, start, len);
+			c->rexmit_next = start + len;
+			tcp_stats.sack_retransmits++;
+			return true;
+		}
+		start = b.end;
+	}
+	return false;
+}
+
+static void enter_fast_recovery(struct tcp_conn *c)
+{
+	uint32_t half = tcp_flight(c) / 2;
+	c->ssthresh = half > 2u * c->smss ? half : 2u * c->smss;
+	c->recover = c->snd_max;
+	c->cwnd = c->ssthresh + 3u * c->smss;
+	c->flags |= TF_RECOVERY;
+	tcp_stats.fast_retransmits++;
+	tcp_retransmit(c, c->snd_una, c->smss);
+	c->rexmit_next = c->snd_una + c->smss;
+	c->t_rexmt = kiln_now() + c->rto;
+}
+
+static void dup_ack(struct tcp_conn *c)
+{
+	c->dupacks++;
+	if (!(c->flags & TF_RECOVERY)) {
+		/* RFC 6582 3.2 step 1: not again for losses of the window
+		 * already recovered. */
+		if (c->dupacks == 3 && SEQ_GEQ(c->snd_una, c->recover))
+			enter_fast_recovery(c);
+		return;
+	}
+	/* Each further duplicate means a segment left the network. */
+	c->cwnd += c->smss;
+	sack_retransmit_hole(c);
+}
+
+/* The peer acknowledged new data (snd_una < ack <= snd_max). */
+static void ack_new(struct tcp_conn *c, const struct tcp_header *h)
+{
+	kiln_time now = kiln_now();
+	uint32_t ack = h->ack;
+	uint32_t acked = ack - c->snd_una;
+	bool fin_acked = (c->flags & TF_FIN_SENT) && SEQ_GT(ack, c->fin_seq);
+	uint32_t data_acked = acked - (fin_acked ? 1 : 0);
+	if (data_acked > c->snd.len)
+		data_acked = c->snd.len;
+
+	if ((c->flags & TF_TS) && h->opt.has_ts && h->opt.ts_ecr) {
+		uint32_t ms = tcp_ts_now(c) - h->opt.ts_ecr;
+		if (ms < 0x80000000u)
+			tcp_rtt_sample(c, KILN_MSEC((kiln_time)ms));
+	} else if ((c->flags & TF_RTT) && SEQ_GT(ack, c->rtt_seq)) {
+		c->flags &= ~TF_RTT;
+		tcp_rtt_sample(c, now - c->rtt_start);
+	}
+	tcp_snd_drop(c, data_acked);
+	c->snd_una = ack;
+	if (SEQ_LT(c->snd_nxt, ack))
+		c->snd_nxt = ack;
+	c->retries = 0;
+
+	if (c->flags & TF_RECOVERY) {
+		if (SEQ_GEQ(ack, c->recover)) {
+			/* Full acknowledgment (RFC 6582 3.2 step 3). */
+			uint32_t fl = tcp_flight(c);
+			uint32_t w = (fl > c->smss ? fl : c->smss) + c->smss;
+			c->cwnd = w < c->ssthresh ? w : c->ssthresh;
+			c->flags &= ~TF_RECOVERY;
+			c->dupacks = 0;
+		} else {
+			/* Partial acknowledgment: the next hole is lost too. */
+			sack_update(c, &h->opt);
+			if (SEQ_LEQ(c->rexmit_next, c->snd_una)) {
+				tcp_retransmit(c, c->snd_una, c->smss);
+				c->rexmit_next = c->snd_una + c->smss;
+			} else if (!sack_retransmit_hole(c) && !c->n_sacked) {
+				tcp_retransmit(c, c->snd_una, c->smss);
+			}
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+			if (acked >= c->smss)
+				c->cwnd += c->smss;
+			if (c->cwnd < c->smss)
+				c->cwnd = c->smss;
+		}
+	} else {
+		c->dupacks = 0;
+		if (c->cwnd < c->ssthresh) {
+			c->cwnd += acked < c->smss ? acked : c->smss;
+		} else {
+			c->bytes_acked += acked;
+			if (c->bytes_acked >= c->cwnd) {
+				c->bytes_acked -= c->cwnd;
+				c->cwnd += c->smss;
+			}
+		}
+		if (c->cwnd > (1u << 30))
+			c->cwnd = 1u << 30;
+	}
+	if (SEQ_LT(c->rexmit_next, c->snd_una))
+		c->rexmit_next = c->snd_una;
+	/* RFC 6298 5.2 / 5.3. */
+	if (c->snd_una == c->snd_max)
+		c->t_rexmt = 0;
+	else
+		c->t_rexmt = now + c->rto;
+	if (!(c->flags & TF_OWNED) && c->t_orphan)
+		c->t_orphan = now + tcp_cfg.orphan_timeout;
+	if (data_acked)
+		tcp_event(c, TCP_EV_WRITABLE);
+}
+
+/* --------------------------------------------------------- receiving */
+
+static void fin_arrived(struct tcp_conn *c)
+{
+	if (c->flags & TF_RCVD_FIN) {
+		c->flags |= TF_ACKNOW;
+		return;
+	}
+	c->flags |= TF_RCVD_FIN | TF_ACKNOW;
+	c->flags &= ~TF_OOO_FIN;
+	c->rcv_nxt++;
+	tcp_event(c, TCP_EV_READABLE);
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		c->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		c->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		/* The ACK goes out before the buffers are released. */
+		tcp_send_ack(c);
+		tcp_enter_time_wait(c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Data of an acceptable segment, trimmed to the window. */
+static void data_arrived(struct tcp_conn *c, uint32_t seq,
+                         struct kiln_view data, bool *fin)
+{
+	if (SEQ_LT(seq, c->rcv_nxt)) {
+		uint32_t skip = c->rcv_nxt - seq;
+		if (skip >= data.len) {
+			data.len = 0;
+		} else {
+			kiln_view_skip(&data, skip);
+		}
+		seq = c->rcv_nxt;
+	}
+	uint32_t space = tcp_rcv_free(c);
+	uint32_t off = seq - c->rcv_nxt;
+	if (off >= space) {
+		data.len = 0;
+		*fin = false;
+	} else if (data.len > space - off) {
+		data.len = space - off;
+		*fin = false; /* the FIN lies beyond what we keep */
+	}
+	if (!data.len)
+		return;
+	unsigned before_ooo = c->rcv.n_ooo;
+	uint32_t before = c->rcv_nxt;
+	bool advanced = tcp_rcv_store(c, seq, data);
+	if (!advanced || before_ooo || c->rcv.n_ooo) {
+		/* Out of order, or filling a hole: ACK at once (RFC 5681
+		 * 4.2) so the sender's fast retransmit can work. */
+		if (!advanced)
+			tcp_stats.ooo_segments++;
+		c->flags |= TF_ACKNOW;
+	} else {
+		c->rcv_unacked += c->rcv_nxt - before;
+		/* Every second full-sized segment (RFC 9293 3.8.6.3). */
+		if (c->rcv_unacked >= 2u * tcp_local_mss())
+			c->flags |= TF_ACKNOW;
+		else if (!c->t_delack)
+			c->t_delack = kiln_now() + tcp_cfg.delack;
+	}
+	if (advanced)
+		tcp_event(c, TCP_EV_READABLE);
+	if ((c->flags & TF_OOO_FIN) && c->rcv_nxt == c->rcv_fin_seq)
+		fin_arrived(c);
+}
+
+/* Is a segment of seg_len octets at seq acceptable (RFC 9293 3.10.7.4)? */
+static bool acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seg_len,
+                       uint32_t wnd)
+{
+	uint32_t nxt = c->rcv_nxt;
+	if (!seg_len) {
+		if (!wnd)
+			return seq == nxt;
+		return SEQ_GEQ(seq, nxt) && SEQ_LT(seq, nxt + wnd);
+	}
+	if (!wnd)
+		return false;
+	uint32_t last = seq + seg_len - 1;
+	return (SEQ_GEQ(seq, nxt) && SEQ_LT(seq, nxt + wnd)) ||
+	       (SEQ_GEQ(last, nxt) && SEQ_LT(last, nxt + wnd));
+}
+
+/* TIME-WAIT. Returns true if c ended and the segment (a new SYN) should
+ * go to the listener. */
+static bool time_wait_input(struct tcp_conn *c, const struct tcp_header *h,
+                            size_t data_len)
+{
+	if (h->flags & TCP_RST) {
+		/* RFC 1337: RSTs do not cut TIME-WAIT short. */
+		return false;
+	}
+	if ((h->flags & TCP_SYN) && !(h->flags & TCP_ACK)) {
+		/* A new incarnation is safe if its SYN is above everything
+		 * of the old one (RFC 9293 3.10.7.4 note, RFC 6191). */
+		bool newer = SEQ_GT(h->seq, c->rcv_nxt);
+		if ((c->flags & TF_TS) && h->opt.has_ts)
+			newer = SEQ_GT(h->opt.ts_val, c->ts_recent);
+		if (newer) {
+			tcp_conn_done(c, 0);
+			return true;
+		}
+		tcp_send_ack(c);
+		return false;
+	}
+	if ((h->flags & TCP_FIN) || data_len) {
+		/* The peer did not see our ACK of its FIN: again, and wait
+		 * the full 2 MSL once more. */
+		tcp_send_ack(c);
+		if (h->flags & TCP_FIN) {
+			c->t_2msl = kiln_now() + 2 * tcp_cfg.msl;
+			tcp_timer_update(c);
+		}
+	}
+	return false;
+}
+
+/* Every state after SYN-SENT. */
+static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
+                       net_ipv4 src, net_ipv4 dst, struct kiln_view data)
+{
+	kiln_time now = kiln_now();
+	uint8_t fl = h->flags;
+	uint32_t seq = h->seq;
+	uint32_t seg_len = (uint32_t)data.len + ((fl & TCP_SYN) ? 1 : 0) +
+	                   ((fl & TCP_FIN) ? 1 : 0);
+
+	if (c->state == TCP_SYN_RECEIVED && (fl & TCP_SYN) && !(fl & TCP_RST) &&
+	    seq == c->irs) {
+		if (!(fl & TCP_ACK)) {
+			/* Our SYN-ACK was lost: the peer sent its SYN again. */
+			tcp_send_syn(c);
+			return;
+		}
+		/* Simultaneous open: the peer's SYN-ACK acknowledges our
+		 * SYN; ACK it and we are established. */
+		if (h->ack == c->iss + 1) {
+			if (!establish(c, h->ack, h->window))
+				return;
+			c->snd_wnd = h->window;
+			c->max_snd_wnd = c->snd_wnd;
+			c->flags |= TF_ACKNOW;
+			tcp_event(c, TCP_EV_WRITABLE);
+			tcp_output(c);
+			return;
+		}
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_rst_reply(dst, src, h, data.len);
+		return;
+	}
+
+	/* PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate. */
+	if ((c->flags & TF_TS) && h->opt.has_ts && !(fl & TCP_RST) &&
+	    SEQ_LT(h->opt.ts_val, c->ts_recent) &&
+	    now - c->ts_recent_age < TS_24_DAYS) {
+		tcp_stats.paws_drops++;
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_ack(c);
+		return;
+	}
+
+	uint32_t wnd = c->rcv.buf ? tcp_rcv_free(c) : tcp_cfg.rcvbuf;
+	if (SEQ_GT(c->rcv_adv, c->rcv_nxt) && c->rcv_adv - c->rcv_nxt > wnd)
+		wnd = c->rcv_adv - c->rcv_nxt;
+	if (!acceptable(c, seq, seg_len, wnd)) {
+		/* A zero window still takes ACKs and RSTs (3.10.7.4). */
+		if (!(wnd == 0 && seq == c->rcv_nxt)) {
+			NET_DROP(drop_tcp_invalid);
+			if (!(fl & TCP_RST))
+				tcp_send_ack(c);
+			return;
+		}
+	}
+
+	if (fl & TCP_RST) {
+		/* RFC 5961 3.2: only an exact match resets; another RST in
+		 * the window gets a challenge ACK. */
+		if (seq != c->rcv_nxt) {
+			NET_DROP(drop_tcp_invalid);
+			tcp_send_challenge_ack(c);
+			return;
+		}
+		switch (c->state) {
+		case TCP_SYN_RECEIVED:
+			tcp_conn_done(c, (c->flags & TF_PASSIVE)
+			                         ? 0
+			                         : -KILN_ECONNREFUSED);
+			break;
+		case TCP_CLOSING:
+		case TCP_LAST_ACK:
+			tcp_conn_done(c, 0);
+			break;
+		default:
+			tcp_stats.conns_reset++;
+			tcp_conn_done(c, -KILN_ECONNRESET);
+			break;
+		}
+		return;
+	}
+
+	if (fl & TCP_SYN) {
+		/* RFC 5961 4: a SYN on a synchronized connection. */
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_challenge_ack(c);
+		return;
+	}
+	if (!(fl & TCP_ACK)) {
+		NET_DROP(drop_tcp_invalid);
+		return;
+	}
+
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!SEQ_GT(h->ack, c->snd_una) || SEQ_GT(h->ack, c->snd_max)) {
+			NET_DROP(drop_tcp_invalid);
+			tcp_send_rst_reply(dst, src, h, data.len);
+			return;
+		}
+		bool passive = c->flags & TF_PASSIVE;
+		if (!establish(c, h->ack, h->window))
+			return;
+		c->snd_wl1 = seq;
+		if (passive && c->listener)
+			tcp_listener_ready(c);
+		else
+			tcp_event(c, TCP_EV_WRITABLE);
+	}
+
+	/* RFC 5961 5.2: acceptable ACKs lie in
+	 * [snd_una - max_snd_wnd, snd_max]. */
+	if (SEQ_GT(h->ack, c->snd_max)) {
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_challenge_ack(c);
+		return;
+	}
+	if (SEQ_LT(h->ack, c->snd_una - c->max_snd_wnd)) {
+		NET_DROP(drop_tcp_invalid);
+		tcp_send_challenge_ack(c);
+		return;
+	}
+
+	/* RFC 7323 4.3: remember the timestamp to echo. */
+	if ((c->flags & TF_TS) && h->opt.has_ts &&
+	    SEQ_GEQ(h->opt.ts_val, c->ts_recent) &&
+	    SEQ_LEQ(seq, c->last_ack_sent)) {
+		c->ts_recent = h->opt.ts_val;
+		c->ts_recent_age = now;
+	}
+
+	uint32_t new_wnd = (uint32_t)h->window << c->snd_wscale;
+	bool is_dup = h->ack == c->snd_una && !data.len && !(fl & TCP_FIN) &&
+	              new_wnd == c->snd_wnd && tcp_flight(c) > 0;
+	/* Update the send window (RFC 9293 3.10.7.4, fifth check). */
+	if (SEQ_LT(c->snd_wl1, seq) ||
+	    (c->snd_wl1 == seq && SEQ_LEQ(c->snd_wl2, h->ack))) {
+		bool opened = new_wnd > c->snd_wnd;
+		c->snd_wnd = new_wnd;
+		c->snd_wl1 = seq;
+		c->snd_wl2 = h->ack;
+		if (new_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = new_wnd;
+		if (opened)
+			tcp_event(c, TCP_EV_WRITABLE);
+	}
+	if (SEQ_GT(h->ack, c->snd_una)) {
+		sack_update(c, &h->opt);
+		ack_new(c, h);
+	} else {
+		sack_update(c, &h->opt);
+		if (is_dup)
+			dup_ack(c);
+		else if (h->ack == c->snd_una && !data.len)
+			c->dupacks = 0;
+	}
+
+	bool fin_acked =
+	        (c->flags & TF_FIN_SENT) && SEQ_GT(c->snd_una, c->fin_seq);
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		if (fin_acked) {
+			c->state = TCP_FIN_WAIT_2;
+			/* An orphan must not wait forever for the peer's
+			 * FIN. */
+			if (!(c->flags & TF_OWNED))
+				c->t_orphan = now + tcp_cfg.orphan_timeout;
+		}
+		break;
+	case TCP_CLOSING:
+		if (fin_acked) {
+			tcp_enter_time_wait(c);
+			return;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (fin_acked) {
+			tcp_conn_done(c, 0);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	bool fin = fl & TCP_FIN;
+	if (data.len || fin) {
+		switch (c->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			if (!(c->flags & TF_OWNED) && data.len &&
+			    SEQ_GT(seq + (uint32_t)data.len, c->rcv_nxt)) {
+				/* Nobody will read this: RFC 9293 3.10.4
+				 * (and RFC 2525 2.17) say reset. */
+				tcp_send_rst_for(c);
+				tcp_conn_done(c, -KILN_ECONNRESET);
+				return;
+			}
+			data_arrived(c, seq, data, &fin);
+			break;
+		default:
+			/* The peer already closed: ignore data (3.10.7.4,
+			 * seventh check). */
+			break;
+		}
+	}
+	if (fin && c->state != TCP_TIME_WAIT) {
+		uint32_t fin_seq = seq + (uint32_t)data.len;
+		if (fin_seq == c->rcv_nxt) {
+			fin_arrived(c);
+		} else if (SEQ_GT(fin_seq, c->rcv_nxt)) {
+			c->flags |= TF_OOO_FIN | TF_ACKNOW;
+			c->rcv_fin_seq = fin_seq;
+		}
+	}
+	if (c->state == TCP_TIME_WAIT)
+		return;
+	tcp_output(c);
+}
+
+void tcp_input(net_ipv4 src, net_ipv4 dst, const uint8_t *seg, size_t len)
+{
+	struct tcp_header h;
+	struct kiln_view data;
+
+	tcp_stats.segs_in++;
+	if (tcp_parse(kiln_view_make(seg, len), &h, &data) != TCP_PARSE_OK ||
+	    !h.sport || !h.dport) {
+		NET_DROP(drop_tcp_malformed);
+		return;
+	}
+	if (!tcp_checksum_ok(src, dst, seg, len)) {
+		NET_DROP(drop_tcp_checksum);
+		return;
+	}
+	struct tcp_conn *c = tcp_lookup(dst, h.dport, src, h.sport);
+	if (c && c->state == TCP_TIME_WAIT) {
+		if (!time_wait_input(c, &h, data.len))
+			goto out;
+		c = NULL;
+	}
+	if (!c) {
+		struct tcp_listener *l = tcp_listener_find(dst, h.dport);
+		if (l) {
+			listen_input(l, src, dst, &h, data.len);
+		} else {
+			NET_DROP(drop_tcp_no_socket);
+			tcp_send_rst_reply(dst, src, &h, data.len);
+		}
+		goto out;
+	}
+	c->last_rx = kiln_now();
+	c->keep_probes = 0;
+	if (c->state == TCP_SYN_SENT)
+		syn_sent_input(c, &h, src, dst, data.len);
+	else
+		conn_input(c, &h, src, dst, data);
+out:
+	tcp_deliver_events();
+}
+
+void tcp_icmp_error(net_ipv4 src, net_ipv4 dst, const uint8_t *quoted,
+                    size_t len, uint8_t type, uint8_t code)
+{
+	struct kiln_view v = kiln_view_make(quoted, len);
+	uint16_t sport, dport;
+	uint32_t seq;
+
+	if (!kiln_view_u16(&v, &sport) || !kiln_view_u16(&v, &dport) ||
+	    !kiln_view_u32(&v, &seq))
+		return;
+	/* src and dst are those of the quoted packet: ours, then the
+	 * peer's. */
+	struct tcp_conn *c = tcp_lookup(src, sport, dst, dport);
+	if (!c || type != 3)
+		return;
+	/* Only hard errors for a connection not yet established abort it
+	 * (RFC 1122 4.2.3.9; RFC 5927 for why not later); the sequence
+	 * number must be one we sent. Fragmentation-needed (code 4) is the
+	 * IP layer's business. */
+	if (c->state != TCP_SYN_SENT || code == 4)
+		return;
+	if (SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
+		return;
+	tcp_conn_done(c, (code == 2 || code == 3) ? -KILN_ECONNREFUSED
+	                                          : -KILN_EHOSTUNREACH);
+	tcp_deliver_events();
+}

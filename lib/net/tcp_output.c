@@ -1,0 +1,354 @@
+/*
+ * lib/net/tcp_output.c - building segments and deciding what to send.
+ *
+ * Every segment leaves through xmit(): header and options in a small
+ * stack buffer, data as up to two chunks pointing into the send ring, the
+ * checksum over the pseudo-header, then ipv4_output().
+ */
+#include "tcp_impl.h"
+
+#include "wire/checksum.h"
+
+#include <string.h>
+
+/* A per-second budget (RST replies, challenge ACKs). */
+struct rate_limit {
+	kiln_time window_start;
+	unsigned used;
+};
+
+static bool rate_allow(struct rate_limit *r, unsigned per_sec)
+{
+	kiln_time now = kiln_now();
+	if (now - r->window_start >= KILN_SEC(1) || now < r->window_start) {
+		r->window_start = now;
+		r->used = 0;
+	}
+	if (r->used >= per_sec)
+		return false;
+	r->used++;
+	return true;
+}
+
+static struct rate_limit rst_limit, challenge_limit;
+
+uint16_t tcp_local_mss(void)
+{
+	size_t mtu = ipv4_payload_mtu();
+	size_t mss = mtu > TCP_HDR_MIN + 64 ? mtu - TCP_HDR_MIN : 64;
+	return mss > 65535 ? 65535 : (uint16_t)mss;
+}
+
+void tcp_set_smss(struct tcp_conn *c)
+{
+	/* RFC 9293 3.7.1: the peer's MSS (536 if it sent none), clamped
+	 * to what our interface carries, less the options we put on every
+	 * segment (RFC 6691). */
+	uint32_t mss = c->peer_mss ? c->peer_mss : 536;
+	uint32_t local = tcp_local_mss();
+	if (mss > local)
+		mss = local;
+	if (c->flags & TF_TS)
+		mss -= 12;
+	if (mss < 32)
+		mss = 32;
+	c->smss = (uint16_t)mss;
+}
+
+uint32_t tcp_ts_now(const struct tcp_conn *c)
+{
+	/* A millisecond clock (RFC 7323 5.4 asks for 1 ms to 1 s per tick)
+	 * with a per-connection random offset. */
+	return (uint32_t)(kiln_now() / KILN_MSEC(1)) + c->ts_offset;
+}
+
+static uint32_t rcv_space(const struct tcp_conn *c)
+{
+	return c->rcv.buf ? c->rcv.size - c->rcv.len : tcp_cfg.rcvbuf;
+}
+
+/* The window field for a non-SYN segment; moves rcv_adv. */
+static uint16_t window_field(struct tcp_conn *c)
+{
+	uint32_t space = rcv_space(c);
+	uint32_t cur =
+	        SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t wnd = space;
+	uint32_t size = c->rcv.buf ? c->rcv.size : tcp_cfg.rcvbuf;
+	uint32_t step = size / 2 < tcp_local_mss() ? size / 2 : tcp_local_mss();
+
+	/* Receiver silly-window avoidance (RFC 9293 3.8.6.2.2): open the
+	 * window only in steps of min(buffer / 2, MSS). */
+	if (wnd > cur && wnd - cur < step)
+		wnd = cur;
+	/* Never shrink it (RFC 9293 3.8.6.2.2 / 7323 2.4). */
+	if (wnd < cur)
+		wnd = cur;
+	uint32_t max = (uint32_t)65535 << c->rcv_wscale;
+	if (wnd > max)
+		wnd = max;
+	uint32_t field = wnd >> c->rcv_wscale;
+	if ((field << c->rcv_wscale) < cur &&
+	    ((field + 1) << c->rcv_wscale) <= space && field < 65535)
+		field++;
+	uint32_t edge = c->rcv_nxt + (field << c->rcv_wscale);
+	if (SEQ_GT(edge, c->rcv_adv))
+		c->rcv_adv = edge;
+	return (uint16_t)field;
+}
+
+static void send_segment(net_ipv4 laddr, net_ipv4 raddr, uint8_t *hdr,
+                         size_t hlen, struct net_chunk *chunks, unsigned n)
+{
+	uint16_t sum = tcp_checksum(laddr, raddr, hdr, hlen, chunks + 1, n - 1);
+	hdr[16] = (uint8_t)(sum >> 8);
+	hdr[17] = (uint8_t)sum;
+	chunks[0].data = hdr;
+	chunks[0].len = hlen;
+	int err = ipv4_output(laddr, raddr, NET_PROTO_TCP, chunks, n);
+	/* A packet the IP layer could not send is like one lost on the
+	 * wire: the timers recover. */
+	(void)err;
+	tcp_stats.segs_out++;
+}
+
+/* Send one segment of conn c: len bytes at offset off of the send ring. */
+static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
+                 uint32_t len)
+{
+	struct tcp_header h;
+	uint8_t hdr[TCP_HDR_MAX];
+	struct net_chunk chunks[3];
+
+	memset(&h, 0, sizeof(h));
+	h.sport = c->lport;
+	h.dport = c->rport;
+	h.seq = seq;
+	h.flags = flags;
+	if (flags & TCP_ACK)
+		h.ack = c->rcv_nxt;
+	if (flags & TCP_SYN) {
+		uint32_t w = rcv_space(c);
+		h.window = w > 65535 ? 65535 : (uint16_t)w;
+		c->rcv_adv = c->rcv_nxt + h.window;
+		h.opt.has_mss = true;
+		h.opt.mss = tcp_local_mss();
+		bool active = c->state == TCP_SYN_SENT;
+		if (active || (c->flags & TF_WSCALE)) {
+			h.opt.has_wscale = true;
+			h.opt.wscale = c->rcv_wscale;
+		}
+		if (active || (c->flags & TF_SACK))
+			h.opt.sack_permitted = true;
+		if (active || (c->flags & TF_TS)) {
+			h.opt.has_ts = true;
+			h.opt.ts_val = tcp_ts_now(c);
+			h.opt.ts_ecr = active ? 0 : c->ts_recent;
+		}
+	} else {
+		h.window = (flags & TCP_RST) ? 0 : window_field(c);
+		if (c->flags & TF_TS) {
+			h.opt.has_ts = true;
+			h.opt.ts_val = tcp_ts_now(c);
+			h.opt.ts_ecr = c->ts_recent;
+		}
+		if ((c->flags & TF_SACK) && (flags & TCP_ACK) &&
+		    !(flags & TCP_RST) && c->rcv.n_ooo)
+			h.opt.n_sack = tcp_rcv_sack_blocks(
+			        c, h.opt.sack, (c->flags & TF_TS) ? 3 : 4);
+	}
+	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);
+	KILN_ASSERT(hlen);
+	unsigned n = 1 + tcp_snd_chunks(c, off, len, chunks + 1);
+	send_segment(c->laddr, c->raddr, hdr, hlen, chunks, n);
+	if (flags & TCP_ACK) {
+		c->last_ack_sent = c->rcv_nxt;
+		c->flags &= ~TF_ACKNOW;
+		c->rcv_unacked = 0;
+		c->t_delack = 0;
+	}
+}
+
+uint32_t tcp_flight(const struct tcp_conn *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+void tcp_send_syn(struct tcp_conn *c)
+{
+	uint8_t flags = c->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+	xmit(c, c->iss, flags, 0, 0);
+	c->snd_nxt = c->iss + 1;
+	if (SEQ_GT(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	if (!c->t_rexmt)
+		c->t_rexmt = kiln_now() + c->rto;
+	tcp_timer_update(c);
+}
+
+void tcp_send_ack(struct tcp_conn *c)
+{
+	xmit(c, c->snd_nxt, TCP_ACK, 0, 0);
+	tcp_timer_update(c);
+}
+
+void tcp_send_probe(struct tcp_conn *c)
+{
+	xmit(c, c->snd_una - 1, TCP_ACK, 0, 0);
+}
+
+void tcp_send_rst_for(struct tcp_conn *c)
+{
+	xmit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+	net_counters.tcp_resets_sent++;
+}
+
+void tcp_send_challenge_ack(struct tcp_conn *c)
+{
+	if (!rate_allow(&challenge_limit, tcp_cfg.challenge_acks_per_sec))
+		return;
+	tcp_stats.challenge_acks++;
+	tcp_send_ack(c);
+}
+
+void tcp_send_rst_reply(net_ipv4 laddr, net_ipv4 raddr,
+                        const struct tcp_header *in, size_t data_len)
+{
+	struct tcp_header h;
+	uint8_t hdr[TCP_HDR_MAX];
+	struct net_chunk chunks[1];
+
+	if (in->flags & TCP_RST)
+		return;
+	if (!rate_allow(&rst_limit, tcp_cfg.rst_per_sec)) {
+		tcp_stats.rsts_rate_limited++;
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	h.sport = in->dport;
+	h.dport = in->sport;
+	if (in->flags & TCP_ACK) {
+		h.seq = in->ack;
+		h.flags = TCP_RST;
+	} else {
+		h.ack = in->seq + (uint32_t)data_len +
+		        ((in->flags & TCP_SYN) ? 1 : 0) +
+		        ((in->flags & TCP_FIN) ? 1 : 0);
+		h.flags = TCP_RST | TCP_ACK;
+	}
+	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);
+	send_segment(laddr, raddr, hdr, hlen, chunks, 1);
+	net_counters.tcp_resets_sent++;
+}
+
+void tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	if (SEQ_LT(seq, c->snd_una))
+		return;
+	uint32_t off = seq - c->snd_una;
+	if (off > c->snd.len)
+		return;
+	if (len > c->snd.len - off)
+		len = c->snd.len - off;
+	if (len > c->smss)
+		len = c->smss;
+	uint8_t flags = TCP_ACK;
+	if ((c->flags & TF_FIN_SENT) && off + len == c->snd.len)
+		flags |= TCP_FIN;
+	if (!len && !(flags & TCP_FIN))
+		return;
+	xmit(c, seq, flags, off, len);
+	net_counters.tcp_retransmits++;
+	/* Karn: a timed segment sent again gives no sample. */
+	if ((c->flags & TF_RTT) && SEQ_LEQ(seq, c->rtt_seq))
+		c->flags &= ~TF_RTT;
+	if (!c->t_rexmt)
+		tcp_rexmt_restart(c);
+}
+
+/* May data and FIN go out in this state? */
+static bool can_send_data(const struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void tcp_output(struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED || c->state == TCP_LISTEN ||
+	    c->state == TCP_SYN_SENT)
+		return;
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (c->flags & TF_ACKNOW) {
+			c->flags &= ~TF_ACKNOW;
+			tcp_send_syn(c);
+		}
+		return;
+	}
+	kiln_time now = kiln_now();
+	while (can_send_data(c)) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		if (off > c->snd.len)
+			break; /* the FIN is out */
+		uint32_t avail = c->snd.len - off;
+		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		uint32_t usable = wnd > off ? wnd - off : 0;
+		uint32_t len = avail < usable ? avail : usable;
+		if (len > c->smss)
+			len = c->smss;
+		bool fin = (c->flags & TF_FIN_QUEUED) && len == avail;
+		bool rexmit = SEQ_LT(c->snd_nxt, c->snd_max);
+		bool go;
+		if (len == c->smss)
+			go = true;
+		else if (len && len == avail &&
+		         ((c->flags & TF_NODELAY) || off == 0 || fin))
+			go = true; /* Nagle: nothing unacknowledged */
+		else if (len && c->max_snd_wnd && len >= c->max_snd_wnd / 2)
+			go = true; /* sender silly-window avoidance */
+		else if (len && rexmit)
+			go = true;
+		else
+			go = fin && !avail;
+		if (!go)
+			break;
+		uint8_t flags = TCP_ACK;
+		if (len && len == avail)
+			flags |= TCP_PSH;
+		if (fin)
+			flags |= TCP_FIN;
+		if (rexmit) {
+			net_counters.tcp_retransmits++;
+		} else if (len && !(c->flags & (TF_TS | TF_RTT))) {
+			c->flags |= TF_RTT;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start = now;
+		}
+		xmit(c, c->snd_nxt, flags, off, len);
+		c->snd_nxt += len;
+		if (fin) {
+			c->fin_seq = c->snd_nxt;
+			c->flags |= TF_FIN_SENT;
+			c->snd_nxt++;
+		}
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (!c->t_rexmt)
+			c->t_rexmt = now + c->rto;
+		c->t_persist = 0;
+		if (fin)
+			break;
+	}
+	if (c->flags & TF_ACKNOW)
+		xmit(c, c->snd_nxt, TCP_ACK, 0, 0);
+	tcp_persist_check(c);
+	tcp_timer_update(c);
+}
