@@ -106,7 +106,7 @@ static void emit_integer(struct sink *o, const struct spec *sp, uintmax_t mag,
 	const char *digit_chars =
 	        upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char digits[3 * sizeof(uintmax_t)];
-	char prefix[2];
+	char prefix[3]; /* sign, or " " or "+" before "0x" (%p) */
 	size_t nd = 0, np = 0, zeros = 0, prec = sp->has_prec ? sp->prec : 1;
 	size_t total;
 
