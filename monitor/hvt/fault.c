@@ -47,7 +47,7 @@ static bool is_guard_page(struct hvt *h, uint64_t addr)
 		const uint64_t *pte =
 		        (const uint64_t *)(h->mem + lay->pt_base) +
 		        page / HVT_PAGE;
-		return !(*pte & 1) && (*pte & ~(HVT_PAGE - 1)) == page;
+		return !(*pte & 1) && (*pte & 0x000ffffffffff000ull) == page;
 	}
 	return false;
 }

@@ -137,7 +137,7 @@ static void guest_exit(struct hvt *h, uint32_t arg)
 	if (e.status > 255) {
 		hvt_guest_error(h, "exit: status %llu out of range",
 		                (unsigned long long)e.status);
-		hvt_exit(h, 255);
+		return;
 	}
 	hvt_exit(h, (int)e.status);
 }

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define DEFAULT_MEM (64ull << 20)
-#define MAX_REPORTS 20
+#define MAX_REPORTS 100
 
 static void usage(FILE *f)
 {

@@ -1,0 +1,153 @@
+/*
+ * A hostile hvt guest without the runtime: it hands every hypercall bad
+ * addresses (page 0, beyond memory, wrapping lengths, read-only pages
+ * for results, the supervisor's pages) and checks that each is refused.
+ * Prints "survived N checks" and exits 0 when all were; exits 1 otherwise.
+ * Run with --block file=PATH (a file of at least 4 KiB).
+ */
+#include "hvt_abi.h"
+
+#include <stddef.h>
+
+static void call(unsigned nr, const void *arg)
+{
+	__asm__ volatile("outl %0, %w1"
+	                 :
+	                 : "a"((uint32_t)(uintptr_t)arg),
+	                   "Nd"((uint16_t)(HVT_PORT_BASE + nr))
+	                 : "memory");
+}
+
+static void call_addr(unsigned nr, uint32_t addr)
+{
+	__asm__ volatile("outl %0, %w1"
+	                 :
+	                 : "a"(addr), "Nd"((uint16_t)(HVT_PORT_BASE + nr))
+	                 : "memory");
+}
+
+static unsigned long strlen_(const char *s)
+{
+	unsigned long n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void say(const char *s)
+{
+	struct hvt_console c = {(uintptr_t)s, strlen_(s)};
+	call(HVT_CALL_CONSOLE, &c);
+}
+
+static const struct hvt_walltime readonly_arg = {0};
+static const char name_blk0[] = "blk0";
+static unsigned checks, failures;
+static char buf[8192] __attribute__((aligned(4096)));
+
+static void expect(int ok, const char *what)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		say("FAILED: ");
+		say(what);
+		say("\n");
+	}
+}
+
+void _start(const struct hvt_boot_info *bi)
+{
+	uint64_t mem = bi->mem_size;
+
+	/* Argument structs outside what the guest may write. */
+	uint32_t bad_args[] = {0,
+	                       HVT_SUPER_DATA,
+	                       HVT_BOOT_INFO,
+	                       (uint32_t)(uintptr_t)&readonly_arg,
+	                       (uint32_t)mem - 4,
+	                       0xfffffff0u};
+	for (unsigned nr = 0; nr < HVT_CALL_COUNT; nr++)
+		for (unsigned i = 0; i < sizeof(bad_args) / 4; i++)
+			call_addr(nr, bad_args[i]);
+	expect(readonly_arg.ns == 0, "walltime wrote a read-only struct");
+
+	/* Console buffers out of range, wrapping, or supervisor-only. */
+	struct hvt_console c[] = {
+	        {0, 16},
+	        {mem - 8, 16},
+	        {(uintptr_t)buf, UINT64_MAX},
+	        {UINT64_MAX - 4, 8},
+	        {HVT_SUPER_DATA, 64},
+	        {HVT_GDT, 16},
+	        {bi->stack_top, 8},
+	};
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		call(HVT_CALL_CONSOLE, &c[i]);
+
+	/* Device names: NULL, unterminated at the end of memory. */
+	struct hvt_net_acquire na = {0};
+	na.name = 0;
+	call(HVT_CALL_NET_ACQUIRE, &na);
+	expect(na.result == HVT_EINVAL, "net acquire with a NULL name");
+	struct hvt_block_acquire ba = {0};
+	ba.name = bi->stack_top; /* the guard page above the stack */
+	call(HVT_CALL_BLOCK_ACQUIRE, &ba);
+	expect(ba.result == HVT_EINVAL, "block acquire, name off the end");
+	ba.name = (uintptr_t) "nosuch";
+	call(HVT_CALL_BLOCK_ACQUIRE, &ba);
+	expect(ba.result == HVT_ENOENT, "block acquire of a missing device");
+
+	/* Net batches: bad handle, bad frame array, too many frames. */
+	struct hvt_frame fr[2] = {{0, 64, 0}, {(uintptr_t)buf, 64, 64}};
+	struct hvt_net_batch nb = {0, 2, (uintptr_t)fr, 0, 0};
+	call(HVT_CALL_NET_READ, &nb);
+	expect(nb.result == HVT_EINVAL, "net read on no device");
+	nb.frames = 0xfffff000u;
+	call(HVT_CALL_NET_WRITE, &nb);
+	expect(nb.result == HVT_EINVAL, "net write on no device");
+
+	/* Block I/O: into read-only pages, the page tables, past the end. */
+	ba.name = (uintptr_t)name_blk0;
+	call(HVT_CALL_BLOCK_ACQUIRE, &ba);
+	expect(ba.result == HVT_OK, "block acquire of blk0");
+	struct hvt_block_io io = {ba.handle, 0, 0, (uintptr_t)&readonly_arg,
+	                          512};
+	call(HVT_CALL_BLOCK_READ, &io);
+	expect(io.result == HVT_EINVAL, "block read into rodata");
+	io = (struct hvt_block_io){ba.handle, 0, 0, mem - 4096, 4096};
+	call(HVT_CALL_BLOCK_READ, &io);
+	expect(io.result == HVT_EINVAL, "block read into the page tables");
+	io = (struct hvt_block_io){ba.handle, 0, 0, (uintptr_t)buf,
+	                           UINT64_MAX - 511};
+	call(HVT_CALL_BLOCK_WRITE, &io);
+	expect(io.result == HVT_EINVAL, "block write of a wrapping length");
+	io = (struct hvt_block_io){ba.handle, 0, UINT64_MAX - 511,
+	                           (uintptr_t)buf, 512};
+	call(HVT_CALL_BLOCK_READ, &io);
+	expect(io.result == HVT_EINVAL, "block read at a wrapping offset");
+	io = (struct hvt_block_io){ba.handle + 1, 0, 0, (uintptr_t)buf, 512};
+	call(HVT_CALL_BLOCK_READ, &io);
+	expect(io.result == HVT_EINVAL, "block read on a bad handle");
+	io = (struct hvt_block_io){ba.handle, 0, 0, (uintptr_t)buf, 512};
+	call(HVT_CALL_BLOCK_READ, &io);
+	expect(io.result == HVT_OK, "a good block read still works");
+
+	/* Exit with a bad status, a fault report from CPL 3: refused, the
+	 * guest goes on. (Ports other than the hypercalls' are closed by the
+	 * TSS I/O bitmap: a general protection fault.) */
+	struct hvt_abort ab = {0, 100};
+	struct hvt_exit ex = {1000};
+	call(HVT_CALL_EXIT, &ex);
+	call(HVT_CALL_FAULT, &ex);
+
+	say(failures ? "some checks failed\n" : "survived all checks\n");
+	if (failures) {
+		struct hvt_exit e1 = {1};
+		call(HVT_CALL_EXIT, &e1);
+	}
+	/* An abort whose message pointer is bad still ends the guest. */
+	call(HVT_CALL_ABORT, &ab);
+	for (;;)
+		;
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# kiln-hvt runs images: boot arguments, exit status, fault reports, the
+# seccomp confinement and hostile hypercalls.
+# timeout: 240
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/guest.sh"
+cd "$ROOT"
+have_kvm || {
+	skip "hvt" "no usable /dev/kvm ($KVM_WHY)"
+	exit 0
+}
+[ -x "$KILN_HVT" ] || make -s bin/kiln-hvt || { fail "build kiln-hvt"; finish; }
+tmp=$(scratch)
+
+# --- hello: output, boot arguments, exit status ------------------------
+hello=$(build_app tests/hvt/apps/hello) || { fail "build hello"; finish; }
+out=$(timeout 20 "$KILN_HVT" "$hello" -- one two 2>"$tmp/err")
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^hello from ' <<<"$out" &&
+	grep -q '^arg 1: one$' <<<"$out" && grep -q '^arg 2: two$' <<<"$out"; then
+	pass "hello: output and boot arguments, exit 0"
+else
+	fail "hello" "rc=$rc out=[$out] err=[$(cat "$tmp/err")]"
+fi
+timeout 20 "$KILN_HVT" --mem 8M "$hello" -- --quiet --status=3 >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 3 ] && [ ! -s "$tmp/out" ]; then
+	pass "hello: exit status 3 propagates"
+else
+	fail "hello --status=3" "rc=$rc out=[$(cat "$tmp/out")]"
+fi
+timeout 20 "$KILN_HVT" "$hello" -- --bogus >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'unknown boot argument: --bogus' "$tmp/out"; then
+	pass "hello: unknown boot argument, exit 2"
+else
+	fail "hello --bogus" "rc=$rc out=[$(cat "$tmp/out")]"
+fi
+out=$(timeout 20 "$KILN" run -t hvt tests/hvt/apps/hello -- via-kiln --status=5 2>&1)
+rc=$?
+if [ $rc -eq 5 ] && grep -q '^arg 1: via-kiln$' <<<"$out"; then
+	pass "kiln run -t hvt: output and exit status"
+else
+	fail "kiln run -t hvt" "rc=$rc out=[$out]"
+fi
+
+# --- the guest's clock: a sleep takes as long as it says ---------------
+t0=$(date +%s%N)
+out=$(timeout 20 "$KILN_HVT" "$hello" -- --quiet --sleep-ms=300 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+slept=$(sed -n 's/^slept \([0-9]*\) ms$/\1/p' <<<"$out")
+if [ $rc -eq 0 ] && [ -n "$slept" ] && [ "$slept" -ge 300 ] &&
+	[ "$slept" -lt 400 ] && [ $ms -ge 300 ] && [ $ms -lt 1500 ]; then
+	pass "clock: 300 ms sleep took ${slept} ms (guest) / ${ms} ms (host)"
+else
+	fail "clock" "rc=$rc guest=[$out] host=${ms}ms"
+fi
+
+# --- seccomp: the filter is on while the guest runs --------------------
+"$KILN_HVT" "$hello" -- --quiet --sleep-ms=1500 >"$tmp/sc.out" 2>&1 &
+pid=$!
+on_exit "kill $pid"
+seccomp=""
+for _ in $(seq 50); do
+	seccomp=$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/$pid/status 2>/dev/null)
+	[ "$seccomp" = 2 ] && break
+	sleep 0.02
+done
+wait $pid
+rc=$?
+if [ "$seccomp" = 2 ] && [ $rc -eq 0 ] && ! grep -q blocked "$tmp/sc.out"; then
+	pass "seccomp: 'Seccomp: 2' while the guest runs; clean exit"
+else
+	fail "seccomp" "Seccomp=[$seccomp] rc=$rc out=[$(cat "$tmp/sc.out")]"
+fi
+
+# --- fault reports -------------------------------------------------------
+faults=$(build_app tests/hvt/apps/faults) || { fail "build faults"; finish; }
+check_fault() {
+	local kind=$1 pattern=$2 err rc
+	err=$(timeout 20 "$KILN_HVT" "$faults" -- --fault="$kind" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 255 ] && grep -Eq "^kiln-hvt: guest fault: $pattern at rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+$" <<<"$err"; then
+		pass "fault $kind: $(grep 'guest fault' <<<"$err" | head -1)"
+	else
+		fail "fault $kind" "rc=$rc stderr=[$err]"
+	fi
+}
+check_fault null-read 'page fault reading 0x0 \(not present\)'
+check_fault write-text 'page fault writing 0x10[0-9a-f]{4} \(protection violation\)'
+check_fault exec-heap 'page fault executing 0x[0-9a-f]+ \(protection violation\)'
+check_fault stack-overflow 'page fault writing 0x[0-9a-f]+ \(stack guard page\)'
+check_fault div-zero 'divide error'
+timeout 20 "$KILN_HVT" "$faults" -- --fault=none >/dev/null 2>&1
+check "faults: --fault=none exits 0" test $? -eq 0
+
+# --- a hostile guest: bad pointers to every hypercall --------------------
+build_guest tests/hvt/guests/badptr.c "$tmp/badptr" || { fail "build badptr"; finish; }
+head -c 8192 /dev/zero >"$tmp/disk.img"
+out=$(timeout 20 "$KILN_HVT" --block file="$tmp/disk.img" "$tmp/badptr" 2>"$tmp/err")
+rc=$?
+refused=$(grep -c '(refused)$' "$tmp/err")
+if [ $rc -eq 255 ] && [ "$out" = "survived all checks" ] &&
+	[ "$refused" -ge 80 ] &&
+	grep -q '^kiln-hvt: guest aborted: (bad message pointer 0x0)$' "$tmp/err" &&
+	! grep -qi 'sanitizer\|segmentation' "$tmp/err"; then
+	pass "bad pointers: $refused hypercalls refused and reported, monitor intact"
+else
+	fail "bad pointers" "rc=$rc out=[$out] refused=$refused err=[$(tail -5 "$tmp/err")]"
+fi
+
+# --- monitor errors: one line, exit 2 ------------------------------------
+check_usage() {
+	local name=$1 pattern=$2 err rc
+	shift 2
+	err=$(timeout 10 "$KILN_HVT" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && grep -q -- "$pattern" <<<"$err"; then
+		pass "usage: $name"
+	else
+		fail "usage: $name" "rc=$rc err=[$err]"
+	fi
+}
+check_usage "no image" 'no IMAGE given'
+check_usage "unknown option" 'unknown option --frob' --frob "$hello"
+check_usage "bad --mem" '--mem 12Q' --mem 12Q "$hello"
+check_usage "missing image" 'No such file' "$tmp/nope"
+check_usage "bad --block" 'expected file=PATH' --block disk.img "$hello"
+"$KILN_HVT" --help | grep -q '^usage: kiln-hvt'
+check "usage: --help" test $? -eq 0
+finish
