@@ -18,6 +18,8 @@ struct word {
 static struct word *words;
 static int nwords;
 static char **argv; /* the app's copy: argv[0] is the app's name */
+/* The two copies of the command line the words point into. */
+static char *mine, *theirs;
 
 static bool is_space(char c)
 {
@@ -49,7 +51,8 @@ static int split(char *s, char **out)
 bool rt_args_init(const char *app_name, const char *cmdline)
 {
 	size_t len = strlen(cmdline) + 1;
-	char *mine = malloc(len), *theirs = malloc(len);
+	mine = malloc(len);
+	theirs = malloc(len);
 	if (mine == NULL || theirs == NULL)
 		goto nomem;
 	memcpy(mine, cmdline, len);
@@ -76,6 +79,7 @@ nomem:
 	free(argv);
 	words = NULL;
 	argv = NULL;
+	mine = theirs = NULL;
 	nwords = 0;
 	return false;
 }

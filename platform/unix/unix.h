@@ -1,0 +1,47 @@
+/*
+ * unix.h - what the unix platform's files share.
+ */
+#ifndef KILN_PLATFORM_UNIX_H
+#define KILN_PLATFORM_UNIX_H
+
+#include <kiln/platform.h>
+
+#include "../../host/hostopt.h"
+#include "../../host/usernet.h"
+
+enum unix_device_kind { UNIX_NET_TAP, UNIX_NET_USER, UNIX_BLOCK };
+
+/* A device configured on the command line; opened at start so that
+ * mistakes show before the unikernel boots. */
+struct unix_device {
+	enum unix_device_kind kind;
+	char name[16]; /* "net0", "blk1", ... */
+	int fd;        /* tap or block file; -1 for user-mode networking */
+	struct host_usernet *usernet;
+	uint64_t capacity; /* block: bytes, a multiple of 512 */
+	bool acquired;
+	platform_handle handle;
+};
+
+#define UNIX_MAX_DEVICES (HOST_MAX_NETS + HOST_MAX_BLOCKS)
+
+extern struct unix_device unix_devices[UNIX_MAX_DEVICES];
+extern unsigned unix_n_devices;
+/* Acquired devices by handle (handles are given out in order). */
+extern struct unix_device *unix_by_handle[PLATFORM_MAX_DEVICES];
+extern unsigned unix_n_handles;
+
+/* Open the devices of the host options; exits 1 with a message on
+ * failure. */
+void unix_devices_open(const struct host_options *o);
+
+/* Give d the next handle. */
+platform_handle unix_handle_assign(struct unix_device *d);
+
+/* The device for handle h if it is of one of the kinds, else NULL. */
+struct unix_device *unix_device_get(platform_handle h, bool net);
+
+/* Write a message line to stderr (unbuffered). */
+void unix_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* KILN_PLATFORM_UNIX_H */

@@ -1,0 +1,71 @@
+/*
+ * yield.c - the one place the unix target waits: ppoll on the acquired
+ * tap devices' descriptors and user-mode networking's sockets, until the
+ * deadline or slirp's next timer.
+ */
+#include "unix.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+
+static struct host_pollset pollset;
+
+platform_device_set platform_yield(platform_time deadline)
+{
+	platform_device_set ready = 0;
+	int tap_index[PLATFORM_MAX_DEVICES];
+
+	host_pollset_clear(&pollset);
+	platform_time now = platform_clock_monotonic();
+	int64_t timeout = deadline == PLATFORM_TIME_NEVER ? -1
+	                  : deadline > now                ? deadline - now
+	                                                  : 0;
+
+	for (unsigned h = 0; h < unix_n_handles; h++) {
+		struct unix_device *d = unix_by_handle[h];
+		tap_index[h] = -1;
+		if (d->kind == UNIX_NET_TAP)
+			tap_index[h] =
+			        host_pollset_add(&pollset, d->fd, POLLIN);
+		else if (d->kind == UNIX_NET_USER &&
+		         host_usernet_pending(d->usernet))
+			timeout = 0; /* input is already there */
+	}
+	/* Every user-mode network runs, acquired or not: its port
+	 * forwards are live from the start. */
+	for (unsigned i = 0; i < unix_n_devices; i++)
+		if (unix_devices[i].kind == UNIX_NET_USER)
+			host_usernet_poll_fill(unix_devices[i].usernet,
+			                       &pollset, &timeout);
+
+	struct timespec ts, *tsp = NULL;
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000000000;
+		ts.tv_nsec = timeout % 1000000000;
+		tsp = &ts;
+	}
+	int r = ppoll(pollset.fds, pollset.n, tsp, NULL);
+	if (r < 0 && errno != EINTR) {
+		platform_abort("ppoll failed");
+	}
+
+	for (unsigned i = 0; i < unix_n_devices; i++)
+		if (unix_devices[i].kind == UNIX_NET_USER)
+			host_usernet_poll_done(unix_devices[i].usernet,
+			                       &pollset, r);
+
+	for (unsigned h = 0; h < unix_n_handles; h++) {
+		struct unix_device *d = unix_by_handle[h];
+		bool in = false;
+		if (d->kind == UNIX_NET_TAP && tap_index[h] >= 0 && r > 0)
+			in = pollset.fds[tap_index[h]].revents &
+			     (POLLIN | POLLERR | POLLHUP);
+		else if (d->kind == UNIX_NET_USER)
+			in = host_usernet_pending(d->usernet);
+		if (in)
+			ready |= (platform_device_set)1 << h;
+	}
+	return ready;
+}
