@@ -1,0 +1,73 @@
+/*
+ * fuzz/manifest.c - libFuzzer harness for kiln's descriptor parser
+ * (tool/desc.c): any bytes, against each schema and none, must give either
+ * a parsed descriptor or one "FILE:LINE: message", never a crash or leak.
+ *
+ * fuzz-sources: tool/desc.c
+ */
+#include "../tool/desc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The app, library and target schemas, as tool/project.c has them (that
+ * file needs the rest of kiln, so the keys are repeated here). */
+static const struct desc_key app[] = {
+        {"name", DESC_REQUIRED | DESC_NAME},
+        {"sources", DESC_REQUIRED | DESC_NONEMPTY},
+        {"libraries", 0},
+        {"targets", DESC_NONEMPTY},
+        {"devices", 0},
+        {"assets", 0},
+        {"prebuild", DESC_NONEMPTY},
+        {"cflags", 0},
+        {NULL, 0},
+};
+static const struct desc_key target[] = {
+        {"description", DESC_REQUIRED | DESC_NONEMPTY},
+        {"freestanding", DESC_REQUIRED | DESC_YESNO},
+        {"cc", DESC_REQUIRED | DESC_NONEMPTY},
+        {"cflags", 0},
+        {"strip", DESC_YESNO},
+        {"launch", DESC_NONEMPTY},
+        {NULL, 0},
+};
+
+static void check(const uint8_t *data, size_t size,
+                  const struct desc_key *schema)
+{
+	struct desc d;
+	char err[256];
+	memset(err, 'x', sizeof(err));
+	bool ok = desc_parse(&d, "fuzz.app", data, size, schema, err,
+	                     sizeof(err));
+	if (ok) {
+		/* Every field is a known key with NUL-terminated words. */
+		for (size_t i = 0; i < d.nfields; i++) {
+			const struct desc_field *f = &d.fields[i];
+			if (desc_get(&d, f->key) != f || f->line == 0)
+				abort();
+			for (size_t j = 0; j < f->nwords; j++)
+				if (strlen(f->words[j]) == 0)
+					abort();
+		}
+		(void)desc_word(&d, "name", NULL);
+		(void)desc_yes(&d, "freestanding", false);
+	} else {
+		/* The message is terminated and names the file. */
+		if (memchr(err, '\0', sizeof(err)) == NULL ||
+		    strncmp(err, "fuzz.app:", 9) != 0)
+			abort();
+	}
+	desc_free(&d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check(data, size, NULL);
+	check(data, size, app);
+	check(data, size, target);
+	return 0;
+}
