@@ -154,7 +154,9 @@ static unsigned first_bin_from(const struct rt_heap *h, unsigned b)
 static void check_free_entry(const struct rt_heap *h,
                              const struct rt_heap_free *f)
 {
-	if (!header_ok(h, &f->hdr) || f->hdr.state != ST_FREE)
+	const struct blk *b = (const struct blk *)f;
+
+	if (!header_ok(h, b) || b->state != ST_FREE)
 		kiln_panic("heap corruption: free block %p damaged (write "
 		           "after free?)",
 		           (const void *)f);
@@ -173,11 +175,23 @@ static void list_insert(struct rt_heap *h, struct rt_heap_free *f)
 	h->free_bytes += payload(&f->hdr);
 }
 
+/* A link of a free list: NULL or a free block of this heap. */
+static bool link_ok(const struct rt_heap *h, const struct rt_heap_free *f)
+{
+	/* (A cast, not &f->hdr: f is not trusted to point anywhere yet.) */
+	const struct blk *b = (const struct blk *)f;
+
+	return f == NULL || (header_ok(h, b) && b->state == ST_FREE);
+}
+
 static void list_remove(struct rt_heap *h, struct rt_heap_free *f)
 {
 	unsigned b = bin_of(f->hdr.size);
 
-	if ((f->next != NULL && f->next->prev != f) ||
+	/* Check the links before following them: a write after free may
+	 * have left anything there. */
+	if (!link_ok(h, f->next) || !link_ok(h, f->prev) ||
+	    (f->next != NULL && f->next->prev != f) ||
 	    (f->prev != NULL ? f->prev->next != f : h->bins[b] != f))
 		kiln_panic("heap corruption: free list links of %p damaged "
 		           "(write after free?)",
