@@ -82,7 +82,7 @@ static void retry_fired(struct kiln_timer *t, void *arg)
 	(void)t;
 	if (e->state != ARP_PENDING)
 		return;
-	if (e->tries >= ARP_RETRIES) {
+	if (e->tries > ARP_RETRIES) {
 		char a[16];
 		KILN_DEBUG(NET_SUBSYS, "arp: no answer from %s",
 		           net_ipv4_format(e->ip, a));

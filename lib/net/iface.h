@@ -79,7 +79,7 @@ void net_rx_ready(void *arg);
 
 #define ARP_CACHE_SIZE 32
 #define ARP_PENDING_MAX 4 /* packets queued per unresolved address */
-#define ARP_RETRIES 3
+#define ARP_RETRIES 3     /* requests after the first */
 #define ARP_RETRY_INTERVAL KILN_MSEC(500)
 #define ARP_ENTRY_LIFETIME KILN_SEC(60)
 

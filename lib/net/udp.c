@@ -161,6 +161,8 @@ long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
 	while (s->count == 0) {
 		if (s->closed)
 			return -KILN_ECLOSED;
+		if (deadline <= kiln_now())
+			return -KILN_ETIMEDOUT;
 		if (!kiln_fiber_self())
 			return -KILN_EAGAIN; /* a callback cannot park */
 		if (kiln_waitq_wait(&s->readers, deadline) == -KILN_ETIMEDOUT &&
