@@ -102,6 +102,9 @@ static void common_flags(const struct project *p, struct strvec *out)
 		*s = *s == '-' ? '_' : (char)toupper((unsigned char)*s);
 	sv_pushf(out, "-DKILN_TARGET_%s=1", upper);
 	free(upper);
+	/* The image's name, as a string literal (lib/rt makes it argv[0]).
+	 * Names are [a-z][a-z0-9_-]*, so nothing needs escaping. */
+	sv_pushf(out, "-DKILN_APP_NAME=\"%s\"", p->name);
 	if (t->freestanding) {
 		sv_push(out, "-DKILN_FREESTANDING=1");
 		sv_push(out, "-nostdinc");
