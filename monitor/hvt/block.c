@@ -1,10 +1,10 @@
 /*
  * monitor/hvt/block.c - block devices backed by host files.
  *
- * --block file=PATH adds device blk<n>. Sectors are 512 bytes; the capacity
- * is the file size rounded down to a sector. Reads and writes are pread and
- * pwrite straight between the file and guest memory (after the range
- * checks); flush is fdatasync.
+ * --block file=PATH (parsed by host/hostopt.c) adds device blk<n>. Sectors are
+ * 512 bytes; the capacity is the file size rounded down to a sector. Reads and
+ * writes are pread and pwrite straight between the file and guest memory (after
+ * the range checks); flush is fdatasync.
  */
 #include "hvt.h"
 
@@ -17,19 +17,8 @@
 
 #define SECTOR 512u
 
-int hvt_block_add(struct hvt *h, const char *spec)
+int hvt_block_add(struct hvt *h, const char *path)
 {
-	if (strncmp(spec, "file=", 5) != 0 || spec[5] == 0) {
-		fprintf(stderr, "kiln-hvt: --block %s: expected file=PATH\n",
-		        spec);
-		return -1;
-	}
-	if (h->nblock == HVT_MAX_BLOCK) {
-		fprintf(stderr, "kiln-hvt: at most %d --block devices\n",
-		        HVT_MAX_BLOCK);
-		return -1;
-	}
-	const char *path = spec + 5;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {

@@ -18,8 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct pollfd;
-
 #define HVT_PAGE 4096ull
 #define HVT_BOOT_STACK_SIZE (128ull * 1024)
 #define HVT_HEAP_MIN (64ull * 1024)
@@ -65,8 +63,12 @@ struct hvt_block {
 	bool acquired;
 };
 
+struct host_usernet;
+struct host_net_opt;
+
 struct hvt_net {
-	int fd; /* tap; -1 for none */
+	int fd;                    /* tap, or -1 */
+	struct host_usernet *user; /* user-mode networking, or NULL */
 	uint8_t mac[6];
 	uint16_t mtu;
 	char name[HVT_NAME_MAX];
@@ -88,6 +90,7 @@ struct hvt {
 	uint64_t tsc_hz;
 	bool quiet;       /* drop guest console output */
 	bool stats;       /* print exit counts at the end */
+	bool usernet;     /* some --net user: seccomp allows what slirp needs */
 	unsigned reports; /* guest errors reported so far */
 	struct hvt_block block[HVT_MAX_BLOCK];
 	unsigned nblock;
@@ -126,17 +129,18 @@ _Noreturn void hvt_report_vcpu(struct hvt *h, const char *what);
 int hvt_seccomp(struct hvt *h);
 
 /* block.c */
-int hvt_block_add(struct hvt *h, const char *spec);
+int hvt_block_add(struct hvt *h, const char *path);
 void hvt_block_call(struct hvt *h, unsigned nr, uint32_t arg);
 /* Copy a device name (NUL-terminated, < HVT_NAME_MAX) out of the guest
  * into out; NULL when the address or length is bad. */
 const char *hvt_guest_name(struct hvt *h, uint64_t addr, char *out);
 
 /* net.c */
-int hvt_net_add(struct hvt *h, const char *spec);
+int hvt_net_add(struct hvt *h, const struct host_net_opt *opt);
 void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
-/* Fill fds[i] for net device i (POLLIN); returns how many. */
-int hvt_net_pollfds(struct hvt *h, struct pollfd *fds, unsigned max);
+/* The yield: wait up to timeout_ns (INT64_MAX: no limit) for input on an
+ * acquired device; returns the set of ready handles. */
+uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns);
 
 /* main.c */
 _Noreturn void hvt_exit(struct hvt *h, int status);

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -106,26 +105,9 @@ static void walltime(struct hvt *h, uint32_t arg)
 static void yield(struct hvt *h, uint32_t arg)
 {
 	struct hvt_yield y;
-	struct pollfd fds[HVT_MAX_NET];
 	if (!hvt_get_arg(h, HVT_CALL_YIELD, arg, &y, sizeof(y)))
 		return;
-	int n = hvt_net_pollfds(h, fds, HVT_MAX_NET);
-	if (n == 0 && y.timeout_ns == INT64_MAX) {
-		fprintf(stderr, "kiln-hvt: guest waits forever: no deadline "
-		                "and no device to wake it\n");
-		hvt_exit(h, 255);
-	}
-	struct timespec ts = {0, 0};
-	if (y.timeout_ns > 0) {
-		ts.tv_sec = y.timeout_ns / 1000000000;
-		ts.tv_nsec = y.timeout_ns % 1000000000;
-	}
-	y.ready = 0;
-	if (ppoll(fds, (nfds_t)n, &ts, NULL) > 0) {
-		for (int i = 0; i < n; i++)
-			if (fds[i].revents & POLLIN)
-				y.ready |= 1ull << HVT_NET_HANDLE(i);
-	}
+	y.ready = hvt_net_wait(h, y.timeout_ns > 0 ? y.timeout_ns : 0);
 	hvt_put_arg(h, arg, &y, sizeof(y));
 }
 

@@ -4,6 +4,9 @@
  *   kiln-hvt [--mem SIZE] [--net SPEC]... [--block file=PATH]... [--quiet]
  *            IMAGE [-- BOOTARGS...]
  *
+ * The host options (--mem, --net, --block) are host/hostopt.c's, shared
+ * with the unix target.
+ *
  * Order of work: options, then the image is read and validated (no KVM
  * needed, so a bad image fails fast), then devices, the VM and guest
  * memory are set up, the process confines itself with seccomp, and the
@@ -11,6 +14,8 @@
  * exit 2. Guest faults and aborts: one line, exit 255.
  */
 #include "hvt.h"
+
+#include "../../host/hostopt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_MEM (64ull << 20)
 #define MAX_REPORTS 100
 
 static void usage(FILE *f)
@@ -33,8 +37,11 @@ static void usage(FILE *f)
 	        "\n"
 	        "  --mem SIZE           guest memory, e.g. 16M (default 64M, "
 	        "at most 3G)\n"
+	        "  --net user[,hostfwd=tcp:127.0.0.1:H-:G]...\n"
+	        "                       a network device on user-mode "
+	        "networking (net0, ...)\n"
 	        "  --net tap,ifname=NAME  a network device on a tap "
-	        "interface (net0, net1, ...)\n"
+	        "interface\n"
 	        "  --block file=PATH    a block device on a file (blk0, "
 	        "blk1, ...)\n"
 	        "  --quiet              discard the guest's console output\n"
@@ -91,34 +98,6 @@ _Noreturn void hvt_exit(struct hvt *h, int status)
 	exit(status);
 }
 
-/* "64M", "1G", "65536", "512K" -> bytes; 0 when malformed. */
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return 0;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'K':
-	case 'k':
-		shift = 10, end++;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20, end++;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30, end++;
-		break;
-	}
-	if (*end || v > (UINT64_MAX >> shift))
-		return 0;
-	return (uint64_t)v << shift;
-}
-
 static uint8_t *read_image(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -162,62 +141,37 @@ static void join_args(char *out, size_t size, int argc, char **argv)
 	}
 }
 
-/* The value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
-{
-	size_t l = strlen(name);
-	if (argv[*i][l] == '=')
-		return argv[*i] + l + 1;
-	if (*i + 1 >= argc)
-		die("%s needs a value (see --help)", name);
-	return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *name)
-{
-	size_t l = strlen(name);
-	return strncmp(arg, name, l) == 0 && (arg[l] == 0 || arg[l] == '=');
-}
-
 int main(int argc, char **argv)
 {
 	static struct hvt hvt;
+	static struct host_options opt;
 	static char cmdline[HVT_CMDLINE_MAX];
 	struct hvt *h = &hvt;
-	uint64_t mem = DEFAULT_MEM;
-	const char *nets[HVT_MAX_NET + 1], *blocks[HVT_MAX_BLOCK + 1];
-	unsigned nnets = 0, nblocks = 0;
+	char err[200];
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	host_options_init(&opt);
+	for (i = 1; i < argc;) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			return 0;
-		} else if (is_opt(a, "--mem")) {
-			const char *v = opt_value("--mem", argc, argv, &i);
-			mem = parse_size(v);
-			if (mem < HVT_MEM_MIN || mem > HVT_MEM_MAX)
-				die("--mem %s: expected a size from 2M to 3G",
-				    v);
-		} else if (is_opt(a, "--net")) {
-			const char *v = opt_value("--net", argc, argv, &i);
-			if (nnets == HVT_MAX_NET)
-				die("at most %d --net devices", HVT_MAX_NET);
-			nets[nnets++] = v;
-		} else if (is_opt(a, "--block")) {
-			const char *v = opt_value("--block", argc, argv, &i);
-			if (nblocks == HVT_MAX_BLOCK)
-				die("at most %d --block devices",
-				    HVT_MAX_BLOCK);
-			blocks[nblocks++] = v;
-		} else if (strcmp(a, "--quiet") == 0) {
-			h->quiet = true;
-		} else if (a[0] == '-' && a[1] != 0) {
-			die("unknown option %s (see --help)", a);
-		} else {
-			break;
 		}
+		if (strcmp(a, "--quiet") == 0) {
+			h->quiet = true;
+			i++;
+			continue;
+		}
+		int used = host_option(&opt, argc, argv, i, err, sizeof(err));
+		if (used < 0)
+			die("%s", err);
+		if (used > 0) {
+			i += used;
+			continue;
+		}
+		if (a[0] == '-' && a[1] != 0)
+			die("unknown option %s (see --help)", a);
+		break;
 	}
 	if (i >= argc)
 		die("no IMAGE given (see --help)");
@@ -231,22 +185,26 @@ int main(int argc, char **argv)
 	const char *st = getenv("KILN_HVT_STATS");
 	h->stats = st && *st && strcmp(st, "0") != 0;
 
-	mem = (mem + HVT_PAGE - 1) & ~(HVT_PAGE - 1);
-	if (hvt_layout_plan(&h->lay, mem) < 0)
-		die("--mem: %llu bytes is too small", (unsigned long long)mem);
+	if (opt.mem < HVT_MEM_MIN || opt.mem > HVT_MEM_MAX)
+		die("--mem: kiln-hvt guests have 2M to 3G of memory");
+	if (hvt_layout_plan(&h->lay, opt.mem) < 0)
+		die("--mem: %llu bytes is too small",
+		    (unsigned long long)opt.mem);
 
 	size_t len;
 	uint8_t *file = read_image(h->image_path, &len);
-	char err[200];
 	if (hvt_elf_parse(file, len, HVT_IMAGE_MIN, h->lay.image_limit, &h->img,
 	                  err, sizeof(err)) < 0)
 		die("%s: %s", h->image_path, err);
 
-	for (unsigned k = 0; k < nblocks; k++)
-		if (hvt_block_add(h, blocks[k]) < 0)
+	if (opt.n_block > HVT_MAX_BLOCK || opt.n_net > HVT_MAX_NET)
+		die("at most %d --block and %d --net devices", HVT_MAX_BLOCK,
+		    HVT_MAX_NET);
+	for (unsigned k = 0; k < opt.n_block; k++)
+		if (hvt_block_add(h, opt.block[k].path) < 0)
 			exit(2);
-	for (unsigned k = 0; k < nnets; k++)
-		if (hvt_net_add(h, nets[k]) < 0)
+	for (unsigned k = 0; k < opt.n_net; k++)
+		if (hvt_net_add(h, &opt.net[k]) < 0)
 			exit(2);
 
 	if (hvt_kvm_open(h) < 0)

@@ -1,92 +1,116 @@
 /*
- * monitor/hvt/net.c - network devices: tap interfaces.
+ * monitor/hvt/net.c - network devices and the guest's wait.
  *
- * --net tap,ifname=NAME adds device net<n> on an existing tap interface.
- * Frames move with one read/write per frame, but a whole batch of them per
- * guest exit (HVT_CALL_NET_READ/WRITE carry up to HVT_BATCH_MAX frames).
+ * --net tap,ifname=NAME attaches net<n> to a tap interface; --net user[,...]
+ * to user-mode networking (libslirp through host/usernet.c). Frames move
+ * a whole batch per guest exit (HVT_CALL_NET_READ/WRITE carry up to
+ * HVT_BATCH_MAX). The yield hypercall waits here, in ppoll(), on the tap
+ * descriptors and slirp's sockets, with slirp's timers folded into the
+ * timeout.
  */
 #include "hvt.h"
 
+#include "../../host/tap.h"
+#include "../../host/usernet.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MTU 1500
-#define FRAME_MAX (MTU + 14)
+#define FRAME_MAX (HOST_USERNET_MTU + 14)
 
-static int open_tap(const char *ifname)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
+static struct host_pollset pollset;
 
-int hvt_net_add(struct hvt *h, const char *spec)
+int hvt_net_add(struct hvt *h, const struct host_net_opt *opt)
 {
-	if (h->nnet == HVT_MAX_NET) {
-		fprintf(stderr, "kiln-hvt: at most %d --net devices\n",
-		        HVT_MAX_NET);
-		return -1;
-	}
-	if (strncmp(spec, "tap,ifname=", 11) != 0 || spec[11] == 0 ||
-	    strlen(spec + 11) >= IFNAMSIZ) {
-		fprintf(stderr,
-		        "kiln-hvt: --net %s: expected tap,ifname=NAME "
-		        "(user-mode "
-		        "networking is not available in kiln-hvt yet)\n",
-		        spec);
-		return -1;
-	}
 	struct hvt_net *n = &h->net[h->nnet];
-	n->fd = open_tap(spec + 11);
-	if (n->fd < 0) {
-		fprintf(stderr, "kiln-hvt: --net %s: %s\n", spec,
-		        strerror(errno));
-		return -1;
+	char err[160];
+	n->fd = -1;
+	if (opt->kind == HOST_NET_TAP) {
+		n->fd = host_tap_open(opt->ifname, err, sizeof(err));
+		if (n->fd < 0) {
+			fprintf(stderr, "kiln-hvt: --net tap,ifname=%s: %s\n",
+			        opt->ifname, err);
+			return -1;
+		}
+	} else {
+		n->user = host_usernet_new(opt, err, sizeof(err));
+		if (!n->user) {
+			fprintf(stderr, "kiln-hvt: --net user: %s\n", err);
+			return -1;
+		}
+		h->usernet = true;
 	}
 	/* A locally administered unicast MAC, different on every run. */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	srandom((unsigned)(ts.tv_nsec ^ getpid()));
+	srandom((unsigned)(ts.tv_nsec ^ getpid() ^ h->nnet));
 	n->mac[0] = 0x02;
 	for (int i = 1; i < 6; i++)
 		n->mac[i] = (uint8_t)random();
-	n->mtu = MTU;
+	n->mtu = HOST_USERNET_MTU;
 	snprintf(n->name, sizeof(n->name), "net%u", h->nnet);
 	h->nnet++;
+	/* Grow the poll set now: after seccomp, allocation is best avoided. */
+	for (int i = 0; i < 64; i++)
+		host_pollset_add(&pollset, -1, 0);
+	host_pollset_clear(&pollset);
 	return 0;
 }
 
-int hvt_net_pollfds(struct hvt *h, struct pollfd *fds, unsigned max)
+/* Wait until timeout_ns passes or an acquired device has input; return
+ * the set of ready device handles. */
+uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < h->nnet && n < max; i++) {
-		/* Only acquired devices wake the guest. */
-		fds[n].fd = h->net[i].acquired ? h->net[i].fd : -1;
-		fds[n].events = POLLIN;
-		fds[n].revents = 0;
-		n++;
+	int tap_index[HVT_MAX_NET];
+	bool any = false;
+	host_pollset_clear(&pollset);
+	for (unsigned i = 0; i < h->nnet; i++) {
+		struct hvt_net *n = &h->net[i];
+		tap_index[i] = -1;
+		if (n->user) {
+			/* slirp needs its sockets and timers served even for
+			 * a device the guest has not acquired. */
+			host_usernet_poll_fill(n->user, &pollset, &timeout_ns);
+			if (n->acquired && host_usernet_pending(n->user))
+				timeout_ns = 0;
+			any = true;
+		} else if (n->acquired) {
+			tap_index[i] =
+			        host_pollset_add(&pollset, n->fd, POLLIN);
+			any = true;
+		}
 	}
-	return (int)n;
+	if (!any && timeout_ns == INT64_MAX) {
+		fprintf(stderr, "kiln-hvt: guest waits forever: no deadline "
+		                "and no device to wake it\n");
+		hvt_exit(h, 255);
+	}
+	struct timespec ts = {0, 0}, *tsp = &ts;
+	if (timeout_ns < 0 || timeout_ns == INT64_MAX)
+		tsp = NULL; /* -1 from slirp, or NEVER: no timeout */
+	else {
+		ts.tv_sec = timeout_ns / 1000000000;
+		ts.tv_nsec = timeout_ns % 1000000000;
+	}
+	int r = ppoll(pollset.fds, pollset.n, tsp, NULL);
+	uint64_t ready = 0;
+	for (unsigned i = 0; i < h->nnet; i++) {
+		struct hvt_net *n = &h->net[i];
+		if (n->user) {
+			host_usernet_poll_done(n->user, &pollset, r);
+			if (n->acquired && host_usernet_pending(n->user))
+				ready |= 1ull << HVT_NET_HANDLE(i);
+		} else if (tap_index[i] >= 0 && r > 0 &&
+		           (pollset.fds[tap_index[i]].revents & POLLIN)) {
+			ready |= 1ull << HVT_NET_HANDLE(i);
+		}
+	}
+	return ready;
 }
 
 static void acquire(struct hvt *h, uint32_t arg)
@@ -118,43 +142,82 @@ static void acquire(struct hvt *h, uint32_t arg)
 	hvt_put_arg(h, arg, &a, sizeof(a));
 }
 
-/* Move frames between the tap and the guest's buffers; returns how many,
- * or a negated HVT_ error. */
+/* Receive one frame of at most size bytes into p: its length, 0 when none
+ * is waiting, -1 when it was too large (dropped), -2 on a host error. */
+static long receive(struct hvt_net *n, uint8_t *p, uint64_t size)
+{
+	static uint8_t buf[65536];
+	if (n->user)
+		return host_usernet_recv(n->user, p, (size_t)size);
+	for (;;) {
+		ssize_t r = read(n->fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno == EAGAIN ? 0 : -2;
+		if ((uint64_t)r > size)
+			return -1;
+		memcpy(p, buf, (size_t)r);
+		return r;
+	}
+}
+
+/* Send one frame: 1 when taken, 0 when the host is congested, -2 on an
+ * error. */
+static int transmit(struct hvt_net *n, const uint8_t *p, uint64_t len)
+{
+	if (n->user) {
+		host_usernet_send(n->user, p, (size_t)len);
+		return 1;
+	}
+	for (;;) {
+		ssize_t r = write(n->fd, p, (size_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno == EAGAIN ? 0 : -2;
+		return 1;
+	}
+}
+
+/* Move frames between the device and the guest's buffers; returns how
+ * many, or a negated HVT_ error when the first one failed. */
 static int batch(struct hvt *h, unsigned nr, struct hvt_net *n,
                  struct hvt_frame *fr, unsigned count)
 {
-	static uint8_t buf[65536];
 	bool rd = nr == HVT_CALL_NET_READ;
-	unsigned done = 0;
-	for (; done < count; done++) {
+	unsigned done;
+	for (done = 0; done < count; done++) {
 		struct hvt_frame *f = &fr[done];
 		uint64_t len = rd ? f->size : f->len;
+		int err = 0;
 		if (!rd && (len == 0 || len > FRAME_MAX))
-			return done ? (int)done : -HVT_EINVAL;
-		uint8_t *p = hvt_guest_ptr(h, f->data, len, rd);
-		if (!p) {
+			err = HVT_EINVAL;
+		uint8_t *p = err ? NULL : hvt_guest_ptr(h, f->data, len, rd);
+		if (!err && !p) {
 			hvt_guest_error(h, "%s: bad frame buffer 0x%llx+%llu",
 			                hvt_call_names[nr],
 			                (unsigned long long)f->data,
 			                (unsigned long long)len);
-			return done ? (int)done : -HVT_EINVAL;
+			err = HVT_EINVAL;
 		}
-		ssize_t r = rd ? read(n->fd, buf, sizeof(buf))
-		               : write(n->fd, p, (size_t)len);
-		if (r < 0 && errno == EINTR) {
-			done--;
-			continue;
+		if (!err && rd) {
+			long r = receive(n, p, len);
+			if (r == 0)
+				break;
+			if (r > 0)
+				f->len = (uint64_t)r;
+			else
+				err = r == -1 ? HVT_EINVAL : HVT_EUNSPEC;
+		} else if (!err) {
+			int r = transmit(n, p, len);
+			if (r == 0)
+				break;
+			if (r < 0)
+				err = HVT_EUNSPEC;
 		}
-		if (r < 0 && errno == EAGAIN)
-			break;
-		if (r < 0)
-			return done ? (int)done : -HVT_EUNSPEC;
-		if (rd) {
-			if ((uint64_t)r > f->size) /* dropped: too large */
-				return done ? (int)done : -HVT_EINVAL;
-			memcpy(p, buf, (size_t)r);
-			f->len = (uint64_t)r;
-		}
+		if (err)
+			return done ? (int)done : -err;
 	}
 	return (int)done;
 }

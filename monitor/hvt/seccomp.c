@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
@@ -45,9 +46,35 @@ int hvt_seccomp(struct hvt *h)
 	        SCMP_SYS(clock_gettime), SCMP_SYS(exit_group),
 	        SCMP_SYS(exit),          SCMP_SYS(rt_sigreturn),
 	};
+	/* User-mode networking: libslirp (and the glib allocator under it)
+	 * accepts forwarded connections, moves data on sockets and
+	 * allocates as it goes. It never creates sockets of other families
+	 * than IPv4/IPv6 here: restricted mode, no outbound connections. */
+	static const int usernet[] = {
+	        SCMP_SYS(accept),      SCMP_SYS(accept4),
+	        SCMP_SYS(recvfrom),    SCMP_SYS(sendto),
+	        SCMP_SYS(recvmsg),     SCMP_SYS(sendmsg),
+	        SCMP_SYS(readv),       SCMP_SYS(writev),
+	        SCMP_SYS(shutdown),    SCMP_SYS(close),
+	        SCMP_SYS(setsockopt),  SCMP_SYS(getsockopt),
+	        SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+	        SCMP_SYS(fcntl),       SCMP_SYS(brk),
+	        SCMP_SYS(mmap),        SCMP_SYS(munmap),
+	        SCMP_SYS(mremap),      SCMP_SYS(madvise),
+	        SCMP_SYS(getrandom),   SCMP_SYS(gettimeofday),
+	        SCMP_SYS(futex),       SCMP_SYS(poll),
+	};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	for (size_t i = 0; h->usernet && i < sizeof(usernet) / sizeof(int); i++)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, usernet[i], 0);
+	if (h->usernet) {
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		                       SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		                       SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	}
 	/* ioctl: only on the vCPU, and only to run it or read registers
 	 * for a fault report. */
 	static const unsigned long vcpu_ioctls[] = {KVM_RUN, KVM_GET_REGS,

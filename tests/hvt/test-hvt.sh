@@ -124,7 +124,7 @@ check_usage() {
 }
 check_usage "no image" 'no IMAGE given'
 check_usage "unknown option" 'unknown option --frob' --frob "$hello"
-check_usage "bad --mem" '--mem 12Q' --mem 12Q "$hello"
+check_usage "bad --mem" '--mem' --mem 12Q "$hello"
 check_usage "missing image" 'No such file' "$tmp/nope"
 check_usage "bad --block" 'expected file=PATH' --block disk.img "$hello"
 "$KILN_HVT" --help | grep -q '^usage: kiln-hvt'
