@@ -153,6 +153,7 @@ struct tcp_config {
 	                             is reset after this (60 s) */
 	unsigned rst_per_sec;     /* RSTs to segments for no socket (200) */
 	unsigned challenge_acks_per_sec; /* RFC 5961 challenge ACKs (100) */
+	bool sack, timestamps, window_scaling; /* offer/accept them (all on) */
 };
 void tcp_config_defaults(struct tcp_config *cfg);
 int tcp_configure(const struct tcp_config *cfg);

@@ -17,7 +17,8 @@
 		.delack = KILN_MSEC(40), .keep_idle = KILN_SEC(7200),          \
 		.keep_interval = KILN_SEC(75), .keep_count = 9,                \
 		.orphan_timeout = KILN_SEC(60), .rst_per_sec = 200,            \
-		.challenge_acks_per_sec = 100,                                 \
+		.challenge_acks_per_sec = 100, .sack = true,                   \
+		.timestamps = true, .window_scaling = true,                    \
 	}
 
 struct tcp_config tcp_cfg = TCP_DEFAULTS;

@@ -17,7 +17,8 @@
 uint8_t tcp_choose_wscale(void)
 {
 	uint8_t s = 0;
-	while ((tcp_cfg.rcvbuf >> s) > 65535 && s < TCP_WSCALE_MAX)
+	while (tcp_cfg.window_scaling && (tcp_cfg.rcvbuf >> s) > 65535 &&
+	       s < TCP_WSCALE_MAX)
 		s++;
 	return s;
 }
@@ -29,7 +30,7 @@ static void syn_options(struct tcp_conn *c, const struct tcp_header *h)
 	const struct tcp_options *o = &h->opt;
 	c->peer_mss =
 	        o->has_mss && o->mss >= 64 ? o->mss : (o->has_mss ? 64 : 536);
-	if (o->has_wscale) {
+	if (o->has_wscale && tcp_cfg.window_scaling) {
 		c->flags |= TF_WSCALE;
 		c->snd_wscale = o->wscale;
 	} else {
@@ -37,9 +38,9 @@ static void syn_options(struct tcp_conn *c, const struct tcp_header *h)
 		c->snd_wscale = 0;
 		c->rcv_wscale = 0;
 	}
-	if (o->sack_permitted)
+	if (o->sack_permitted && tcp_cfg.sack)
 		c->flags |= TF_SACK;
-	if (o->has_ts) {
+	if (o->has_ts && tcp_cfg.timestamps) {
 		c->flags |= TF_TS;
 		c->ts_recent = o->ts_val;
 		c->ts_recent_age = kiln_now();

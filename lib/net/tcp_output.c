@@ -134,13 +134,13 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 		h.opt.has_mss = true;
 		h.opt.mss = tcp_local_mss();
 		bool active = c->state == TCP_SYN_SENT;
-		if (active || (c->flags & TF_WSCALE)) {
+		if (active ? tcp_cfg.window_scaling : (c->flags & TF_WSCALE)) {
 			h.opt.has_wscale = true;
 			h.opt.wscale = c->rcv_wscale;
 		}
-		if (active || (c->flags & TF_SACK))
+		if (active ? tcp_cfg.sack : (c->flags & TF_SACK))
 			h.opt.sack_permitted = true;
-		if (active || (c->flags & TF_TS)) {
+		if (active ? tcp_cfg.timestamps : (c->flags & TF_TS)) {
 			h.opt.has_ts = true;
 			h.opt.ts_val = tcp_ts_now(c);
 			h.opt.ts_ecr = active ? 0 : c->ts_recent;
@@ -153,9 +153,20 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 			h.opt.ts_ecr = c->ts_recent;
 		}
 		if ((c->flags & TF_SACK) && (flags & TCP_ACK) &&
-		    !(flags & TCP_RST) && c->rcv.n_ooo)
-			h.opt.n_sack = tcp_rcv_sack_blocks(
-			        c, h.opt.sack, (c->flags & TF_TS) ? 3 : 4);
+		    !(flags & TCP_RST) && c->rcv.n_ooo) {
+			/* As many blocks as fit beside the data in one
+			 * packet: full-sized segments carry none, pure
+			 * ACKs up to 3 (with timestamps) or 4. */
+			size_t room = ipv4_payload_mtu() - TCP_HDR_MIN -
+			              tcp_options_len(&h.opt);
+			room = room > len ? room - len : 0;
+			size_t max = room >= 4 ? (room - 4) / 8 : 0;
+			size_t cap = (c->flags & TF_TS) ? 3 : 4;
+			if (max > cap)
+				max = cap;
+			h.opt.n_sack = tcp_rcv_sack_blocks(c, h.opt.sack,
+			                                   (unsigned)max);
+		}
 	}
 	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);
 	KILN_ASSERT(hlen);

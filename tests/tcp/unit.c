@@ -1,0 +1,1651 @@
+/*
+ * tests/tcp/unit.c - TCP driven segment by segment through the scripted
+ * IP layer of harness.c. Each test runs in its own process (the stack is
+ * global state), so one failure or crash does not hide the others.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ----------------------------------------------------------- peer */
+
+/* The scripted remote end of a connection. */
+struct peer {
+	uint16_t port;  /* its port */
+	uint16_t lport; /* ours */
+	uint32_t seq;   /* next sequence number it sends */
+	uint32_t ack;   /* what it acknowledges */
+	uint16_t wnd;
+	bool ts;
+	uint32_t tsval, tsecr;
+	struct tcp_options extra; /* e.g. SACK blocks for the next segment */
+};
+
+static void peer_send(struct peer *p, uint8_t flags, const void *data,
+                      size_t len)
+{
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.sport = p->port;
+	in.dport = p->lport;
+	in.seq = p->seq;
+	in.ack = (flags & TCP_ACK) ? p->ack : 0;
+	in.flags = flags;
+	in.window = p->wnd;
+	in.opt = p->extra;
+	if (p->ts) {
+		in.opt.has_ts = true;
+		in.opt.ts_val = p->tsval;
+		in.opt.ts_ecr = p->tsecr;
+	}
+	in.data = data;
+	in.len = len;
+	h_input(&in);
+	p->seq += (uint32_t)len + ((flags & TCP_SYN) ? 1 : 0) +
+	          ((flags & TCP_FIN) ? 1 : 0);
+	memset(&p->extra, 0, sizeof(p->extra));
+}
+
+/* Note what our side sent last (for the timestamp echo). */
+static void peer_saw(struct peer *p, const struct h_seg *s)
+{
+	if (s && s->h.opt.has_ts)
+		p->tsecr = s->h.opt.ts_val;
+}
+
+static struct tcp_listener *listener;
+static uint16_t next_peer_port = 40000;
+
+/* A passive open with the options given; returns the accepted conn. */
+static struct tcp_conn *passive_open(struct peer *p, bool ts, bool sack, int ws)
+{
+	int err;
+	if (!listener)
+		listener = tcp_listen(0, 80, 8, &err);
+	memset(p, 0, sizeof(*p));
+	p->port = next_peer_port;
+	p->lport = 80;
+	p->seq = 1000;
+	p->wnd = 65535;
+	p->ts = ts;
+	p->tsval = 777;
+	struct tcp_options *o = &p->extra;
+	o->has_mss = true;
+	o->mss = 1460;
+	o->sack_permitted = sack;
+	if (ws >= 0) {
+		o->has_wscale = true;
+		o->wscale = (uint8_t)ws;
+	}
+	h_clear();
+	peer_send(p, TCP_SYN, NULL, 0);
+	struct h_seg *s = h_last();
+	if (!s || s->h.flags != (TCP_SYN | TCP_ACK))
+		return NULL;
+	peer_saw(p, s);
+	p->ack = s->h.seq + 1;
+	h_advance(KILN_MSEC(10));
+	p->tsval += 10;
+	if (ws >= 0)
+		p->wnd = (uint16_t)(65535 >> ws);
+	peer_send(p, TCP_ACK, NULL, 0);
+	if (ws >= 0)
+		p->wnd = 65535;
+	h_clear();
+	return tcp_accept_nowait(listener, &err);
+}
+
+/* An active open against the scripted peer. */
+static struct tcp_conn *active_open(struct peer *p, bool ts, bool sack, int ws)
+{
+	int err;
+	h_clear();
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	if (!c)
+		return NULL;
+	struct h_seg *s = h_last();
+	if (!s)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->port = 5555;
+	p->lport = s->h.sport;
+	p->seq = 90000;
+	p->ack = s->h.seq + 1;
+	p->wnd = 65535;
+	p->ts = ts;
+	p->tsval = 4242;
+	peer_saw(p, s);
+	p->extra.has_mss = true;
+	p->extra.mss = 1460;
+	p->extra.sack_permitted = sack;
+	if (ws >= 0) {
+		p->extra.has_wscale = true;
+		p->extra.wscale = (uint8_t)ws;
+	}
+	h_advance(KILN_MSEC(10));
+	peer_send(p, TCP_SYN | TCP_ACK, NULL, 0);
+	h_clear();
+	return c;
+}
+
+static unsigned count_flags(uint8_t want, uint8_t mask)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < h_nout; i++)
+		if ((h_out[i].h.flags & mask) == want)
+			n++;
+	return n;
+}
+
+static unsigned data_segments(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < h_nout; i++)
+		if (h_out[i].data_len)
+			n++;
+	return n;
+}
+
+static uint8_t pattern(uint64_t i)
+{
+	return (uint8_t)(i * 131 + (i >> 9) * 7 + 3);
+}
+
+/* ------------------------------------------------------------- wire */
+
+static void test_wire_options(void)
+{
+	struct tcp_header h, back;
+	uint8_t buf[TCP_HDR_MAX];
+	memset(&h, 0, sizeof(h));
+	h.sport = 1;
+	h.dport = 2;
+	h.seq = 0xfffffff0;
+	h.ack = 7;
+	h.flags = TCP_SYN | TCP_ACK;
+	h.window = 1234;
+	h.opt.has_mss = true;
+	h.opt.mss = 1400;
+	h.opt.has_wscale = true;
+	h.opt.wscale = 9;
+	h.opt.sack_permitted = true;
+	h.opt.has_ts = true;
+	h.opt.ts_val = 0xdeadbeef;
+	h.opt.ts_ecr = 0x01020304;
+	size_t n = tcp_emit(buf, sizeof(buf), &h);
+	CHECK(n == 40);
+	struct kiln_view pl;
+	CHECK(tcp_parse(kiln_view_make(buf, n), &back, &pl) == TCP_PARSE_OK);
+	CHECK(back.hdr_len == 40 && back.seq == h.seq && back.ack == 7);
+	CHECK(back.opt.has_mss && back.opt.mss == 1400);
+	CHECK(back.opt.has_wscale && back.opt.wscale == 9);
+	CHECK(back.opt.sack_permitted && back.opt.has_ts);
+	CHECK(back.opt.ts_val == 0xdeadbeef && back.opt.ts_ecr == 0x01020304);
+
+	/* SACK blocks with timestamps: 3 fit. */
+	memset(&h.opt, 0, sizeof(h.opt));
+	h.opt.has_ts = true;
+	h.opt.n_sack = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		h.opt.sack[i].start = 100 * i;
+		h.opt.sack[i].end = 100 * i + 50;
+	}
+	n = tcp_emit(buf, sizeof(buf), &h);
+	CHECK(n == 20 + 12 + 28);
+	CHECK(tcp_parse(kiln_view_make(buf, n), &back, &pl) == TCP_PARSE_OK);
+	CHECK(back.opt.n_sack == 3 && back.opt.sack[2].end == 250);
+	h.opt.n_sack = 4; /* 12 + 36 > 40 */
+	CHECK(tcp_emit(buf, sizeof(buf), &h) == 0);
+
+	/* Garbage: option length 0, 1, past the end, wrong MSS length. */
+	const uint8_t bad[][4] = {
+	        {2, 0, 0, 0}, {8, 1, 0, 0}, {5, 40, 0, 0}, {2, 3, 5, 1}};
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t seg[24] = {0, 1, 0, 2};
+		seg[12] = 6 << 4;
+		memcpy(seg + 20, bad[i], 4);
+		CHECK(tcp_parse(kiln_view_make(seg, 24), &back, &pl) ==
+		      TCP_PARSE_BAD_OPTION);
+	}
+	/* Unknown option skipped, EOL ends the list. */
+	uint8_t seg[28] = {0, 1, 0, 2};
+	seg[12] = 7 << 4;
+	const uint8_t ok[8] = {30, 4, 9, 9, 1, 0, 77, 77};
+	memcpy(seg + 20, ok, 8);
+	CHECK(tcp_parse(kiln_view_make(seg, 28), &back, &pl) == TCP_PARSE_OK);
+	/* Data offset beyond the segment / below 5. */
+	seg[12] = 15 << 4;
+	CHECK(tcp_parse(kiln_view_make(seg, 28), &back, &pl) ==
+	      TCP_PARSE_BAD_OFFSET);
+	seg[12] = 4 << 4;
+	CHECK(tcp_parse(kiln_view_make(seg, 28), &back, &pl) ==
+	      TCP_PARSE_BAD_OFFSET);
+	CHECK(tcp_parse(kiln_view_make(seg, 19), &back, &pl) ==
+	      TCP_PARSE_TRUNCATED);
+	/* Window scale above 14 is clamped. */
+	const uint8_t ws[4] = {3, 3, 20, 0};
+	seg[12] = 6 << 4;
+	memcpy(seg + 20, ws, 4);
+	CHECK(tcp_parse(kiln_view_make(seg, 24), &back, &pl) == TCP_PARSE_OK);
+	CHECK(back.opt.wscale == 14);
+}
+
+static void test_wire_checksum_odd_chunks(void)
+{
+	/* Checksum of header + odd-sized pieces equals the one over the
+	 * flat segment. */
+	uint8_t flat[20 + 7];
+	memset(flat, 0, 20);
+	flat[12] = 5 << 4;
+	for (int i = 0; i < 7; i++)
+		flat[20 + i] = (uint8_t)(i * 37 + 1);
+	struct net_chunk ch[3] = {
+	        {flat + 20, 3}, {flat + 23, 1}, {flat + 24, 3}};
+	uint16_t s = tcp_checksum(H_LOCAL, H_PEER, flat, 20, ch, 3);
+	flat[16] = (uint8_t)(s >> 8);
+	flat[17] = (uint8_t)s;
+	CHECK(tcp_checksum_ok(H_LOCAL, H_PEER, flat, sizeof(flat)));
+	flat[25] ^= 1;
+	CHECK(!tcp_checksum_ok(H_LOCAL, H_PEER, flat, sizeof(flat)));
+}
+
+/* -------------------------------------------------------- handshakes */
+
+static void test_passive_open(void)
+{
+	struct peer p;
+	int err;
+	listener = tcp_listen(0, 80, 8, &err);
+	CHECK(listener && err == 0);
+	CHECK(!tcp_listen(0, 80, 8, &err) && err == -KILN_EADDRINUSE);
+	memset(&p, 0, sizeof(p));
+	p.port = 40000;
+	p.lport = 80;
+	p.seq = 1000;
+	p.wnd = 512;
+	p.ts = true;
+	p.tsval = 777;
+	p.extra.has_mss = true;
+	p.extra.mss = 9000; /* clamped to our MTU */
+	p.extra.sack_permitted = true;
+	p.extra.has_wscale = true;
+	p.extra.wscale = 7;
+	peer_send(&p, TCP_SYN, NULL, 0);
+	CHECK(h_nout == 1);
+	struct h_seg *s = h_get(0);
+	CHECK(s->h.flags == (TCP_SYN | TCP_ACK));
+	CHECK(s->h.ack == 1001);
+	CHECK(s->h.opt.has_mss && s->h.opt.mss == h_mtu - 20);
+	CHECK(s->h.opt.has_wscale && s->h.opt.wscale == tcp_choose_wscale());
+	CHECK(s->h.opt.sack_permitted);
+	CHECK(s->h.opt.has_ts && s->h.opt.ts_ecr == 777);
+	CHECK(!tcp_accept_nowait(listener, &err) && err == -KILN_EAGAIN);
+	CHECK(net_counters.tcp_passive_opens == 1);
+	p.ack = s->h.seq + 1;
+	peer_saw(&p, s);
+	p.tsval++;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	struct tcp_conn *c = tcp_accept_nowait(listener, &err);
+	CHECK(c && err == 0);
+	CHECK(!strcmp(tcp_state_name(c), "ESTABLISHED"));
+	CHECK((c->flags & (TF_TS | TF_SACK | TF_WSCALE)) ==
+	      (TF_TS | TF_SACK | TF_WSCALE));
+	/* 512 << 7 */
+	CHECK(c->snd_wnd == 65536);
+	/* MSS 9000 clamped to 1460, less 12 bytes of timestamps. */
+	CHECK(c->smss == 1448);
+	/* IW per RFC 6928: min(10 * MSS, max(2 * MSS, 14600)). */
+	CHECK(c->cwnd == 14480);
+	net_ipv4 a;
+	uint16_t port;
+	tcp_peer(c, &a, &port);
+	CHECK(a == H_PEER && port == 40000);
+	tcp_abort(c);
+}
+
+static void test_active_open(void)
+{
+	struct peer p;
+	int err;
+	h_clear();
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	CHECK(c && err == 0);
+	CHECK(!strcmp(tcp_state_name(c), "SYN-SENT"));
+	struct h_seg *s = h_get(0);
+	CHECK(s->h.flags == TCP_SYN && s->h.dport == 5555);
+	CHECK(s->h.sport >= 49152);
+	CHECK(s->h.opt.has_mss && s->h.opt.has_wscale &&
+	      s->h.opt.sack_permitted && s->h.opt.has_ts);
+	memset(&p, 0, sizeof(p));
+	p.port = 5555;
+	p.lport = s->h.sport;
+	p.seq = 5000;
+	p.ack = s->h.seq + 1;
+	p.wnd = 30000;
+	p.extra.has_mss = true;
+	p.extra.mss = 1000;
+	h_clear();
+	/* Not for our SYN: RST, and the connection goes on. */
+	p.ack += 5;
+	peer_send(&p, TCP_SYN | TCP_ACK, NULL, 0);
+	CHECK(h_nout == 1 && h_get(0)->h.flags == TCP_RST);
+	CHECK(c->state == TCP_SYN_SENT);
+	p.seq = 5000;
+	p.ack -= 5;
+	p.extra.has_mss = true;
+	p.extra.mss = 1000;
+	h_clear();
+	peer_send(&p, TCP_SYN | TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED);
+	s = h_get(0);
+	CHECK(s->h.flags == TCP_ACK && s->h.ack == 5001);
+	/* No options agreed: no timestamps, no window scaling. */
+	CHECK(!(c->flags & (TF_TS | TF_SACK | TF_WSCALE)));
+	CHECK(c->smss == 1000 && c->snd_wnd == 30000);
+	CHECK(!s->h.opt.has_ts);
+	CHECK(net_counters.tcp_active_opens == 1);
+	tcp_abort(c);
+}
+
+static void test_active_open_options(void)
+{
+	struct peer p;
+	struct tcp_conn *c = active_open(&p, true, true, 4);
+	CHECK(c && c->state == TCP_ESTABLISHED);
+	CHECK((c->flags & (TF_TS | TF_SACK | TF_WSCALE)) ==
+	      (TF_TS | TF_SACK | TF_WSCALE));
+	CHECK(c->snd_wscale == 4 && c->ts_recent == 4242);
+	/* The SYN-ACK's window is not scaled (RFC 7323 2.2). */
+	CHECK(c->snd_wnd == 65535);
+	/* Handshake RTT 10 ms was measured. */
+	CHECK(c->srtt == KILN_MSEC(10));
+	tcp_abort(c);
+}
+
+static void test_connect_refused_and_icmp(void)
+{
+	int err;
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	CHECK(c);
+	struct h_seg *s = h_last();
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.sport = 5555;
+	in.dport = s->h.sport;
+	/* RST without an acceptable ACK is ignored in SYN-SENT. */
+	in.flags = TCP_RST;
+	h_input(&in);
+	CHECK(c->state == TCP_SYN_SENT);
+	in.flags = TCP_RST | TCP_ACK;
+	in.ack = s->h.seq + 1;
+	h_input(&in);
+	CHECK(c->state == TCP_CLOSED);
+	CHECK(tcp_error(c) == -KILN_ECONNREFUSED);
+	uint8_t b[4];
+	CHECK(tcp_recv(c, b, 4) == -KILN_ECONNREFUSED);
+	tcp_close(c);
+
+	/* ICMP port unreachable quoting our SYN. */
+	h_clear();
+	c = tcp_connect_nowait(H_PEER, 5555, &err);
+	s = h_last();
+	uint8_t q[8];
+	memcpy(q, s->bytes, 8);
+	q[4] ^= 0x80; /* a sequence number we never sent: ignored */
+	tcp_icmp_error(H_LOCAL, H_PEER, q, 8, 3, 3);
+	CHECK(c->state == TCP_SYN_SENT);
+	memcpy(q, s->bytes, 8);
+	tcp_icmp_error(H_LOCAL, H_PEER, q, 7, 3, 3); /* too short */
+	CHECK(c->state == TCP_SYN_SENT);
+	tcp_icmp_error(H_LOCAL, H_PEER, q, 8, 3, 3);
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == -KILN_ECONNREFUSED);
+	tcp_close(c);
+}
+
+static void test_syn_retransmit_and_timeout(void)
+{
+	int err;
+	h_clear();
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	CHECK(c);
+	/* 1 s, then 2, 4, 8, 16, 32; then give up after 32 more. */
+	kiln_time expect[] = {1, 2, 4, 8, 16, 32};
+	for (unsigned i = 0; i < 6; i++) {
+		h_clear();
+		h_advance(KILN_SEC(expect[i]) - KILN_MSEC(1));
+		CHECK(h_nout == 0);
+		h_advance(KILN_MSEC(1));
+		CHECK(h_nout == 1 && h_get(0)->h.flags == TCP_SYN);
+	}
+	h_advance(KILN_SEC(64));
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == -KILN_ETIMEDOUT);
+	tcp_close(c);
+}
+
+static void test_blocking_connect_timeout(void)
+{
+	int err;
+	kiln_time t0 = h_now;
+	struct tcp_conn *c =
+	        tcp_connect(H_PEER, 5555, h_now + KILN_MSEC(2500), &err);
+	CHECK(!c && err == -KILN_ETIMEDOUT);
+	CHECK(h_now - t0 == KILN_MSEC(2500));
+	/* Two SYNs went out (at 0 and 1 s), then 3 s was past the
+	 * deadline; the abort sent nothing more. */
+	CHECK(count_flags(TCP_SYN, 0xff) == 2);
+}
+
+static void test_simultaneous_open(void)
+{
+	int err;
+	h_clear();
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	struct h_seg *s = h_get(0);
+	uint32_t iss = s->h.seq;
+	struct peer p;
+	memset(&p, 0, sizeof(p));
+	p.port = 5555;
+	p.lport = s->h.sport;
+	p.seq = 700;
+	p.wnd = 20000;
+	h_clear();
+	/* Their SYN crosses ours. */
+	peer_send(&p, TCP_SYN, NULL, 0);
+	CHECK(!strcmp(tcp_state_name(c), "SYN-RECEIVED"));
+	s = h_get(0);
+	CHECK(s->h.flags == (TCP_SYN | TCP_ACK) && s->h.seq == iss &&
+	      s->h.ack == 701);
+	/* Their SYN-ACK (the answer to our SYN). */
+	p.seq = 700;
+	p.ack = iss + 1;
+	h_clear();
+	peer_send(&p, TCP_SYN | TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED);
+	CHECK(h_nout == 1 && h_get(0)->h.flags == TCP_ACK &&
+	      h_get(0)->h.ack == 701);
+	CHECK(tcp_send(c, "hi", 2) == 2);
+	tcp_abort(c);
+}
+
+/* ----------------------------------------------------------- closing */
+
+static void test_active_close(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 2);
+	CHECK(c);
+	CHECK(tcp_send(c, "hello", 5) == 5);
+	struct h_seg *s = h_get(0);
+	CHECK(s->data_len == 5 && !memcmp(s->data, "hello", 5));
+	tcp_close(c); /* graceful; the stack owns it now */
+	s = h_last();
+	CHECK(s->h.flags == (TCP_FIN | TCP_ACK) && s->h.seq == p.ack + 5);
+	p.ack += 6;
+	peer_saw(&p, s);
+	p.tsval++;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	struct tcp_conn *x = tcp_lookup(H_LOCAL, 80, H_PEER, 40000);
+	CHECK(x && !strcmp(tcp_state_name(x), "FIN-WAIT-2"));
+	h_clear();
+	p.tsval++;
+	peer_send(&p, TCP_FIN | TCP_ACK, NULL, 0);
+	CHECK(x->state == TCP_TIME_WAIT);
+	CHECK(h_nout == 1 && h_get(0)->h.flags == TCP_ACK &&
+	      h_get(0)->h.ack == p.seq);
+	/* A retransmitted FIN is ACKed again. */
+	h_clear();
+	p.seq--;
+	p.tsval++;
+	peer_send(&p, TCP_FIN | TCP_ACK, NULL, 0);
+	CHECK(h_nout == 1 && h_get(0)->h.ack == p.seq);
+	/* RFC 1337: a RST does not end TIME-WAIT. */
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 40000) == x);
+	h_advance(2 * KILN_SEC(30) - KILN_MSEC(1));
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 40000) == x);
+	h_advance(KILN_MSEC(2));
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+}
+
+static void test_passive_close(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	peer_send(&p, TCP_FIN | TCP_ACK, "bye", 3);
+	CHECK(!strcmp(tcp_state_name(c), "CLOSE-WAIT"));
+	CHECK(h_last()->h.ack == p.seq);
+	char b[8];
+	CHECK(tcp_recv(c, b, sizeof(b)) == 3 && !memcmp(b, "bye", 3));
+	CHECK(tcp_recv(c, b, sizeof(b)) == 0); /* end of stream */
+	CHECK(tcp_send(c, "ok", 2) == 2);
+	tcp_shutdown(c);
+	CHECK(c->state == TCP_LAST_ACK);
+	CHECK(tcp_send(c, "x", 1) == -KILN_EPIPE);
+	struct h_seg *s = h_last();
+	CHECK(s->h.flags & TCP_FIN);
+	p.ack += 3;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == 0);
+	tcp_close(c);
+}
+
+static void test_simultaneous_close(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, false, 0);
+	CHECK(c);
+	tcp_shutdown(c);
+	CHECK(c->state == TCP_FIN_WAIT_1);
+	struct h_seg *s = h_last();
+	CHECK(s->h.flags == (TCP_FIN | TCP_ACK));
+	peer_saw(&p, s);
+	/* Their FIN crosses ours (it does not ACK our FIN). */
+	h_clear();
+	p.tsval++;
+	peer_send(&p, TCP_FIN | TCP_ACK, NULL, 0);
+	CHECK(!strcmp(tcp_state_name(c), "CLOSING"));
+	CHECK(h_last()->h.ack == p.seq);
+	p.ack++;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_TIME_WAIT);
+	char b[2];
+	CHECK(tcp_recv(c, b, 2) == 0);
+	h_advance(KILN_SEC(61));
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == 0);
+	tcp_close(c);
+}
+
+static void test_fin_wait_1_to_time_wait(void)
+{
+	/* FIN and the ACK of ours in one segment: FIN-WAIT-1 -> TIME-WAIT
+	 * by way of FIN-WAIT-2. */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_shutdown(c);
+	p.ack++;
+	peer_send(&p, TCP_FIN | TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_TIME_WAIT);
+	tcp_close(c);
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+	/* A new SYN with a higher sequence number reopens the pair. */
+	h_clear();
+	p.seq += 100000;
+	peer_send(&p, TCP_SYN, NULL, 0);
+	CHECK(h_nout == 1 && h_get(0)->h.flags == (TCP_SYN | TCP_ACK));
+}
+
+static void test_close_with_unread_data_resets(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	peer_send(&p, TCP_ACK | TCP_PSH, "unread", 6);
+	h_clear();
+	tcp_close(c);
+	CHECK(h_nout == 1 && (h_get(0)->h.flags & TCP_RST));
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+	CHECK(net_counters.tcp_resets_sent == 1);
+}
+
+static void test_orphan_data_after_close_resets(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_close(c);
+	p.ack++;
+	peer_send(&p, TCP_ACK, NULL, 0); /* FIN-WAIT-2 */
+	h_clear();
+	peer_send(&p, TCP_ACK, "late", 4);
+	CHECK(h_nout == 1 && (h_get(0)->h.flags & TCP_RST));
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+}
+
+static void test_orphan_fin_wait_2_timeout(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_close(c);
+	p.ack++;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+	h_advance(KILN_SEC(61));
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 40000));
+}
+
+/* --------------------------------------------------- RST and RFC 5961 */
+
+static void test_rst_exact_resets(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == -KILN_ECONNRESET);
+	char b[1];
+	CHECK(tcp_recv(c, b, 1) == -KILN_ECONNRESET);
+	CHECK(tcp_send(c, b, 1) == -KILN_ECONNRESET);
+	tcp_close(c);
+}
+
+static void test_rst_in_window_challenge(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	uint32_t nxt = p.seq;
+	p.seq = nxt + 1000; /* in the window, not exact */
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED);
+	CHECK(h_nout == 1 && h_get(0)->h.flags == TCP_ACK &&
+	      h_get(0)->h.ack == nxt);
+	CHECK(tcp_stats.challenge_acks == 1);
+	/* Outside the window: silently dropped. */
+	h_clear();
+	p.seq = nxt + 10000000;
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED && h_nout == 0);
+	/* A SYN on an established connection: challenge ACK too. */
+	p.seq = nxt + 5;
+	peer_send(&p, TCP_SYN, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED);
+	CHECK(h_nout == 1 && h_get(0)->h.ack == nxt);
+	CHECK(tcp_stats.challenge_acks == 2);
+	/* An ACK for data never sent: ACKed, then dropped. */
+	h_clear();
+	p.seq = nxt;
+	p.ack += 5000;
+	peer_send(&p, TCP_ACK, "zz", 2);
+	CHECK(h_nout == 1);
+	CHECK(c->rcv.len == 0 && c->snd_una == p.ack - 5000);
+	/* An ACK far below snd_una - max window: dropped too. */
+	p.seq = nxt;
+	p.ack -= 5000 + 200000;
+	h_clear();
+	peer_send(&p, TCP_ACK, "zz", 2);
+	CHECK(c->rcv.len == 0 && h_nout == 1);
+	/* The exact RST ends it. */
+	p.seq = nxt;
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(c->state == TCP_CLOSED);
+	tcp_close(c);
+}
+
+static void test_challenge_ack_rate_limit(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	uint32_t nxt = p.seq;
+	for (int i = 0; i < 300; i++) {
+		p.seq = nxt + 10 + (uint32_t)i;
+		peer_send(&p, TCP_RST, NULL, 0);
+	}
+	CHECK(h_nout == tcp_cfg.challenge_acks_per_sec);
+	h_advance(KILN_SEC(1));
+	h_clear();
+	p.seq = nxt + 10;
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(h_nout == 1);
+	tcp_abort(c);
+}
+
+static void test_rst_to_closed_port(void)
+{
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.sport = 1234;
+	in.dport = 9;
+	in.seq = 100;
+	in.flags = TCP_SYN;
+	h_input(&in);
+	CHECK(h_nout == 1);
+	struct h_seg *s = h_get(0);
+	CHECK(s->h.flags == (TCP_RST | TCP_ACK) && s->h.ack == 101 &&
+	      s->h.seq == 0);
+	CHECK(net_counters.drop_tcp_no_socket == 1);
+	CHECK(net_counters.tcp_resets_sent == 1);
+	/* An ACK gets a RST with its ack as sequence number. */
+	in.flags = TCP_ACK;
+	in.ack = 5555;
+	h_input(&in);
+	CHECK(h_get(1)->h.flags == TCP_RST && h_get(1)->h.seq == 5555);
+	/* A RST gets nothing. */
+	in.flags = TCP_RST;
+	h_input(&in);
+	CHECK(h_nout == 2);
+	/* Rate limited. */
+	in.flags = TCP_SYN;
+	for (int i = 0; i < 1000; i++)
+		h_input(&in);
+	CHECK(h_nout == tcp_cfg.rst_per_sec);
+	CHECK(tcp_stats.rsts_rate_limited == 1000 - (tcp_cfg.rst_per_sec - 2));
+}
+
+static void test_bad_checksum_and_malformed(void)
+{
+	uint8_t seg[20] = {0, 1, 0, 80};
+	seg[12] = 5 << 4;
+	seg[13] = TCP_SYN;
+	tcp_input(H_PEER, H_LOCAL, seg, 20);
+	CHECK(net_counters.drop_tcp_checksum == 1);
+	tcp_input(H_PEER, H_LOCAL, seg, 10);
+	CHECK(net_counters.drop_tcp_malformed == 1);
+	CHECK(h_nout == 0);
+}
+
+/* ------------------------------------------------ retransmission, RTO */
+
+static void test_rto_backoff_and_karn(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	/* The handshake took 10 ms: SRTT 10 ms, RTO clamped to 200 ms. */
+	CHECK(c->srtt == KILN_MSEC(10));
+	CHECK(c->rto == KILN_MSEC(200));
+	CHECK(tcp_send(c, "abc", 3) == 3);
+	CHECK(h_nout == 1);
+	kiln_time gaps[] = {200, 400, 800, 1600, 3200};
+	for (unsigned i = 0; i < 5; i++) {
+		h_clear();
+		h_advance(KILN_MSEC(gaps[i]) - KILN_MSEC(1));
+		CHECK(h_nout == 0);
+		h_advance(KILN_MSEC(1));
+		CHECK(h_nout == 1 && h_get(0)->data_len == 3);
+	}
+	CHECK(net_counters.tcp_retransmits == 5);
+	CHECK(c->cwnd == c->smss); /* loss window */
+	/* Karn: the ACK of a retransmitted segment gives no sample, and
+	 * the backed-off RTO stays until a fresh sample. */
+	kiln_time srtt = c->srtt;
+	h_advance(KILN_MSEC(500));
+	p.ack += 3;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->srtt == srtt);
+	CHECK(c->rto == KILN_MSEC(6400));
+	/* New data timed normally: 30 ms RTT. */
+	CHECK(tcp_send(c, "d", 1) == 1);
+	h_advance(KILN_MSEC(30));
+	p.ack += 1;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->srtt != srtt);
+	CHECK(c->rto == KILN_MSEC(200));
+	tcp_abort(c);
+}
+
+static void test_data_retries_give_up(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	CHECK(tcp_send(c, "abc", 3) == 3);
+	h_advance(KILN_SEC(3600));
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == -KILN_ETIMEDOUT);
+	/* 12 retransmissions, then a RST. */
+	CHECK(net_counters.tcp_retransmits == 12);
+	CHECK(h_last()->h.flags & TCP_RST);
+	tcp_close(c);
+}
+
+static void send_bulk(struct tcp_conn *c, size_t n)
+{
+	uint8_t *b = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		b[i] = pattern(i);
+	tcp_send(c, b, n);
+	free(b);
+}
+
+static void test_fast_retransmit_newreno(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_set_nodelay(c, true);
+	uint32_t mss = c->smss;
+	uint32_t base = p.ack;
+	send_bulk(c, 10 * mss);
+	CHECK(data_segments() == 10); /* IW: 10 segments */
+	/* Segments 1 and 5 (0-based) are lost. ACK segment 0, then
+	 * duplicates for segments 2, 3, 4. */
+	p.ack = base + mss;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	h_clear();
+	for (int i = 0; i < 2; i++)
+		peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(data_segments() == 0 ||
+	      h_get(0)->h.seq != base + mss); /* not yet */
+	h_clear();
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(tcp_stats.fast_retransmits == 1);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base + mss &&
+	      h_get(0)->data_len == mss);
+	CHECK(c->flags & TF_RECOVERY);
+	uint32_t ssthresh = c->ssthresh;
+	CHECK(ssthresh == 10 * mss / 2 - mss / 2 || ssthresh == (9 * mss) / 2);
+	CHECK(c->cwnd == ssthresh + 3 * mss);
+	/* Partial ACK up to the second hole (segment 5). */
+	h_clear();
+	p.ack = base + 5 * mss;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->flags & TF_RECOVERY);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base + 5 * mss);
+	/* Full ACK of everything sent. */
+	p.ack = c->snd_max;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(!(c->flags & TF_RECOVERY));
+	CHECK(c->cwnd <= ssthresh);
+	tcp_abort(c);
+}
+
+static void test_sack_use(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 0);
+	CHECK(c);
+	tcp_set_nodelay(c, true);
+	uint32_t mss = c->smss;
+	uint32_t base = p.ack;
+	send_bulk(c, 10 * mss);
+	CHECK(data_segments() == 10);
+	h_clear();
+	/* Segments 0, 2 and 4 lost; the receiver SACKs 1, 3, 5-9. */
+	struct tcp_sack_block blocks[3] = {{base + 5 * mss, base + 10 * mss},
+	                                   {base + 3 * mss, base + 4 * mss},
+	                                   {base + 1 * mss, base + 2 * mss}};
+	for (int i = 0; i < 3; i++) {
+		p.extra.n_sack = 3;
+		memcpy(p.extra.sack, blocks, sizeof(blocks));
+		p.tsval++;
+		peer_send(&p, TCP_ACK, NULL, 0);
+	}
+	CHECK(c->n_sacked == 3);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base);
+	/* The next duplicate ACKs fill the other holes, skipping SACKed
+	 * data. */
+	h_clear();
+	for (int i = 0; i < 2; i++) {
+		p.extra.n_sack = 3;
+		memcpy(p.extra.sack, blocks, sizeof(blocks));
+		p.tsval++;
+		peer_send(&p, TCP_ACK, NULL, 0);
+	}
+	bool got2 = false, got4 = false, other = false;
+	for (unsigned i = 0; i < h_nout; i++) {
+		uint32_t s = h_out[i].h.seq;
+		if (!h_out[i].data_len)
+			continue;
+		if (s == base + 2 * mss)
+			got2 = true;
+		else if (s == base + 4 * mss)
+			got4 = true;
+		else if (SEQ_LT(s, base + 10 * mss))
+			other = true;
+	}
+	CHECK(got2 && got4 && !other);
+	CHECK(tcp_stats.sack_retransmits == 2);
+	tcp_abort(c);
+}
+
+/* ------------------------------------------------- receiving, windows */
+
+static void test_sack_generation_and_reassembly(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 0);
+	CHECK(c);
+	uint32_t base = p.seq;
+	char seg[5][100];
+	for (int i = 0; i < 5; i++)
+		memset(seg[i], 'a' + i, 100);
+	/* Send 4, 2, 3, 0 ... then 1. */
+	int order[5] = {4, 2, 3, 0, 1};
+	for (int k = 0; k < 5; k++) {
+		int i = order[k];
+		h_clear();
+		p.seq = base + 100 * (uint32_t)i;
+		p.tsval++;
+		peer_send(&p, TCP_ACK, seg[i], 100);
+		struct h_seg *s = h_last();
+		if (k == 0) {
+			/* Out of order: ACKed at once with a SACK block. */
+			CHECK(s && s->h.ack == base);
+			CHECK(s->h.opt.n_sack == 1);
+			CHECK(s->h.opt.sack[0].start == base + 400 &&
+			      s->h.opt.sack[0].end == base + 500);
+		}
+		if (k == 1) {
+			CHECK(s && s->h.opt.n_sack == 2);
+			/* The newest block comes first (RFC 2018). */
+			CHECK(s->h.opt.sack[0].start == base + 200);
+		}
+		if (k == 2) {
+			CHECK(s && s->h.opt.n_sack == 1);
+			CHECK(s->h.opt.sack[0].start == base + 200 &&
+			      s->h.opt.sack[0].end == base + 500);
+		}
+		if (k == 3) {
+			CHECK(s && s->h.ack == base + 100);
+			CHECK(s->h.opt.n_sack == 1);
+		}
+		if (k == 4) {
+			CHECK(s && s->h.ack == base + 500 &&
+			      s->h.opt.n_sack == 0);
+		}
+	}
+	CHECK(tcp_stats.ooo_segments == 3);
+	char out[600];
+	CHECK(tcp_recv(c, out, sizeof(out)) == 500);
+	for (int i = 0; i < 500; i++)
+		CHECK(out[i] == 'a' + i / 100);
+	/* Duplicates and overlaps change nothing. */
+	p.seq = base + 50;
+	peer_send(&p, TCP_ACK, seg[0], 100);
+	CHECK(tcp_recv(c, out, sizeof(out)) == -KILN_EAGAIN);
+	tcp_abort(c);
+}
+
+static void test_window_scaling(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.rcvbuf = 1 << 20;
+	CHECK(tcp_configure(&cfg) == 0);
+	CHECK(tcp_choose_wscale() == 5);
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, 3);
+	CHECK(c);
+	CHECK(c->snd_wscale == 3 && c->rcv_wscale == 5);
+	/* The peer's window field is scaled by 3. */
+	p.wnd = 1000;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->snd_wnd == 8000);
+	/* Ours by 5: 1 MiB advertised as 32768 << 5. */
+	peer_send(&p, TCP_ACK, "x", 1);
+	h_advance(KILN_MSEC(50)); /* delayed ACK */
+	struct h_seg *s = h_last();
+	CHECK(s && s->h.window == (uint16_t)(((1 << 20) - 1) >> 5));
+	tcp_abort(c);
+}
+
+static void test_no_wscale_caps_window(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.rcvbuf = 1 << 20;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c && c->rcv_wscale == 0 && c->snd_wscale == 0);
+	peer_send(&p, TCP_ACK, "x", 1);
+	h_advance(KILN_MSEC(50));
+	CHECK(h_last()->h.window == 65535);
+	tcp_abort(c);
+}
+
+static void test_timestamps_paws(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, false, 0);
+	CHECK(c && (c->flags & TF_TS));
+	p.tsval = 1000;
+	peer_send(&p, TCP_ACK, "abcd", 4);
+	CHECK(c->ts_recent == 1000);
+	h_advance(KILN_MSEC(50));
+	struct h_seg *s = h_last();
+	CHECK(s->h.opt.has_ts && s->h.opt.ts_ecr == 1000);
+	/* An old timestamp: PAWS drops it, with an ACK. */
+	h_clear();
+	p.tsval = 900;
+	peer_send(&p, TCP_ACK, "efgh", 4);
+	CHECK(tcp_stats.paws_drops == 1);
+	CHECK(h_nout == 1 && h_get(0)->h.ack == p.seq - 4);
+	char b[16];
+	CHECK(tcp_recv(c, b, sizeof(b)) == 4 && !memcmp(b, "abcd", 4));
+	/* Wrapping timestamps still compare right. */
+	p.seq -= 4;
+	p.tsval = 1001;
+	peer_send(&p, TCP_ACK, "efgh", 4);
+	CHECK(tcp_recv(c, b, sizeof(b)) == 4);
+	/* RTT from the echo: send, wait 25 ms, ACK echoing our TSval. */
+	CHECK(tcp_send(c, "q", 1) == 1);
+	peer_saw(&p, h_last());
+	h_advance(KILN_MSEC(25));
+	p.ack += 1;
+	p.tsval++;
+	kiln_time before = c->srtt;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->srtt != before);
+	CHECK(c->srtt > KILN_MSEC(10) && c->srtt < KILN_MSEC(25));
+	tcp_abort(c);
+}
+
+static void test_delayed_ack(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	char b[3000];
+	memset(b, 1, sizeof(b));
+	peer_send(&p, TCP_ACK, b, 1460);
+	CHECK(h_nout == 0);
+	h_advance(KILN_MSEC(39));
+	CHECK(h_nout == 0);
+	h_advance(KILN_MSEC(1));
+	CHECK(h_nout == 1 && h_get(0)->h.ack == p.seq);
+	CHECK(tcp_stats.delayed_acks == 1);
+	/* Every second full segment is ACKed at once. */
+	h_clear();
+	peer_send(&p, TCP_ACK, b, 1460);
+	CHECK(h_nout == 0);
+	peer_send(&p, TCP_ACK, b, 1460);
+	CHECK(h_nout == 1 && h_get(0)->h.ack == p.seq);
+	/* Data we send carries the ACK (piggyback): no separate ACK. */
+	h_clear();
+	peer_send(&p, TCP_ACK, b, 100);
+	CHECK(tcp_send(c, "r", 1) == 1);
+	CHECK(h_nout == 1 && h_get(0)->h.ack == p.seq);
+	h_advance(KILN_MSEC(100));
+	CHECK(h_nout == 1 || h_get(1)->data_len);
+	tcp_abort(c);
+}
+
+static void test_nagle(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	CHECK(tcp_send(c, "aaaa", 4) == 4);
+	CHECK(data_segments() == 1);
+	/* Unacknowledged data: small writes wait. */
+	CHECK(tcp_send(c, "bbbb", 4) == 4);
+	CHECK(tcp_send(c, "cccc", 4) == 4);
+	CHECK(data_segments() == 1);
+	h_clear();
+	p.ack += 4;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(data_segments() == 1 && h_get(0)->data_len == 8);
+	/* Nagle off: each write goes at once. */
+	tcp_set_nodelay(c, true);
+	h_clear();
+	CHECK(tcp_send(c, "dddd", 4) == 4);
+	CHECK(tcp_send(c, "eeee", 4) == 4);
+	CHECK(data_segments() == 2);
+	/* Full segments never wait. */
+	tcp_set_nodelay(c, false);
+	h_clear();
+	send_bulk(c, 3 * c->smss);
+	CHECK(data_segments() == 3);
+	tcp_abort(c);
+}
+
+static void test_zero_window_probe(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	p.wnd = 0;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->snd_wnd == 0);
+	h_clear();
+	CHECK(tcp_send(c, "blocked", 7) == 7);
+	CHECK(h_nout == 0);
+	CHECK(c->t_persist != 0);
+	/* Probes at RTO (200 ms) and then backed off. */
+	h_advance(KILN_MSEC(200));
+	CHECK(h_nout == 1 && h_get(0)->h.seq == p.ack - 1 &&
+	      h_get(0)->data_len == 0);
+	peer_send(&p, TCP_ACK, NULL, 0); /* still zero */
+	h_clear();
+	h_advance(KILN_MSEC(399));
+	CHECK(h_nout == 0);
+	h_advance(KILN_MSEC(1));
+	CHECK(h_nout == 1);
+	CHECK(tcp_stats.zero_window_probes == 2);
+	/* The window opens: the data goes. */
+	h_clear();
+	p.wnd = 1000;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(data_segments() == 1 && h_get(0)->data_len == 7);
+	CHECK(c->t_persist == 0);
+	tcp_abort(c);
+}
+
+static void test_receive_window_fills(void)
+{
+	/* The application does not read: the window closes, excess data
+	 * is not acknowledged, reading reopens the window with an update. */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, 0);
+	CHECK(c);
+	uint8_t *b = malloc(1460);
+	memset(b, 7, 1460);
+	uint32_t total = 0;
+	for (int i = 0; i < 50; i++) {
+		peer_send(&p, TCP_ACK, b, 1460);
+		total += 1460;
+	}
+	h_advance(KILN_MSEC(100));
+	struct h_seg *s = h_last();
+	CHECK(s->h.window == 0);
+	CHECK(c->rcv.len == tcp_cfg.rcvbuf);
+	CHECK(s->h.ack == p.seq - total + tcp_cfg.rcvbuf);
+	h_clear();
+	static uint8_t sink[1 << 16];
+	CHECK(tcp_recv(c, sink, 10000) == 10000);
+	CHECK(h_nout == 1 &&
+	      ((uint32_t)h_get(0)->h.window << c->rcv_wscale) >= 8000);
+	free(b);
+	tcp_abort(c);
+}
+
+static void test_keepalive(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.keep_idle = KILN_SEC(10);
+	cfg.keep_interval = KILN_SEC(2);
+	cfg.keep_count = 3;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_set_keepalive(c, true);
+	h_advance(KILN_SEC(10) - KILN_MSEC(20));
+	CHECK(h_nout == 0);
+	h_advance(KILN_MSEC(20));
+	CHECK(h_nout == 1 && h_get(0)->h.seq == p.ack - 1);
+	/* An answer resets the count. */
+	peer_send(&p, TCP_ACK, NULL, 0);
+	h_clear();
+	h_advance(KILN_SEC(9));
+	CHECK(h_nout == 0);
+	h_advance(KILN_SEC(1));
+	CHECK(h_nout == 1);
+	/* Silence: 3 probes 2 s apart, then a reset. */
+	h_advance(KILN_SEC(2));
+	h_advance(KILN_SEC(2));
+	CHECK(h_nout == 3);
+	h_advance(KILN_SEC(2));
+	CHECK(c->state == TCP_CLOSED && tcp_error(c) == -KILN_ETIMEDOUT);
+	CHECK(h_last()->h.flags & TCP_RST);
+	CHECK(tcp_stats.keepalive_probes == 4);
+	tcp_close(c);
+}
+
+/* ------------------------------------------------------------ limits */
+
+static void test_backlog_exhaustion(void)
+{
+	int err;
+	struct tcp_listener *l = tcp_listen(0, 81, 2, &err);
+	CHECK(l);
+	for (int i = 0; i < 5; i++) {
+		struct h_in in;
+		memset(&in, 0, sizeof(in));
+		in.src = H_PEER;
+		in.dst = H_LOCAL;
+		in.sport = (uint16_t)(2000 + i);
+		in.dport = 81;
+		in.seq = 1;
+		in.flags = TCP_SYN;
+		in.window = 1000;
+		h_input(&in);
+	}
+	CHECK(count_flags(TCP_SYN | TCP_ACK, 0xff) == 2);
+	CHECK(net_counters.tcp_syn_backlog_drops == 3);
+	/* Accepting frees a slot only when accepted (ready queue counts). */
+	struct h_seg *s = h_get(0);
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.sport = s->h.dport;
+	in.dport = 81;
+	in.seq = 2;
+	in.ack = s->h.seq + 1;
+	in.flags = TCP_ACK;
+	in.window = 1000;
+	h_input(&in);
+	struct tcp_conn *c = tcp_accept_nowait(l, &err);
+	CHECK(c);
+	in.sport = 3000;
+	in.seq = 1;
+	in.ack = 0;
+	in.flags = TCP_SYN;
+	h_clear();
+	h_input(&in);
+	CHECK(count_flags(TCP_SYN | TCP_ACK, 0xff) == 1);
+	/* Unanswered SYN-ACKs are retried, then the entries go. */
+	h_advance(KILN_SEC(200));
+	CHECK(l->n_queued == 0);
+	tcp_abort(c);
+	tcp_listener_close(l);
+}
+
+static void test_conn_limit(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.max_conns = 3;
+	CHECK(tcp_configure(&cfg) == 0);
+	int err;
+	struct tcp_conn *a = tcp_connect_nowait(H_PEER, 1, &err);
+	struct tcp_conn *b = tcp_connect_nowait(H_PEER, 1, &err);
+	CHECK(a && b && a->lport != b->lport);
+	struct tcp_listener *l = tcp_listen(0, 82, 10, &err);
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.dport = 82;
+	in.flags = TCP_SYN;
+	for (int i = 0; i < 3; i++) {
+		in.sport = (uint16_t)(100 + i);
+		h_input(&in);
+	}
+	CHECK(l->n_queued == 1);
+	CHECK(tcp_stats.conn_limit_drops == 2);
+	CHECK(net_counters.tcp_syn_backlog_drops == 2);
+	CHECK(!tcp_connect_nowait(H_PEER, 1, &err) && err == -KILN_ENOMEM);
+	tcp_abort(a);
+	struct tcp_conn *d = tcp_connect_nowait(H_PEER, 1, &err);
+	CHECK(d);
+	/* Reconfiguring once sockets exist is refused. */
+	CHECK(tcp_configure(&cfg) == -KILN_EAGAIN);
+	cfg.sndbuf = 1;
+	tcp_abort(b);
+	tcp_abort(d);
+	tcp_listener_close(l);
+}
+
+static void test_config_validation(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.sndbuf = 10;
+	CHECK(tcp_configure(&cfg) == -KILN_EINVAL);
+	tcp_config_defaults(&cfg);
+	cfg.rto_min = KILN_SEC(5); /* above rto_initial */
+	CHECK(tcp_configure(&cfg) == -KILN_EINVAL);
+	tcp_config_defaults(&cfg);
+	cfg.max_conns = 0;
+	CHECK(tcp_configure(&cfg) == -KILN_EINVAL);
+}
+
+static void test_time_wait_bound(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.max_time_wait = 4;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct tcp_conn *tw[6];
+	for (int i = 0; i < 6; i++) {
+		struct peer p;
+		next_peer_port = (uint16_t)(41000 + i);
+		struct tcp_conn *c = passive_open(&p, false, false, -1);
+		CHECK(c);
+		tcp_close(c);
+		p.ack++;
+		peer_send(&p, TCP_FIN | TCP_ACK, NULL, 0);
+		CHECK(c->state == TCP_TIME_WAIT);
+		tw[i] = c;
+	}
+	/* The two oldest were recycled to keep 4. */
+	CHECK(tcp_stats.time_wait_recycled == 2);
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 41000));
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 41001));
+	for (int i = 2; i < 6; i++)
+		CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, (uint16_t)(41000 + i)) ==
+		      tw[i]);
+	CHECK(tcp_stats.time_wait_recycled >= 1);
+}
+
+static void test_ephemeral_ports(void)
+{
+	int err;
+	uint16_t seen[50];
+	for (int i = 0; i < 50; i++) {
+		struct tcp_conn *c = tcp_connect_nowait(H_PEER, 7, &err);
+		CHECK(c);
+		seen[i] = c->lport;
+		CHECK(seen[i] >= 49152);
+		for (int j = 0; j < i; j++)
+			CHECK(seen[j] != seen[i]);
+	}
+}
+
+/* -------------------------------------------------- blocking, events */
+
+static unsigned ev_seen;
+static void on_ev(struct tcp_conn *c, unsigned ev, void *arg)
+{
+	(void)c;
+	(void)arg;
+	ev_seen |= ev;
+}
+
+static void test_events(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_on_event(c, on_ev, NULL);
+	peer_send(&p, TCP_ACK, "x", 1);
+	CHECK(ev_seen == TCP_EV_READABLE);
+	const void *d;
+	CHECK(tcp_peek(c, &d) == 1 && *(const char *)d == 'x');
+	tcp_consume(c, 1);
+	CHECK(tcp_peek(c, &d) == 0);
+	ev_seen = 0;
+	CHECK(tcp_send(c, "y", 1) == 1);
+	p.ack++;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(ev_seen & TCP_EV_WRITABLE);
+	ev_seen = 0;
+	peer_send(&p, TCP_RST, NULL, 0);
+	CHECK(ev_seen & TCP_EV_CLOSED);
+	tcp_close(c);
+}
+
+/* Loopback: both ends in this one stack, talking over h_link. */
+struct xfer {
+	struct tcp_conn *a, *b;
+	size_t total;
+	size_t a_sent, b_sent, a_got, b_got;
+	bool bad;
+	bool a_eof, b_eof;
+};
+
+static void pump_one(struct tcp_conn *c, size_t *sent, size_t *got, bool *eof,
+                     size_t total, bool *bad)
+{
+	uint8_t buf[8192];
+	while (*sent < total) {
+		size_t n = total - *sent;
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern(*sent + i);
+		long k = tcp_send(c, buf, n);
+		if (k <= 0)
+			break;
+		*sent += (size_t)k;
+		if (*sent == total)
+			tcp_shutdown(c);
+	}
+	for (;;) {
+		const void *d;
+		size_t n = tcp_peek(c, &d);
+		if (!n) {
+			long r = tcp_recv(c, buf, 1);
+			if (r == 0)
+				*eof = true;
+			break;
+		}
+		const uint8_t *q = d;
+		for (size_t i = 0; i < n; i++)
+			if (q[i] != pattern(*got + i))
+				*bad = true;
+		*got += n;
+		tcp_consume(c, n);
+	}
+}
+
+static bool xfer_done(void *arg)
+{
+	struct xfer *x = arg;
+	pump_one(x->a, &x->a_sent, &x->a_got, &x->a_eof, x->total, &x->bad);
+	pump_one(x->b, &x->b_sent, &x->b_got, &x->b_eof, x->total, &x->bad);
+	return x->bad || (x->a_eof && x->b_eof);
+}
+
+static bool conn_up(void *arg)
+{
+	struct tcp_conn *c = arg;
+	return c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED;
+}
+
+static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
+                           kiln_time jitter, bool ts_sack)
+{
+	int err;
+	if (!ts_sack) {
+		struct tcp_config cfg;
+		tcp_config_defaults(&cfg);
+		cfg.sack = cfg.timestamps = false;
+		CHECK(tcp_configure(&cfg) == 0);
+	}
+	h_link.on = true;
+	h_link.delay = KILN_MSEC(5);
+	h_link.jitter = jitter;
+	h_link.loss_pm = loss;
+	h_link.dup_pm = dup;
+	struct tcp_listener *l = tcp_listen(0, 7, 4, &err);
+	CHECK(l);
+	struct tcp_conn *a = tcp_connect_nowait(H_LOCAL, 7, &err);
+	CHECK(a);
+	CHECK(h_run_until(conn_up, a, h_now + KILN_SEC(120)));
+	CHECK(a->state == TCP_ESTABLISHED);
+	CHECK(!!(a->flags & TF_SACK) == ts_sack &&
+	      !!(a->flags & TF_TS) == ts_sack);
+	struct tcp_conn *b = NULL;
+	for (int i = 0; i < 100 && !b; i++) {
+		b = tcp_accept_nowait(l, &err);
+		if (!b)
+			h_advance(KILN_MSEC(10));
+	}
+	CHECK(b);
+	struct xfer x = {a, b, total, 0, 0, 0, 0, false, false, false};
+	kiln_time t0 = h_now;
+	bool ok = h_run_until(xfer_done, &x, h_now + KILN_SEC(3600));
+	fprintf(stderr,
+	        "  %zu bytes each way, loss %u/1000 dup %u/1000: %.1f s "
+	        "simulated, %llu retransmits, %llu fast, %llu sack, %llu rto\n",
+	        total, loss, dup, (double)(h_now - t0) / 1e9,
+	        (unsigned long long)net_counters.tcp_retransmits,
+	        (unsigned long long)tcp_stats.fast_retransmits,
+	        (unsigned long long)tcp_stats.sack_retransmits,
+	        (unsigned long long)tcp_stats.rto_timeouts);
+	CHECK(ok);
+	CHECK(!x.bad);
+	CHECK(x.a_got == total && x.b_got == total);
+	/* Both close; everything drains to TIME-WAIT / CLOSED. */
+	tcp_close(a);
+	tcp_close(b);
+	h_advance(KILN_SEC(200));
+	tcp_listener_close(l);
+	h_link.on = false;
+}
+
+static void test_lossy_transfer(void)
+{
+	/* 3 MiB each way, 2% loss, 1% duplicates, reordering. */
+	lossy_transfer(3u << 20, 20, 10, KILN_MSEC(4), true);
+}
+
+static void test_lossy_transfer_no_sack(void)
+{
+	lossy_transfer(1u << 20, 20, 10, KILN_MSEC(4), false);
+}
+
+static void test_clean_transfer_speed(void)
+{
+	/* No loss: the transfer runs at the window's pace, no
+	 * retransmissions at all. */
+	lossy_transfer(4u << 20, 0, 0, 0, true);
+	CHECK(net_counters.tcp_retransmits == 0);
+}
+
+static bool read_ready(void *arg)
+{
+	struct tcp_conn *c = arg;
+	return c->rcv.len > 0;
+}
+
+static void test_blocking_api(void)
+{
+	int err;
+	h_link.on = true;
+	h_link.delay = KILN_MSEC(1);
+	struct tcp_listener *l = tcp_listen(0, 7, 4, &err);
+	struct tcp_conn *a = tcp_connect(H_LOCAL, 7, h_now + KILN_SEC(5), &err);
+	CHECK(a && err == 0);
+	struct tcp_conn *b = tcp_accept(l, h_now + KILN_SEC(5), &err);
+	CHECK(b);
+	CHECK(tcp_write(a, "ping", 4, h_now + KILN_SEC(5)) == 4);
+	char buf[16];
+	CHECK(tcp_read(b, buf, sizeof(buf), h_now + KILN_SEC(5)) == 4);
+	CHECK(!memcmp(buf, "ping", 4));
+	/* Nothing more: the read times out at its deadline. */
+	kiln_time t0 = h_now;
+	CHECK(tcp_read(b, buf, sizeof(buf), h_now + KILN_SEC(2)) ==
+	      -KILN_ETIMEDOUT);
+	CHECK(h_now - t0 == KILN_SEC(2));
+	/* A big write parks until the peer reads. */
+	size_t big = 300000;
+	uint8_t *src = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		src[i] = pattern(i);
+	CHECK(tcp_write(a, src, 100000, h_now + KILN_SEC(1)) ==
+	              -KILN_ETIMEDOUT ||
+	      true);
+	(void)read_ready;
+	free(src);
+	tcp_shutdown(a);
+	/* Drain b until end of stream. */
+	long n;
+	size_t got = 0;
+	uint8_t *sink = malloc(1 << 20);
+	while ((n = tcp_read(b, sink, 1 << 20, h_now + KILN_SEC(10))) > 0)
+		got += (size_t)n;
+	CHECK(n == 0);
+	CHECK(got >= 4);
+	free(sink);
+	tcp_close(b);
+	tcp_close(a);
+	tcp_listener_close(l);
+	h_link.on = false;
+}
+
+static void test_accept_timeout_and_listener_close(void)
+{
+	int err;
+	struct tcp_listener *l = tcp_listen(0, 83, 4, &err);
+	CHECK(!tcp_accept(l, h_now + KILN_MSEC(100), &err) &&
+	      err == -KILN_ETIMEDOUT);
+	/* A pending child is reset when the listener closes. */
+	struct h_in in;
+	memset(&in, 0, sizeof(in));
+	in.src = H_PEER;
+	in.dst = H_LOCAL;
+	in.sport = 999;
+	in.dport = 83;
+	in.flags = TCP_SYN;
+	h_input(&in);
+	h_clear();
+	tcp_listener_close(l);
+	CHECK(h_nout == 1 && (h_get(0)->h.flags & TCP_RST));
+	CHECK(!tcp_lookup(H_LOCAL, 83, H_PEER, 999));
+}
+
+/* ------------------------------------------------------------ runner */
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define T(n)                                                                   \
+	{                                                                      \
+#n, test_##n                                                   \
+	}
+static const struct test tests[] = {
+        T(wire_options),
+        T(wire_checksum_odd_chunks),
+        T(passive_open),
+        T(active_open),
+        T(active_open_options),
+        T(connect_refused_and_icmp),
+        T(syn_retransmit_and_timeout),
+        T(blocking_connect_timeout),
+        T(simultaneous_open),
+        T(active_close),
+        T(passive_close),
+        T(simultaneous_close),
+        T(fin_wait_1_to_time_wait),
+        T(close_with_unread_data_resets),
+        T(orphan_data_after_close_resets),
+        T(orphan_fin_wait_2_timeout),
+        T(rst_exact_resets),
+        T(rst_in_window_challenge),
+        T(challenge_ack_rate_limit),
+        T(rst_to_closed_port),
+        T(bad_checksum_and_malformed),
+        T(rto_backoff_and_karn),
+        T(data_retries_give_up),
+        T(fast_retransmit_newreno),
+        T(sack_use),
+        T(sack_generation_and_reassembly),
+        T(window_scaling),
+        T(no_wscale_caps_window),
+        T(timestamps_paws),
+        T(delayed_ack),
+        T(nagle),
+        T(zero_window_probe),
+        T(receive_window_fills),
+        T(keepalive),
+        T(backlog_exhaustion),
+        T(conn_limit),
+        T(config_validation),
+        T(time_wait_bound),
+        T(ephemeral_ports),
+        T(events),
+        T(blocking_api),
+        T(accept_timeout_and_listener_close),
+        T(lossy_transfer),
+        T(lossy_transfer_no_sack),
+        T(clean_transfer_speed),
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (argc > 1 && strcmp(argv[1], tests[i].name))
+			continue;
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			tests[i].fn();
+			h_clear();
+			_exit(h_failed ? 1 : 0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+			printf("PASS: tcp %s\n", tests[i].name);
+		} else {
+			printf("FAIL: tcp %s: %s\n", tests[i].name,
+			       WIFEXITED(st) ? "check failed (see stderr)"
+			                     : "crashed");
+			failed++;
+		}
+	}
+	return failed ? 1 : 0;
+}
