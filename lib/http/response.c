@@ -115,6 +115,26 @@ static void error_response(struct http_response *r, unsigned status,
 	}
 }
 
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
+ * thousandths. A malformed one counts as 0: identity is always safe. */
+static int parse_qvalue(struct kiln_view v)
+{
+	if (v.len == 0 || v.len > 5 || (v.p[0] != '0' && v.p[0] != '1'))
+		return 0;
+	int q = (v.p[0] - '0') * 1000;
+	if (v.len == 1)
+		return q;
+	if (v.p[1] != '.')
+		return 0;
+	int scale = 100;
+	for (size_t i = 2; i < v.len; i++, scale /= 10) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 0;
+		q += (v.p[i] - '0') * scale;
+	}
+	return q > 1000 ? 0 : q;
+}
+
 /* Does Accept-Encoding allow gzip? gzip (or x-gzip) with its q, else '*'
  * with its q; q=0 refuses (RFC 9110 12.5.3). */
 static bool accepts_gzip(struct kiln_view ae)
@@ -139,26 +159,9 @@ static bool accepts_gzip(struct kiln_view ae)
 			        http_trim(kiln_view_make(params.p, j));
 			kiln_view_skip(&params, j);
 			if (prm.len >= 2 && http_lower(prm.p[0]) == 'q' &&
-			    prm.p[1] == '=') {
-				q = 0;
-				int scale = 1000;
-				bool dot = false;
-				for (size_t k = 2; k < prm.len; k++) {
-					uint8_t c = prm.p[k];
-					if (c == '.' && !dot) {
-						dot = true;
-						continue;
-					}
-					if (c < '0' || c > '9')
-						break;
-					if (!dot) {
-						q = q * 10 + (c - '0') * 1000;
-					} else {
-						scale /= 10;
-						q += (c - '0') * scale;
-					}
-				}
-			}
+			    prm.p[1] == '=')
+				q = parse_qvalue(
+				        kiln_view_make(prm.p + 2, prm.len - 2));
 		}
 		if (http_view_ieq(coding, "gzip") ||
 		    http_view_ieq(coding, "x-gzip"))
