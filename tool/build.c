@@ -92,6 +92,25 @@ static char *compiler_include(const struct project *p)
 	return out;
 }
 
+/* -I for each folder a library's key names (they must exist). */
+static void add_includes(const struct project *p, const struct library *l,
+                         const char *key, struct strvec *out)
+{
+	const struct desc_field *f = desc_get(&l->desc, key);
+	for (size_t i = 0; f && i < f->nwords; i++) {
+		char *w = expand_word(p, f->words[i], l->desc.file, f->line,
+		                      false);
+		char *d = path_join(l->dir, w);
+		if (!is_dir(d))
+			die_raw(EXIT_USAGE,
+			        "%s:%u: include folder '%s' not found",
+			        display_path(l->file), f->line, f->words[i]);
+		sv_pushf(out, "-I%s", d);
+		free(d);
+		free(w);
+	}
+}
+
 /* Flags every file of the image gets, after the target's own. */
 static void common_flags(const struct project *p, struct strvec *out)
 {
@@ -112,17 +131,10 @@ static void common_flags(const struct project *p, struct strvec *out)
 		sv_push_own(out, compiler_include(p));
 	}
 	for (size_t i = 0; i < p->nlibs; i++) {
-		const struct library *l = p->libs[i];
-		struct strvec dirs = {0};
-		expand_key(p, &l->desc, "include", &dirs);
+		add_includes(p, p->libs[i], "include", out);
 		if (t->freestanding)
-			expand_key(p, &l->desc, "freestanding_include", &dirs);
-		for (size_t j = 0; j < dirs.n; j++) {
-			char *d = path_join(l->dir, dirs.v[j]);
-			sv_pushf(out, "-I%s", d);
-			free(d);
-		}
-		sv_free(&dirs);
+			add_includes(p, p->libs[i], "freestanding_include",
+			             out);
 	}
 }
 

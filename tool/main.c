@@ -231,8 +231,6 @@ static int cmd_build(int argc, char **argv, bool run)
 	struct cli c = {.cmd = run ? "run " : "build "};
 	parse_build_args(&c, argc, argv, run, run ? usage_run : usage_build);
 	find_root();
-	if (!c.target)
-		c.target = default_target(root);
 	struct project p;
 	project_load(&p, root, c.appdir, c.target, c.sanitize);
 	c.build.quiet = run;

@@ -295,6 +295,20 @@ static void check_targets(const struct project *p)
 	}
 }
 
+/* Without -t: the default target, unless the app's targets leave it out;
+ * then the first of those. */
+static const char *app_default_target(const struct project *p)
+{
+	const char *t = default_target(p->root);
+	const struct desc_field *f = desc_get(&p->app, "targets");
+	if (!f)
+		return t;
+	for (size_t i = 0; i < f->nwords; i++)
+		if (strcmp(f->words[i], t) == 0)
+			return t;
+	return f->words[0];
+}
+
 void project_load(struct project *p, const char *root, const char *appdir,
                   const char *target, bool sanitize)
 {
@@ -308,9 +322,16 @@ void project_load(struct project *p, const char *root, const char *appdir,
 		die(EXIT_USAGE, "%s: not an app folder (no kiln.app)", appdir);
 	desc_load(&p->app, p->appfile, app_schema);
 	p->name = desc_word(&p->app, "name", "");
+	if (strcmp(p->name, "obj") == 0 || strcmp(p->name, "gen") == 0)
+		die_raw(EXIT_USAGE,
+		        "%s:%u: the name '%s' is taken by kiln's build folder",
+		        display_path(p->appfile),
+		        desc_get(&p->app, "name")->line, p->name);
 	check_devices(p);
 	check_assets(p);
 
+	if (!target)
+		target = app_default_target(p);
 	target_load(&p->target, root, target);
 	check_targets(p);
 

@@ -56,7 +56,9 @@ extern const struct desc_key target_schema[];
 /* Read and parse one descriptor file; dies (status 2) on any mistake. */
 void desc_load(struct desc *d, const char *path, const struct desc_key *schema);
 
-/* Load APPDIR/kiln.app, the target and the libraries. */
+/* Load APPDIR/kiln.app, the target (NULL: the default one, see
+ * default_target(), or the app's first target when its targets leave the
+ * default out) and the libraries. */
 void project_load(struct project *p, const char *root, const char *appdir,
                   const char *target, bool sanitize);
 

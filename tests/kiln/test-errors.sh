@@ -76,6 +76,12 @@ printf 'name = probe\nsources = main.c\nassets = www\n' >app/kiln.app
 expect "assets without lib/assets" 2 "app/kiln.app:3: unknown library 'assets'" "$KILN" build -t fake app
 app $'name = probe\nsources = main.c\ncflags = -I{nowhere}'
 expect "unknown placeholder" 2 "app/kiln.app:3: unknown placeholder '{nowhere}'" "$KILN" build -t fake app
+app $'name = obj\nsources = main.c'
+expect "reserved name" 2 "app/kiln.app:1: the name 'obj' is taken by kiln's build folder" "$KILN" build -t fake app
+app $'name = probe\nsources = main.c\nlibraries = extra'
+sed -i 's/^include = .*/include = include nowhere/' root/lib/extra/kiln.lib
+expect "missing include folder" 2 "root/lib/extra/kiln.lib:2: include folder 'nowhere' not found" "$KILN" build -t fake app
+sed -i 's/^include = .*/include = include/' root/lib/extra/kiln.lib
 expect "no kiln.app" 2 "not an app folder" "$KILN" build -t fake root
 
 # Mistakes in library and target descriptors.

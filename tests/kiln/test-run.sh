@@ -77,6 +77,13 @@ timeout 60 "$KILN" run -t fake app -- a >/dev/null 2>&1
 want="--root=$T/root --platform=$T/root/platform/fake --net user -- a"
 [ "$(args)" = "$want" ] && pass "launch placeholders" || fail "launch placeholders" "got: $(args)"
 
+# Without -t, an app whose targets leave out the default gets its first.
+sed -i 's/^name = probe/name = probe\ntargets = fake2 fake/' app/kiln.app
+out=$(timeout 60 "$KILN" run app 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ -x app/_build/fake2/probe ] && pass "default target: the app's first" ||
+	fail "default target: the app's first" "rc=$rc: $out"
+
 # A build failure is status 1 and nothing runs.
 echo 'syntax error' >>app/other.c
 rm -f "$T/args"
