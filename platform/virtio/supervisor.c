@@ -267,7 +267,8 @@ static _Noreturn void kernel_main_final(void)
 	disable_pic();
 	boot_info.flags |= apic_init(&boot_info.lapic_id);
 	setup_kvmclock();
-	enter_user(user_main, (uint64_t)(uintptr_t)__user_stack_top,
+	/* As if called: the ABI wants %rsp + 8 16-byte aligned at entry. */
+	enter_user(user_main, (uint64_t)(uintptr_t)__user_stack_top - 8,
 	           RFLAGS_USER);
 	for (;;)
 		;
