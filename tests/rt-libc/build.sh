@@ -2,10 +2,14 @@
 # libc_test_build NAME: compile tests/rt-libc/NAME_test.c with the libc
 # sources that run on the host (all but std_names.c and errno.c, which
 # only make sense without a host libc) under ASan and UBSan. Sets
-# $LIBC_TEST_BIN to the program, or reports FAIL and returns 1.
+# $LIBC_TEST_BIN to the program, or reports FAIL and returns 1. Each run
+# builds in a folder of its own (removed at exit): the suite may run more
+# than once at a time.
 libc_test_build() {
-	local name=$1 out="$ROOT/_build/tests/rt-libc" srcs=() f
-	mkdir -p "$out"
+	local name=$1 out srcs=() f
+	mkdir -p "$ROOT/_build/tests/rt-libc"
+	out=$(mktemp -d "$ROOT/_build/tests/rt-libc/$name.XXXXXX")
+	on_exit "rm -rf '$out'"
 	for f in "$ROOT"/lib/rt/libc/*.c; do
 		case $(basename "$f") in
 		std_names.c | errno.c) ;;
