@@ -412,8 +412,12 @@ void h_input(const struct h_in *in)
 	tcp_input(in->src, in->dst, buf, hl + in->len);
 }
 
+bool h_fail_aborts;
+
 void h_fail(const char *file, int line, const char *what)
 {
 	fprintf(stderr, "  check failed at %s:%d: %s\n", file, line, what);
 	h_failed++;
+	if (h_fail_aborts)
+		abort();
 }

@@ -80,6 +80,8 @@ uint32_t h_rand(void);
 
 /* Test reporting. */
 extern int h_failed;
+/* Abort at the first failed check (for the fuzzers). */
+extern bool h_fail_aborts;
 #define CHECK(cond)                                                            \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
