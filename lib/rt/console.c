@@ -65,7 +65,7 @@ void kiln_log(enum kiln_log_level level, const char *subsystem, const char *fmt,
 	kiln_time t = kiln_now();
 	unsigned lv = (unsigned)level < 4 ? (unsigned)level : 3;
 	int n = snprintf(line, sizeof(line),
-	                 "[%5lld.%06lld] %s %s: ", (long long)(t / 1000000000),
+	                 "[%4lld.%06lld] %s %s: ", (long long)(t / 1000000000),
 	                 (long long)(t % 1000000000 / 1000), level_names[lv],
 	                 subsystem);
 	if (n < 0)

@@ -128,6 +128,52 @@ static void test_timers(void)
 	      "fired %d of %d, sorted %d", many_fired, expected, sorted);
 }
 
+/* A timer that re-arms itself for "now" fires once per loop turn: the
+ * loop neither spins inside one turn nor starves the fibers. */
+static int rearm_count;
+static uint64_t rearm_turns[5];
+
+static void rearm_now(struct kiln_timer *t, void *arg)
+{
+	struct kiln_loop_stats st;
+	kiln_loop_stats(&st);
+	rearm_turns[rearm_count++] = st.turns;
+	if (rearm_count < 5)
+		kiln_timer_arm(t, kiln_now());
+}
+
+/* A periodic timer, 10 ms apart, counted by a fiber that sleeps. */
+static int ticks;
+static void tick(struct kiln_timer *t, void *arg)
+{
+	if (++ticks < 10)
+		kiln_timer_arm(t, t->deadline + KILN_MSEC(10));
+}
+
+static void test_timer_rearm(void)
+{
+	static struct kiln_timer t, p;
+	kiln_timer_init(&t, rearm_now, NULL);
+	kiln_timer_arm(&t, kiln_now());
+	kiln_sleep(KILN_MSEC(1));
+	bool distinct = rearm_count == 5;
+	for (int i = 1; i < rearm_count; i++)
+		if (rearm_turns[i] <= rearm_turns[i - 1])
+			distinct = false;
+	CHECK("timer-rearm-now", distinct, "fired %d times, turns %llu %llu",
+	      rearm_count, (unsigned long long)rearm_turns[0],
+	      (unsigned long long)rearm_turns[1]);
+
+	kiln_time t0 = kiln_now();
+	kiln_timer_init(&p, tick, NULL);
+	kiln_timer_arm(&p, t0 + KILN_MSEC(10));
+	kiln_sleep(KILN_MSEC(55));
+	CHECK("timer-periodic-partial", ticks == 5, "ticks %d at 55 ms", ticks);
+	kiln_sleep(KILN_MSEC(100));
+	CHECK("timer-periodic", ticks == 10 && !kiln_timer_armed(&p),
+	      "ticks %d", ticks);
+}
+
 /* ---------------------------------------------------------------- fibers */
 
 static void interleaver(void *arg)
@@ -489,9 +535,10 @@ int kiln_main(int argc, char **argv)
 		return 0;
 	}
 	kiln_args_check();
-	if (!strcmp(which, "timers"))
+	if (!strcmp(which, "timers")) {
 		test_timers();
-	else if (!strcmp(which, "fibers"))
+		test_timer_rearm();
+	} else if (!strcmp(which, "fibers"))
 		test_fibers();
 	else if (!strcmp(which, "waitq"))
 		test_waitq();

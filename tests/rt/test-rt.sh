@@ -65,7 +65,7 @@ if run_case log-debug 0 misc --log=debug; then
 		pass "--log=debug shows debug lines" || fail "log-debug" "no debug line"
 fi
 log="$out/misc.log"
-grep -qx '\[    1.500042\] warn test: value 42' "$log" &&
+grep -qx '\[   1.500042\] warn test: value 42' "$log" &&
 	pass "log line format" || fail "log line format" "$(grep 'warn test' "$log")"
 ! grep -q 'hidden at the default level' "$log" &&
 	pass "debug hidden at info" || fail "debug hidden at info"
