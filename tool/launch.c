@@ -187,6 +187,14 @@ void launch_argv(const struct project *p, struct launch_options *o,
 			            expand_word(p, w, t->file, f->line, true));
 	}
 	sv_free(&opts);
+	/* A launcher named by its path (kiln-hvt) must be there: say so
+	 * before building rather than after. (The image itself is made by
+	 * the build.) */
+	if (strchr(argv->v[0], '/') && strcmp(argv->v[0], p->image) != 0 &&
+	    access(argv->v[0], X_OK) != 0)
+		die(EXIT_BUILD, "target '%s' launches images with %s: %s%s",
+		    p->target.name, argv->v[0], strerror(errno),
+		    errno == ENOENT ? " (run make)" : "");
 }
 
 _Noreturn void launch_exec(struct strvec *argv, bool verbose)

@@ -415,13 +415,22 @@ void expand_key(const struct project *p, const struct desc *d, const char *key,
 /* ------------------------------------------------------------- sources */
 
 /* The object name for a source: prefix + its path under base, with ".."
- * components renamed so that objects stay inside obj/. */
-static char *object_name(const char *prefix, const char *base, const char *path)
+ * components renamed so that objects stay inside obj/. A file outside
+ * base (an absolute path such as {root}/host/x.c) is named by its path
+ * in the Kiln tree, or failing that under abs/. */
+static char *object_name(const char *prefix, const char *base, const char *root,
+                         const char *path)
 {
-	size_t bl = strlen(base);
+	size_t bl = strlen(base), rl = strlen(root);
 	const char *rel = path;
-	if (strncmp(path, base, bl) == 0 && path[bl] == '/')
+	if (strncmp(path, base, bl) == 0 && path[bl] == '/') {
 		rel = path + bl + 1;
+	} else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
+		rel = path + rl + 1;
+		prefix = "tree";
+	} else {
+		prefix = "abs";
+	}
 	while (*rel == '/')
 		rel++;
 	char *o = xasprintf("%s/%s", prefix, rel);
@@ -508,7 +517,8 @@ static void add_sources(const struct project *p, struct source_list *l,
 				        "assembly (.S) file",
 				        display_path(d->file), f->line, w);
 			}
-			add_source(l, path, object_name(prefix, base, path),
+			add_source(l, path,
+			           object_name(prefix, base, p->root, path),
 			           app);
 		}
 		globfree(&g);

@@ -84,6 +84,15 @@ rc=$?
 [ $rc -eq 0 ] && [ -x app/_build/fake2/probe ] && pass "default target: the app's first" ||
 	fail "default target: the app's first" "rc=$rc: $out"
 
+# A missing launcher is reported before building.
+sed -i 's|^launch = .*|launch = {root}/bin/kiln-nothing {opts} {image}|' root/platform/fake2/kiln.target
+touch app/other.c
+out=$(timeout 60 "$KILN" run -t fake2 app 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ "$out" = "kiln: target 'fake2' launches images with $T/root/bin/kiln-nothing: No such file or directory (run make)" ] &&
+	pass "a missing launcher: one line, before building" ||
+	fail "a missing launcher: one line, before building" "rc=$rc: $out"
+
 # A build failure is status 1 and nothing runs.
 echo 'syntax error' >>app/other.c
 rm -f "$T/args"
