@@ -281,6 +281,10 @@ static void test_mixed(void)
 	MIXED("%02x:%02x:%02x:%02x:%02x:%02x", 0x52, 0x54, 0, 0x12, 0xab, 7);
 	MIXED("%s", "");
 	MIXED("no conversions at all");
+	/* Undefined by the standard, but glibc's choice is kept: '0' does
+	 * not pad strings or characters. */
+	const char *volatile zero_s = "[%05s|%-05c]";
+	MIXED(zero_s, "ab", 'c');
 	report("printf/mixed", bad, cases, first);
 }
 
@@ -354,6 +358,12 @@ static void test_unsupported_and_limits(void)
 	EXPECT(5, "%!n%d", f3, 0);
 	EXPECT(4, "50%!", f4, 0);
 	EXPECT(3, "%!y", f5, 0);
+	const char *volatile f6 = "%ls|%s", *volatile f7 = "%d%hhc.";
+	EXPECT(7, "%!ls|%s", f6, 0);
+	EXPECT(7, "1%!hhc.", f7, 1, 2);
+	/* As glibc (whose snprintf ASan's interceptor warns about here). */
+	const char *volatile f8 = "[%5%|%-3%]";
+	EXPECT(5, "[%|%]", f8, 0);
 	/* A width near INT_MAX is counted, not written byte by byte. */
 	const char *volatile big = "%2147483646d",
 	                     *volatile over = "%2147483647d%d",

@@ -286,6 +286,10 @@ static const char *convert(struct sink *o, const char *p, va_list *ap)
 		}
 	}
 	p = parse_length(p, &sp.length);
+	/* %lc and %ls are wide characters and strings, and other lengths
+	 * make no sense with c, s or p: all unsupported. */
+	if (sp.length != L_NONE && (*p == 'c' || *p == 's' || *p == 'p'))
+		return NULL;
 
 	switch (*p) {
 	case 'd':

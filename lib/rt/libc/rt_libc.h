@@ -96,7 +96,8 @@ void rt_qsort(void *base, size_t n, size_t size,
  * Conversions: d i u x X o p s c %, flags - + space 0 #, width and
  * precision (also *), length modifiers hh h l ll z j t. There is no
  * floating point: a conversion the formatter does not support (e, f, g,
- * a and their capitals, n, L, or anything unknown) writes "%!" followed
+ * a and their capitals, n, L, wide characters and strings (%lc, %ls),
+ * or anything unknown) writes "%!" followed
  * by the rest of the format unformatted, because the types of the
  * remaining arguments can no longer be trusted.
  */
