@@ -90,6 +90,27 @@ static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 
 /* ---------------------------------------------------------- LISTEN */
 
+/*
+ * The backlog is full. Under a SYN flood it fills with half-open entries
+ * that will never complete; to keep serving, a new SYN may replace the
+ * oldest half-open entry whose SYN-ACK has already gone unanswered at
+ * least once (a real client answers within one RTO). The replaced entry
+ * counts as a dropped SYN. Returns false if there is none to replace.
+ */
+static bool evict_stale_syn(struct tcp_listener *l)
+{
+	struct tcp_conn *victim = NULL;
+	for (struct tcp_conn *c = l->syn_head; c; c = c->qnext)
+		if (c->retries >= 1)
+			victim = c; /* the list is newest first */
+	if (!victim)
+		return false;
+	net_counters.tcp_syn_backlog_drops++;
+	net_counters.rx_dropped++;
+	tcp_conn_free(victim);
+	return true;
+}
+
 static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
                          const struct tcp_header *h, size_t data_len)
 {
@@ -107,7 +128,7 @@ static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
 		NET_DROP(drop_tcp_invalid);
 		return;
 	}
-	if (l->n_queued >= l->backlog) {
+	if (l->n_queued >= l->backlog && !evict_stale_syn(l)) {
 		net_counters.tcp_syn_backlog_drops++;
 		net_counters.rx_dropped++;
 		return;

@@ -1209,7 +1209,34 @@ static void test_backlog_exhaustion(void)
 	}
 	CHECK(count_flags(TCP_SYN | TCP_ACK, 0xff) == 2);
 	CHECK(net_counters.tcp_syn_backlog_drops == 3);
-	/* Accepting frees a slot only when accepted (ready queue counts). */
+	/* Once their SYN-ACKs went unanswered (1 s), half-open entries
+	 * make room for new SYNs: a flood cannot lock clients out. */
+	h_advance(KILN_MSEC(1500));
+	{
+		struct h_in in;
+		memset(&in, 0, sizeof(in));
+		in.src = H_PEER;
+		in.dst = H_LOCAL;
+		in.sport = 2100;
+		in.dport = 81;
+		in.flags = TCP_SYN;
+		h_clear();
+		h_input(&in);
+		CHECK(h_nout == 1 && h_get(0)->h.flags == (TCP_SYN | TCP_ACK));
+		CHECK(net_counters.tcp_syn_backlog_drops == 4);
+		CHECK(l->n_queued == 2);
+		/* The oldest (port 2000) went. */
+		CHECK(!tcp_lookup(H_LOCAL, 81, H_PEER, 2000));
+		CHECK(tcp_lookup(H_LOCAL, 81, H_PEER, 2001));
+	}
+	h_clear();
+	h_input(&(struct h_in){.src = H_PEER,
+	                       .dst = H_LOCAL,
+	                       .sport = 2001,
+	                       .dport = 81,
+	                       .seq = 1,
+	                       .flags = TCP_SYN});
+	/* Complete the handshake of port 2001. */
 	struct h_seg *s = h_get(0);
 	struct h_in in;
 	memset(&in, 0, sizeof(in));
