@@ -161,14 +161,13 @@ struct kiln_fiber *kiln_fiber_spawn(const char *name, void (*fn)(void *arg),
 	struct kiln_fiber *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return NULL;
-	/* One page for the guard and up to one lost to alignment. */
-	f->alloc = malloc(stack_size + 2 * PAGE_SIZE);
+	/* Page-aligned, with the guard page at the bottom. */
+	f->alloc = aligned_alloc(PAGE_SIZE, stack_size + PAGE_SIZE);
 	if (f->alloc == NULL) {
 		free(f);
 		return NULL;
 	}
-	uintptr_t guard = ((uintptr_t)f->alloc + PAGE_SIZE - 1) &
-	                  ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t guard = (uintptr_t)f->alloc;
 	f->stack_lo = (void *)(guard + PAGE_SIZE);
 	f->stack_size = stack_size;
 	f->guarded = platform_guard_page((void *)guard, true) == PLATFORM_OK;
