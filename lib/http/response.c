@@ -324,7 +324,10 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 		               "Allow: GET, HEAD\r\n");
 		return;
 	}
-	char path[HTTP_HEAD_MAX];
+	/* Scratch for the decoded path. Static, not on the (small) fiber
+	 * stack: http_respond never blocks, so no other caller can run
+	 * while it is in use. */
+	static char path[HTTP_HEAD_MAX];
 	long plen = decode_path(req->path, path, sizeof path);
 	if (plen < 0) {
 		out->close = true;

@@ -72,8 +72,13 @@ static void serve_conn(void *arg)
 			                          kiln_now(), kiln_wall());
 		const struct http_response *r = http_session_response(s);
 		if (r) {
-			if (send_response(c, r) < 0)
+			long w = send_response(c, r);
+			if (w < 0) {
+				KILN_DEBUG("http", "%s %s %u: write: %s",
+				           s->log_method, s->log_path,
+				           r->status, kiln_strerror((int)w));
 				break;
+			}
 			log_response(c, r);
 			http_session_sent(s, kiln_now());
 			if (s->state == HTTP_S_CLOSED)
@@ -94,8 +99,10 @@ static void serve_conn(void *arg)
 				continue;
 			break;
 		}
-		if (n < 0)
+		if (n < 0) {
+			KILN_DEBUG("http", "read: %s", kiln_strerror((int)n));
 			break;
+		}
 		have = (size_t)n;
 		off = 0;
 	}
@@ -146,6 +153,7 @@ int http_serve(const struct http_config *cfg, uint16_t port)
 		}
 		c->tcp = t;
 		c->cfg = cfg;
+		KILN_DEBUG("http", "connection %u accepted", active_conns + 1);
 		tcp_set_nodelay(t, true);
 		active_conns++;
 		if (!kiln_fiber_spawn("http", serve_conn, c, CONN_STACK)) {

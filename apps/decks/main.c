@@ -1,0 +1,40 @@
+/*
+ * decks - a slide server: the decks and reveal.js are assets compiled
+ * into the image (see kiln.app); lib/http serves them.
+ *
+ * Boot arguments: --port=N (80), the server's (--http-log=on|off,
+ * --http-max-conns=N, --http-idle-timeout=SECS, --http-header-timeout=SECS)
+ * and the network's (--ipv4=ADDR/PREFIX, --ipv4-gateway=ADDR; DHCP
+ * otherwise).
+ */
+#include <kiln/assets.h>
+#include <kiln/http.h>
+#include <kiln/net.h>
+#include <kiln/rt.h>
+
+static struct http_config config;
+
+int kiln_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t port = 80;
+	http_config_default(&config, &kiln_assets);
+	if (!kiln_arg_uint("--port", 1, 65535, &port) ||
+	    !http_config_from_args(&config))
+		return 2;
+	int err = net_start(NULL, kiln_now() + KILN_SEC(30));
+	kiln_args_check();
+	if (err) {
+		kiln_printf("decks: network: %s\n", kiln_strerror(err));
+		return 1;
+	}
+	char addr[16];
+	kiln_printf("decks: %zu assets, listening on %s port %u\n",
+	            kiln_assets.count,
+	            net_ipv4_format(net_local_address(), addr), (unsigned)port);
+	err = http_serve(&config, (uint16_t)port);
+	kiln_printf("decks: cannot serve on port %u: %s\n", (unsigned)port,
+	            kiln_strerror(err));
+	return 1;
+}
