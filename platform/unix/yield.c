@@ -35,10 +35,19 @@ platform_device_set platform_yield(platform_time deadline)
 	}
 	/* Every user-mode network runs, acquired or not: its port
 	 * forwards are live from the start. */
-	for (unsigned i = 0; i < unix_n_devices; i++)
-		if (unix_devices[i].kind == UNIX_NET_USER)
+	bool have_usernet = false;
+	for (unsigned i = 0; i < unix_n_devices; i++) {
+		if (unix_devices[i].kind == UNIX_NET_USER) {
 			host_usernet_poll_fill(unix_devices[i].usernet,
 			                       &pollset, &timeout);
+			have_usernet = true;
+		}
+	}
+
+	/* Nothing to poll, nothing to run and no time to wait (fibers are
+	 * ready, no device is open): skip the system call. */
+	if (pollset.n == 0 && timeout == 0 && !have_usernet)
+		return 0;
 
 	struct timespec ts, *tsp = NULL;
 	if (timeout >= 0) {
