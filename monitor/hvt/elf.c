@@ -161,6 +161,8 @@ int hvt_elf_parse(const uint8_t *file, size_t len, uint64_t mem_lo,
 		            "not a little-endian ELF file (data %u)", ident[5]);
 	if (ident[6] != EV_CURRENT)
 		return fail(err, errsz, "unknown ELF version %u", ident[6]);
+	if (len < EHDR_SIZE)
+		return fail(err, errsz, "truncated ELF header");
 	kiln_view_u16_le(&v, &type);
 	kiln_view_u16_le(&v, &machine);
 	kiln_view_u32_le(&v, &version);
