@@ -15,9 +15,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -428,8 +430,30 @@ static bool strip_image(const struct project *p, const struct build_options *o)
 	return stale;
 }
 
+/* One build of an app for a target at a time: a second kiln waits. The
+ * lock goes with kiln's process (and is closed across exec). */
+static void lock_build(const struct project *p)
+{
+	xmkdir_p(p->build);
+	char *path = xasprintf("%s/.lock", p->build);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die(EXIT_BUILD, "cannot open %s: %s", display_path(path),
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		printf("kiln: waiting for another build of %s\n", p->name);
+		fflush(stdout);
+		while (flock(fd, LOCK_EX) != 0)
+			if (errno != EINTR)
+				die(EXIT_BUILD, "cannot lock %s: %s",
+				    display_path(path), strerror(errno));
+	}
+	free(path);
+}
+
 void build_image(const struct project *p, const struct build_options *o)
 {
+	lock_build(p);
 	prebuild(p);
 	struct source *gen = assets(p);
 

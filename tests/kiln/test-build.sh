@@ -252,6 +252,21 @@ timeout 20 "$KILN" run -t bare bareapp >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 7 ] && pass "the freestanding image runs (status 7)" || fail "the freestanding image runs (status 7)" "rc=$rc: $(cat "$T/out")"
 
+# Two builds of one app at once: the second waits for the first.
+rm -rf app/_build
+timeout 120 "$KILN" build -t fake app >"$T/out1" 2>&1 &
+p1=$!
+timeout 120 "$KILN" build -t fake app >"$T/out2" 2>&1
+rc2=$?
+wait $p1
+rc1=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ "$("$IMG")" = "hey 42 1 7" ] &&
+	[ "$(cat "$T/out1" "$T/out2" | grep -c '^  LD ')" -eq 1 ]; then
+	pass "concurrent builds take turns"
+else
+	fail "concurrent builds take turns" "rc=$rc1/$rc2: $(cat "$T/out1" "$T/out2")"
+fi
+
 # clean removes _build.
 "$KILN" clean app && [ ! -e app/_build ] && pass "clean removes _build" || fail "clean removes _build"
 finish
