@@ -3,7 +3,7 @@
  * (tool/desc.c): any bytes, against each schema and none, must give either
  * a parsed descriptor or one "FILE:LINE: message", never a crash or leak.
  *
- * fuzz-sources: tool/desc.c
+ * fuzz-sources: tool/desc.c tool/schema.c
  */
 #include "../tool/desc.h"
 
@@ -11,29 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The app, library and target schemas, as tool/project.c has them (that
- * file needs the rest of kiln, so the keys are repeated here). */
-static const struct desc_key app[] = {
-        {"name", DESC_REQUIRED | DESC_NAME},
-        {"sources", DESC_REQUIRED | DESC_NONEMPTY},
-        {"libraries", 0},
-        {"targets", DESC_NONEMPTY},
-        {"devices", 0},
-        {"assets", 0},
-        {"prebuild", DESC_NONEMPTY},
-        {"cflags", 0},
-        {NULL, 0},
-};
-static const struct desc_key target[] = {
-        {"description", DESC_REQUIRED | DESC_NONEMPTY},
-        {"freestanding", DESC_REQUIRED | DESC_YESNO},
-        {"cc", DESC_REQUIRED | DESC_NONEMPTY},
-        {"cflags", 0},
-        {"strip", DESC_YESNO},
-        {"launch", DESC_NONEMPTY},
-        {NULL, 0},
-};
 
 static void check(const uint8_t *data, size_t size,
                   const struct desc_key *schema)
@@ -67,7 +44,8 @@ static void check(const uint8_t *data, size_t size,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check(data, size, NULL);
-	check(data, size, app);
-	check(data, size, target);
+	check(data, size, app_schema);
+	check(data, size, lib_schema);
+	check(data, size, target_schema);
 	return 0;
 }

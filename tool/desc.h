@@ -61,6 +61,11 @@ const char *desc_word(const struct desc *d, const char *key, const char *dflt);
 /* A yes/no key's value (dflt when absent). */
 bool desc_yes(const struct desc *d, const char *key, bool dflt);
 
+/* The schemas of kiln.app, kiln.lib and kiln.target (tool/schema.c). */
+extern const struct desc_key app_schema[];
+extern const struct desc_key lib_schema[];
+extern const struct desc_key target_schema[];
+
 /* [a-z][a-z0-9_-]*, at most DESC_NAME_MAX characters. */
 bool desc_valid_name(const char *s);
 

@@ -16,45 +16,6 @@
 /* Descriptors are small; anything bigger is not one. */
 #define DESC_FILE_MAX (1024 * 1024)
 
-const struct desc_key app_schema[] = {
-        {"name", DESC_REQUIRED | DESC_NAME},
-        {"sources", DESC_REQUIRED | DESC_NONEMPTY},
-        {"libraries", 0},
-        {"targets", DESC_NONEMPTY},
-        {"devices", 0},
-        {"assets", 0},
-        {"prebuild", DESC_NONEMPTY},
-        {"cflags", 0},
-        {NULL, 0},
-};
-
-const struct desc_key lib_schema[] = {
-        {"requires", 0},
-        {"sources", 0},
-        {"freestanding_sources", 0},
-        {"hosted_sources", 0},
-        {"include", 0},
-        {"freestanding_include", 0},
-        {NULL, 0},
-};
-
-const struct desc_key target_schema[] = {
-        {"description", DESC_REQUIRED | DESC_NONEMPTY},
-        {"freestanding", DESC_REQUIRED | DESC_YESNO},
-        {"cc", DESC_REQUIRED | DESC_NONEMPTY},
-        {"cflags", 0},
-        {"asflags", 0},
-        {"ldflags", 0},
-        {"ldlibs", 0},
-        {"sources", 0},
-        {"sanitize_cflags", 0},
-        {"sanitize_ldflags", 0},
-        {"strip", DESC_YESNO},
-        {"launch", DESC_NONEMPTY},
-        {"machines", DESC_NONEMPTY},
-        {NULL, 0},
-};
-
 void desc_load(struct desc *d, const char *path, const struct desc_key *schema)
 {
 	size_t len;

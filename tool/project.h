@@ -48,11 +48,6 @@ struct project {
 	char *image; /* build/NAME */
 };
 
-/* The descriptor schemas (also used by the fuzz harness's seeds). */
-extern const struct desc_key app_schema[];
-extern const struct desc_key lib_schema[];
-extern const struct desc_key target_schema[];
-
 /* Read and parse one descriptor file; dies (status 2) on any mistake. */
 void desc_load(struct desc *d, const char *path, const struct desc_key *schema);
 
