@@ -62,6 +62,7 @@ enum tcp_state {
 #define TF_RECOVERY 0x0800   /* in fast recovery (NewReno) */
 #define TF_PASSIVE 0x1000    /* opened by a listener */
 #define TF_RTT 0x2000        /* timing one segment (no timestamps) */
+#define TF_ORPHAN 0x4000     /* the application closed it */
 
 /* Out-of-order ranges kept per connection (and so SACK blocks sent). */
 #define TCP_OOO_MAX 8

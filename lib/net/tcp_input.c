@@ -365,7 +365,7 @@ static void ack_new(struct tcp_conn *c, const struct tcp_header *h)
 		c->t_rexmt = 0;
 	else
 		c->t_rexmt = now + c->rto;
-	if (!(c->flags & TF_OWNED) && c->t_orphan)
+	if ((c->flags & TF_ORPHAN) && c->t_orphan)
 		c->t_orphan = now + tcp_cfg.orphan_timeout;
 	if (data_acked)
 		tcp_event(c, TCP_EV_WRITABLE);
@@ -664,7 +664,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 			c->state = TCP_FIN_WAIT_2;
 			/* An orphan must not wait forever for the peer's
 			 * FIN. */
-			if (!(c->flags & TF_OWNED))
+			if (c->flags & TF_ORPHAN)
 				c->t_orphan = now + tcp_cfg.orphan_timeout;
 		}
 		break;
@@ -690,7 +690,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		case TCP_ESTABLISHED:
 		case TCP_FIN_WAIT_1:
 		case TCP_FIN_WAIT_2:
-			if (!(c->flags & TF_OWNED) && data.len &&
+			if ((c->flags & TF_ORPHAN) && data.len &&
 			    SEQ_GT(seq + (uint32_t)data.len, c->rcv_nxt)) {
 				/* Nobody will read this: RFC 9293 3.10.4
 				 * (and RFC 2525 2.17) say reset. */

@@ -394,6 +394,7 @@ void tcp_close(struct tcp_conn *c)
 		return;
 	}
 	c->flags &= ~TF_OWNED;
+	c->flags |= TF_ORPHAN;
 	if (c->state == TCP_SYN_SENT) {
 		tcp_conn_free(c);
 		return;

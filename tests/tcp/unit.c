@@ -309,6 +309,33 @@ static void test_passive_open(void)
 	tcp_abort(c);
 }
 
+static void test_data_before_accept(void)
+{
+	/* Data (and even the FIN) arriving before the application accepts
+	 * is kept for it. */
+	struct peer p;
+	int err;
+	listener = tcp_listen(0, 80, 8, &err);
+	memset(&p, 0, sizeof(p));
+	p.port = 40000;
+	p.lport = 80;
+	p.seq = 1000;
+	p.wnd = 65535;
+	peer_send(&p, TCP_SYN, NULL, 0);
+	p.ack = h_last()->h.seq + 1;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	peer_send(&p, TCP_ACK | TCP_PSH, "early", 5);
+	peer_send(&p, TCP_ACK | TCP_FIN, NULL, 0);
+	CHECK(net_counters.tcp_resets_sent == 0);
+	struct tcp_conn *c = tcp_accept_nowait(listener, &err);
+	CHECK(c && c->state == TCP_CLOSE_WAIT);
+	char b[8];
+	CHECK(tcp_recv(c, b, sizeof(b)) == 5 && !memcmp(b, "early", 5));
+	CHECK(tcp_recv(c, b, sizeof(b)) == 0);
+	tcp_close(c);
+	CHECK(c->state == TCP_LAST_ACK);
+}
+
 static void test_active_open(void)
 {
 	struct peer p;
@@ -1606,6 +1633,7 @@ static const struct test tests[] = {
         T(wire_options),
         T(wire_checksum_odd_chunks),
         T(passive_open),
+        T(data_before_accept),
         T(active_open),
         T(active_open_options),
         T(connect_refused_and_icmp),
