@@ -73,6 +73,12 @@ bool rt_args_init(const char *app_name, const char *cmdline)
 	free(tmp);
 	return true;
 nomem:
+	rt_args_reset();
+	return false;
+}
+
+void rt_args_reset(void)
+{
 	free(mine);
 	free(theirs);
 	free(words);
@@ -81,7 +87,6 @@ nomem:
 	argv = NULL;
 	mine = theirs = NULL;
 	nwords = 0;
-	return false;
 }
 
 int rt_args_argc(void)

@@ -75,6 +75,8 @@ extern uint64_t rt_switch_count;
 /* args.c */
 /* Split the cmdline into words (argv[0] = app name). false: no memory. */
 bool rt_args_init(const char *app_name, const char *cmdline);
+/* Forget the boot arguments and free their memory (for tests). */
+void rt_args_reset(void);
 int rt_args_argc(void);
 char **rt_args_argv(void);
 

@@ -402,15 +402,24 @@ static void test_deadlock(void)
 	kiln_printf("deadlock not detected\n");
 }
 
-static void sleep_in_callback(struct kiln_timer *t, void *arg)
+/* Each blocking call, made from a timer callback (the loop's stack). */
+static void block_in_callback(struct kiln_timer *t, void *arg)
 {
-	kiln_sleep(1);
+	const char *which = arg;
+	if (!strcmp(which, "wait"))
+		kiln_waitq_wait(&q, KILN_NEVER);
+	else if (!strcmp(which, "join"))
+		kiln_fiber_join(kiln_fiber_spawn("x", stuck, NULL, 0));
+	else if (!strcmp(which, "yield"))
+		kiln_fiber_yield();
+	else
+		kiln_sleep(1);
 }
 
-static void test_block_in_callback(void)
+static void test_block_in_callback(const char *which)
 {
 	static struct kiln_timer t;
-	kiln_timer_init(&t, sleep_in_callback, NULL);
+	kiln_timer_init(&t, block_in_callback, (void *)which);
 	kiln_timer_arm(&t, kiln_now());
 	kiln_sleep(KILN_MSEC(5));
 	kiln_printf("callback blocked without a panic\n");
@@ -530,6 +539,8 @@ int kiln_main(int argc, char **argv)
 		return failures ? 1 : 0;
 	}
 	kiln_arg_word(0);
+	if (!strcmp(which, "block-in-callback"))
+		kiln_arg_word(1);
 	if (!strcmp(which, "reject")) {
 		test_args_reject();
 		return 0;
@@ -553,7 +564,8 @@ int kiln_main(int argc, char **argv)
 	else if (!strcmp(which, "deadlock"))
 		test_deadlock();
 	else if (!strcmp(which, "block-in-callback"))
-		test_block_in_callback();
+		test_block_in_callback(kiln_arg_word(1) ? kiln_arg_word(1)
+		                                        : "sleep");
 	else if (!strcmp(which, "main-returns"))
 		return test_main_returns();
 	else if (!strcmp(which, "stack-overflow"))

@@ -83,11 +83,20 @@ if run_case deadlock 255 deadlock; then
 	fi
 fi
 
-if run_case block-in-callback 255 block-in-callback; then
-	grep -q "^kiln: abort: panic: .*: kiln_sleep called on the loop's stack" \
-		"$out/block-in-callback.log" && pass "blocking in a callback panics" ||
-		fail "block-in-callback" "$(cat "$out/block-in-callback.log")"
-fi
+for call in sleep wait join yield; do
+	case $call in
+	sleep) fn=kiln_sleep ;;
+	wait) fn=kiln_waitq_wait ;;
+	join) fn=kiln_fiber_join ;;
+	yield) fn=kiln_fiber_yield ;;
+	esac
+	if run_case "block-in-callback-$call" 255 block-in-callback $call; then
+		grep -q "^kiln: abort: panic: .*: $fn called on the loop's stack" \
+			"$out/block-in-callback-$call.log" &&
+			pass "$fn in a callback panics" ||
+			fail "block-in-callback $call" "$(cat "$out/block-in-callback-$call.log")"
+	fi
+done
 
 if run_case assert 255 assert; then
 	grep -q '^kiln: abort: panic: tests/rt/rt_test.c:[0-9]*: assertion failed: x == 2$' \
