@@ -151,11 +151,17 @@ struct cli {
 	bool sanitize;
 	struct build_options build;
 	struct launch_options launch;
+	const char *inline_value; /* the VALUE of --name=VALUE */
+	bool value_used;
 };
 
 /* The value of an option taking one: the next argument. */
 static const char *option_value(struct cli *c, int argc, char **argv, int *i)
 {
+	if (c->inline_value) {
+		c->value_used = true;
+		return c->inline_value;
+	}
 	if (*i + 1 >= argc)
 		bad_usage(c->cmd, "option %s needs a value", argv[*i]);
 	return argv[++*i];
@@ -166,7 +172,13 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 {
 	c->build.jobs = 2;
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
+		/* --name=VALUE is --name VALUE. */
+		const char *arg = argv[i];
+		const char *eq =
+		        strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+		char *a = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
+		c->inline_value = eq ? eq + 1 : NULL;
+		c->value_used = false;
 		if (is_help(a)) {
 			fputs(usage, stdout);
 			exit(0);
@@ -214,13 +226,16 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 			for (i++; i < argc; i++)
 				sv_push(&c->launch.args, argv[i]);
 		} else if (a[0] == '-') {
-			bad_usage(c->cmd, "unknown option '%s'", a);
+			bad_usage(c->cmd, "unknown option '%s'", arg);
 		} else if (c->appdir) {
 			bad_usage(c->cmd, "one APPDIR only ('%s' is a second)",
 			          a);
 		} else {
-			c->appdir = a;
+			c->appdir = arg;
 		}
+		if (c->inline_value && !c->value_used)
+			bad_usage(c->cmd, "option %s takes no value", a);
+		free(a);
 	}
 	if (!c->appdir)
 		c->appdir = ".";

@@ -114,6 +114,8 @@ expect "unknown target" 2 "kiln: unknown target 'mars' (targets: fake fake2)" "$
 expect "unknown command" 2 "kiln: unknown command 'frob'" "$KILN" frob
 expect "unknown option" 2 "kiln: unknown option '--frob'" "$KILN" build --frob app
 expect "unknown run option" 2 "kiln: unknown option '--nett'" "$KILN" run --nett user app
+expect "flag with a value" 2 "option --sanitize takes no value" "$KILN" build --sanitize=yes app
+expect "unknown --name=value" 2 "unknown option '--colour=yes'" "$KILN" build --colour=yes app
 expect "two app folders" 2 "one APPDIR only" "$KILN" build app app
 expect "option without value" 2 "option -t needs a value" "$KILN" build app -t
 expect "bad port" 2 "-p 99999:80: expected HOST:GUEST" "$KILN" run -t fake app -p 99999:80

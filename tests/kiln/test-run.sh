@@ -49,6 +49,10 @@ want="--mem 16M --net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:
 [ "$(args)" = "$want" ] && pass "-p, --mem, --block become host options" ||
 	fail "-p, --mem, --block become host options" "got: $(args)"
 
+timeout 60 "$KILN" run --target=fake app --mem=32M --block=/tmp/b.img -- x >/dev/null 2>&1
+[ "$(args)" = "--mem 32M --block file=/tmp/b.img -- x" ] && pass "--name=VALUE options" ||
+	fail "--name=VALUE options" "got: $(args)"
+
 timeout 60 "$KILN" run -t fake app --net tap:tap7 --net user -p 8080:80 >/dev/null 2>&1
 want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:8080-:80 --"
 [ "$(args)" = "$want" ] && pass "--net tap and user, forwards on the user net" ||
