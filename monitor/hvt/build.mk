@@ -1,14 +1,19 @@
 # kiln-hvt, the KVM monitor of the hvt target. The CPL 0 supervisor
 # (platform/hvt/supervisor.S) is assembled into the monitor, which copies
-# it into every guest. Host options, tap and user-mode networking come
-# from host/, shared with the unix target.
+# it into every guest. Host options and tap come from host/, shared with
+# the unix target; host/'s user-mode networking (libslirp) goes into
+# kiln-hvt-usernet.so, loaded only by runs that use it.
 HVT_SRCS := $(wildcard monitor/hvt/*.c) platform/hvt/supervisor.S \
-	host/hostopt.c host/tap.c host/usernet.c host/pollset.c
+	host/hostopt.c host/tap.c host/pollset.c
 HVT_HDRS := $(wildcard monitor/hvt/*.h) platform/hvt/hvt_abi.h \
 	include/kiln/view.h $(wildcard host/*.h)
 
-HOST_PROGRAMS += bin/kiln-hvt
+HOST_PROGRAMS += bin/kiln-hvt bin/kiln-hvt-usernet.so
 
 bin/kiln-hvt: $(HVT_SRCS) $(HVT_HDRS) | bin
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_CPPFLAGS) -Iplatform/hvt \
-		$(HVT_SRCS) -o $@ -lseccomp -lslirp
+		$(HVT_SRCS) -o $@ -lseccomp -ldl
+
+bin/kiln-hvt-usernet.so: host/usernet.c host/pollset.c $(wildcard host/*.h) | bin
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_CPPFLAGS) -fPIC -shared \
+		host/usernet.c host/pollset.c -o $@ -lslirp

@@ -142,6 +142,19 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
  * acquired device; returns the set of ready handles. */
 uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns);
 
+/* usernet.c: host/usernet.h's functions, from bin/kiln-hvt-usernet.so,
+ * which the first hvt_usernet_new() loads. */
+struct host_pollset;
+struct host_usernet *hvt_usernet_new(const struct host_net_opt *net, char *err,
+                                     size_t errlen);
+void hvt_usernet_send(struct host_usernet *u, const void *frame, size_t len);
+long hvt_usernet_recv(struct host_usernet *u, void *buf, size_t size);
+bool hvt_usernet_pending(const struct host_usernet *u);
+void hvt_usernet_poll_fill(struct host_usernet *u, struct host_pollset *ps,
+                           int64_t *timeout_ns);
+void hvt_usernet_poll_done(struct host_usernet *u,
+                           const struct host_pollset *ps, int poll_result);
+
 /* main.c */
 _Noreturn void hvt_exit(struct hvt *h, int status);
 void hvt_guest_error(struct hvt *h, const char *fmt, ...)

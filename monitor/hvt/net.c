@@ -4,9 +4,9 @@
  * --net tap,ifname=NAME attaches net<n> to a tap interface; --net user[,...]
  * to user-mode networking (libslirp through host/usernet.c). Frames move
  * a whole batch per guest exit (HVT_CALL_NET_READ/WRITE carry up to
- * HVT_BATCH_MAX). The yield hypercall waits here, in ppoll(), on the tap
- * descriptors and slirp's sockets, with slirp's timers folded into the
- * timeout.
+ * HVT_BATCH_MAX). usernet.c loads libslirp on demand. The yield hypercall waits
+ * here, in ppoll(), on the tap descriptors and slirp's sockets, with slirp's
+ * timers folded into the timeout.
  */
 #include "hvt.h"
 
@@ -38,7 +38,7 @@ int hvt_net_add(struct hvt *h, const struct host_net_opt *opt)
 			return -1;
 		}
 	} else {
-		n->user = host_usernet_new(opt, err, sizeof(err));
+		n->user = hvt_usernet_new(opt, err, sizeof(err));
 		if (!n->user) {
 			fprintf(stderr, "kiln-hvt: --net user: %s\n", err);
 			return -1;
@@ -75,8 +75,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		if (n->user) {
 			/* slirp needs its sockets and timers served even for
 			 * a device the guest has not acquired. */
-			host_usernet_poll_fill(n->user, &pollset, &timeout_ns);
-			if (n->acquired && host_usernet_pending(n->user))
+			hvt_usernet_poll_fill(n->user, &pollset, &timeout_ns);
+			if (n->acquired && hvt_usernet_pending(n->user))
 				timeout_ns = 0;
 			any = true;
 		} else if (n->acquired) {
@@ -102,8 +102,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	for (unsigned i = 0; i < h->nnet; i++) {
 		struct hvt_net *n = &h->net[i];
 		if (n->user) {
-			host_usernet_poll_done(n->user, &pollset, r);
-			if (n->acquired && host_usernet_pending(n->user))
+			hvt_usernet_poll_done(n->user, &pollset, r);
+			if (n->acquired && hvt_usernet_pending(n->user))
 				ready |= 1ull << HVT_NET_HANDLE(i);
 		} else if (tap_index[i] >= 0 && r > 0 &&
 		           (pollset.fds[tap_index[i]].revents & POLLIN)) {
@@ -148,7 +148,7 @@ static long receive(struct hvt_net *n, uint8_t *p, uint64_t size)
 {
 	static uint8_t buf[65536];
 	if (n->user)
-		return host_usernet_recv(n->user, p, (size_t)size);
+		return hvt_usernet_recv(n->user, p, (size_t)size);
 	for (;;) {
 		ssize_t r = read(n->fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
@@ -167,7 +167,7 @@ static long receive(struct hvt_net *n, uint8_t *p, uint64_t size)
 static int transmit(struct hvt_net *n, const uint8_t *p, uint64_t len)
 {
 	if (n->user) {
-		host_usernet_send(n->user, p, (size_t)len);
+		hvt_usernet_send(n->user, p, (size_t)len);
 		return 1;
 	}
 	for (;;) {

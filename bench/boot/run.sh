@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Boot benchmark for kiln-hvt: how long a whole run of a hello image takes
+# (process start, KVM setup, boot, kiln_main, exit), side by side with
+# /bin/true measured in the same run; exits per boot; the monitor's peak
+# RSS; the stripped image's size.
+#
+# usage: bench/boot/run.sh [RUNS]   (default 50; at least 20)
+# Needs /dev/kvm. Not part of the test suite.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+runs=${1:-50}
+[ "$runs" -ge 20 ] || runs=20
+[ -r /dev/kvm ] || { echo "bench/boot: no usable /dev/kvm" >&2; exit 1; }
+make -s bin/kiln-hvt bin/kiln
+app=tests/hvt/apps/hello
+bin/kiln build -t hvt "$app" >/dev/null
+image="$app/_build/hvt/hvthello"
+stripped="$image.stripped"
+
+python3 - "$runs" "$root/bin/kiln-hvt" "$stripped" <<'PY'
+import os, statistics, subprocess, sys, time
+
+runs, hvt, image = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+def once(argv):
+    t0 = time.perf_counter()
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit(f"{argv}: exit status {r.returncode}")
+    return (time.perf_counter() - t0) * 1000
+
+def stats(times):
+    times = sorted(times)
+    q = lambda p: times[min(len(times) - 1, int(p * len(times)))]
+    return statistics.median(times), q(0.1), q(0.9), times[0], times[-1]
+
+def measure_all(cmds):
+    """Run the commands in turn, runs rounds, so that drifts in machine
+    load hit all of them alike."""
+    times = [[] for _ in cmds]
+    for _ in range(runs):
+        for i, argv in enumerate(cmds):
+            times[i].append(once(argv))
+    return [stats(t) for t in times]
+
+def row(name, m):
+    med, p10, p90, lo, hi = m
+    print(f"  {name:<34} median {med:6.2f} ms   p10 {p10:6.2f}   "
+          f"p90 {p90:6.2f}   min {lo:6.2f}   max {hi:6.2f}")
+
+once([hvt, "--quiet", image, "--", "--quiet"])  # warm the caches
+quiet, loud, true = measure_all([[hvt, "--quiet", image, "--", "--quiet"],
+                                 [hvt, image, "--", "one", "two"],
+                                 ["/bin/true"]])
+print(f"boot: {runs} runs each")
+row("kiln-hvt hello, console quiet", quiet)
+row("kiln-hvt hello, console on", loud)
+row("/bin/true", true)
+print(f"  kiln-hvt quiet over /bin/true: {quiet[0] - true[0]:.2f} ms "
+      f"({quiet[0] / true[0]:.1f}x)")
+
+env = dict(os.environ, KILN_HVT_STATS="1")
+r = subprocess.run([hvt, image, "--", "one", "two"], env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+print("exits per boot (console on): " + r.stderr.strip().splitlines()[-1])
+r = subprocess.run([hvt, "--quiet", image, "--", "--quiet"], env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+print("exits per boot (quiet):      " + r.stderr.strip().splitlines()[-1])
+
+r = subprocess.run(["/usr/bin/time", "-f", "%M", hvt, "--quiet", image,
+                    "--", "--quiet"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE, text=True)
+print(f"monitor peak RSS: {int(r.stderr.strip().splitlines()[-1])} KB "
+      f"(default --mem 64M)")
+print(f"stripped image: {os.path.getsize(image)} bytes ({image})")
+PY
