@@ -85,6 +85,16 @@ goodbye"
 	fi
 done
 
+# hello uses only rt, so it builds for every target there is.
+for target in $("$KILN" targets | awk '{print $1}'); do
+	[ "$target" = unix ] && continue
+	if "$KILN" build -t "$target" apps/hello >"$tmp/build-$target.log" 2>&1; then
+		pass "hello builds for $target"
+	else
+		fail "hello build for $target" "$(tail -3 "$tmp/build-$target.log")"
+	fi
+done
+
 # Host option mistakes: one clear line, status 2.
 img=apps/hello/_build/unix/hello
 check_host_error() {
