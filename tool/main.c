@@ -47,7 +47,9 @@ static const char usage_build[] =
         "  --sanitize           with the target's sanitizers (into\n"
         "                       _build/TARGET-san/)\n"
         "  -j, --jobs N         compiles at a time (default 2)\n"
-        "  -v, --verbose        show the commands\n";
+        "  -v, --verbose        show the commands\n"
+        "\n"
+        "Long options also take the form --name=VALUE.\n";
 
 static const char usage_run[] =
         "usage: kiln run [-t TARGET] [--sanitize] [APPDIR] [OPTIONS] "
