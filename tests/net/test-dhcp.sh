@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# apps/echo without --ipv4 takes its address from dnsmasq (the DHCP
+# server Debian ships) in a namespace of its own, serves on it, and
+# renews the lease at T1 (dnsmasq is told T1 = 4 s, T2 = 8 s).
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/netns.sh"
+have_netns || { skip "net dhcp" "$NETNS_WHY"; exit 0; }
+command -v dnsmasq >/dev/null || { skip "net dhcp" "no dnsmasq (dnsmasq-base)"; exit 0; }
+net_targets
+ns=kiln-net-dhcp-$$
+tmp=$(scratch)
+here="$ROOT/tests/net"
+two_acks() { [ "$(grep -c "DHCPACK(ktap0) $1 " "$2")" -ge 2 ]; }
+
+for target in $NET_TARGETS; do
+	netns_setup "$ns"
+	dlog="$tmp/dnsmasq-$target.log"
+	ip netns exec "$ns" dnsmasq --keep-in-foreground --no-daemon \
+		--conf-file=/dev/null --port=0 --no-resolv --no-hosts \
+		--interface=ktap0 --bind-interfaces --except-interface=lo \
+		--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,2m \
+		--dhcp-option=option:router,$PEER_IP \
+		--dhcp-option=option:T1,4 --dhcp-option=option:T2,8 \
+		--dhcp-leasefile="$tmp/leases-$target" --log-dhcp \
+		--log-facility=- --pid-file="$tmp/dnsmasq-$target.pid" \
+		>"$dlog" 2>&1 &
+	dpid=$!
+	on_exit "kill $dpid 2>/dev/null"
+	log="$tmp/echo-$target.log"
+	if ! echo_start "$ns" "$target" "$log"; then
+		fail "$target: lease from dnsmasq" "$(tail -5 "$log" "$log.build" "$dlog" 2>/dev/null)"
+	else
+		addr=$(sed -n 's/^echo: serving tcp and udp on \([0-9.]*\) .*/\1/p' "$log")
+		case "$addr" in
+		198.18.0.5[0-9] | 198.18.0.60)
+			pass "$target: lease from dnsmasq ($addr)" ;;
+		*) fail "$target: lease from dnsmasq" "address '$addr'" ;;
+		esac
+		r=$(timeout 30 ip netns exec "$ns" "$here/udp_echo_client.py" "$addr" 7 50 100)
+		check "$target: UDP echo on the leased address ($r)" [ "$r" = "ok 50" ]
+		# Renewal at T1 (4 s): a second ACK within ~6 s.
+		if wait_for 12 two_acks "$addr" "$dlog"; then
+			s=$(ECHO_IP=$addr stats "$ns")
+			pass "$target: lease renewed at T1 (dhcp_leases $(counter "$s" dhcp_leases))"
+		else
+			fail "$target: lease renewed at T1" "$(tail -5 "$dlog")"
+		fi
+		if ! grep -q "gateway 198.18.0.1" "$log"; then
+			fail "$target: router option taken" "$(grep 'info net' "$log")"
+		fi
+	fi
+	echo_stop
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+	ip netns del "$ns"
+done
+finish
