@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The virtio target under QEMU: boot on microvm and q35 (KVM when usable,
+# else TCG), console output and exit status, boot arguments, clock and
+# sleep, fault reports, devices the driver must refuse, block data across
+# two boots on different machines, and the Firecracker config generator.
+# Uses a stand-in application (hello.c) built straight on platform.h, and
+# the real apps/hello when kiln is built.
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "virtio" "qemu-system-x86_64 not installed"
+	exit 0
+fi
+if [ -n "${KILN_ACCEL:-}" ]; then
+	accel=$KILN_ACCEL
+elif have_kvm; then
+	accel=kvm
+else
+	accel=tcg
+fi
+export KILN_ACCEL=$accel
+echo "accelerator: $accel"
+
+tmp=$(scratch)
+img="$tmp/standin"
+if ! tests/virtio/build-image.sh "$img" tests/virtio/hello.c >"$tmp/build.log" 2>&1; then
+	fail "virtio build" "$(head -20 "$tmp/build.log")"
+	finish
+fi
+pass "virtio build (stand-in app)"
+
+LAUNCH=platform/virtio/launch
+
+# run NAME EXPECTED_STATUS OUTFILE LAUNCH-ARGS...: run under a time limit.
+run() {
+	local name=$1 want=$2 out=$3
+	shift 3
+	timeout --kill-after=5 60 "$LAUNCH" "$@" >"$out" 2>&1 </dev/null
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name" "exit status $rc, expected $want; output: $(tail -5 "$out" | tr '\n' '|')"
+		return 1
+	fi
+	return 0
+}
+
+# expect NAME FILE PATTERN: PASS if the file has a line matching PATTERN.
+expect() {
+	if grep -qE -- "$3" "$2"; then
+		pass "$1"
+	else
+		fail "$1" "no line matching '$3' in: $(tail -5 "$2" | tr '\n' '|')"
+	fi
+}
+
+for m in microvm q35; do
+	if run "hello $m" 0 "$tmp/hello-$m" --machine "$m" "$img" -- one two; then
+		expect "hello $m" "$tmp/hello-$m" '^hello from kiln on virtio: args \[one two\]'
+	fi
+	run "exit status 3 on $m" 3 "$tmp/fail-$m" --machine "$m" "$img" -- --fail &&
+		pass "exit status 3 on $m"
+done
+
+# Statuses come back through the isa-debug-exit mapping.
+if run "clock and sleep" 0 "$tmp/sleep" "$img" -- --sleep=100 --wall; then
+	us=$(sed -n 's/^slept \([0-9]*\) us$/\1/p' "$tmp/sleep")
+	wall=$(sed -n 's/^\([0-9]*\) s since 1970$/\1/p' "$tmp/sleep")
+	now=$(date +%s)
+	if [ -n "$us" ] && [ "$us" -ge 100000 ] && [ "$us" -lt 1000000 ]; then
+		pass "sleep 100 ms took ${us} us"
+	else
+		fail "sleep 100 ms" "took '${us}' us"
+	fi
+	if [ -n "$wall" ] && [ $((wall - now)) -lt 5 ] && [ $((now - wall)) -lt 5 ]; then
+		pass "wall clock within 5 s of the host's"
+	else
+		fail "wall clock" "guest says '$wall', host $now"
+	fi
+fi
+
+# Faults: reported with the reason, exit 255.
+for f in null:"read of 0x0000000000000000 \(not mapped\) - NULL pointer" \
+	stack:"guard page: stack overflow" \
+	wx:"page fault.*write to .*\(protection\)"; do
+	kind=${f%%:*}
+	pat=${f#*:}
+	run "fault $kind" 255 "$tmp/fault-$kind" "$img" -- --fault="$kind" &&
+		expect "fault $kind reported" "$tmp/fault-$kind" "$pat"
+done
+
+# Block: write on microvm (virtio-mmio), read back on q35 (virtio-pci).
+disk="$tmp/disk.img"
+truncate -s 16M "$disk"
+if run "block write (microvm)" 0 "$tmp/bw" --block "file=$disk" "$img" -- --blk-write=42; then
+	expect "block write (microvm)" "$tmp/bw" '^blk0: wrote 65536 bytes'
+fi
+if run "block read after reboot (q35)" 0 "$tmp/br" --machine q35 --block "file=$disk" "$img" -- --blk-check=42; then
+	expect "block read after reboot (q35)" "$tmp/br" '^blk0: read back 65536 bytes, all match'
+fi
+run "block data differs with another seed" 1 "$tmp/bx" --block "file=$disk" "$img" -- --blk-check=43 &&
+	expect "block data differs with another seed" "$tmp/bx" '^blk0: mismatch'
+
+# Network: the stand-in sends an ARP request to QEMU's user-mode gateway
+# and waits (in platform_yield, on the device interrupt) for the reply.
+for m in microvm q35; do
+	if run "net $m" 0 "$tmp/net-$m" --machine "$m" --net user "$img" -- --net-ping; then
+		expect "net $m (ARP answered)" "$tmp/net-$m" '^net0: received a frame of [0-9]+ bytes, ethertype 2054'
+	fi
+done
+
+# Devices the driver must refuse: a legacy virtio-mmio transport
+# (force-legacy) and a legacy-only virtio-pci device (disable-modern).
+cmd=$("$LAUNCH" --dry-run --block "file=$disk" "$img" -- --blk-check=42)
+eval "timeout 60 $cmd -global virtio-mmio.force-legacy=true" >"$tmp/legacy-mmio" 2>&1
+expect "legacy virtio-mmio refused" "$tmp/legacy-mmio" 'not used: legacy virtio-mmio interface'
+expect "boot goes on without it" "$tmp/legacy-mmio" '^blk0: not found'
+cmd=$("$LAUNCH" --dry-run --machine q35 "$img" -- --net-ping)
+eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-pci,netdev=n9,disable-modern=on" >"$tmp/legacy-pci" 2>&1
+expect "legacy-only virtio-pci refused" "$tmp/legacy-pci" 'not used: legacy-only virtio device'
+expect "boot goes on without it (pci)" "$tmp/legacy-pci" '^net0: not found'
+
+# A malformed device description on the command line.
+cmd=$("$LAUNCH" --dry-run "$img" -- hi)
+eval "timeout 60 $cmd -append 'virtio_mmio.device=zz@0x1:x -- hi'" >"$tmp/badcmd" 2>&1
+expect "malformed virtio_mmio.device refused" "$tmp/badcmd" 'bad command line: malformed device description'
+
+# The real runtime's hello app, through kiln run.
+if [ -x "$KILN" ] && [ -f apps/hello/kiln.app ]; then
+	for m in microvm q35; do
+		timeout 120 "$KILN" run -t virtio apps/hello --machine "$m" -- --fail >"$tmp/app-$m" 2>&1
+		rc=$?
+		if [ $rc -eq 3 ] && grep -q '^Hello from Kiln!' "$tmp/app-$m" &&
+			grep -q '^target: virtio' "$tmp/app-$m"; then
+			pass "kiln run -t virtio apps/hello on $m (status 3)"
+		else
+			fail "kiln run -t virtio apps/hello on $m" "status $rc: $(tail -5 "$tmp/app-$m" | tr '\n' '|')"
+		fi
+	done
+else
+	skip "kiln run -t virtio apps/hello" "bin/kiln not built"
+fi
+
+# Firecracker configuration (not run: Firecracker is not in Debian 12).
+if platform/virtio/firecracker-config --mem 128M --net tap,ifname=tap0 \
+	--block "file=$disk" "$img" -- --port=80 >"$tmp/fc.json" 2>"$tmp/fc.err" &&
+	python3 - "$tmp/fc.json" "$disk" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["boot-source"]["boot_args"] == "-- --port=80", c
+assert c["drives"][0]["path_on_host"].endswith("disk.img")
+assert c["network-interfaces"][0]["host_dev_name"] == "tap0"
+assert c["machine-config"]["mem_size_mib"] == 128
+PY
+then
+	pass "firecracker config"
+else
+	fail "firecracker config" "$(cat "$tmp/fc.err")"
+fi
+if platform/virtio/firecracker-config --net user "$img" >/dev/null 2>&1; then
+	fail "firecracker config refuses --net user" "accepted"
+else
+	pass "firecracker config refuses --net user"
+fi
+finish
