@@ -2,7 +2,8 @@
 # Boot benchmark for kiln-hvt: how long a whole run of a hello image takes
 # (process start, KVM setup, boot, kiln_main, exit), side by side with
 # /bin/true measured in the same run; exits per boot; the monitor's peak
-# RSS; the stripped image's size.
+# RSS; the stripped image's size; the cost of a hypercall exit and of a
+# supervisor call (bench/boot/exits.c).
 #
 # usage: bench/boot/run.sh [RUNS]   (default 50; at least 20)
 # Needs /dev/kvm. Not part of the test suite.
@@ -17,6 +18,13 @@ app=tests/hvt/apps/hello
 bin/kiln build -t hvt "$app" >/dev/null
 image="$app/_build/hvt/hvthello"
 stripped="$image.stripped"
+mkdir -p _build/bench
+gcc -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-no-pie -static -nostdlib -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -Iplatform/hvt \
+	-Wl,-T,platform/hvt/image.ld -Wl,-z,max-page-size=4096 \
+	-Wl,--build-id=none -Wl,-z,noexecstack bench/boot/exits.c \
+	-o _build/bench/exits
 
 python3 - "$runs" "$root/bin/kiln-hvt" "$stripped" <<'PY'
 import os, statistics, subprocess, sys, time
@@ -76,3 +84,8 @@ print(f"monitor peak RSS: {int(r.stderr.strip().splitlines()[-1])} KB "
       f"(default --mem 64M)")
 print(f"stripped image: {os.path.getsize(image)} bytes ({image})")
 PY
+echo "cost of one way out of CPL 3 (mean of 2000, by the guest's TSC):"
+for _ in 1 2 3; do
+	echo "  $(bin/kiln-hvt _build/bench/exits)"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared)"
