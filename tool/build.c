@@ -304,6 +304,10 @@ static void prebuild(const struct project *p)
 		free(line);
 		line = l;
 	}
+	/* Tell the command where things are (and where it may write). */
+	setenv("KILN_ROOT", p->root, 1);
+	setenv("KILN_TARGET", p->target.name, 1);
+	setenv("KILN_BUILD", p->build, 1);
 	char *argv[] = {"/bin/sh", "-c", line, NULL};
 	int status = proc_run(argv, p->appdir);
 	if (!proc_ok(status))

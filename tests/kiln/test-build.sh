@@ -132,9 +132,10 @@ build
 
 # prebuild runs in APPDIR before compiling; its failure fails the build.
 tick
-echo 'prebuild = echo made > prebuilt.txt' >>app/kiln.app
+echo 'prebuild = echo made $KILN_TARGET $KILN_ROOT $KILN_BUILD > prebuilt.txt' >>app/kiln.app
 build
-[ $rc -eq 0 ] && [ "$(cat app/prebuilt.txt 2>/dev/null)" = made ] && pass "prebuild runs in APPDIR" ||
+[ $rc -eq 0 ] && [ "$(cat app/prebuilt.txt 2>/dev/null)" = "made fake $T/root $T/app/_build/fake" ] &&
+	pass "prebuild runs in APPDIR" ||
 	fail "prebuild runs in APPDIR" "rc=$rc: $(cat "$T/out")"
 tick
 sed -i 's/^prebuild = .*/prebuild = exit 3/' app/kiln.app
