@@ -12,9 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fiber stacks: the session state lives in struct conn on the heap, so
- * the stack only holds call frames (formatting, TCP). */
-#define CONN_STACK (32 * 1024)
+/*
+ * Fiber stacks: the session state lives in struct conn on the heap, so
+ * the stack only holds call frames. Those include the platform's when a
+ * write reaches it: on unix with user-mode networking, libslirp runs on
+ * the caller's stack and needs more than 64 KiB of it (its frame
+ * encapsulation keeps a maximum-size frame buffer there).
+ */
+#ifdef KILN_TARGET_UNIX
+#define CONN_STACK ((size_t)128 * 1024)
+#else
+#define CONN_STACK ((size_t)32 * 1024)
+#endif
 
 /* A client that stops reading its responses gets this long to take each
  * one before the connection is dropped. */
