@@ -26,9 +26,12 @@ void net_tx_frame(struct pktbuf *b)
 	else
 		txq_head = b;
 	txq_tail = b;
-	/* A full batch goes out at once, so a fiber that sends a lot
-	 * without yielding does not drain the pool. */
-	if (++txq_len >= TX_BATCH)
+	/* Frames normally leave in one batch per loop turn, from the
+	 * before-yield hook on the loop's own stack. Only when the queue
+	 * holds most of the pool (a fiber sending a lot without yielding)
+	 * do they go at once, from the sender's context. */
+	txq_len++;
+	if (pktbuf_free_count() < pktbuf_total() / 4)
 		net_tx_flush(NULL);
 }
 

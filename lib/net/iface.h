@@ -43,6 +43,7 @@ void pktbuf_put(struct pktbuf *b);
 /* Return a whole list (linked by next). */
 void pktbuf_put_list(struct pktbuf *head);
 unsigned pktbuf_free_count(void);
+unsigned pktbuf_total(void);
 
 /* ------------------------------------------------------------ interface */
 

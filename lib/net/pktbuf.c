@@ -11,7 +11,7 @@
 
 size_t pktbuf_size;
 static struct pktbuf *free_list;
-static unsigned free_count;
+static unsigned free_count, total_count;
 
 int pktbuf_pool_init(unsigned count, size_t size)
 {
@@ -25,6 +25,7 @@ int pktbuf_pool_init(unsigned count, size_t size)
 		return -KILN_ENOMEM;
 	}
 	pktbuf_size = size;
+	total_count = count;
 	for (unsigned i = 0; i < count; i++) {
 		hdrs[i].data = block + (size_t)i * size;
 		pktbuf_put(&hdrs[i]);
@@ -63,4 +64,9 @@ void pktbuf_put_list(struct pktbuf *head)
 unsigned pktbuf_free_count(void)
 {
 	return free_count;
+}
+
+unsigned pktbuf_total(void)
+{
+	return total_count;
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# User-mode networking end to end: `kiln run -t TARGET apps/echo -p
+# PORT:7` takes its address from libslirp's DHCP server and answers TCP
+# (and UDP) echo on 127.0.0.1:PORT; no root, no tap.
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+here="$ROOT/tests/net"
+tmp=$(scratch)
+targets="unix unix-san"
+if have_kvm; then targets="$targets hvt"; else skip "hvt user-mode" "$KVM_WHY"; fi
+# libslirp in restricted mode (nothing reaches the outside) drops every
+# UDP datagram from the guest except DHCP and TFTP, echo replies included.
+udp_ok=yes
+grep -Eq 'restricted *= *1' host/usernet.c && udp_ok=no
+base=$((20000 + $$ % 20000))
+
+for target in $targets; do
+	t=$target san=()
+	[ "$target" = unix-san ] && { t=unix; san=(--sanitize); }
+	port=$base udp=$((base + 1))
+	base=$((base + 2))
+	log="$tmp/$target.log"
+	if ! timeout 300 "$KILN" build -t "$t" "${san[@]}" apps/echo >"$log.build" 2>&1; then
+		fail "$target: build" "$(tail -5 "$log.build")"
+		continue
+	fi
+	ASAN_OPTIONS=detect_leaks=0 "$KILN" run -t "$t" "${san[@]}" apps/echo \
+		-p $port:7 -p $port:7/udp -p $udp:8/udp >"$log" 2>&1 &
+	pid=$!
+	on_exit "kill -9 $pid 2>/dev/null"
+	if ! wait_for 30 grep -q "^echo: serving" "$log"; then
+		fail "$target: user-mode echo starts" "$(tail -5 "$log")"
+		kill -9 $pid
+		continue
+	fi
+	addr=$(sed -n 's/^echo: serving tcp and udp on \([0-9.]*\) .*/\1/p' "$log")
+	check "$target: DHCP from libslirp ($addr)" [ "$addr" = 198.18.0.15 ]
+	r=$(timeout 60 "$here/tcp_echo_client.py" 127.0.0.1 $port 100000 3 0.2 2>&1 | tail -1)
+	check "$target: TCP echo on 127.0.0.1:$port ($r)" [ "$r" = ok ]
+	if [ $udp_ok = yes ]; then
+		r=$(timeout 30 "$here/udp_echo_client.py" 127.0.0.1 $port 50 1,1000 2>&1 | tail -1)
+		check "$target: UDP echo on 127.0.0.1:$port ($r)" [ "$r" = "ok 100" ]
+	else
+		skip "$target: UDP echo on 127.0.0.1:$port" "host/usernet.c runs libslirp restricted, which drops guest UDP"
+	fi
+	kill -TERM $pid 2>/dev/null
+	wait $pid 2>/dev/null
+done
+finish
