@@ -110,6 +110,23 @@ else
 	fail "bad pointers" "rc=$rc out=[$out] refused=$refused err=[$(tail -5 "$tmp/err")]"
 fi
 
+# --- privileged instructions and a wait that could never end ------------
+build_guest tests/hvt/guests/misbehave.c "$tmp/misbehave" || { fail "build misbehave"; finish; }
+while read -r what pattern; do
+	err=$(timeout 20 "$KILN_HVT" "$tmp/misbehave" -- "$what" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 255 ] && grep -q "^kiln-hvt: $pattern" <<<"$err"; then
+		pass "misbehaving guest '$what': $err"
+	else
+		fail "misbehaving guest '$what'" "rc=$rc err=[$err]"
+	fi
+done <<'LIST'
+wait guest waits forever
+hlt guest fault: general protection at rip
+port guest fault: general protection at rip
+cr3 guest fault: general protection at rip
+LIST
+
 # --- monitor errors: one line, exit 2 ------------------------------------
 check_usage() {
 	local name=$1 pattern=$2 err rc
