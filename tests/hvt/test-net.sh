@@ -34,6 +34,16 @@ else
 	fail "usernet" "rc=$rc connected=$connected out=[$(cat "$tmp/out")] err=[$(cat "$tmp/err")]"
 fi
 
+# The same through platform.h and the runtime's loop (device watch, yield
+# ready set, batch reads), started by kiln run (user-mode net by default).
+out=$(timeout 30 "$KILN" run -t hvt tests/hvt/apps/arp 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^arp reply from 198.18.0.1$' <<<"$out"; then
+	pass "kiln run -t hvt: platform net calls and the runtime's loop"
+else
+	fail "kiln run arp app" "rc=$rc out=[$out]"
+fi
+
 if have_netns; then
 	ns="kiln-hvt-$$"
 	make_netns "$ns"
