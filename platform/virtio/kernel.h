@@ -12,9 +12,13 @@
 /* Files holding ring-0 code begin with RING0_CODE: they must not touch
  * SSE registers (user state the supervisor never saves) and gcc must not
  * turn loops into calls to memset/memcpy built with SSE. */
+#if defined(__clang__) || defined(KILN_FUZZ)
+#define RING0_CODE /* host builds (fuzzing): plain code */
+#else
 #define RING0_CODE                                                             \
 	_Pragma("GCC target(\"general-regs-only\")")                           \
 	        _Pragma("GCC optimize(\"no-tree-loop-distribute-patterns\")")
+#endif
 
 /* Supervisor-only zeroed memory (page tables, descriptor tables, stacks).
  * The trailing '#' comments out the flags gcc would append, so the section

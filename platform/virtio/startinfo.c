@@ -23,7 +23,9 @@ RING0_CODE
 static struct kiln_view window(const uint8_t *mem, uint64_t mem_base,
                                uint64_t mem_size, uint64_t addr, uint64_t len)
 {
-	struct kiln_view v = kiln_view_make(NULL, 0);
+	/* A failed window is empty but not NULL-based: view helpers advance
+	 * the pointer by zero, which must stay defined. */
+	struct kiln_view v = kiln_view_make(mem, 0);
 	if (addr < mem_base || addr - mem_base > mem_size ||
 	    len > mem_size - (addr - mem_base)) {
 		v.bad = true;
