@@ -84,6 +84,48 @@ static const struct desc_key *schema_find(const struct desc_key *schema,
 	return NULL;
 }
 
+/* Edit distance between two keys (at most KEY_MAX long), for "did you
+ * mean". Classic dynamic programming over one row. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[KEY_MAX + 1];
+	if (la > KEY_MAX || lb > KEY_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The schema's key closest to key, if it is close enough to be a typo. */
+static const char *closest_key(const struct desc_key *schema, const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits */
+	for (; schema->name; schema++) {
+		size_t d = distance(key, schema->name);
+		if (d < best_d) {
+			best_d = d;
+			best = schema->name;
+		}
+	}
+	return best;
+}
+
 const struct desc_field *desc_get(const struct desc *d, const char *key)
 {
 	for (size_t i = 0; i < d->nfields; i++)
@@ -189,8 +231,15 @@ static bool parse_line(struct parser *p, struct kiln_view line)
 	const struct desc_key *k = NULL;
 	if (p->schema) {
 		k = schema_find(p->schema, key);
-		if (!k)
+		if (!k) {
+			const char *near = closest_key(p->schema, key);
+			if (near)
+				return fail(
+				        p, p->line,
+				        "unknown key '%s' (did you mean '%s'?)",
+				        key, near);
 			return fail(p, p->line, "unknown key '%s'", key);
+		}
 	}
 	const struct desc_field *prev = desc_get(p->d, key);
 	if (prev)

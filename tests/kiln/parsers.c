@@ -79,8 +79,12 @@ static void test_desc(void)
 	desc_free(&d);
 
 	CHECK("desc: unknown key",
-	      fails_with("name = x\nsrcs = a.c\n",
-	                 "a/kiln.app:2: unknown key 'srcs'"));
+	      fails_with("name = x\nlibs = a\n",
+	                 "a/kiln.app:2: unknown key 'libs'"));
+	CHECK("desc: unknown key, a typo",
+	      fails_with("name = x\nsource = a.c\n",
+	                 "a/kiln.app:2: unknown key 'source' (did you mean "
+	                 "'sources'?)"));
 	CHECK("desc: duplicate key",
 	      fails_with("name = x\nsources = a\nname = y\n",
 	                 "a/kiln.app:3: duplicate key 'name' (first set on "
