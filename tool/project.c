@@ -340,6 +340,16 @@ char *expand_word(const struct project *p, const char *word, const char *file,
 				if (strlen(vars[i].name) == l &&
 				    strncmp(s + 1, vars[i].name, l) == 0)
 					value = vars[i].value;
+			bool whole =
+			        (l == 4 && strncmp(s + 1, "opts", 4) == 0) ||
+			        (l == 4 && strncmp(s + 1, "args", 4) == 0);
+			if (!value && whole && allow_image)
+				die_raw(EXIT_USAGE,
+				        "%s:%u: '%.*s' must be a word of its "
+				        "own, "
+				        "not part of '%s'",
+				        display_path(file), line, (int)(l + 2),
+				        s, word);
 			if (!value)
 				die_raw(EXIT_USAGE,
 				        "%s:%u: unknown placeholder '%.*s' in "

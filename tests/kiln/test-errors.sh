@@ -104,6 +104,8 @@ printf 'description = broken\ncc = cc\n' >root/platform/bad/kiln.target
 expect "target missing key" 2 "root/platform/bad/kiln.target:1: missing required key 'freestanding'" "$KILN" build -t bad app
 printf 'description = broken\nfreestanding = no\ncc = cc\nlaunch = {image} {nope}\n' >root/platform/bad/kiln.target
 expect "bad launch placeholder" 2 "root/platform/bad/kiln.target:4: unknown placeholder '{nope}'" "$KILN" run -t bad app
+printf 'description = broken\nfreestanding = no\ncc = cc\nlaunch = {image} --x={args}\n' >root/platform/bad/kiln.target
+expect "{args} inside a word" 2 "root/platform/bad/kiln.target:4: '{args}' must be a word of its own, not part of '--x={args}'" "$KILN" run -t bad app
 printf 'description = broken\nfreestanding = no\ncc = cc\n' >root/platform/bad/kiln.target
 expect "no launch" 2 "target 'bad' cannot run images" "$KILN" run -t bad app
 expect "--sanitize without support" 2 "target 'bad' has no sanitize_cflags" "$KILN" build -t bad --sanitize app
