@@ -83,14 +83,19 @@ int hvt_kvm_open(struct hvt *h)
 
 	/* The guest sees the CPU features KVM supports (NX and long mode
 	 * among them: KVM refuses EFER bits the guest CPUID lacks). */
-	unsigned n = 128;
-	struct kvm_cpuid2 *cpuid =
-	        calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
-	if (!cpuid)
-		return kvm_fail("cpuid");
-	cpuid->nent = n;
-	if (ioctl(h->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
-		return kvm_fail("KVM_GET_SUPPORTED_CPUID");
+	struct kvm_cpuid2 *cpuid = NULL;
+	for (unsigned n = 64;; n *= 2) {
+		free(cpuid);
+		cpuid = calloc(1,
+		               sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			return kvm_fail("cpuid");
+		cpuid->nent = n;
+		if (ioctl(h->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || n >= 4096)
+			return kvm_fail("KVM_GET_SUPPORTED_CPUID");
+	}
 	if (ioctl(h->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		return kvm_fail("KVM_SET_CPUID2");
 	free(cpuid);
