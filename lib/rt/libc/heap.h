@@ -17,9 +17,9 @@
  * larger list, splitting off the rest. Free and realloc are O(1) plus the
  * list insert. Worst case of malloc: RT_HEAP_SCAN header checks and a scan
  * of the bitmap (8 words). Waste per block: the header plus rounding to 16
- * bytes (32-byte minimum block); fragmentation stays bounded because the
- * block chosen is never more than one list class larger than needed when
- * a fitting one exists there.
+ * bytes (32-byte minimum block). Fragmentation stays bounded: a request
+ * is served from the smallest list known to fit (or a fitting block of its
+ * own list), leftovers are split off and free neighbours merge at once.
  *
  * Checks (each a kiln_panic with the address): freeing or reallocating a
  * pointer that is not a live block (double free included), a damaged
