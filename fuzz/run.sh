@@ -47,7 +47,7 @@ for n in "${names[@]}"; do
 	corpus="$out/$n.corpus"
 	mkdir -p "$corpus"
 	seeds=()
-	[ -d "fuzz/corpus/$n" ] && seeds=("fuzz/corpus/$n")
+	[ -d "fuzz/corpus/$n" ] && seeds=("$root/fuzz/corpus/$n")
 	if (cd "$out" && ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" \
 		-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		"$corpus" "${seeds[@]}" >"$out/$n.log" 2>&1); then
