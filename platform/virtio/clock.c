@@ -8,7 +8,7 @@
  *   2. CPUID leaf 0x15 (TSC/crystal ratio and crystal frequency);
  *   3. CPUID leaf 0x40000010 (hypervisor timing leaf, TSC in kHz);
  *   4. CPUID leaf 0x16 (base frequency in MHz);
- *   5. counting TSC ticks over 10 ms of the PIT's channel 2.
+ *   5. counting TSC ticks over 10 ms of the PIT's channel 0.
  * Wall time is kvmclock's wall-clock base when there, else the CMOS RTC
  * read once at boot.
  */
@@ -54,26 +54,45 @@ static uint64_t kvmclock_read(void)
 	return ns;
 }
 
+/* Read PIT channel 0's counter (latched). */
+static uint16_t pit_read(void)
+{
+	outb(0x43, 0x00);
+	uint8_t lo = inb(0x40);
+	uint8_t hi = inb(0x40);
+	return (uint16_t)(hi << 8 | lo);
+}
+
+/* Count TSC ticks over about 10 ms of PIT channel 0 (1.193182 MHz),
+ * reading its counter rather than waiting for an interrupt (the PICs are
+ * masked) or using port 0x61 (absent on microvm). */
 static uint64_t pit_calibrate(void)
 {
-	const uint32_t pit_hz = 1193182, latch = pit_hz / 100; /* 10 ms */
-	uint8_t gate = inb(0x61);
-	if (gate == 0xff)
-		return 0; /* no PIT */
-	outb(0x61, (uint8_t)((gate & ~0x02) | 0x01));
-	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
-	outb(0x42, latch & 0xff);
-	outb(0x42, (uint8_t)(latch >> 8));
-	uint64_t t0 = rdtsc(), t1;
-	unsigned long polls = 0;
-	while (!(inb(0x61) & 0x20)) {
-		if (++polls > 50000000ul)
-			return 0;
+	const uint64_t pit_hz = 1193182, want = pit_hz / 100;
+	outb(0x43, 0x34); /* channel 0, lobyte/hibyte, mode 2 (rate) */
+	outb(0x40, 0xff);
+	outb(0x40, 0xff);
+	uint16_t prev = pit_read();
+	uint64_t t0 = rdtsc(), elapsed = 0;
+	unsigned long polls = 0, still = 0;
+	while (elapsed < want) {
+		uint16_t now = pit_read();
+		if (now == prev) {
+			/* A missing PIT reads 0xffff forever. */
+			if (++still > 1000000)
+				return 0;
+			continue;
+		}
+		still = 0;
+		/* Counts down and reloads at the top (mode 2). */
+		elapsed += (uint16_t)(prev - now);
+		prev = now;
+		polls++;
 	}
-	t1 = rdtsc();
+	uint64_t t1 = rdtsc();
 	if (polls < 10)
-		return 0; /* the output never went low: not a real PIT */
-	return (t1 - t0) * pit_hz / latch;
+		return 0;
+	return (t1 - t0) * pit_hz / elapsed;
 }
 
 static uint64_t tsc_rate_from_cpuid(void)

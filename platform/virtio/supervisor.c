@@ -59,8 +59,8 @@ struct tss_iomap {
  * the PIT (calibration), PCI configuration. */
 static const struct {
 	uint16_t first, count;
-} user_ports[] = {{0x3f8, 8}, {0xf4, 4}, {0x64, 1}, {0x70, 2},
-                  {0x40, 4},  {0x61, 1}, {0xcf8, 8}};
+} user_ports[] = {{0x3f8, 8}, {0xf4, 4}, {0x64, 1},
+                  {0x70, 2},  {0x40, 4}, {0xcf8, 8}};
 
 struct descriptor_pointer {
 	uint16_t limit;

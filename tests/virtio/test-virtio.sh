@@ -80,6 +80,27 @@ if run "clock and sleep" 0 "$tmp/sleep" "$img" -- --sleep=100 --wall; then
 	fi
 fi
 
+# Sleeping is hlt in the supervisor, not a spin: a 1 s sleep costs QEMU
+# little CPU time, and the guest's second is the host's.
+if python3 - "$LAUNCH" "$img" >"$tmp/spin" 2>&1 <<'PY'; then
+import resource, subprocess, sys, time
+t0 = time.time()
+r = subprocess.run([sys.argv[1], sys.argv[2], "--", "--sleep=1000"],
+                   capture_output=True, text=True, timeout=60)
+wall = time.time() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = ru.ru_utime + ru.ru_stime
+print(f"wall {wall:.2f} s, cpu {cpu:.2f} s")
+assert r.returncode == 0, r.stdout + r.stderr
+assert "slept 10" in r.stdout, r.stdout
+assert wall >= 1.0, "the guest's second was shorter than the host's"
+assert cpu < 0.7, "QEMU was busy while the guest slept"
+PY
+	pass "1 s sleep in hlt ($(cat "$tmp/spin"))"
+else
+	fail "1 s sleep in hlt" "$(tail -3 "$tmp/spin" | tr '\n' '|')"
+fi
+
 # Faults: reported with the reason, exit 255.
 for f in null:"read of 0x0000000000000000 \(not mapped\) - NULL pointer" \
 	stack:"guard page: stack overflow" \
