@@ -7,6 +7,7 @@
  */
 #include "hvt.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -37,6 +38,55 @@ static int kvm_fail(const char *what)
 {
 	fprintf(stderr, "kiln-hvt: %s: %s\n", what, strerror(errno));
 	return -1;
+}
+
+/*
+ * The vCPU's CPUID: KVM checks EFER and CR4 against it (no long mode or NX
+ * in CPUID, no EFER.LME/NXE). A minimal table of our own, rather than
+ * KVM_GET_SUPPORTED_CPUID: that ioctl executes CPUID for every leaf, and
+ * on nested KVM each one traps to the outer hypervisor (about 2 ms per
+ * call here, the largest part of a boot). The guest reads CPUID itself
+ * anyway; this table is what KVM believes about it.
+ */
+static int set_cpuid(struct hvt *h)
+{
+	enum { NENT = 5 };
+	struct {
+		struct kvm_cpuid2 head;
+		struct kvm_cpuid_entry2 e[NENT];
+	} c;
+	unsigned a, b, cx, d;
+	memset(&c, 0, sizeof(c));
+	c.head.nent = NENT;
+
+	__cpuid(0, a, b, cx, d);
+	c.e[0] = (struct kvm_cpuid_entry2){
+	        .function = 0, .eax = 1, .ebx = b, .ecx = cx, .edx = d};
+	/* Leaf 1: family/model as the host's; x87, TSC, MSR, PAE, CX8,
+	 * SEP, PGE, CMOV, PAT, CLFSH, MMX, FXSR, SSE, SSE2; SSE3, SSSE3,
+	 * CX16, SSE4.1, SSE4.2, POPCNT where the host has them. */
+	__cpuid(1, a, b, cx, d);
+	c.e[1] = (struct kvm_cpuid_entry2){
+	        .function = 1,
+	        .eax = a,
+	        .ebx = b & 0x0000ffff,
+	        .ecx = cx & ((1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) |
+	                     (1u << 20) | (1u << 23)),
+	        .edx = d & 0x078bb971,
+	};
+	c.e[2] = (struct kvm_cpuid_entry2){.function = 0x80000000,
+	                                   .eax = 0x80000008};
+	/* SYSCALL, NX, long mode; LAHF in 64-bit mode. */
+	c.e[3] = (struct kvm_cpuid_entry2){.function = 0x80000001,
+	                                   .ecx = 1,
+	                                   .edx = (1u << 11) | (1u << 20) |
+	                                          (1u << 29)};
+	__cpuid(0x80000008, a, b, cx, d);
+	c.e[4] = (struct kvm_cpuid_entry2){.function = 0x80000008,
+	                                   .eax = a & 0xffff};
+	if (ioctl(h->vcpu_fd, KVM_SET_CPUID2, &c) < 0)
+		return kvm_fail("KVM_SET_CPUID2");
+	return 0;
 }
 
 /* Open /dev/kvm and check the API; no VM yet. */
@@ -81,24 +131,8 @@ int hvt_kvm_open(struct hvt *h)
 	if (h->run == MAP_FAILED)
 		return kvm_fail("vCPU mmap");
 
-	/* The guest sees the CPU features KVM supports (NX and long mode
-	 * among them: KVM refuses EFER bits the guest CPUID lacks). */
-	struct kvm_cpuid2 *cpuid = NULL;
-	for (unsigned n = 64;; n *= 2) {
-		free(cpuid);
-		cpuid = calloc(1,
-		               sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
-		if (!cpuid)
-			return kvm_fail("cpuid");
-		cpuid->nent = n;
-		if (ioctl(h->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-			break;
-		if (errno != E2BIG || n >= 4096)
-			return kvm_fail("KVM_GET_SUPPORTED_CPUID");
-	}
-	if (ioctl(h->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
-		return kvm_fail("KVM_SET_CPUID2");
-	free(cpuid);
+	if (set_cpuid(h) < 0)
+		return -1;
 
 	/* The guest's TSC rate as KVM knows it, else measure it. */
 	int khz = ioctl(h->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0
