@@ -277,6 +277,54 @@ static void test_dhcp(void)
 	EXPECT(dhcp_parse(V(b, n), &p) == WIRE_MALFORMED);
 }
 
+/* The plain RFC 1071 loop, to check the optimised one against. */
+static uint32_t csum_reference(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		acc += (uint32_t)p[len - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint32_t)acc;
+}
+
+static void test_checksum(void)
+{
+	static uint8_t buf[70000];
+	uint32_t seed = 12345;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	/* All ones, where carries pile up the most. */
+	memset(buf + 60000, 0xff, 10000);
+	for (int t = 0; t < 2000; t++) {
+		seed = seed * 1103515245 + 12345;
+		size_t off = (seed >> 8) % 1000;
+		size_t len = t < 100 ? (size_t)t : (seed >> 4) % 66000;
+		if (t % 10 == 0)
+			off = 60000 - (seed % 4);
+		if (off + len > sizeof(buf))
+			len = sizeof(buf) - off;
+		uint32_t start = t % 3 ? 0 : 0xfffe;
+		uint16_t got =
+		        net_csum_finish(net_csum_add(start, buf + off, len));
+		uint16_t want =
+		        net_csum_finish(csum_reference(start, buf + off, len));
+		if (got != want) {
+			EXPECT(got == want);
+			break;
+		}
+	}
+	/* Pieces of even length sum like the whole. */
+	uint32_t s = net_csum_add(0, buf, 1000);
+	s = net_csum_add(s, buf + 1000, 333);
+	EXPECT(net_csum_finish(s) ==
+	       net_csum_finish(csum_reference(0, buf, 1333)));
+}
+
 static void test_addr(void)
 {
 	net_ipv4 a;
@@ -301,6 +349,7 @@ int main(void)
 	test_udp();
 	test_dhcp();
 	test_addr();
+	test_checksum();
 	if (!failures)
 		printf("PASS: wire parsers and emitters\n");
 	return failures != 0;

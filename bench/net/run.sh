@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Network benchmarks: apps/echo on the unix and hvt targets (tap in a
+# namespace), against Linux itself on the same arrangement (a veth peer in
+# a second namespace, socat echoing). Prints a table: ping RTT p50/p99
+# (1000 pings, 1 ms apart), flood ping rate (ping -f, 20,000 pings), and
+# TCP and UDP echo throughput (MB/s echoed, i.e. each way at once), each a
+# median of 3 runs, with Linux's figure and the ratio.
+#
+# usage: bench/net/run.sh [TARGETS...]    (default: unix hvt)
+# Needs root, /dev/net/tun, and /dev/kvm for hvt.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/tests/lib.sh"
+source "$root/tests/net/netns.sh"
+here="$root/bench/net"
+have_netns || { echo "bench: $NETNS_WHY"; exit 1; }
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(unix hvt)
+tmp=$(scratch)
+runs=3
+TCP_MB=${TCP_MB:-100}
+UDP_MB=${UDP_MB:-30}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# measure NS ADDR NAME: one line of figures for the peer at ADDR.
+measure() {
+	local ns=$1 addr=$2 name=$3 i
+	local x="ip netns exec $ns"
+	$x ping -c 200 -i 0.002 -q "$addr" >/dev/null # warm up
+	$x ping -c 1000 -i 0.001 "$addr" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' \
+		| sort -n >"$tmp/rtt"
+	local n p50 p99
+	n=$(wc -l <"$tmp/rtt")
+	p50=$(sed -n "$(((n + 1) / 2))p" "$tmp/rtt")
+	p99=$(sed -n "$(((n * 99 + 99) / 100))p" "$tmp/rtt")
+	local flood
+	flood=$(for i in $(seq $runs); do
+		$x ping -f -c 20000 -q "$addr" |
+			sed -n 's/.* received.*time \([0-9]*\)ms.*/\1/p' |
+			awk '{ printf "%d\n", 20000 / ($1 / 1000) }'
+	done | median)
+	local tcp udp
+	tcp=$(for i in $(seq $runs); do
+		timeout 120 $x "$here/bulk.py" tcp "$addr" 7 "$TCP_MB" || echo 0
+	done | median)
+	udp=$(for i in $(seq $runs); do
+		timeout 120 $x "$here/bulk.py" udp "$addr" 7 "$UDP_MB" | awk '{ print $1 }' || echo 0
+	done | median)
+	printf '%-8s %9s %9s %11s %10s %10s\n' "$name" "$p50" "$p99" "$flood" "$tcp" "$udp"
+	echo "$name $p50 $p99 $flood $tcp $udp" >>"$tmp/results"
+}
+
+echo "bench: ping p50/p99 in ms; flood in pings/s; echo in MB/s each way"
+printf '%-8s %9s %9s %11s %10s %10s\n' target p50 p99 flood tcp-echo udp-echo
+
+# Linux: client namespace --veth-- server namespace with socat echoing.
+lc=kiln-bench-lc-$$ ls=kiln-bench-ls-$$
+make_netns "$lc"
+make_netns "$ls"
+ip link add kbv0 netns "$lc" type veth peer name kbv1 netns "$ls"
+ip -n "$lc" addr add 198.18.1.1/24 dev kbv0
+ip -n "$ls" addr add 198.18.1.2/24 dev kbv1
+ip -n "$lc" link set kbv0 up
+ip -n "$ls" link set kbv1 up
+ip netns exec "$ls" socat TCP-LISTEN:7,fork,reuseaddr PIPE &
+on_exit "kill $! 2>/dev/null"
+ip netns exec "$ls" socat UDP-RECVFROM:7,fork PIPE &
+on_exit "kill $! 2>/dev/null"
+sleep 0.5
+measure "$lc" 198.18.1.2 linux
+
+for target in "${targets[@]}"; do
+	ns=kiln-bench-$target-$$
+	netns_setup "$ns"
+	if ! echo_start "$ns" "$target" "$tmp/$target.log" \
+		--ipv4=$ECHO_IP/24 --ipv4-gateway=$PEER_IP; then
+		echo "bench: $target does not start: $(tail -3 "$tmp/$target.log")"
+		echo_stop
+		continue
+	fi
+	measure "$ns" $ECHO_IP "$target"
+	echo_stop
+	ip netns del "$ns"
+done
+
+echo
+awk 'NR == 1 && $1 == "linux" { for (i = 2; i <= 6; i++) l[i] = $i; next }
+     { printf "%s vs linux: p50 x%.2f, flood x%.2f, tcp-echo %.0f%%, udp-echo %.0f%%\n",
+       $1, $2 / l[2], $4 / l[4], 100 * $5 / l[5], 100 * $6 / l[6] }' "$tmp/results"
