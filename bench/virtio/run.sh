@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Boot-time benchmark of the virtio target: time from starting QEMU to the
+# guest's first console line and to its exit, on microvm and q35, under KVM
+# (when usable) and TCG, beside kiln-hvt booting the same app in the same
+# run; plus image sizes.
+#
+#   bench/virtio/run.sh [RUNS]      (default 10 runs per configuration)
+#
+# The app is apps/hello (it sleeps 3 x 100 ms before exiting, on every
+# target alike). Prints medians and spreads (min..max), and each
+# configuration's ratio to kiln-hvt.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+runs=${1:-10}
+command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 1; }
+make -s programs >/dev/null
+bin/kiln build -t virtio apps/hello >/dev/null
+have_hvt=0
+if [ -x bin/kiln-hvt ] && [ -r /dev/kvm ] && bin/kiln build -t hvt apps/hello >/dev/null 2>&1; then
+	have_hvt=1
+fi
+kvm=0
+{ exec 9<>/dev/kvm; } 2>/dev/null && { exec 9>&-; kvm=1; }
+
+python3 - "$runs" "$have_hvt" "$kvm" <<'PY'
+import os, statistics, subprocess, sys, time
+
+runs, have_hvt, kvm = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"
+virtio_img = "apps/hello/_build/virtio/hello"
+hvt_img = "apps/hello/_build/hvt/hello"
+
+def measure(cmd, env=None):
+    """Seconds to the first stdout line and to exit."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         env=env)
+    first = None
+    for line in p.stdout:
+        if first is None:
+            first = time.perf_counter() - t0
+    p.wait()
+    end = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd}: exit {p.returncode}")
+    return first, end
+
+def series(cmd, env=None):
+    measure(cmd, env)  # warm the page cache
+    firsts, ends = [], []
+    for _ in range(runs):
+        f, e = measure(cmd, env)
+        firsts.append(f * 1000)
+        ends.append(e * 1000)
+    return firsts, ends
+
+def fmt(xs):
+    return f"{statistics.median(xs):7.1f} ms ({min(xs):.1f}..{max(xs):.1f})"
+
+rows = []
+if have_hvt:
+    rows.append(("hvt (kiln-hvt, KVM)", series(["bin/kiln-hvt", hvt_img])))
+for accel in (["kvm"] if kvm else []) + ["tcg"]:
+    for m in ("microvm", "q35"):
+        env = dict(os.environ, KILN_ACCEL=accel)
+        rows.append((f"virtio {m}, {accel.upper()}",
+                     series(["platform/virtio/launch", "--machine", m, virtio_img], env)))
+
+base = rows[0][1] if have_hvt else None
+print(f"boot of apps/hello, {runs} runs each: median (min..max)")
+print(f"{'configuration':28} {'first line':>28} {'exit':>28}  ratio to hvt (first, exit)")
+for name, (firsts, ends) in rows:
+    ratio = ""
+    if base:
+        ratio = (f"  x{statistics.median(firsts) / statistics.median(base[0]):.1f}, "
+                 f"x{statistics.median(ends) / statistics.median(base[1]):.1f}")
+    print(f"{name:28} {fmt(firsts):>28} {fmt(ends):>28}{ratio}")
+print()
+for path in (virtio_img, virtio_img + ".stripped", hvt_img, hvt_img + ".stripped"):
+    if os.path.exists(path):
+        print(f"image {path}: {os.path.getsize(path)} bytes")
+PY
