@@ -533,9 +533,13 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		return;
 	}
 
-	/* PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate. */
+	/* PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate.
+	 * A pure ACK at rcv_nxt carries no data to protect, and on a path
+	 * that reorders, ACKs routinely arrive after newer ones; dropping
+	 * them would hide the duplicate ACKs fast retransmit counts. */
+	bool pure_ack = !seg_len && seq == c->rcv_nxt && (fl & TCP_ACK);
 	if ((c->flags & TF_TS) && h->opt.has_ts && !(fl & TCP_RST) &&
-	    SEQ_LT(h->opt.ts_val, c->ts_recent) &&
+	    !pure_ack && SEQ_LT(h->opt.ts_val, c->ts_recent) &&
 	    now - c->ts_recent_age < TS_24_DAYS) {
 		tcp_stats.paws_drops++;
 		NET_DROP(drop_tcp_invalid);
@@ -547,8 +551,19 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	if (SEQ_GT(c->rcv_adv, c->rcv_nxt) && c->rcv_adv - c->rcv_nxt > wnd)
 		wnd = c->rcv_adv - c->rcv_nxt;
 	if (!acceptable(c, seq, seg_len, wnd)) {
-		/* A zero window still takes ACKs and RSTs (3.10.7.4). */
-		if (!(wnd == 0 && seq == c->rcv_nxt)) {
+		if (wnd == 0 && seq == c->rcv_nxt) {
+			/* A zero window still takes ACKs and RSTs
+			 * (3.10.7.4). */
+		} else if (!(fl & (TCP_RST | TCP_SYN)) && seg_len &&
+		           SEQ_LEQ(seq + seg_len, c->rcv_nxt)) {
+			/* Entirely old (a retransmission we already have):
+			 * ACK it, but still take its acknowledgment, as BSD
+			 * does; a peer retransmitting after a timeout would
+			 * otherwise never get its ACKs through. */
+			c->flags |= TF_ACKNOW;
+			data.len = 0;
+			fl &= (uint8_t)~TCP_FIN;
+		} else {
 			NET_DROP(drop_tcp_invalid);
 			if (!(fl & TCP_RST))
 				tcp_send_ack(c);
@@ -631,7 +646,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	}
 
 	uint32_t new_wnd = (uint32_t)h->window << c->snd_wscale;
-	bool is_dup = h->ack == c->snd_una && !data.len && !(fl & TCP_FIN) &&
+	bool is_dup = h->ack == c->snd_una && !seg_len &&
 	              new_wnd == c->snd_wnd && tcp_flight(c) > 0;
 	/* Update the send window (RFC 9293 3.10.7.4, fifth check). */
 	if (SEQ_LT(c->snd_wl1, seq) ||

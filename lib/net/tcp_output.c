@@ -197,9 +197,15 @@ void tcp_send_syn(struct tcp_conn *c)
 	tcp_timer_update(c);
 }
 
+/*
+ * A pure ACK carries snd_max, not snd_nxt: after a timeout snd_nxt goes
+ * back to snd_una, and an ACK numbered below what the peer has already
+ * received would fail its acceptability test and be dropped (BSD does the
+ * same).
+ */
 void tcp_send_ack(struct tcp_conn *c)
 {
-	xmit(c, c->snd_nxt, TCP_ACK, 0, 0);
+	xmit(c, c->snd_max, TCP_ACK, 0, 0);
 	tcp_timer_update(c);
 }
 
@@ -210,7 +216,7 @@ void tcp_send_probe(struct tcp_conn *c)
 
 void tcp_send_rst_for(struct tcp_conn *c)
 {
-	xmit(c, c->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+	xmit(c, c->snd_max, TCP_RST | TCP_ACK, 0, 0);
 	net_counters.tcp_resets_sent++;
 }
 
@@ -359,7 +365,7 @@ void tcp_output(struct tcp_conn *c)
 			break;
 	}
 	if (c->flags & TF_ACKNOW)
-		xmit(c, c->snd_nxt, TCP_ACK, 0, 0);
+		xmit(c, c->snd_max, TCP_ACK, 0, 0);
 	tcp_persist_check(c);
 	tcp_timer_update(c);
 }

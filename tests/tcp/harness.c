@@ -336,7 +336,11 @@ int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 			                ? (kiln_time)(h_rand() %
 			                              (uint64_t)h_link.jitter)
 			                : 0;
-			link_push(h_now + h_link.delay + j, src, dst, b, len);
+			kiln_time d = h_link.delay + j;
+			if (h_link.reorder_pm &&
+			    h_rand() % 1000 < h_link.reorder_pm)
+				d = 0;
+			link_push(h_now + d, src, dst, b, len);
 		}
 		free(b);
 		return 0;

@@ -71,6 +71,7 @@ struct h_link {
 	bool on;
 	kiln_time delay, jitter;
 	unsigned loss_pm, dup_pm;
+	unsigned reorder_pm; /* sent at once, overtaking the delayed ones */
 };
 extern struct h_link h_link;
 /* Run the world until cond(arg) holds or the clock passes limit; false

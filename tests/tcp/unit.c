@@ -1475,6 +1475,9 @@ static bool conn_up(void *arg)
 	return c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED;
 }
 
+static unsigned link_reorder_pm;
+static kiln_time link_delay = KILN_MSEC(5);
+
 static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
                            kiln_time jitter, bool ts_sack)
 {
@@ -1486,10 +1489,11 @@ static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
 		CHECK(tcp_configure(&cfg) == 0);
 	}
 	h_link.on = true;
-	h_link.delay = KILN_MSEC(5);
+	h_link.delay = link_delay;
 	h_link.jitter = jitter;
 	h_link.loss_pm = loss;
 	h_link.dup_pm = dup;
+	h_link.reorder_pm = link_reorder_pm;
 	struct tcp_listener *l = tcp_listen(0, 7, 4, &err);
 	CHECK(l);
 	struct tcp_conn *a = tcp_connect_nowait(H_LOCAL, 7, &err);
@@ -1516,6 +1520,25 @@ static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
 	        (unsigned long long)tcp_stats.fast_retransmits,
 	        (unsigned long long)tcp_stats.sack_retransmits,
 	        (unsigned long long)tcp_stats.rto_timeouts);
+	if (!ok) {
+		struct tcp_conn *cs[2] = {a, b};
+		for (int i = 0; i < 2; i++) {
+			struct tcp_conn *k = cs[i];
+			fprintf(stderr,
+			        "  %s una %u nxt %u max %u sndlen %u wnd %u "
+			        "cwnd %u rcv_nxt %u rcvlen %u adv %u ooo %u "
+			        "rexmt %lld persist %lld delack %lld flags "
+			        "%x\n",
+			        tcp_state_name(k), k->snd_una, k->snd_nxt,
+			        k->snd_max, k->snd.len, k->snd_wnd, k->cwnd,
+			        k->rcv_nxt, k->rcv.len, k->rcv_adv,
+			        k->rcv.n_ooo, (long long)k->t_rexmt,
+			        (long long)k->t_persist, (long long)k->t_delack,
+			        k->flags);
+		}
+		fprintf(stderr, "  sent %zu/%zu got %zu/%zu\n", x.a_sent,
+		        x.b_sent, x.a_got, x.b_got);
+	}
 	CHECK(ok);
 	CHECK(!x.bad);
 	CHECK(x.a_got == total && x.b_got == total);
@@ -1536,6 +1559,15 @@ static void test_lossy_transfer(void)
 static void test_lossy_transfer_no_sack(void)
 {
 	lossy_transfer(1u << 20, 20, 10, KILN_MSEC(4), false);
+}
+
+static void test_netem_like_transfer(void)
+{
+	/* What the live test does with its relay: 5% loss, 2% duplicates,
+	 * 10 ms delay with 25% of packets overtaking. */
+	link_reorder_pm = 250;
+	link_delay = KILN_MSEC(10);
+	lossy_transfer(2u << 20, 50, 20, 0, true);
 }
 
 static void test_clean_transfer_speed(void)
@@ -1675,6 +1707,7 @@ static const struct test tests[] = {
         T(accept_timeout_and_listener_close),
         T(lossy_transfer),
         T(lossy_transfer_no_sack),
+        T(netem_like_transfer),
         T(clean_transfer_speed),
 };
 
