@@ -439,12 +439,39 @@ static void test_rate_limit(void)
 	fake_advance(KILN_SEC(2));
 }
 
+/* Entries expire: after ARP_ENTRY_LIFETIME we ask again before sending. */
+static void test_arp_expiry(void)
+{
+	uint8_t f[128], icmp[16];
+	struct arp_pkt a;
+	struct eth_hdr e;
+	struct ipv4_hdr h;
+	size_t n = icmp_emit_echo(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 2, 2,
+	                          "", 0);
+	fake_sent_clear();
+	fake_advance(ARP_ENTRY_LIFETIME + KILN_SEC(1));
+	fake_inject(f, ip_frame(f, peer2_mac, PEER2, US, NET_PROTO_ICMP, icmp,
+	                        n, 13, 0, false));
+	fake_turn();
+	EXPECT(fake_nsent == 1 && sent_arp(0, &a) && a.op == ARP_OP_REQUEST &&
+	       a.tpa == PEER2);
+	fake_sent_clear();
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer2_mac, PEER2, US));
+	fake_turn();
+	EXPECT(fake_nsent == 1 && sent_ip(0, &e, &h) && h.dst == PEER2);
+	fake_sent_clear();
+}
+
 static void test_exhaustion(void)
 {
 	uint8_t f[128];
 	int err;
 	struct udp_sock *s = udp_bind(0, 0, &err);
 	EXPECT(s != NULL);
+	/* PEER's entry may have expired: refresh it. */
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, peer_mac, PEER, US));
+	fake_turn();
+	fake_sent_clear();
 	/* The host takes nothing: frames pile up in the pool. */
 	fake_tx_congested = 1;
 	long r = 0;
@@ -487,6 +514,7 @@ int main(void)
 	test_fragments();
 	test_garbage();
 	test_rate_limit();
+	test_arp_expiry();
 	test_exhaustion();
 	if (!failures) {
 		printf("PASS: stack on a fake device\n");
