@@ -7,6 +7,9 @@
  *   --sleep=MS        sleep MS milliseconds in platform_yield, report it
  *   --blk-write=SEED  write 64 KiB of a pattern at offset 4096 of blk0
  *   --blk-check=SEED  read it back and compare
+ *   --blk-big=SEED    write 3 MiB + 512 bytes at offset 1 MiB in one call,
+ *                     flush, read it back in one call and compare; check
+ *                     that unaligned and out-of-range requests are refused
  *   --net-ping        send an ARP request on net0, wait for any frame
  *   --fault=null      dereference NULL (page 0 is unmapped)
  *   --fault=stack     overflow the stack into its guard page
@@ -76,9 +79,14 @@ static int blk(uint64_t seed, int write)
 	if (write) {
 		for (uint64_t i = 0; i < sizeof(blockbuf); i++)
 			blockbuf[i] = pattern(seed, i);
-		if (platform_block_write(h, 4096, blockbuf, sizeof(blockbuf)) ||
-		    platform_block_flush(h)) {
-			out("blk0: write failed\n");
+		enum platform_result r = platform_block_write(h, 4096, blockbuf,
+		                                              sizeof(blockbuf));
+		if (r == PLATFORM_OK)
+			r = platform_block_flush(h);
+		if (r != PLATFORM_OK) {
+			out("blk0: write failed: result ");
+			out_u64(r);
+			out("\n");
 			return 1;
 		}
 		out("blk0: wrote 65536 bytes\n");
@@ -103,6 +111,55 @@ static int blk(uint64_t seed, int write)
 		return 1;
 	}
 	out("blk0: read back 65536 bytes, all match\n");
+	return 0;
+}
+
+static uint8_t bigbuf[3 * 1024 * 1024 + 512] __attribute__((aligned(4096)));
+
+static int blk_big(uint64_t seed)
+{
+	platform_handle h;
+	struct platform_block_info bi;
+	const uint64_t off = 1024 * 1024;
+	if (platform_block_acquire("blk0", &h, &bi) != PLATFORM_OK) {
+		out("blk0: not found\n");
+		return 1;
+	}
+	if (platform_block_acquire("blk0", &h, &bi) != PLATFORM_EINVAL) {
+		out("blk0: acquired twice\n");
+		return 1;
+	}
+	for (uint64_t i = 0; i < sizeof(bigbuf); i++)
+		bigbuf[i] = pattern(seed, i);
+	if (platform_block_write(h, off, bigbuf, sizeof(bigbuf)) ||
+	    platform_block_flush(h)) {
+		out("blk0: big write failed\n");
+		return 1;
+	}
+	for (uint64_t i = 0; i < sizeof(bigbuf); i++)
+		bigbuf[i] = 0;
+	if (platform_block_read(h, off, bigbuf, sizeof(bigbuf))) {
+		out("blk0: big read failed\n");
+		return 1;
+	}
+	for (uint64_t i = 0; i < sizeof(bigbuf); i++) {
+		if (bigbuf[i] != pattern(seed, i)) {
+			out("blk0: big mismatch at byte ");
+			out_u64(i);
+			out("\n");
+			return 1;
+		}
+	}
+	if (platform_block_read(h, off + 1, bigbuf, 512) != PLATFORM_EINVAL ||
+	    platform_block_read(h, off, bigbuf, 100) != PLATFORM_EINVAL ||
+	    platform_block_read(h, bi.capacity - 512, bigbuf, 1024) !=
+	            PLATFORM_EINVAL ||
+	    platform_block_read(h + 1, off, bigbuf, 512) != PLATFORM_EINVAL) {
+		out("blk0: a bad request was accepted\n");
+		return 1;
+	}
+	out("blk0: 3146240 bytes written and read back in one call each, "
+	    "bad requests refused\n");
 	return 0;
 }
 
@@ -196,6 +253,8 @@ int kiln_start(const struct platform_start_info *info)
 			status |= blk(num(p + 12), 1);
 		else if (starts(p, "--blk-check="))
 			status |= blk(num(p + 12), 0);
+		else if (starts(p, "--blk-big="))
+			status |= blk_big(num(p + 10));
 		else if (starts(p, "--net-ping"))
 			status |= net_ping();
 		else if (starts(p, "--fault=null"))

@@ -123,6 +123,23 @@ fi
 run "block data differs with another seed" 1 "$tmp/bx" --block "file=$disk" "$img" -- --blk-check=43 &&
 	expect "block data differs with another seed" "$tmp/bx" '^blk0: mismatch'
 
+# Large transfers in one call (several requests in flight), also through
+# a 4-entry queue where one request fits at a time; bad requests refused.
+big="$tmp/big.img"
+truncate -s 16M "$big"
+if run "block 3 MiB (microvm)" 0 "$tmp/big1" --block "file=$big" "$img" -- --blk-big=1; then
+	expect "block 3 MiB (microvm)" "$tmp/big1" 'read back in one call each, bad requests refused'
+fi
+for m in microvm:virtio-blk-device q35:virtio-blk-pci; do
+	cmd=$("$LAUNCH" --dry-run --machine "${m%%:*}" --block "file=$big" "$img" -- --blk-big=2)
+	eval "timeout 60 $cmd -global ${m#*:}.queue-size=4" >"$tmp/big4" 2>&1
+	expect "block 3 MiB through a 4-entry queue (${m%%:*})" "$tmp/big4" 'read back in one call each, bad requests refused'
+done
+# A read-only disk: writes are refused (PLATFORM_EUNSUPPORTED = 5).
+cmd=$("$LAUNCH" --dry-run "$img" -- --blk-write=1)
+eval "timeout 60 $cmd -drive id=ro,file=$big,format=raw,if=none,readonly=on -device virtio-blk-device,drive=ro" >"$tmp/ro" 2>&1
+expect "read-only disk refuses writes" "$tmp/ro" '^blk0: write failed: result 5'
+
 # Network: the stand-in sends an ARP request to QEMU's user-mode gateway
 # and waits (in platform_yield, on the device interrupt) for the reply.
 for m in microvm q35; do
