@@ -175,13 +175,15 @@ static void list_insert(struct rt_heap *h, struct rt_heap_free *f)
 	h->free_bytes += payload(&f->hdr);
 }
 
-/* A link of a free list: NULL or a free block of this heap. */
+/* A link of a free list: NULL or a block-aligned address inside the heap
+ * (cheap; list_remove then checks that it links back). */
 static bool link_ok(const struct rt_heap *h, const struct rt_heap_free *f)
 {
-	/* (A cast, not &f->hdr: f is not trusted to point anywhere yet.) */
-	const struct blk *b = (const struct blk *)f;
+	uintptr_t a = (uintptr_t)f;
 
-	return f == NULL || (header_ok(h, b) && b->state == ST_FREE);
+	return f == NULL ||
+	       (a >= h->start && a < h->end - MIN_GRANULES * GRANULE + 1 &&
+	        (a & (GRANULE - 1)) == 0);
 }
 
 static void list_remove(struct rt_heap *h, struct rt_heap_free *f)

@@ -1,7 +1,8 @@
 /*
  * string.c - memory and string functions: mem* move whole machine words
- * where the pointers allow it, str* go byte by byte (a word read could run
- * past the end of a string into memory that does not belong to it).
+ * (unaligned ones only where x86 and aarch64 handle them), str* go byte by
+ * byte (a word read could run past the end of a string into memory that
+ * does not belong to it).
  */
 #include "rt_libc.h"
 
@@ -30,13 +31,24 @@ void *rt_memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	size_t head;
 
-	/* Align the destination, then copy words (the source may still be
-	 * unaligned: x86 and aarch64 load those fine). */
-	while (n > 0 && !aligned(d)) {
-		*d++ = *s++;
-		n--;
+	if (n < WORD) {
+		while (n-- > 0)
+			*d++ = *s++;
+		return dst;
 	}
+	/*
+	 * The first and the last word are copied unaligned (x86 and aarch64
+	 * do that fine); in between, whole words to aligned destinations.
+	 * The three parts may overlap each other, which only writes the same
+	 * bytes twice: source and destination themselves never overlap.
+	 */
+	*(rt_uword *)d = *(const rt_uword *)s;
+	head = WORD - ((uintptr_t)d & (WORD - 1));
+	d += head;
+	s += head;
+	n -= head;
 	for (; n >= 4 * WORD; n -= 4 * WORD, d += 4 * WORD, s += 4 * WORD) {
 		((rt_word *)d)[0] = ((const rt_uword *)s)[0];
 		((rt_word *)d)[1] = ((const rt_uword *)s)[1];
@@ -45,8 +57,8 @@ void *rt_memcpy(void *restrict dst, const void *restrict src, size_t n)
 	}
 	for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
 		*(rt_word *)d = *(const rt_uword *)s;
-	while (n-- > 0)
-		*d++ = *s++;
+	if (n > 0)
+		*(rt_uword *)(d + n - WORD) = *(const rt_uword *)(s + n - WORD);
 	return dst;
 }
 
@@ -91,24 +103,29 @@ void *rt_memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 	uintptr_t w = (unsigned char)c;
+	size_t head;
 
-	while (n > 0 && !aligned(d)) {
-		*d++ = (unsigned char)c;
-		n--;
+	if (n < WORD) {
+		while (n-- > 0)
+			*d++ = (unsigned char)c;
+		return dst;
 	}
-	if (n >= WORD) {
-		w *= (uintptr_t)-1 / 0xff; /* the byte in every lane */
-		for (; n >= 4 * WORD; n -= 4 * WORD, d += 4 * WORD) {
-			((rt_word *)d)[0] = w;
-			((rt_word *)d)[1] = w;
-			((rt_word *)d)[2] = w;
-			((rt_word *)d)[3] = w;
-		}
-		for (; n >= WORD; n -= WORD, d += WORD)
-			*(rt_word *)d = w;
+	/* As rt_memcpy: unaligned first and last words, aligned between. */
+	w *= (uintptr_t)-1 / 0xff; /* the byte in every lane */
+	*(rt_uword *)d = w;
+	head = WORD - ((uintptr_t)d & (WORD - 1));
+	d += head;
+	n -= head;
+	for (; n >= 4 * WORD; n -= 4 * WORD, d += 4 * WORD) {
+		((rt_word *)d)[0] = w;
+		((rt_word *)d)[1] = w;
+		((rt_word *)d)[2] = w;
+		((rt_word *)d)[3] = w;
 	}
-	while (n-- > 0)
-		*d++ = (unsigned char)c;
+	for (; n >= WORD; n -= WORD, d += WORD)
+		*(rt_word *)d = w;
+	if (n > 0)
+		*(rt_uword *)(d + n - WORD) = w;
 	return dst;
 }
 
