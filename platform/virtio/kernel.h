@@ -113,10 +113,15 @@ struct boot_info {
 
 extern struct boot_info boot_info;
 
+/* Supervisor-only initialised data (built at compile time, so that the
+ * slow ring-0 boot does not have to fill it). */
+#define KERNEL_DATA __attribute__((section(".kdata")))
+
 /* Linker-script symbols. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 extern char __kbss_start[], __kbss_end[], __user_stack_guard[];
+extern char __kdata_start[], __kdata_end[];
 extern char __user_stack_top[];
 
 /* Ends the guest with status through the exit devices (shared by both

@@ -74,7 +74,9 @@ static uint8_t fault_stack[PAGE_SIZE + ISTACK_SIZE] KERNEL_BSS
         __attribute__((aligned(4096)));
 static uint64_t gdt[7] KERNEL_BSS __attribute__((aligned(16)));
 static uint64_t idt[512] KERNEL_BSS __attribute__((aligned(4096)));
-static struct tss_iomap tss KERNEL_BSS __attribute__((aligned(16)));
+/* Every port closed (bits set) at build time; boot opens user_ports. */
+static struct tss_iomap tss KERNEL_DATA
+        __attribute__((aligned(16))) = {.iomap = {[0 ... IOMAP_BYTES] = 0xff}};
 static struct pvh_boot pvh KERNEL_BSS;
 /* The supervisor's own copy of what user code may not change. */
 static uint64_t heap_lo KERNEL_BSS, heap_hi KERNEL_BSS;
@@ -140,6 +142,7 @@ static void build_page_tables(void)
 	map_or_fail(__text_start, __text_end, PTE_US);
 	map_or_fail(__rodata_start, __rodata_end, PTE_US | PTE_NX);
 	map_or_fail(__data_start, __data_end, PTE_US | PTE_RW | PTE_NX);
+	map_or_fail(__kdata_start, __kdata_end, PTE_RW | PTE_NX);
 	map_or_fail(__kbss_start, __kbss_end, PTE_RW | PTE_NX);
 	if (heap_hi > heap_lo &&
 	    !paging_map(heap_lo, heap_hi - heap_lo, PTE_US | PTE_RW | PTE_NX))
@@ -188,8 +191,6 @@ static void setup_descriptors(void)
 	tss.tss.ist[0] =
 	        (uint64_t)(uintptr_t)(fault_stack + sizeof(fault_stack));
 	tss.tss.iomap_base = sizeof(struct tss);
-	for (unsigned i = 0; i <= IOMAP_BYTES; i++)
-		tss.iomap[i] = 0xff;
 	for (unsigned r = 0; r < sizeof(user_ports) / sizeof(user_ports[0]);
 	     r++) {
 		for (unsigned p = user_ports[r].first;
@@ -203,7 +204,12 @@ static void setup_descriptors(void)
 	load_gdt(&gp);
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 
-	for (unsigned v = 0; v < 256; v++)
+	/* Only the vectors in use get gates: on emulating KVMs every ring-0
+	 * instruction at boot counts. Any other vector faults (#GP naming
+	 * the IDT entry) and is reported. */
+	for (unsigned v = 0; v < DEVICE_VECTOR_BASE + DEVICE_VECTORS; v++)
+		set_gate(v, 0, 0);
+	for (unsigned v = 0xf0; v < 256; v++)
 		set_gate(v, 0, 0);
 	set_gate(2, 0, 1);  /* NMI */
 	set_gate(8, 0, 1);  /* double fault */
