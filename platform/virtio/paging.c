@@ -80,6 +80,7 @@ bool paging_map(uint64_t addr, uint64_t len, uint64_t flags)
 	flags |= PTE_P;
 	uint64_t end = addr + len;
 	while (addr < end) {
+		/* One walk per 2 MiB: ring-0 instructions are dear. */
 		uint64_t *pd = pd_for(addr);
 		if (!pd)
 			return false;
@@ -94,8 +95,12 @@ bool paging_map(uint64_t addr, uint64_t len, uint64_t flags)
 		uint64_t *pt = next_table(pde);
 		if (!pt)
 			return false;
-		pt[(addr >> 12) & 511] = addr | flags;
-		addr += PAGE_SIZE;
+		uint64_t limit = (addr | (LARGE_PAGE_SIZE - 1)) + 1;
+		if (limit > end)
+			limit = end;
+		uint64_t *e = &pt[(addr >> 12) & 511];
+		for (; addr < limit; addr += PAGE_SIZE)
+			*e++ = addr | flags;
 	}
 	return true;
 }
