@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # apps/echo without --ipv4 takes its address from dnsmasq (the DHCP
 # server Debian ships) in a namespace of its own, serves on it, and
-# renews the lease at T1 (dnsmasq is told T1 = 4 s, T2 = 8 s).
+# renews the lease at T1 (dnsmasq is told T1 = 4 s, T2 = 8 s); on unix,
+# also rebinds at T2 when the server has moved and renewals go unanswered.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/netns.sh"
@@ -11,22 +12,27 @@ net_targets
 ns=kiln-net-dhcp-$$
 tmp=$(scratch)
 here="$ROOT/tests/net"
-two_acks() { [ "$(grep -c "DHCPACK(ktap0) $1 " "$2")" -ge 2 ]; }
-
-for target in $NET_TARGETS; do
-	netns_setup "$ns"
-	dlog="$tmp/dnsmasq-$target.log"
+# start_dnsmasq LOG LEASEFILE [OPTIONS]: dnsmasq on ktap0 in $ns; sets dpid.
+start_dnsmasq() {
+	local log=$1 leases=$2
+	shift 2
 	ip netns exec "$ns" dnsmasq --keep-in-foreground --no-daemon \
 		--conf-file=/dev/null --port=0 --no-resolv --no-hosts \
 		--interface=ktap0 --bind-interfaces --except-interface=lo \
 		--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,2m \
 		--dhcp-option=option:router,$PEER_IP \
 		--dhcp-option=option:T1,4 --dhcp-option=option:T2,8 \
-		--dhcp-leasefile="$tmp/leases-$target" --log-dhcp \
-		--log-facility=- --pid-file="$tmp/dnsmasq-$target.pid" \
-		>"$dlog" 2>&1 &
+		--dhcp-leasefile="$leases" --log-dhcp --log-facility=- "$@" \
+		>"$log" 2>&1 &
 	dpid=$!
 	on_exit "kill $dpid 2>/dev/null"
+}
+two_acks() { [ "$(grep -c "DHCPACK(ktap0) $1 " "$2")" -ge 2 ]; }
+
+for target in $NET_TARGETS; do
+	netns_setup "$ns"
+	dlog="$tmp/dnsmasq-$target.log"
+	start_dnsmasq "$dlog" "$tmp/leases-$target"
 	log="$tmp/echo-$target.log"
 	if ! echo_start "$ns" "$target" "$log"; then
 		fail "$target: lease from dnsmasq" "$(tail -5 "$log" "$log.build" "$dlog" 2>/dev/null)"
@@ -48,6 +54,24 @@ for target in $NET_TARGETS; do
 		fi
 		if ! grep -q "gateway 198.18.0.1" "$log"; then
 			fail "$target: router option taken" "$(grep 'info net' "$log")"
+		fi
+		if [ "$target" = unix ]; then
+			# Rebinding at T2: the server moves to another address,
+			# so renewals (unicast to the old one) go unanswered
+			# until the client broadcasts at T2 (8 s).
+			kill "$dpid"
+			wait "$dpid" 2>/dev/null
+			ip -n "$ns" addr del "$PEER_IP/24" dev ktap0
+			ip -n "$ns" addr add 198.18.0.9/24 dev ktap0
+			dlog2="$tmp/dnsmasq2.log"
+			start_dnsmasq "$dlog2" "$tmp/leases2" --dhcp-authoritative
+			if wait_for 15 grep -q "DHCPACK(ktap0) $addr " "$dlog2"; then
+				pass "$target: lease rebound at T2 by another server"
+			else
+				fail "$target: lease rebound at T2" "$(tail -3 "$dlog2")"
+			fi
+			r=$(timeout 30 ip netns exec "$ns" "$here/udp_echo_client.py" "$addr" 7 5 100)
+			check "$target: still serving after rebinding ($r)" [ "$r" = "ok 5" ]
 		fi
 	fi
 	echo_stop
