@@ -97,6 +97,13 @@ static void udp_stats(void *arg)
 		        (unsigned long long)stats.udp_datagrams,
 		        (unsigned long long)stats.udp_bytes);
 		size_t len = (size_t)n;
+		struct kiln_loop_stats ls;
+		kiln_loop_stats(&ls);
+		n = snprintf(text + len, sizeof(text) - len,
+		             "loop_turns %llu\nloop_yields %llu\n",
+		             (unsigned long long)ls.turns,
+		             (unsigned long long)ls.yields);
+		len += (size_t)n;
 		len += net_format_counters(text + len, sizeof(text) - len,
 		                           true);
 		udp_sendto(s, src, sport, text, len);
