@@ -132,10 +132,9 @@ void apic_timer_disarm(void)
 		lapic_write(LAPIC_TIMER_INITIAL, 0);
 }
 
-void apic_eoi(void)
+uint64_t apic_eoi_register(void)
 {
-	if (lapic)
-		lapic_write(LAPIC_EOI, 0);
+	return lapic + LAPIC_EOI;
 }
 
 static uint32_t ioapic_read(uintptr_t base, uint32_t reg)

@@ -21,7 +21,8 @@ uint32_t apic_init(uint32_t *lapic_id);
 void apic_timer_arm(uint64_t deadline);
 void apic_timer_disarm(void);
 
-void apic_eoi(void);
+/* The address of the EOI register (entry.S writes it). */
+uint64_t apic_eoi_register(void);
 
 /* Send I/O APIC input gsi to vector (edge-triggered, unmasked). */
 bool ioapic_route(uint32_t gsi, uint8_t vector);

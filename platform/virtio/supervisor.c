@@ -80,8 +80,11 @@ static struct tss_iomap tss KERNEL_DATA
 static struct pvh_boot pvh KERNEL_BSS;
 /* The supervisor's own copy of what user code may not change. */
 static uint64_t heap_lo KERNEL_BSS, heap_hi KERNEL_BSS;
-static volatile uint64_t irq_pending KERNEL_BSS;
-static volatile bool timer_fired KERNEL_BSS;
+/* Shared with entry.S: device slots that interrupted, the fast sleep
+ * path's switch, the EOI register's address. */
+volatile uint32_t supervisor_irq_pending KERNEL_BSS;
+uint8_t supervisor_fast_sleep KERNEL_BSS;
+uint64_t supervisor_eoi_register KERNEL_BSS;
 
 extern char trap_stubs[];
 extern char boot_stack_top[];
@@ -166,7 +169,7 @@ static bool is_guard_page(uint64_t a)
 
 static void set_gate(unsigned vector, unsigned dpl, unsigned ist)
 {
-	uint64_t handler = (uint64_t)(uintptr_t)trap_stubs + 16 * vector;
+	uint64_t handler = (uint64_t)(uintptr_t)trap_stubs + 32 * vector;
 	idt[2 * vector] = (handler & 0xffff) | (uint64_t)SEL_KCODE << 16 |
 	                  (uint64_t)ist << 32 |
 	                  (uint64_t)(0x8e | dpl << 5) << 40 |
@@ -272,6 +275,8 @@ static _Noreturn void kernel_main_final(void)
 	setup_fpu();
 	disable_pic();
 	boot_info.flags |= apic_init(&boot_info.lapic_id);
+	supervisor_eoi_register = apic_eoi_register();
+	supervisor_fast_sleep = (boot_info.flags & BOOT_TSC_DEADLINE) != 0;
 	setup_kvmclock();
 	/* As if called: the ABI wants %rsp + 8 16-byte aligned at entry. */
 	enter_user(user_main, (uint64_t)(uintptr_t)__user_stack_top - 8,
@@ -385,7 +390,7 @@ static bool overlaps_ram(uint64_t a, uint64_t len)
 
 static int64_t sys_sleep(uint64_t deadline)
 {
-	if (!irq_pending) {
+	if (!supervisor_irq_pending) {
 		if (deadline != UINT64_MAX) {
 			if (!(boot_info.flags &
 			      (BOOT_TSC_DEADLINE | BOOT_LAPIC_TIMER)))
@@ -394,15 +399,14 @@ static int64_t sys_sleep(uint64_t deadline)
 				return 0;
 			apic_timer_arm(deadline);
 		}
-		timer_fired = false;
 		/* sti's one-instruction shadow covers hlt: an interrupt
 		 * already pending wakes the hlt instead of being lost. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		if (deadline != UINT64_MAX)
 			apic_timer_disarm();
 	}
-	uint64_t ready = irq_pending;
-	irq_pending = 0;
+	uint64_t ready = supervisor_irq_pending;
+	supervisor_irq_pending = 0;
 	return (int64_t)ready;
 }
 
@@ -485,13 +489,6 @@ void trap(struct trap_frame *f)
 		supervisor_call_dispatch(f);
 	} else if (v == SYSCALL_VECTOR) {
 		supervisor_call_dispatch(f);
-	} else if (v == TIMER_VECTOR) {
-		timer_fired = true;
-		apic_eoi();
-	} else if (v >= DEVICE_VECTOR_BASE &&
-	           v < DEVICE_VECTOR_BASE + DEVICE_VECTORS) {
-		irq_pending |= 1ull << (v - DEVICE_VECTOR_BASE);
-		apic_eoi();
 	} else if (v >= 0xf0) {
 		/* Spurious: from the masked PICs or the local APIC. */
 	} else {
