@@ -9,8 +9,9 @@
  * unikernel exits.
  *
  * Boot arguments: --port=N (7), --stats-port=N (8), --max-conns=N (256),
- * and the network's (--ipv4=ADDR/PREFIX, --ipv4-gateway=ADDR; DHCP
- * otherwise).
+ * the network's (--ipv4=ADDR/PREFIX, --ipv4-gateway=ADDR; DHCP
+ * otherwise; --net-buffers=N) and TCP's (--tcp-sndbuf=N, --tcp-rcvbuf=N,
+ * ...).
  */
 #include <kiln/net.h>
 #include <kiln/rt.h>
@@ -120,6 +121,8 @@ int kiln_main(int argc, char **argv)
 	    !kiln_arg_uint("--max-conns", 1, 100000, &max_conns))
 		return 2;
 
+	if (tcp_configure_from_args() != 0)
+		return 2;
 	int err = net_start(NULL, kiln_now() + KILN_SEC(60));
 	kiln_args_check();
 	if (err) {

@@ -26,6 +26,7 @@ struct udp_sock {
 	uint8_t *ring;
 	size_t head, used; /* read position and bytes queued */
 	unsigned count;    /* datagrams queued */
+	unsigned waiters;  /* fibers parked in udp_recvfrom */
 	struct kiln_waitq readers;
 };
 
@@ -95,12 +96,14 @@ void udp_close(struct udp_sock *s)
 		}
 	nsockets--;
 	s->closed = true;
-	/* Parked readers would touch s after we free it: there must be
-	 * none. A fiber closing a socket another fiber reads from is a
-	 * bug in the application. */
-	KILN_ASSERT(kiln_waitq_wake_all(&s->readers) == 0);
 	free(s->ring);
-	free(s);
+	s->ring = NULL;
+	/* Readers parked on another fiber wake up to -KILN_ECLOSED; the
+	 * last of them frees the socket. */
+	if (s->waiters)
+		kiln_waitq_wake_all(&s->readers);
+	else
+		free(s);
 }
 
 /* Copy into or out of the ring at offset off (mod size), wrapping. */
@@ -158,15 +161,23 @@ void udp_input(const struct ipv4_hdr *h, struct kiln_view packet)
 long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
                   uint16_t *sport, kiln_time deadline)
 {
+	if (s->closed)
+		return -KILN_ECLOSED;
 	while (s->count == 0) {
-		if (s->closed)
-			return -KILN_ECLOSED;
 		if (deadline <= kiln_now())
 			return -KILN_ETIMEDOUT;
 		if (!kiln_fiber_self())
 			return -KILN_EAGAIN; /* a callback cannot park */
-		if (kiln_waitq_wait(&s->readers, deadline) == -KILN_ETIMEDOUT &&
-		    s->count == 0)
+		s->waiters++;
+		int r = kiln_waitq_wait(&s->readers, deadline);
+		s->waiters--;
+		if (s->closed) {
+			/* Closed while we waited (see udp_close). */
+			if (s->waiters == 0)
+				free(s);
+			return -KILN_ECLOSED;
+		}
+		if (r == -KILN_ETIMEDOUT && s->count == 0)
 			return -KILN_ETIMEDOUT;
 	}
 	struct rxq_rec rec;
