@@ -115,8 +115,10 @@ bool virtio_net_probe(struct virtio_dev *d, unsigned index)
 		virtio_refuse(d, "virtio-net", "out of memory for buffers");
 		return false;
 	}
-	/* Transmit completions are collected lazily: no interrupts. */
+	/* Transmit completions are collected lazily: no interrupts. Nor
+	 * for received frames until the application acquires the device. */
 	n->tx.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	n->rx.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	while (n->rx.num_free > 0)
 		post_rx(n);
 	virtq_publish(&n->rx);
@@ -160,6 +162,8 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 		return PLATFORM_EINVAL;
 	d->acquired = true;
 	*h = found;
+	d->net->rx.avail->flags = 0;
+	mem_barrier();
 	for (unsigned i = 0; i < 6; i++)
 		info->mac[i] = d->net->mac[i];
 	info->mtu = d->net->mtu;
