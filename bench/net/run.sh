@@ -34,12 +34,14 @@ measure() {
 	n=$(wc -l <"$tmp/rtt")
 	p50=$(sed -n "$(((n + 1) / 2))p" "$tmp/rtt")
 	p99=$(sed -n "$(((n * 99 + 99) / 100))p" "$tmp/rtt")
-	local flood
+	local flood s0 s1 s2
+	[ "$name" != linux ] && s0=$(stats "$ns")
 	flood=$(for i in $(seq $runs); do
 		$x ping -f -c 20000 -q "$addr" |
 			sed -n 's/.* received.*time \([0-9]*\)ms.*/\1/p' |
 			awk '{ printf "%d\n", 20000 / ($1 / 1000) }'
 	done | median)
+	[ "$name" != linux ] && s1=$(stats "$ns")
 	local tcp udp
 	tcp=$(for i in $(seq $runs); do
 		timeout 120 $x "$here/bulk.py" tcp "$addr" 7 "$TCP_MB" || echo 0
@@ -49,6 +51,11 @@ measure() {
 	done | median)
 	printf '%-8s %9s %9s %11s %10s %10s\n' "$name" "$p50" "$p99" "$flood" "$tcp" "$udp"
 	echo "$name $p50 $p99 $flood $tcp $udp" >>"$tmp/results"
+	if [ "$name" != linux ]; then
+		s2=$(stats "$ns")
+		d() { echo $(($(counter "$2" "$3") - $(counter "$1" "$3"))); }
+		echo "$name: flood: $(d "$s0" "$s1" loop_yields) yields for $(d "$s0" "$s1" rx_frames) frames in; echo bulk: $(d "$s1" "$s2" rx_frames) frames in $(d "$s1" "$s2" rx_batches) reads, $(d "$s1" "$s2" tx_frames) out in $(d "$s1" "$s2" tx_batches) writes" >>"$tmp/batching"
+	fi
 }
 
 echo "bench: ping p50/p99 in ms; flood in pings/s; echo in MB/s each way"
@@ -85,6 +92,7 @@ for target in "${targets[@]}"; do
 done
 
 echo
+cat "$tmp/batching" 2>/dev/null
 awk 'NR == 1 && $1 == "linux" { for (i = 2; i <= 6; i++) l[i] = $i; next }
      { printf "%s vs linux: p50 x%.2f, flood x%.2f, tcp-echo %.0f%%, udp-echo %.0f%%\n",
        $1, $2 / l[2], $4 / l[4], 100 * $5 / l[5], 100 * $6 / l[6] }' "$tmp/results"

@@ -48,6 +48,7 @@ void net_tx_flush(void *arg)
 			frames[n].len = b->len;
 		}
 		int sent = platform_net_write_batch(net_if.dev, frames, n);
+		net_counters.tx_batches++;
 		if (sent < 0) {
 			/* The host failed; these frames are lost, as on a
 			 * wire. */
@@ -134,6 +135,7 @@ void net_rx_ready(void *arg)
 			continue;
 		}
 		int got = platform_net_read_batch(net_if.dev, frames, n);
+		net_counters.rx_batches++;
 		if (got < 0) {
 			KILN_WARN(NET_SUBSYS, "receive failed (%d)", got);
 			got = 0;

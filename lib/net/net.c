@@ -266,6 +266,8 @@ static const struct {
         COUNTER(udp_rx_datagrams),
         COUNTER(udp_tx_datagrams),
         COUNTER(dhcp_leases),
+        COUNTER(rx_batches),
+        COUNTER(tx_batches),
         COUNTER(tcp_active_opens),
         COUNTER(tcp_passive_opens),
         COUNTER(tcp_retransmits),
