@@ -141,8 +141,14 @@ bool virtio_negotiate(struct virtio_dev *d, const char *driver,
 	virtio_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 	                             VIRTIO_STATUS_FEATURES_OK);
 	if (!(virtio_get_status(d) & VIRTIO_STATUS_FEATURES_OK)) {
-		virtio_refuse(d, driver,
-		              "the device did not accept the feature set");
+		virtio_refuse(
+		        d, driver,
+		        offered & VIRTIO_F_ACCESS_PLATFORM
+		                ? "the device did not accept the feature "
+		                  "set: it wants VIRTIO_F_ACCESS_PLATFORM "
+		                  "(an IOMMU), which Kiln does not drive"
+		                : "the device did not accept the feature "
+		                  "set");
 		return false;
 	}
 	*accepted = want;

@@ -20,6 +20,7 @@
 #define VIRTIO_STATUS_FAILED 128
 
 #define VIRTIO_F_VERSION_1 (1ull << 32)
+#define VIRTIO_F_ACCESS_PLATFORM (1ull << 33)
 
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 

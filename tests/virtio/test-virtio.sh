@@ -159,6 +159,11 @@ eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-pci,netdev=n9,disabl
 expect "legacy-only virtio-pci refused" "$tmp/legacy-pci" 'not used: legacy-only virtio device'
 expect "boot goes on without it (pci)" "$tmp/legacy-pci" '^net0: not found'
 
+# A device that insists on a feature the driver does not take (an IOMMU).
+cmd=$("$LAUNCH" --dry-run "$img" -- --net-ping)
+eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-device,netdev=n9,iommu_platform=on" >"$tmp/iommu" 2>&1
+expect "device wanting VIRTIO_F_ACCESS_PLATFORM refused" "$tmp/iommu" 'not used: the device did not accept the feature set: it wants VIRTIO_F_ACCESS_PLATFORM'
+
 # A malformed device description on the command line.
 cmd=$("$LAUNCH" --dry-run "$img" -- hi)
 eval "timeout 60 $cmd -append 'virtio_mmio.device=zz@0x1:x -- hi'" >"$tmp/badcmd" 2>&1
