@@ -125,7 +125,8 @@ const char *pvh_strerror(enum pvh_error e)
 	case PVH_BAD_ADDRESS:
 		return "start info outside memory";
 	case PVH_BAD_MAGIC:
-		return "bad start info magic (not booted through PVH?)";
+		return "bad start info magic (not booted through PVH, or less "
+		       "memory than the image needs?)";
 	case PVH_NO_MEMMAP:
 		return "start info version 0 carries no memory map";
 	case PVH_BAD_MEMMAP:
@@ -135,7 +136,8 @@ const char *pvh_strerror(enum pvh_error e)
 	case PVH_CMDLINE_LONG:
 		return "command line too long";
 	case PVH_NO_RAM:
-		return "memory map lists no RAM";
+		return "memory map lists no RAM (less memory than the image "
+		       "needs?)";
 	}
 	return "unknown error";
 }
