@@ -8,7 +8,9 @@
 #
 # The app is apps/hello (it sleeps 3 x 100 ms before exiting, on every
 # target alike). Prints medians and spreads (min..max), and each
-# configuration's ratio to kiln-hvt.
+# configuration's ratio to kiln-hvt. Then the TCP round trip of one byte
+# to apps/echo through user-mode networking on 127.0.0.1 (microvm and q35
+# beside kiln-hvt).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -79,4 +81,57 @@ print()
 for path in (virtio_img, virtio_img + ".stripped", hvt_img, hvt_img + ".stripped"):
     if os.path.exists(path):
         print(f"image {path}: {os.path.getsize(path)} bytes")
+PY
+
+# Round trips to apps/echo.
+bin/kiln build -t virtio apps/echo >/dev/null || exit 0
+[ "$have_hvt" = 1 ] && bin/kiln build -t hvt apps/echo >/dev/null
+python3 - "$have_hvt" <<'PY'
+import os, socket, statistics, subprocess, sys, time
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+def rtt(cmd):
+    log = open("/tmp/kiln-bench-echo.log", "w+")
+    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            log.seek(0)
+            if "serving" in log.read():
+                break
+            time.sleep(0.1)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ts = []
+        for _ in range(500):
+            t0 = time.perf_counter()
+            s.sendall(b"x")
+            s.recv(16)
+            ts.append((time.perf_counter() - t0) * 1e6)
+        s.close()
+        ts = ts[50:]  # warm-up
+        return statistics.median(ts), sorted(ts)[int(len(ts) * 0.9)]
+    finally:
+        p.terminate()
+        p.wait()
+
+print()
+print("TCP round trip, 1 byte, apps/echo over user-mode networking")
+rows = []
+if sys.argv[1] == "1":
+    port = free_port()
+    rows.append(("hvt (kiln-hvt)", rtt(["bin/kiln-hvt", "--net",
+                 f"user,hostfwd=tcp:127.0.0.1:{port}-:7", "apps/echo/_build/hvt/echo"])))
+for m in ("microvm", "q35"):
+    port = free_port()
+    rows.append((f"virtio {m}", rtt(["platform/virtio/launch", "--machine", m, "--net",
+                 f"user,hostfwd=tcp:127.0.0.1:{port}-:7", "apps/echo/_build/virtio/echo"])))
+base = rows[0][1][0]
+for name, (med, p90) in rows:
+    print(f"{name:28} median {med:6.0f} us  p90 {p90:6.0f} us  x{med / base:.2f}")
 PY

@@ -191,7 +191,11 @@ struct device *device_get(platform_handle h)
 
 /* ---------------------------------------------------------------- yield */
 
-static platform_device_set ready_devices(bool *all_have_irq)
+/* The acquired network devices with a frame waiting. With ack set, each
+ * device's interrupt is acknowledged first (a register access, which
+ * costs an exit), so that a frame arriving after the look raises the line
+ * again: done only before sleeping. */
+static platform_device_set ready_devices(bool ack, bool *all_have_irq)
 {
 	platform_device_set ready = 0;
 	*all_have_irq = true;
@@ -199,9 +203,8 @@ static platform_device_set ready_devices(bool *all_have_irq)
 		struct device *d = &devices[i];
 		if (!d->acquired || !d->net)
 			continue;
-		/* Acknowledge first, then look: a frame arriving after the
-		 * look raises the line again. */
-		virtio_ack_interrupt(&d->vd);
+		if (ack)
+			virtio_ack_interrupt(&d->vd);
 		if (vnet_rx_ready(d->net))
 			ready |= 1ull << i;
 		if (!d->vd.has_irq)
@@ -214,9 +217,12 @@ platform_device_set platform_yield(platform_time deadline)
 {
 	for (;;) {
 		bool irqs;
-		platform_device_set ready = ready_devices(&irqs);
+		platform_device_set ready = ready_devices(false, &irqs);
 		platform_time now = platform_clock_monotonic();
 		if (ready || deadline <= now)
+			return ready;
+		ready = ready_devices(true, &irqs);
+		if (ready)
 			return ready;
 		platform_time until = deadline;
 		/* A device without interrupts is polled every millisecond. */

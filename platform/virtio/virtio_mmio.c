@@ -97,7 +97,8 @@ void vmmio_notify(struct virtio_dev *d, uint16_t index)
 
 void vmmio_ack_interrupt(struct virtio_dev *d)
 {
-	uint32_t pending = rd(d, VMMIO_INTERRUPT_STATUS);
-	if (pending)
-		wr(d, VMMIO_INTERRUPT_ACK, pending);
+	/* Both causes (used buffer, configuration change) at once: one
+	 * register write, where reading the status first would cost a
+	 * second exit. Acknowledging a cause not pending does nothing. */
+	wr(d, VMMIO_INTERRUPT_ACK, 3);
 }
