@@ -108,6 +108,11 @@ uint32_t apic_init(uint32_t *lapic_id)
 	return flags;
 }
 
+bool apic_timer_available(void)
+{
+	return tsc_deadline_mode || oneshot_mode;
+}
+
 void apic_timer_arm(uint64_t deadline)
 {
 	if (tsc_deadline_mode) {

@@ -17,6 +17,9 @@
  * Returns BOOT_* flags describing what works. */
 uint32_t apic_init(uint32_t *lapic_id);
 
+/* The timer works (either mode). */
+bool apic_timer_available(void);
+
 /* Fire TIMER_VECTOR at TSC value deadline (or soon after). */
 void apic_timer_arm(uint64_t deadline);
 void apic_timer_disarm(void);

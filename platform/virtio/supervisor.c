@@ -392,8 +392,7 @@ static int64_t sys_sleep(uint64_t deadline)
 {
 	if (!supervisor_irq_pending) {
 		if (deadline != UINT64_MAX) {
-			if (!(boot_info.flags &
-			      (BOOT_TSC_DEADLINE | BOOT_LAPIC_TIMER)))
+			if (!apic_timer_available())
 				return 0; /* no timer: the caller polls */
 			if (rdtsc() >= deadline)
 				return 0;
