@@ -26,13 +26,21 @@ void net_tx_frame(struct pktbuf *b)
 	else
 		txq_head = b;
 	txq_tail = b;
-	/* Frames normally leave in one batch per loop turn, from the
-	 * before-yield hook on the loop's own stack. Only when the queue
-	 * holds most of the pool (a fiber sending a lot without yielding)
-	 * do they go at once, from the sender's context. */
+	/* Frames leave in one batch per loop turn, from the before-yield
+	 * hook. The platform is only ever called on the loop's own stack:
+	 * a fiber's stack may be too small for what the host side needs
+	 * (libslirp puts a 64 KiB frame buffer on the caller's stack). In
+	 * a callback, a queue holding most of the pool goes out at once;
+	 * fibers that send a lot make room by yielding (udp_sendto), and
+	 * otherwise meet an exhausted pool (-KILN_ENOMEM). */
 	txq_len++;
-	if (pktbuf_free_count() < pktbuf_total() / 4)
+	if (!kiln_fiber_self() && net_tx_pool_low())
 		net_tx_flush(NULL);
+}
+
+bool net_tx_pool_low(void)
+{
+	return pktbuf_free_count() < pktbuf_total() / 4;
 }
 
 void net_tx_flush(void *arg)

@@ -204,6 +204,14 @@ long udp_sendto(struct udp_sock *s, net_ipv4 dst, uint16_t dport,
 		return -KILN_ECLOSED;
 	if (len > IPV4_MAX_LEN - IPV4_HDR_LEN - UDP_HDR_LEN)
 		return -KILN_EMSGSIZE;
+	/* On a fiber, let the loop send what is queued first when the
+	 * pool runs low (see net_tx_frame). */
+	size_t frames = (len + UDP_HDR_LEN) / (ipv4_payload_mtu() & ~7u) + 1;
+	for (int i = 0; i < 4 && kiln_fiber_self() &&
+	                (net_tx_pool_low() ||
+	                 pktbuf_free_count() < frames + pktbuf_total() / 8);
+	     i++)
+		kiln_fiber_yield();
 	net_ipv4 src = s->addr ? s->addr : net_if.addr;
 	uint8_t hdr[UDP_HDR_LEN];
 	udp_emit(hdr, sizeof(hdr), src, dst, s->port, dport, buf, len);
