@@ -101,6 +101,19 @@ else
 	fail "1 s sleep in hlt" "$(tail -3 "$tmp/spin" | tr '\n' '|')"
 fi
 
+# Without TSC-deadline mode the LAPIC timer runs one-shot, calibrated
+# against the TSC at boot (the supervisor's C path).
+cmd=$("$LAUNCH" --dry-run "$img" -- --sleep=50)
+cmd=${cmd/-cpu host,-arch-capabilities/-cpu host,-arch-capabilities,-tsc-deadline}
+cmd=${cmd/-cpu max/-cpu max,-tsc-deadline}
+eval "timeout 60 $cmd" >"$tmp/oneshot" 2>&1
+us=$(sed -n 's/^slept \([0-9]*\) us$/\1/p' "$tmp/oneshot")
+if [ -n "$us" ] && [ "$us" -ge 50000 ] && [ "$us" -lt 500000 ]; then
+	pass "one-shot LAPIC timer: 50 ms sleep took ${us} us"
+else
+	fail "one-shot LAPIC timer" "$(tail -3 "$tmp/oneshot" | tr '\n' '|')"
+fi
+
 # Faults: reported with the reason, exit 255.
 for f in null:"read of 0x0000000000000000 \(not mapped\) - NULL pointer" \
 	stack:"guard page: stack overflow" \
