@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The UDP socket API on the real runtime (tests/net/sockapp): deadlines,
+# exclusive and ephemeral ports, errors, and a close waking a parked
+# reader. Runs on the unix target with and without sanitizers, on
+# user-mode networking (nothing leaves the process).
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+tmp=$(scratch)
+for san in "" --sanitize; do
+	name="unix${san:+ $san}"
+	if ! timeout 240 "$KILN" build -t unix $san tests/net/sockapp >"$tmp/build" 2>&1; then
+		fail "$name: sockapp builds" "$(tail -5 "$tmp/build")"
+		continue
+	fi
+	timeout 60 "$KILN" run -t unix $san tests/net/sockapp -- \
+		--ipv4=198.18.0.15/24 >"$tmp/out" 2>&1
+	rc=$?
+	while read -r word rest; do
+		case "$word" in
+		ok) pass "$name: $rest" ;;
+		bad) fail "$name: ${rest%%:*}" "${rest#*: }" ;;
+		esac
+	done <"$tmp/out"
+	[ $rc -eq 0 ] || fail "$name: sockapp exits 0" "status $rc: $(tail -3 "$tmp/out")"
+done
+finish
