@@ -172,6 +172,21 @@ eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-pci,netdev=n9,disabl
 expect "legacy-only virtio-pci refused" "$tmp/legacy-pci" 'not used: legacy-only virtio device'
 expect "boot goes on without it (pci)" "$tmp/legacy-pci" '^net0: not found'
 
+# Two disks are blk0 and blk1 in the order given, on both transports; a
+# device of another type is named and ignored.
+truncate -s 1M "$tmp/one.img"
+truncate -s 2M "$tmp/two.img"
+for m in microvm q35; do
+	run "two disks on $m" 0 "$tmp/two-$m" --machine "$m" --block "file=$tmp/one.img" \
+		--block "file=$tmp/two.img" "$img" &&
+		grep -q 'blk0: virtio-blk at .*, 1048576 bytes' "$tmp/two-$m" &&
+		grep -q 'blk1: virtio-blk at .*, 2097152 bytes' "$tmp/two-$m" &&
+		pass "two disks on $m: blk0, blk1 in order"
+done
+cmd=$("$LAUNCH" --dry-run "$img")
+eval "timeout 60 $cmd -device virtio-rng-device" >"$tmp/rng" 2>&1
+expect "other device types ignored" "$tmp/rng" 'ignoring a virtio device of type 4'
+
 # A device that insists on a feature the driver does not take (an IOMMU).
 cmd=$("$LAUNCH" --dry-run "$img" -- --net-ping)
 eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-device,netdev=n9,iommu_platform=on" >"$tmp/iommu" 2>&1
