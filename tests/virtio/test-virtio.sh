@@ -177,11 +177,11 @@ expect "boot goes on without it (pci)" "$tmp/legacy-pci" '^net0: not found'
 truncate -s 1M "$tmp/one.img"
 truncate -s 2M "$tmp/two.img"
 for m in microvm q35; do
-	run "two disks on $m" 0 "$tmp/two-$m" --machine "$m" --block "file=$tmp/one.img" \
-		--block "file=$tmp/two.img" "$img" &&
-		grep -q 'blk0: virtio-blk at .*, 1048576 bytes' "$tmp/two-$m" &&
-		grep -q 'blk1: virtio-blk at .*, 2097152 bytes' "$tmp/two-$m" &&
-		pass "two disks on $m: blk0, blk1 in order"
+	if run "two disks on $m" 0 "$tmp/two-$m" --machine "$m" \
+		--block "file=$tmp/one.img" --block "file=$tmp/two.img" "$img"; then
+		expect "two disks on $m: blk0 first" "$tmp/two-$m" 'blk0: virtio-blk at .*, 1048576 bytes'
+		expect "two disks on $m: blk1 second" "$tmp/two-$m" 'blk1: virtio-blk at .*, 2097152 bytes'
+	fi
 done
 cmd=$("$LAUNCH" --dry-run "$img")
 eval "timeout 60 $cmd -device virtio-rng-device" >"$tmp/rng" 2>&1
