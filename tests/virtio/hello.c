@@ -14,6 +14,9 @@
  *   --fault=null      dereference NULL (page 0 is unmapped)
  *   --fault=stack     overflow the stack into its guard page
  *   --fault=wx        write to the code (text is read+execute only)
+ *   --fault=nx        run code in data (data is no-execute)
+ *   --fault=ro        write to read-only data
+ *   --fault=kernel    read the supervisor's memory (past the user stack)
  */
 #include <kiln/platform.h>
 #include <stdint.h>
@@ -211,6 +214,9 @@ static int net_ping(void)
 }
 
 static volatile int depth_limit = 1 << 30;
+static uint8_t data_code[16] = {0xc3}; /* ret */
+static const int read_only[4] = {1, 2, 3, 4};
+extern char __kbss_start[];
 
 static int recurse(int n)
 {
@@ -263,6 +269,12 @@ int kiln_start(const struct platform_start_info *info)
 			status = recurse(0);
 		else if (starts(p, "--fault=wx"))
 			*(volatile uint8_t *)(uintptr_t)&kiln_start = 0xc3;
+		else if (starts(p, "--fault=nx"))
+			((void (*)(void))(uintptr_t)data_code)();
+		else if (starts(p, "--fault=ro"))
+			*(volatile int *)(uintptr_t)&read_only[1] = 2;
+		else if (starts(p, "--fault=kernel"))
+			status = *(volatile uint8_t *)__kbss_start;
 		else if (starts(p, "--wall"))
 			out_u64((uint64_t)platform_clock_wall() / 1000000000),
 			        out(" s since 1970\n");

@@ -117,7 +117,10 @@ fi
 # Faults: reported with the reason, exit 255.
 for f in null:"read of 0x0000000000000000 \(not mapped\) - NULL pointer" \
 	stack:"guard page: stack overflow" \
-	wx:"page fault.*write to .*\(protection\)"; do
+	wx:"page fault.*write to .*\(protection\)" \
+	nx:"page fault.*\(instruction fetch\).*\(protection\)" \
+	ro:"page fault.*write to .*\(protection\)" \
+	kernel:"page fault.*read of .*\(protection\)"; do
 	kind=${f%%:*}
 	pat=${f#*:}
 	run "fault $kind" 255 "$tmp/fault-$kind" "$img" -- --fault="$kind" &&
