@@ -164,6 +164,12 @@ for m in microvm q35; do
 	fi
 done
 
+# A virtio-pci device without MSI-X is polled, and still works.
+cmd=$("$LAUNCH" --dry-run --machine q35 "$img" -- --net-ping)
+eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-pci,netdev=n9,vectors=0" >"$tmp/polled" 2>&1
+expect "net without MSI-X is polled" "$tmp/polled" 'net0: virtio-net at pci .*, polled'
+expect "net without MSI-X works" "$tmp/polled" '^net0: received a frame of [0-9]+ bytes, ethertype 2054'
+
 # Devices the driver must refuse: a legacy virtio-mmio transport
 # (force-legacy) and a legacy-only virtio-pci device (disable-modern).
 cmd=$("$LAUNCH" --dry-run --block "file=$disk" "$img" -- --blk-check=42)
