@@ -164,6 +164,13 @@ for m in microvm q35; do
 	fi
 done
 
+# The MTU feature: taken when sane, the device refused when not.
+cmd=$("$LAUNCH" --dry-run "$img" -- --net-ping)
+eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-device,netdev=n9,host_mtu=4000" >"$tmp/mtu" 2>&1
+expect "device MTU 4000 taken" "$tmp/mtu" '^net0: mtu 4000'
+eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-device,netdev=n9,host_mtu=60" >"$tmp/badmtu" 2>&1
+expect "device MTU 60 refused" "$tmp/badmtu" 'not used: the device reports an MTU outside 68..9000'
+
 # A virtio-pci device without MSI-X is polled, and still works.
 cmd=$("$LAUNCH" --dry-run --machine q35 "$img" -- --net-ping)
 eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-pci,netdev=n9,vectors=0" >"$tmp/polled" 2>&1
