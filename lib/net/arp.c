@@ -5,7 +5,10 @@
  * ARP_ENTRY_LIFETIME, refreshed by any ARP packet from that address) or
  * pending: it holds up to ARP_PENDING_MAX packets waiting for the reply,
  * and re-sends the request ARP_RETRIES times before giving up and
- * dropping them.
+ * dropping them. A resolved entry in use past its lifetime keeps being
+ * used while we confirm it with unicast requests (RFC 1122 2.3.2.1), so
+ * a busy connection does not stall every minute; if the neighbour stays
+ * silent, the entry is forgotten and the next packet asks anew.
  */
 #include "iface.h"
 #include <string.h>
@@ -17,7 +20,8 @@ struct arp_entry {
 	net_ipv4 ip;
 	uint8_t mac[ETH_ADDR_LEN];
 	kiln_time expires; /* resolved: when to ask again */
-	unsigned tries;    /* pending: requests sent */
+	unsigned tries;    /* pending or probing: requests sent */
+	bool probing;      /* resolved, stale, confirming by unicast */
 	unsigned npending;
 	struct pktbuf *pending, *pending_tail;
 	struct kiln_timer retry;
@@ -55,6 +59,12 @@ static void send_request(net_ipv4 ip)
 	send_arp(ARP_OP_REQUEST, eth_broadcast, zero, ip);
 }
 
+static void send_unicast_request(net_ipv4 ip, const uint8_t *mac)
+{
+	static const uint8_t zero[ETH_ADDR_LEN];
+	send_arp(ARP_OP_REQUEST, mac, zero, ip);
+}
+
 void arp_announce(void)
 {
 	/* A gratuitous request: sender and target are both our address. */
@@ -80,6 +90,16 @@ static void retry_fired(struct kiln_timer *t, void *arg)
 {
 	struct arp_entry *e = arg;
 	(void)t;
+	if (e->state == ARP_RESOLVED && e->probing) {
+		if (e->tries > ARP_RETRIES) {
+			entry_free(e); /* silent: forget it */
+			return;
+		}
+		e->tries++;
+		send_unicast_request(e->ip, e->mac);
+		kiln_timer_arm(&e->retry, kiln_now() + ARP_RETRY_INTERVAL);
+		return;
+	}
 	if (e->state != ARP_PENDING)
 		return;
 	if (e->tries > ARP_RETRIES) {
@@ -137,6 +157,7 @@ static struct arp_entry *allocate(net_ipv4 ip)
 	entry_free(victim);
 	victim->ip = ip;
 	victim->tries = 0;
+	victim->probing = false;
 	return victim;
 }
 
@@ -151,6 +172,7 @@ static void resolved(struct arp_entry *e, const uint8_t *mac)
 {
 	memcpy(e->mac, mac, ETH_ADDR_LEN);
 	e->state = ARP_RESOLVED;
+	e->probing = false;
 	e->expires = kiln_now() + ARP_ENTRY_LIFETIME;
 	kiln_timer_cancel(&e->retry);
 	struct pktbuf *b = e->pending;
@@ -171,13 +193,14 @@ int arp_output(net_ipv4 next_hop, struct pktbuf *b)
 	}
 	struct arp_entry *e = lookup(next_hop);
 	if (e && e->state == ARP_RESOLVED) {
-		if (kiln_now() < e->expires) {
-			send_to(e->mac, b);
-			return 0;
+		if (kiln_now() >= e->expires && !e->probing) {
+			/* Stale: confirm it, meanwhile go on using it. */
+			e->probing = true;
+			e->tries = 0;
+			retry_fired(&e->retry, e);
 		}
-		/* Stale: ask again, and hold this packet meanwhile. */
-		e->state = ARP_PENDING;
-		e->tries = 0;
+		send_to(e->mac, b);
+		return 0;
 	}
 	if (!e) {
 		e = allocate(next_hop);

@@ -439,7 +439,9 @@ static void test_rate_limit(void)
 	fake_advance(KILN_SEC(2));
 }
 
-/* Entries expire: after ARP_ENTRY_LIFETIME we ask again before sending. */
+/* Entries expire: past ARP_ENTRY_LIFETIME the entry is still used while
+ * unicast requests confirm it; a neighbour that stays silent is
+ * forgotten, and then resolved by broadcast again. */
 static void test_arp_expiry(void)
 {
 	uint8_t f[128], icmp[16];
@@ -453,8 +455,36 @@ static void test_arp_expiry(void)
 	fake_inject(f, ip_frame(f, peer2_mac, PEER2, US, NET_PROTO_ICMP, icmp,
 	                        n, 13, 0, false));
 	fake_turn();
-	EXPECT(fake_nsent == 1 && sent_arp(0, &a) && a.op == ARP_OP_REQUEST &&
-	       a.tpa == PEER2);
+	/* A unicast request to the old address, and the reply sent at once
+	 * (in either order). */
+	EXPECT(fake_nsent == 2);
+	unsigned ai = sent_arp(0, &a) ? 0 : 1;
+	EXPECT(sent_arp(ai, &a) && a.op == ARP_OP_REQUEST && a.tpa == PEER2 &&
+	       memcmp(fake_sent[ai].data, peer2_mac, 6) == 0);
+	EXPECT(sent_ip(1 - ai, &e, &h) && h.dst == PEER2 &&
+	       memcmp(e.dst, peer2_mac, 6) == 0);
+	fake_sent_clear();
+	/* The neighbour answers: no more requests. */
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer2_mac, PEER2, US));
+	fake_turn();
+	fake_advance(ARP_RETRY_INTERVAL * 2);
+	EXPECT(fake_nsent == 0);
+
+	/* Expired again, and now silent: probed, then forgotten; the next
+	 * packet waits for a broadcast request. */
+	fake_advance(ARP_ENTRY_LIFETIME);
+	fake_inject(f, ip_frame(f, peer2_mac, PEER2, US, NET_PROTO_ICMP, icmp,
+	                        n, 14, 0, false));
+	fake_turn();
+	for (int i = 0; i < ARP_RETRIES + 1; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	EXPECT(fake_nsent == 1 + ARP_RETRIES + 1); /* reply + probes */
+	fake_sent_clear();
+	fake_inject(f, ip_frame(f, peer2_mac, PEER2, US, NET_PROTO_ICMP, icmp,
+	                        n, 15, 0, false));
+	fake_turn();
+	EXPECT(fake_nsent == 1 && sent_arp(0, &a) &&
+	       memcmp(fake_sent[0].data, eth_broadcast, 6) == 0);
 	fake_sent_clear();
 	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer2_mac, PEER2, US));
 	fake_turn();
