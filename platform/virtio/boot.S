@@ -19,6 +19,9 @@
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
 #define EFER_NXE (1 << 11)
+/* The boot code runs on the supervisor's fault stack (supervisor.c),
+ * which nothing else uses until the IDT is live. */
+#define BOOT_STACK_TOP (supervisor_fault_stack + 12288)
 
 	.section .note.Xen, "a"
 	.balign 4
@@ -36,7 +39,7 @@ pvh_start32:
 	cli
 	cld
 	movl %ebx, boot_start_info
-	movl $boot_stack_top, %esp
+	movl $BOOT_STACK_TOP, %esp
 
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax
@@ -65,7 +68,7 @@ long_mode:
 	xorl %eax, %eax
 	movl %eax, %fs
 	movl %eax, %gs
-	movq $boot_stack_top, %rsp
+	movq $BOOT_STACK_TOP, %rsp
 	xorl %ebp, %ebp
 	movl boot_start_info(%rip), %edi
 	call kernel_main
@@ -101,8 +104,3 @@ early_gdt_pointer:
 	.globl boot_start_info
 boot_start_info:
 	.long 0
-	/* The stack kernel_main starts on; it moves to the real supervisor
-	 * stack once the final tables are live. */
-	.balign 16
-	.fill 4096, 1, 0
-boot_stack_top:

@@ -70,8 +70,10 @@ struct descriptor_pointer {
 /* Each stack has an unmapped guard page below it. */
 static uint8_t kernel_stack[PAGE_SIZE + KSTACK_SIZE] KERNEL_BSS
         __attribute__((aligned(4096)));
-static uint8_t fault_stack[PAGE_SIZE + ISTACK_SIZE] KERNEL_BSS
+/* Also the boot stack (boot.S knows its size). */
+uint8_t supervisor_fault_stack[PAGE_SIZE + ISTACK_SIZE] KERNEL_BSS
         __attribute__((aligned(4096)));
+_Static_assert(sizeof(supervisor_fault_stack) == 12288, "see boot.S");
 static uint64_t gdt[7] KERNEL_BSS __attribute__((aligned(16)));
 static uint64_t idt[512] KERNEL_BSS __attribute__((aligned(4096)));
 /* Every port closed (bits set) at build time; boot opens user_ports. */
@@ -87,7 +89,6 @@ uint8_t supervisor_fast_sleep KERNEL_BSS;
 uint64_t supervisor_eoi_register KERNEL_BSS;
 
 extern char trap_stubs[];
-extern char boot_stack_top[];
 void enter_user(void (*rip)(void), uint64_t rsp, uint64_t rflags);
 void switch_tables(uint64_t cr3, uint64_t rsp, void (*fn)(void));
 void load_gdt(struct descriptor_pointer *p);
@@ -152,7 +153,7 @@ static void build_page_tables(void)
 		boot_fail("out of page tables for the heap");
 	if (!paging_unmap_page((uint64_t)(uintptr_t)__user_stack_guard) ||
 	    !paging_unmap_page((uint64_t)(uintptr_t)kernel_stack) ||
-	    !paging_unmap_page((uint64_t)(uintptr_t)fault_stack))
+	    !paging_unmap_page((uint64_t)(uintptr_t)supervisor_fault_stack))
 		boot_fail("cannot place guard pages");
 }
 
@@ -161,7 +162,7 @@ static bool is_guard_page(uint64_t a)
 	a &= ~(PAGE_SIZE - 1);
 	return a == (uint64_t)(uintptr_t)__user_stack_guard ||
 	       a == (uint64_t)(uintptr_t)kernel_stack ||
-	       a == (uint64_t)(uintptr_t)fault_stack ||
+	       a == (uint64_t)(uintptr_t)supervisor_fault_stack ||
 	       (a >= heap_lo && a < heap_hi && !paging_lookup(a));
 }
 
@@ -191,8 +192,8 @@ static void setup_descriptors(void)
 
 	tss.tss.rsp[0] =
 	        (uint64_t)(uintptr_t)(kernel_stack + sizeof(kernel_stack));
-	tss.tss.ist[0] =
-	        (uint64_t)(uintptr_t)(fault_stack + sizeof(fault_stack));
+	tss.tss.ist[0] = (uint64_t)(uintptr_t)(supervisor_fault_stack +
+	                                       sizeof(supervisor_fault_stack));
 	tss.tss.iomap_base = sizeof(struct tss);
 	for (unsigned r = 0; r < sizeof(user_ports) / sizeof(user_ports[0]);
 	     r++) {
