@@ -25,9 +25,11 @@
 
 	.text
 
-	/* Vectors whose exceptions push an error code themselves. */
+	/* One stub per vector, at trap_stubs + 16 * v, where IDT entry v
+	 * points (supervisor.c). A stub longer than 16 bytes makes the next
+	 * .org go backwards: an assembler error. */
 	.macro stub vector
-	.balign 32
+	.org trap_stubs + 16 * \vector, 0xcc
 	.if \vector == 6
 	jmp invalid_opcode
 	.elseif \vector == TIMER_VECTOR
@@ -35,14 +37,18 @@
 	jmp eoi_return
 	.elseif (\vector >= DEVICE_VECTOR_BASE) && (\vector < DEVICE_VECTOR_BASE + DEVICE_VECTORS)
 	pushq %rax
-	lock orl $(1 << (\vector - DEVICE_VECTOR_BASE)), supervisor_irq_pending(%rip)
-	jmp eoi_return
-	.elseif (\vector == 8) || (\vector >= 10 && \vector <= 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
+	movl $(1 << (\vector - DEVICE_VECTOR_BASE)), %eax
+	jmp device_interrupt
+	.else
+	/* Vectors whose exceptions push an error code push nothing more;
+	 * the others push a 0 so the frame always has the same shape. */
+	.if (\vector == 8) || (\vector >= 10 && \vector <= 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
 	.else
 	pushq $0
 	.endif
 	pushq $\vector
 	jmp trap_entry
+	.endif
 	.endm
 
 	.balign 16
@@ -56,6 +62,10 @@ trap_stubs:
 	.endr
 	.noaltmacro
 
+	/* A device interrupt: %eax holds the slot's bit (the interrupted
+	 * %rax is on the stack). */
+device_interrupt:
+	lock orl %eax, supervisor_irq_pending(%rip)
 	/* End of interrupt (the local APIC's EOI register), then return. The
 	 * interrupted %rax is on the stack. */
 eoi_return:

@@ -170,7 +170,7 @@ static bool is_guard_page(uint64_t a)
 
 static void set_gate(unsigned vector, unsigned dpl, unsigned ist)
 {
-	uint64_t handler = (uint64_t)(uintptr_t)trap_stubs + 32 * vector;
+	uint64_t handler = (uint64_t)(uintptr_t)trap_stubs + 16 * vector;
 	idt[2 * vector] = (handler & 0xffff) | (uint64_t)SEL_KCODE << 16 |
 	                  (uint64_t)ist << 32 |
 	                  (uint64_t)(0x8e | dpl << 5) << 40 |

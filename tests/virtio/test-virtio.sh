@@ -189,14 +189,17 @@ expect "legacy-only virtio-pci refused" "$tmp/legacy-pci" 'not used: legacy-only
 expect "boot goes on without it (pci)" "$tmp/legacy-pci" '^net0: not found'
 
 # Two disks are blk0 and blk1 in the order given, on both transports; a
-# device of another type is named and ignored.
+# device of another type is named and ignored. The network device comes
+# third, so its interrupt uses a later vector than the tests above.
 truncate -s 1M "$tmp/one.img"
 truncate -s 2M "$tmp/two.img"
 for m in microvm q35; do
 	if run "two disks on $m" 0 "$tmp/two-$m" --machine "$m" \
-		--block "file=$tmp/one.img" --block "file=$tmp/two.img" "$img"; then
+		--block "file=$tmp/one.img" --block "file=$tmp/two.img" \
+		--net user "$img" -- --net-ping; then
 		expect "two disks on $m: blk0 first" "$tmp/two-$m" 'blk0: virtio-blk at .*, 1048576 bytes'
 		expect "two disks on $m: blk1 second" "$tmp/two-$m" 'blk1: virtio-blk at .*, 2097152 bytes'
+		expect "third device's interrupt on $m" "$tmp/two-$m" '^net0: received a frame'
 	fi
 done
 cmd=$("$LAUNCH" --dry-run "$img")
