@@ -16,6 +16,7 @@ static struct device devices[MAX_DEVICES];
 static unsigned device_count;
 static unsigned net_count, blk_count;
 static uint64_t dma_lo, dma_hi; /* the heap while devices take memory */
+static bool have_pci, have_mmio_words;
 
 void *dma_alloc(uint64_t bytes)
 {
@@ -103,6 +104,7 @@ static void discover_pci(void)
 	static uint8_t cfg[PCI_CFG_SIZE];
 	if ((pci_read32(0, 0, 0) & 0xffff) == 0xffff)
 		return; /* no PCI host bridge (microvm, Firecracker) */
+	have_pci = true;
 	for (unsigned dev = 0; dev < 32; dev++) {
 		for (unsigned fn = 0; fn < 8; fn++) {
 			uint8_t devfn = (uint8_t)(dev << 3 | fn);
@@ -157,6 +159,7 @@ void devices_discover(const struct cmdline *cl, uint64_t *heap, uint64_t *size)
 {
 	dma_lo = *heap;
 	dma_hi = *heap + *size;
+	have_mmio_words = cl->mmio_count > 0;
 	discover_mmio(cl);
 	discover_pci();
 	*size = dma_hi - dma_lo;
@@ -173,6 +176,17 @@ static bool same(const char *a, const char *b)
 
 struct device *device_find(const char *name, platform_handle *h)
 {
+	static bool hinted;
+	if (!have_pci && !have_mmio_words && !hinted) {
+		/* Nothing could have been found: say where devices come from,
+		 * once. */
+		hinted = true;
+		virtio_log(
+		        "kiln: virtio: no PCI bus and no virtio_mmio.device= "
+		        "on the command line, so no devices (QEMU microvm: "
+		        "run it with acpi=off)\n",
+		        NULL, NULL);
+	}
 	for (unsigned i = 0; i < device_count; i++) {
 		if (name && same(devices[i].name, name)) {
 			*h = i;

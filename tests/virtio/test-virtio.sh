@@ -211,6 +211,12 @@ cmd=$("$LAUNCH" --dry-run "$img" -- --net-ping)
 eval "timeout 60 $cmd -netdev user,id=n9 -device virtio-net-device,netdev=n9,iommu_platform=on" >"$tmp/iommu" 2>&1
 expect "device wanting VIRTIO_F_ACCESS_PLATFORM refused" "$tmp/iommu" 'not used: the device did not accept the feature set: it wants VIRTIO_F_ACCESS_PLATFORM'
 
+# QEMU's microvm with ACPI on describes its devices only in ACPI tables:
+# the first acquire says how to run it.
+cmd=$("$LAUNCH" --dry-run --net user "$img" -- --net-ping)
+eval "timeout 60 ${cmd/microvm,acpi=off/microvm}" >"$tmp/acpi" 2>&1
+expect "microvm with ACPI: a hint" "$tmp/acpi" 'no devices \(QEMU microvm: run it with acpi=off\)'
+
 # A malformed device description on the command line.
 cmd=$("$LAUNCH" --dry-run "$img" -- hi)
 eval "timeout 60 $cmd -append 'virtio_mmio.device=zz@0x1:x -- hi'" >"$tmp/badcmd" 2>&1
