@@ -219,7 +219,8 @@ struct net_counters {
 	uint64_t ip_frags_sent;  /* fragments of datagrams sent */
 	uint64_t icmp_unreach_sent, icmp_rate_limited;
 	uint64_t udp_rx_datagrams, udp_tx_datagrams;
-	uint64_t dhcp_leases; /* ACKs taken (first lease and renewals) */
+	uint64_t dhcp_leases;   /* ACKs taken (first lease and renewals) */
+	uint64_t dhcp_declines; /* offered addresses found in use */
 	/* Calls to the platform's batch read and write: frames per call
 	 * is rx_frames / rx_batches (and tx likewise). */
 	uint64_t rx_batches, tx_batches;

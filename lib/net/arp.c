@@ -29,15 +29,47 @@ struct arp_entry {
 
 static struct arp_entry cache[ARP_CACHE_SIZE];
 
+/* Conflict detection for an address we are about to take (RFC 5227). */
+static net_ipv4 watch_ip;
+static bool watch_seen;
+
+static void send_arp_from(net_ipv4 spa, uint16_t op, const uint8_t *eth_dst,
+                          const uint8_t *tha, net_ipv4 tpa);
+
 static void send_arp(uint16_t op, const uint8_t *eth_dst, const uint8_t *tha,
                      net_ipv4 tpa)
+{
+	send_arp_from(net_if.addr, op, eth_dst, tha, tpa);
+}
+
+void arp_probe(net_ipv4 ip)
+{
+	static const uint8_t zero[ETH_ADDR_LEN];
+	watch_ip = ip;
+	watch_seen = false;
+	send_arp_from(0, ARP_OP_REQUEST, eth_broadcast, zero, ip);
+}
+
+bool arp_probe_conflict(void)
+{
+	return watch_seen;
+}
+
+void arp_probe_done(void)
+{
+	watch_ip = 0;
+	watch_seen = false;
+}
+
+static void send_arp_from(net_ipv4 spa, uint16_t op, const uint8_t *eth_dst,
+                          const uint8_t *tha, net_ipv4 tpa)
 {
 	struct pktbuf *b = pktbuf_get();
 	if (!b) {
 		net_counters.drop_no_buffer++;
 		return;
 	}
-	struct arp_pkt a = {.op = op, .spa = net_if.addr, .tpa = tpa};
+	struct arp_pkt a = {.op = op, .spa = spa, .tpa = tpa};
 	memcpy(a.sha, net_if.mac, ETH_ADDR_LEN);
 	memcpy(a.tha, tha, ETH_ADDR_LEN);
 	size_t n = eth_emit(b->data, pktbuf_size, eth_dst, net_if.mac,
@@ -235,6 +267,11 @@ void arp_input(struct kiln_view payload)
 		NET_DROP(drop_arp_malformed);
 		return;
 	}
+	/* Someone else uses, or probes for, the address we probe for. */
+	if (watch_ip && !eth_addr_eq(a.sha, net_if.mac) &&
+	    (a.spa == watch_ip || (a.spa == 0 && a.tpa == watch_ip)))
+		watch_seen = true;
+
 	/* Nobody may claim our address, the zero address (except probes,
 	 * which we only answer) or a broadcast one. */
 	bool probe = a.spa == 0;

@@ -3,12 +3,13 @@
  *
  * INIT: broadcast DISCOVER, retransmitted with exponential backoff
  * (1, 2, 4, ... up to 16 s, with a little jitter) until an OFFER comes.
- * REQUESTING: broadcast REQUEST for the offer; ACK binds, NAK or
- * silence after a few tries starts over. BOUND until T1 (default half
- * the lease): RENEWING, unicast REQUEST to the server that gave the
- * lease, retransmitted at half the time left until T2 (at least 2 s).
- * At T2 (default 7/8 of the lease): REBINDING, the same broadcast. At
- * the lease's end the address is removed and the client starts over.
+ * REQUESTING: broadcast REQUEST for the offer; an ACK binds, after ARP
+ * probes find nobody else on the address (else DECLINE, wait 10 s and
+ * start over); NAK or silence after a few tries starts over. BOUND until T1
+ * (default half the lease): RENEWING, unicast REQUEST to the server that gave
+ * the lease, retransmitted at half the time left until T2 (at least 2 s). At T2
+ * (default 7/8 of the lease): REBINDING, the same broadcast. At the lease's end
+ * the address is removed and the client starts over.
  */
 #include "wire/dhcp.h"
 #include "iface.h"
@@ -19,6 +20,9 @@
 #define BACKOFF_MAX KILN_SEC(16)
 #define REQUEST_TRIES 4
 #define RENEW_MIN_WAIT KILN_SEC(2)
+#define PROBES 2
+#define PROBE_INTERVAL KILN_MSEC(250)
+#define DECLINE_WAIT KILN_SEC(10) /* RFC 2131 3.1.5 */
 
 enum dhcp_state { INIT, REQUESTING, BOUND, RENEWING, REBINDING };
 
@@ -45,7 +49,8 @@ static void send_msg(uint8_t type, net_ipv4 ciaddr, net_ipv4 dst)
 	/* Ask for broadcast replies while we cannot receive unicast. */
 	m.flags = ciaddr ? 0 : DHCP_FLAG_BROADCAST;
 	memcpy(m.chaddr, net_if.mac, ETH_ADDR_LEN);
-	if (type == DHCP_REQUEST && dhcp.state == REQUESTING) {
+	if ((type == DHCP_REQUEST || type == DHCP_DECLINE) &&
+	    dhcp.state == REQUESTING) {
 		m.has_requested = true;
 		m.requested = dhcp.offered;
 		m.has_server_id = true;
@@ -159,6 +164,20 @@ static void run_init(void)
 	}
 }
 
+/* Whether another host answers for ip (RFC 5227 probes, shortened: a
+ * unikernel boots in milliseconds and should not wait seconds). */
+static bool address_in_use(net_ipv4 ip)
+{
+	bool conflict = false;
+	for (int i = 0; i < PROBES && !conflict; i++) {
+		arp_probe(ip);
+		kiln_sleep(PROBE_INTERVAL);
+		conflict = arp_probe_conflict();
+	}
+	arp_probe_done();
+	return conflict;
+}
+
 static void run_requesting(void)
 {
 	struct dhcp_msg m;
@@ -171,6 +190,17 @@ static void run_requesting(void)
 		uint8_t type;
 		while ((type = wait_reply(deadline, &m)) != 0) {
 			if (type == DHCP_ACK && m.yiaddr == dhcp.offered) {
+				if (address_in_use(m.yiaddr)) {
+					char a[16];
+					KILN_WARN(DHCP_SUBSYS,
+					          "%s is in use: declined",
+					          net_ipv4_format(m.yiaddr, a));
+					send_msg(DHCP_DECLINE, 0, 0xffffffff);
+					net_counters.dhcp_declines++;
+					kiln_sleep(DECLINE_WAIT);
+					dhcp.state = INIT;
+					return;
+				}
 				bind_lease(&m, sent);
 				return;
 			}

@@ -94,6 +94,12 @@ void arp_input(struct kiln_view payload);
 int arp_output(net_ipv4 next_hop, struct pktbuf *b);
 /* Broadcast a gratuitous ARP request for our address. */
 void arp_announce(void);
+/* Address conflict detection (RFC 5227): arp_probe sends a probe for ip
+ * (sender 0.0.0.0) and watches for anyone else using or probing for it;
+ * arp_probe_conflict says whether someone did; arp_probe_done stops. */
+void arp_probe(net_ipv4 ip);
+bool arp_probe_conflict(void);
+void arp_probe_done(void);
 /* Forget every entry (the address changed). */
 void arp_flush(void);
 

@@ -266,6 +266,7 @@ static const struct {
         COUNTER(udp_rx_datagrams),
         COUNTER(udp_tx_datagrams),
         COUNTER(dhcp_leases),
+        COUNTER(dhcp_declines),
         COUNTER(rx_batches),
         COUNTER(tx_batches),
         COUNTER(tcp_active_opens),

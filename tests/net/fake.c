@@ -186,6 +186,12 @@ struct kiln_fiber *kiln_fiber_self(void)
 	return NULL;
 }
 
+void kiln_sleep(kiln_time duration)
+{
+	(void)duration;
+	abort(); /* only fibers sleep; there are none here */
+}
+
 void kiln_fiber_yield(void)
 {
 	abort(); /* never called: kiln_fiber_self() is NULL here */

@@ -492,6 +492,27 @@ static void test_arp_expiry(void)
 	fake_sent_clear();
 }
 
+/* Conflict detection for DHCP: a probe from 0.0.0.0, and anyone else
+ * claiming the address is noticed. */
+static void test_arp_probe(void)
+{
+	uint8_t f[128];
+	struct arp_pkt a;
+	net_ipv4 cand = NET_IPV4(198, 18, 0, 77);
+	fake_sent_clear();
+	arp_probe(cand);
+	fake_turn();
+	EXPECT(fake_nsent == 1 && sent_arp(0, &a) && a.spa == 0 &&
+	       a.tpa == cand);
+	EXPECT(!arp_probe_conflict());
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer2_mac, cand, 0));
+	fake_turn();
+	EXPECT(arp_probe_conflict());
+	arp_probe_done();
+	EXPECT(!arp_probe_conflict());
+	fake_sent_clear();
+}
+
 static void test_exhaustion(void)
 {
 	uint8_t f[128];
@@ -545,6 +566,7 @@ int main(void)
 	test_garbage();
 	test_rate_limit();
 	test_arp_expiry();
+	test_arp_probe();
 	test_exhaustion();
 	if (!failures) {
 		printf("PASS: stack on a fake device\n");

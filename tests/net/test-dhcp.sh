@@ -2,7 +2,8 @@
 # apps/echo without --ipv4 takes its address from dnsmasq (the DHCP
 # server Debian ships) in a namespace of its own, serves on it, and
 # renews the lease at T1 (dnsmasq is told T1 = 4 s, T2 = 8 s); on unix,
-# also rebinds at T2 when the server has moved and renewals go unanswered.
+# also rebinds at T2 when the server has moved and renewals go unanswered,
+# and declines an offered address that another host already uses.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/netns.sh"
@@ -19,7 +20,7 @@ start_dnsmasq() {
 	ip netns exec "$ns" dnsmasq --keep-in-foreground --no-daemon \
 		--conf-file=/dev/null --port=0 --no-resolv --no-hosts \
 		--interface=ktap0 --bind-interfaces --except-interface=lo \
-		--dhcp-range=198.18.0.50,198.18.0.60,255.255.255.0,2m \
+		--dhcp-range=${DHCP_RANGE:-198.18.0.50,198.18.0.60},255.255.255.0,2m \
 		--dhcp-option=option:router,$PEER_IP \
 		--dhcp-option=option:T1,4 --dhcp-option=option:T2,8 \
 		--dhcp-leasefile="$leases" --log-dhcp --log-facility=- "$@" \
@@ -79,4 +80,29 @@ for target in $NET_TARGETS; do
 	wait "$dpid" 2>/dev/null
 	ip netns del "$ns"
 done
+
+# An offered address someone already uses: our ARP probes find it and we
+# DECLINE (dnsmasq is told not to ping first, so it offers it anyway).
+if [[ " $NET_TARGETS " == *" unix "* ]]; then
+	netns_setup "$ns"
+	ip -n "$ns" addr add 198.18.0.50/24 dev ktap0
+	dlog="$tmp/dnsmasq-conflict.log"
+	DHCP_RANGE=198.18.0.50,198.18.0.50 \
+		start_dnsmasq "$dlog" "$tmp/leases-conflict" --no-ping
+	log="$tmp/echo-conflict.log"
+	echo_start "$ns" unix "$log" >/dev/null 2>&1 &
+	if wait_for 20 grep -q "DHCPDECLINE(ktap0) 198.18.0.50" "$dlog"; then
+		pass "unix: an address in use is declined"
+	else
+		fail "unix: an address in use is declined" "$(grep DHCP "$dlog" | tail -3)"
+	fi
+	if grep -q "address 198.18.0.50/" "$log"; then
+		fail "unix: a declined address is not used" "$(grep 'info net' "$log")"
+	fi
+	{
+		ip netns pids "$ns" | xargs -r kill -9
+		wait
+	} 2>/dev/null
+	ip netns del "$ns"
+fi
 finish
