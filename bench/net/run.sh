@@ -17,6 +17,7 @@ have_netns || { echo "bench: $NETNS_WHY"; exit 1; }
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(unix hvt)
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 runs=3
 TCP_MB=${TCP_MB:-100}
 UDP_MB=${UDP_MB:-30}

@@ -12,6 +12,7 @@ command -v dnsmasq >/dev/null || { skip "net dhcp" "no dnsmasq (dnsmasq-base)"; 
 net_targets
 ns=kiln-net-dhcp-$$
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 here="$ROOT/tests/net"
 # start_dnsmasq LOG LEASEFILE [OPTIONS]: dnsmasq on ktap0 in $ns; sets dpid.
 start_dnsmasq() {

@@ -14,6 +14,7 @@ have_netns || { skip "net hostile" "$NETNS_WHY"; exit 0; }
 net_targets
 ns=kiln-net-bad-$$
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 here="$ROOT/tests/net"
 
 for target in $NET_TARGETS; do

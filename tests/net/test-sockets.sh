@@ -7,6 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 for san in "" --sanitize; do
 	name="unix${san:+ $san}"
 	if ! timeout 240 "$KILN" build -t unix $san tests/net/sockapp >"$tmp/build" 2>&1; then

@@ -11,6 +11,7 @@ command -v /usr/bin/python3 >/dev/null || { skip "net tap" "no python3"; exit 0;
 net_targets
 ns=kiln-net-tap-$$
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 here="$ROOT/tests/net"
 in_ns() { ip netns exec "$ns" "$@"; }
 

@@ -7,6 +7,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 here="$ROOT/tests/net"
 tmp=$(scratch)
+on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 targets="unix unix-san"
 if have_kvm; then targets="$targets hvt"; else skip "hvt user-mode" "$KVM_WHY"; fi
 # libslirp in restricted mode (nothing reaches the outside) drops every
