@@ -18,6 +18,7 @@
  *   --fault=ro        write to read-only data
  *   --fault=kernel    read the supervisor's memory (past the user stack)
  */
+#include "../../platform/virtio/kernel.h"
 #include <kiln/platform.h>
 #include <stdint.h>
 
@@ -275,6 +276,12 @@ int kiln_start(const struct platform_start_info *info)
 			*(volatile int *)(uintptr_t)&read_only[1] = 2;
 		else if (starts(p, "--fault=kernel"))
 			status = *(volatile uint8_t *)__kbss_start;
+		else if (starts(p, "--timer"))
+			out(boot_info.flags & BOOT_TSC_DEADLINE
+			            ? "timer: tsc-deadline\n"
+			    : boot_info.flags & BOOT_LAPIC_TIMER
+			            ? "timer: one-shot\n"
+			            : "timer: none\n");
 		else if (starts(p, "--wall"))
 			out_u64((uint64_t)platform_clock_wall() / 1000000000),
 			        out(" s since 1970\n");

@@ -103,10 +103,12 @@ fi
 
 # Without TSC-deadline mode the LAPIC timer runs one-shot, calibrated
 # against the TSC at boot (the supervisor's C path).
-cmd=$("$LAUNCH" --dry-run "$img" -- --sleep=50)
-cmd=${cmd/-cpu host,-arch-capabilities/-cpu host,-arch-capabilities,-tsc-deadline}
-cmd=${cmd/-cpu max/-cpu max,-tsc-deadline}
+cmd=$("$LAUNCH" --dry-run "$img" -- --timer --sleep=50)
+# (the command is shell-quoted: commas come as "\,")
+cmd=${cmd/-arch-capabilities/-arch-capabilities\\,-tsc-deadline}
+cmd=${cmd/-cpu max/-cpu max\\,-tsc-deadline}
 eval "timeout 60 $cmd" >"$tmp/oneshot" 2>&1
+expect "LAPIC timer in one-shot mode without TSC-deadline" "$tmp/oneshot" '^timer: one-shot'
 us=$(sed -n 's/^slept \([0-9]*\) us$/\1/p' "$tmp/oneshot")
 if [ -n "$us" ] && [ "$us" -ge 50000 ] && [ "$us" -lt 500000 ]; then
 	pass "one-shot LAPIC timer: 50 ms sleep took ${us} us"
