@@ -10,11 +10,13 @@
 #define RX_BATCH 32
 #define RX_BATCHES_PER_TURN 8 /* then let the loop run other work */
 #define TX_BATCH 32
+#define TX_RETRY_DELAY KILN_MSEC(1)
 
 struct net_iface net_if;
 
 static struct pktbuf *txq_head, *txq_tail;
 static unsigned txq_len;
+static struct kiln_timer tx_retry;
 
 void net_tx_frame(struct pktbuf *b)
 {
@@ -72,9 +74,26 @@ void net_tx_flush(void *arg)
 		}
 		if (!txq_head)
 			txq_tail = NULL;
-		if ((unsigned)sent < n)
-			break; /* congested: the rest goes next turn */
+		if ((unsigned)sent < n) {
+			/* Congested: try again shortly, even if nothing else
+			 * wakes the loop. */
+			if (!kiln_timer_armed(&tx_retry))
+				kiln_timer_arm(&tx_retry,
+				               kiln_now() + TX_RETRY_DELAY);
+			break;
+		}
 	}
+}
+
+static void tx_retry_fired(struct kiln_timer *t, void *arg)
+{
+	(void)t;
+	net_tx_flush(arg);
+}
+
+void net_tx_init(void)
+{
+	kiln_timer_init(&tx_retry, tx_retry_fired, NULL);
 }
 
 void net_rx_frame(const uint8_t *frame, size_t len)

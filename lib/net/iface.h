@@ -69,6 +69,7 @@ bool net_is_broadcast(net_ipv4 a);
 /* Queue a finished frame (b->len bytes from b->data) for the next batch
  * send; takes ownership. */
 void net_tx_frame(struct pktbuf *b);
+void net_tx_init(void);
 /* True when queued frames hold most of the pool. */
 bool net_tx_pool_low(void);
 /* Send what is queued now (also the before-yield hook). */

@@ -186,6 +186,7 @@ int net_start(const char *device, kiln_time deadline)
 		return err;
 	}
 	kiln_waitq_init(&net_if.configured);
+	net_tx_init();
 	arp_init();
 	net_if.started = true;
 	kiln_device_watch(net_if.dev, net_rx_ready, NULL);

@@ -222,10 +222,8 @@ void kiln_before_yield(struct kiln_hook *hook, void (*fn)(void *arg), void *arg)
 	hooks = hook;
 }
 
-void fake_turn(void)
+void fake_fire_timers(void)
 {
-	if (inq_len && watch_fn)
-		watch_fn(watch_arg);
 	for (unsigned i = 0; i < MAX_TIMERS; i++) {
 		struct kiln_timer *t = timers[i];
 		if (t && t->deadline <= fake_now) {
@@ -233,6 +231,13 @@ void fake_turn(void)
 			t->fn(t, t->arg);
 		}
 	}
+}
+
+void fake_turn(void)
+{
+	if (inq_len && watch_fn)
+		watch_fn(watch_arg);
+	fake_fire_timers();
 	for (struct kiln_hook *h = hooks; h; h = h->next)
 		h->fn(h->arg);
 }

@@ -25,6 +25,8 @@ void fake_inject(const void *frame, size_t len);
 /* Run what the loop would: the device watcher (if frames are queued),
  * expired timers, and the before-yield hooks. */
 void fake_turn(void);
+/* Fire the expired timers only. */
+void fake_fire_timers(void);
 /* Advance the clock by d and run a turn. */
 void fake_advance(kiln_time d);
 

@@ -542,10 +542,12 @@ static void test_exhaustion(void)
 		                        icmp, n, 1, 0, false));
 	fake_turn();
 	EXPECT(net_counters.drop_no_buffer == nobuf + 5);
-	/* The host recovers: everything queued goes, the pool refills, and
-	 * pings are answered again. */
+	/* The host recovers: everything queued goes (on the retry timer,
+	 * with nothing else to wake the loop), the pool refills, and pings
+	 * are answered again. */
 	fake_tx_congested = 0;
-	fake_turn();
+	fake_now += KILN_MSEC(2);
+	fake_fire_timers();
 	EXPECT(pktbuf_free_count() == 64);
 	fake_inject(f, ip_frame(f, peer_mac, PEER, US, NET_PROTO_ICMP, icmp, n,
 	                        1, 0, false));
