@@ -122,6 +122,7 @@ struct tcp_conn {
 
 	/* Congestion control (RFC 5681, RFC 6582). */
 	uint32_t cwnd, ssthresh, recover, bytes_acked, rexmit_next;
+	uint32_t limited; /* limited transmit: bytes allowed beyond cwnd */
 	unsigned dupacks;
 	unsigned n_sacked;
 	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];

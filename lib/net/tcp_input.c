@@ -281,14 +281,32 @@ static void enter_fast_recovery(struct tcp_conn *c)
 	c->t_rexmt = kiln_now() + c->rto;
 }
 
+static uint32_t sacked_bytes(const struct tcp_conn *c)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < c->n_sacked; i++)
+		n += c->sacked[i].end - c->sacked[i].start;
+	return n;
+}
+
 static void dup_ack(struct tcp_conn *c)
 {
 	c->dupacks++;
 	if (!(c->flags & TF_RECOVERY)) {
 		/* RFC 6582 3.2 step 1: not again for losses of the window
-		 * already recovered. */
-		if (c->dupacks == 3 && SEQ_GEQ(c->snd_una, c->recover))
+		 * already recovered. With SACK, three segments' worth of
+		 * SACKed data above snd_una also means a loss (RFC 6675
+		 * IsLost), whatever number of ACKs reported it. */
+		bool lost = c->dupacks >= 3 || sacked_bytes(c) >= 3u * c->smss;
+		if (lost && SEQ_GEQ(c->snd_una, c->recover)) {
+			c->limited = 0;
 			enter_fast_recovery(c);
+		} else if (c->dupacks <= 2) {
+			/* Limited transmit (RFC 3042): one new segment per
+			 * duplicate, so a small window still produces the
+			 * duplicates fast retransmit needs. */
+			c->limited = c->dupacks * c->smss;
+		}
 		return;
 	}
 	/* Each further duplicate means a segment left the network. */
@@ -637,8 +655,12 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		return;
 	}
 
-	/* RFC 7323 4.3: remember the timestamp to echo. */
-	if ((c->flags & TF_TS) && h->opt.has_ts &&
+	/* RFC 7323 4.3: remember the timestamp to echo. Not from a segment
+	 * filling a hole: it is usually a retransmission, newer than the
+	 * segments still in flight behind it, which PAWS would then drop
+	 * (and echoing the older value only makes the peer's RTT estimate
+	 * conservative, as 4.3 intends for delayed ACKs). */
+	if ((c->flags & TF_TS) && h->opt.has_ts && !c->rcv.n_ooo &&
 	    SEQ_GEQ(h->opt.ts_val, c->ts_recent) &&
 	    SEQ_LEQ(seq, c->last_ack_sent)) {
 		c->ts_recent = h->opt.ts_val;
@@ -646,6 +668,11 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	}
 
 	uint32_t new_wnd = (uint32_t)h->window << c->snd_wscale;
+	/* A duplicate ACK (RFC 5681 2): no data, same window, nothing new
+	 * acknowledged. With SACK an ACK that SACKs new data counts too,
+	 * even if it carries data or a new window: on a connection sending
+	 * both ways the ACKs ride on data and would otherwise never count
+	 * (RFC 6675 2). */
 	bool is_dup = h->ack == c->snd_una && !seg_len &&
 	              new_wnd == c->snd_wnd && tcp_flight(c) > 0;
 	/* Update the send window (RFC 9293 3.10.7.4, fifth check). */
@@ -662,9 +689,14 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	}
 	if (SEQ_GT(h->ack, c->snd_una)) {
 		sack_update(c, &h->opt);
+		c->limited = 0;
 		ack_new(c, h);
 	} else {
+		uint32_t before = sacked_bytes(c);
 		sack_update(c, &h->opt);
+		if (h->ack == c->snd_una && tcp_flight(c) > 0 &&
+		    sacked_bytes(c) > before)
+			is_dup = true;
 		if (is_dup)
 			dup_ack(c);
 		else if (h->ack == c->snd_una && !data.len)

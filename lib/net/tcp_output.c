@@ -316,7 +316,8 @@ void tcp_output(struct tcp_conn *c)
 		if (off > c->snd.len)
 			break; /* the FIN is out */
 		uint32_t avail = c->snd.len - off;
-		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		uint32_t cw = c->cwnd + c->limited;
+		uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
 		uint32_t usable = wnd > off ? wnd - off : 0;
 		uint32_t len = avail < usable ? avail : usable;
 		if (len > c->smss)

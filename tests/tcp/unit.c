@@ -838,6 +838,33 @@ static void send_bulk(struct tcp_conn *c, size_t n)
 	free(b);
 }
 
+static void test_limited_transmit(void)
+{
+	/* A window of 3 segments, the first lost: the two duplicates each
+	 * release one new segment (RFC 3042), whose duplicates then make
+	 * three. */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_set_nodelay(c, true);
+	uint32_t mss = c->smss;
+	uint32_t base = p.ack;
+	c->cwnd = 3 * mss;
+	send_bulk(c, 6 * mss);
+	CHECK(data_segments() == 3);
+	h_clear();
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(data_segments() == 1 && h_get(0)->h.seq == base + 3 * mss);
+	h_clear();
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(data_segments() == 1 && h_get(0)->h.seq == base + 4 * mss);
+	h_clear();
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(tcp_stats.fast_retransmits == 1);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base);
+	tcp_abort(c);
+}
+
 static void test_fast_retransmit_newreno(void)
 {
 	struct peer p;
@@ -895,13 +922,15 @@ static void test_sack_use(void)
 	struct tcp_sack_block blocks[3] = {{base + 5 * mss, base + 10 * mss},
 	                                   {base + 3 * mss, base + 4 * mss},
 	                                   {base + 1 * mss, base + 2 * mss}};
-	for (int i = 0; i < 3; i++) {
-		p.extra.n_sack = 3;
-		memcpy(p.extra.sack, blocks, sizeof(blocks));
-		p.tsval++;
-		peer_send(&p, TCP_ACK, NULL, 0);
-	}
+	/* One ACK SACKing 7 segments is enough to call segment 0 lost
+	 * (RFC 6675: three segments SACKed above it), without waiting for
+	 * three duplicates. */
+	p.extra.n_sack = 3;
+	memcpy(p.extra.sack, blocks, sizeof(blocks));
+	p.tsval++;
+	peer_send(&p, TCP_ACK, NULL, 0);
 	CHECK(c->n_sacked == 3);
+	CHECK(c->flags & TF_RECOVERY);
 	CHECK(h_nout >= 1 && h_get(0)->h.seq == base);
 	/* The next duplicate ACKs fill the other holes, skipping SACKed
 	 * data. */
@@ -1687,6 +1716,7 @@ static const struct test tests[] = {
         T(rto_backoff_and_karn),
         T(data_retries_give_up),
         T(fast_retransmit_newreno),
+        T(limited_transmit),
         T(sack_use),
         T(sack_generation_and_reassembly),
         T(window_scaling),
