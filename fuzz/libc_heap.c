@@ -7,8 +7,8 @@
  *
  * fuzz-sources: lib/rt/libc/heap.c lib/rt/libc/string.c
  */
-#include "../../../lib/rt/libc/heap.h"
-#include "../../../lib/rt/libc/rt_libc.h"
+#include "../lib/rt/libc/heap.h"
+#include "../lib/rt/libc/rt_libc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  *
  * fuzz-sources: lib/rt/libc/strtol.c lib/rt/libc/ctype.c
  */
-#include "../../../lib/rt/libc/rt_libc.h"
+#include "../lib/rt/libc/rt_libc.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
