@@ -7,6 +7,8 @@
 #                            run apps/echo on TARGET (unix, unix-san, hvt)
 #                            in NS on ktap0; waits until it serves; sets
 #                            ECHO_PID
+#   echo_launch NS TARGET LOG [BOOTARGS...]
+#                            the same without waiting
 #   echo_stop                end it (SIGTERM, then SIGKILL)
 #   stats NS                 print the echo's counters (UDP port 8)
 #   counter TEXT NAME        the value of one counter in stats output
@@ -42,7 +44,8 @@ echo_build() {
 	esac >"$log.build" 2>&1
 }
 
-echo_start() {
+# echo_launch: as echo_start, without waiting for it to serve.
+echo_launch() {
 	local ns=$1 target=$2 log=$3
 	shift 3
 	local t=$target san=()
@@ -56,7 +59,19 @@ echo_start() {
 		--net tap:ktap0 --mem 64M -- "$@" >"$log" 2>&1 &
 	ECHO_PID=$!
 	on_exit "kill -9 $ECHO_PID 2>/dev/null"
-	wait_for 30 grep -q "^echo: serving" "$log"
+}
+
+echo_start() {
+	local target=$2 log=$3
+	echo_launch "$@" || return 1
+	# Generous: kiln run may rebuild when the tree changed meanwhile,
+	# and the machine may be busy.
+	if ! wait_for 90 grep -q "^echo: serving" "$log"; then
+		echo "echo_start: $target did not start within 90 s; log:"
+		tail -n 5 "$log" "$log.build" 2>&1
+		kill -0 "$ECHO_PID" 2>/dev/null || echo "(it has exited)"
+		return 1
+	fi
 }
 
 echo_stop() {

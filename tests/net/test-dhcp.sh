@@ -91,7 +91,7 @@ if [[ " $NET_TARGETS " == *" unix "* ]]; then
 	DHCP_RANGE=198.18.0.50,198.18.0.50 \
 		start_dnsmasq "$dlog" "$tmp/leases-conflict" --no-ping
 	log="$tmp/echo-conflict.log"
-	echo_start "$ns" unix "$log" >/dev/null 2>&1 &
+	echo_launch "$ns" unix "$log"
 	if wait_for 20 grep -q "DHCPDECLINE(ktap0) 198.18.0.50" "$dlog"; then
 		pass "unix: an address in use is declined"
 	else
@@ -100,10 +100,9 @@ if [[ " $NET_TARGETS " == *" unix "* ]]; then
 	if grep -q "address 198.18.0.50/" "$log"; then
 		fail "unix: a declined address is not used" "$(grep 'info net' "$log")"
 	fi
-	{
-		ip netns pids "$ns" | xargs -r kill -9
-		wait
-	} 2>/dev/null
+	echo_stop
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
 	ip netns del "$ns"
 fi
 finish
