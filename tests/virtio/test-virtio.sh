@@ -55,7 +55,7 @@ expect() {
 	fi
 }
 
-for m in microvm q35; do
+for m in microvm q35 pc; do
 	if run "hello $m" 0 "$tmp/hello-$m" --machine "$m" "$img" -- one two; then
 		expect "hello $m" "$tmp/hello-$m" '^hello from kiln on virtio: args \[one two\]'
 	fi
@@ -137,6 +137,9 @@ if run "block write (microvm)" 0 "$tmp/bw" --block "file=$disk" "$img" -- --blk-
 fi
 if run "block read after reboot (q35)" 0 "$tmp/br" --machine q35 --block "file=$disk" "$img" -- --blk-check=42; then
 	expect "block read after reboot (q35)" "$tmp/br" '^blk0: read back 65536 bytes, all match'
+fi
+if run "block read after reboot (pc)" 0 "$tmp/brp" --machine pc --block "file=$disk" "$img" -- --blk-check=42; then
+	expect "block read after reboot (pc)" "$tmp/brp" '^blk0: read back 65536 bytes, all match'
 fi
 run "block data differs with another seed" 1 "$tmp/bx" --block "file=$disk" "$img" -- --blk-check=43 &&
 	expect "block data differs with another seed" "$tmp/bx" '^blk0: mismatch'
