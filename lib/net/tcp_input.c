@@ -289,6 +289,22 @@ static uint32_t sacked_bytes(const struct tcp_conn *c)
 	return n;
 }
 
+/*
+ * Duplicates that signal a loss: 3, or fewer when fewer than four
+ * segments are outstanding and nothing new can be sent (early
+ * retransmit, RFC 5827): such a small flight cannot produce three.
+ */
+static unsigned dup_threshold(const struct tcp_conn *c)
+{
+	uint32_t flight = tcp_flight(c);
+	unsigned segs = (unsigned)((flight + c->smss - 1) / c->smss);
+	uint32_t off = c->snd_nxt - c->snd_una;
+	bool unsent = off < c->snd.len && c->snd_wnd > flight;
+	if (segs >= 4 || unsent || segs < 2)
+		return 3;
+	return segs - 1;
+}
+
 static void dup_ack(struct tcp_conn *c)
 {
 	c->dupacks++;
@@ -297,7 +313,9 @@ static void dup_ack(struct tcp_conn *c)
 		 * already recovered. With SACK, three segments' worth of
 		 * SACKed data above snd_una also means a loss (RFC 6675
 		 * IsLost), whatever number of ACKs reported it. */
-		bool lost = c->dupacks >= 3 || sacked_bytes(c) >= 3u * c->smss;
+		unsigned thresh = dup_threshold(c);
+		bool lost = c->dupacks >= thresh ||
+		            sacked_bytes(c) >= thresh * c->smss;
 		if (lost && SEQ_GEQ(c->snd_una, c->recover)) {
 			c->limited = 0;
 			enter_fast_recovery(c);

@@ -865,6 +865,24 @@ static void test_limited_transmit(void)
 	tcp_abort(c);
 }
 
+static void test_early_retransmit(void)
+{
+	/* Two segments out, nothing more to send, the first lost: one
+	 * duplicate is all there will be (RFC 5827). */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_set_nodelay(c, true);
+	uint32_t base = p.ack;
+	send_bulk(c, 2 * c->smss);
+	CHECK(data_segments() == 2);
+	h_clear();
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(tcp_stats.fast_retransmits == 1);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base);
+	tcp_abort(c);
+}
+
 static void test_fast_retransmit_newreno(void)
 {
 	struct peer p;
@@ -1717,6 +1735,7 @@ static const struct test tests[] = {
         T(data_retries_give_up),
         T(fast_retransmit_newreno),
         T(limited_transmit),
+        T(early_retransmit),
         T(sack_use),
         T(sack_generation_and_reassembly),
         T(window_scaling),
