@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 
-from scapy.all import ARP, IP, TCP, UDP, Ether, Raw, AsyncSniffer, fragment  # noqa
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw, AsyncSniffer, fragment  # noqa
 
 iface, mac, ip, label = sys.argv[1:5]
 peer_ip = "198.18.0.1"
@@ -111,6 +111,28 @@ for _ in range(100):
     b[20 + 6] ^= 0x33
     bu.append(with_ip(b))
 kinds["bad UDP checksum"] = (["drop_udp_checksum"], bu)
+# UDP length fields beyond the IP payload or below the header.
+ul = []
+for i in range(100):
+    b = ip_bytes(udp_ok)
+    bad_len = 100 + i if i % 2 else random.randint(0, 7)
+    b[20 + 4:20 + 6] = bad_len.to_bytes(2, "big")
+    b[20 + 6:20 + 8] = b"\0\0"  # no checksum: the length is what is wrong
+    ul.append(with_ip(b))
+kinds["bad UDP length"] = (["drop_udp_malformed"], ul)
+# ICMP echo requests with bad checksums, and truncated ICMP headers.
+ic = []
+for i in range(100):
+    if i % 2:
+        b = ip_bytes(IP(src=peer_ip, dst=ip) / ICMP(id=i, seq=i) /
+                     Raw(b"p" * 16))
+        b[20 + 2] ^= 0x11
+        ic.append(with_ip(b))
+    else:
+        b = ip_bytes(IP(src=peer_ip, dst=ip, proto=1) /
+                     Raw(b"\x08" * random.randint(0, 7)))
+        ic.append(with_ip(b))
+kinds["bad ICMP"] = (["drop_icmp_checksum", "drop_icmp_malformed"], ic)
 # Overlapping fragments: pairs whose second piece overlaps the first.
 ov = []
 for i in range(50):

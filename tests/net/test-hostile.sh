@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input against apps/echo on a tap, from Linux's side: truncated
-# and inconsistent headers, bad checksums and IHL, overlapping fragments,
+# and inconsistent headers (IP and UDP lengths), bad checksums (IP, UDP,
+# ICMP) and IHL, overlapping fragments,
 # a fragment flood beyond the reassembly budget, ARP garbage, SYNs to a
 # closed port, 10,000 random frames. The unikernel must stay up, keep
 # answering an echo client running alongside, and count every bad frame
