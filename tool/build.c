@@ -289,32 +289,73 @@ static size_t compile(const struct project *p, const struct build_options *o,
 
 /* ---------------------------------------------------------- the steps */
 
+/* The words of a descriptor field joined back into the command line the
+ * user wrote, placeholders expanded where allowed. */
+static char *command_line(const struct project *p, const struct desc *d,
+                          const struct desc_field *f, bool expand)
+{
+	char *line = xstrdup("");
+	for (size_t i = 0; i < f->nwords; i++) {
+		char *w = expand ? expand_word(p, f->words[i], d->file, f->line,
+		                               true)
+		                 : xstrdup(f->words[i]);
+		char *l = xasprintf("%s%s%s", line, i ? " " : "", w);
+		free(w);
+		free(line);
+		line = l;
+	}
+	return line;
+}
+
+/* Run a shell command of a descriptor in dir; a failure ends the build. */
+static void run_hook(const struct project *p, const char *what,
+                     const char *line, const char *dir)
+{
+	/* Tell the command where things are (and where it may write). */
+	setenv("KILN_ROOT", p->root, 1);
+	setenv("KILN_TARGET", p->target.name, 1);
+	setenv("KILN_BUILD", p->build, 1);
+	char *argv[] = {"/bin/sh", "-c", (char *)line, NULL};
+	int status = proc_run(argv, dir);
+	if (!proc_ok(status))
+		die(EXIT_BUILD, "%s '%s' %s", what, line,
+		    proc_describe(status));
+}
+
 static void prebuild(const struct project *p)
 {
 	const struct desc_field *f = desc_get(&p->app, "prebuild");
 	if (!f)
 		return;
-	struct strvec words = {0};
-	for (size_t i = 0; i < f->nwords; i++)
-		sv_push(&words, f->words[i]);
-	/* The words are joined back into the command line the user wrote. */
-	char *line = xstrdup(words.v[0]);
-	for (size_t i = 1; i < words.n; i++) {
-		char *l = xasprintf("%s %s", line, words.v[i]);
-		free(line);
-		line = l;
-	}
-	/* Tell the command where things are (and where it may write). */
-	setenv("KILN_ROOT", p->root, 1);
-	setenv("KILN_TARGET", p->target.name, 1);
-	setenv("KILN_BUILD", p->build, 1);
-	char *argv[] = {"/bin/sh", "-c", line, NULL};
-	int status = proc_run(argv, p->appdir);
-	if (!proc_ok(status))
-		die(EXIT_BUILD, "prebuild '%s' %s", line,
-		    proc_describe(status));
+	char *line = command_line(p, &p->app, f, false);
+	run_hook(p, "prebuild", line, p->appdir);
 	free(line);
-	sv_free(&words);
+}
+
+/* The target's postbuild command (e.g. writing a VM configuration beside
+ * the image) runs in the build folder when the image was relinked or the
+ * command changed (it is recorded in IMAGE.post). */
+static bool postbuild(const struct project *p, const struct build_options *o,
+                      bool linked)
+{
+	const struct desc_field *f = desc_get(&p->target.desc, "postbuild");
+	if (!f)
+		return false;
+	char *line = command_line(p, &p->target.desc, f, true);
+	char *recfile = xasprintf("%s.post", p->image);
+	bool stale = linked || !file_holds(recfile, line);
+	if (stale) {
+		printf("  POST %s\n", f->words[0]);
+		if (o->verbose)
+			printf("%s\n", line);
+		fflush(stdout);
+		unlink(recfile);
+		run_hook(p, "postbuild", line, p->build);
+		record(recfile, line);
+	}
+	free(recfile);
+	free(line);
+	return stale;
 }
 
 /* Run kiln-assets when the app has assets; returns the generated source
@@ -484,8 +525,9 @@ void build_image(const struct project *p, const struct build_options *o)
 	size_t compiled = compile(p, o, todo, ntodo);
 	bool linked = link_image(p, o, units, nsources);
 	bool stripped = strip_image(p, o);
+	bool posted = postbuild(p, o, linked);
 
-	if (!compiled && !linked && !stripped) {
+	if (!compiled && !linked && !stripped && !posted) {
 		if (!o->quiet)
 			printf("kiln: %s is up to date\n", p->name);
 	} else {

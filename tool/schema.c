@@ -43,5 +43,6 @@ const struct desc_key target_schema[] = {
         {"strip", DESC_YESNO},
         {"launch", DESC_NONEMPTY},
         {"machines", DESC_NONEMPTY},
+        {"postbuild", DESC_NONEMPTY},
         {NULL, 0},
 };
