@@ -2,7 +2,9 @@
  * decks - a slide server: the decks and reveal.js are assets compiled
  * into the image (see kiln.app); lib/http serves them.
  *
- * Boot arguments: --port=N (80), the server's (--http-log=on|off,
+ * Boot arguments: --port=N (80), --exit-after=SECS (end with status 0
+ * after that long: for benchmarks, so the host sees a clean exit), the
+ * server's (--http-log=on|off,
  * --http-max-conns=N, --http-idle-timeout=SECS, --http-header-timeout=SECS)
  * and the network's (--ipv4=ADDR/PREFIX, --ipv4-gateway=ADDR; DHCP
  * otherwise).
@@ -13,6 +15,16 @@
 #include <kiln/rt.h>
 
 static struct http_config config;
+static uint64_t exit_after;
+
+static void exit_later(void *arg)
+{
+	(void)arg;
+	kiln_sleep(KILN_SEC((kiln_time)exit_after));
+	kiln_printf("decks: exiting after %llu s\n",
+	            (unsigned long long)exit_after);
+	kiln_exit(0);
+}
 
 int kiln_main(int argc, char **argv)
 {
@@ -21,6 +33,7 @@ int kiln_main(int argc, char **argv)
 	uint64_t port = 80;
 	http_config_default(&config, &kiln_assets);
 	if (!kiln_arg_uint("--port", 1, 65535, &port) ||
+	    !kiln_arg_uint("--exit-after", 1, 86400, &exit_after) ||
 	    !http_config_from_args(&config))
 		return 2;
 	int err = net_start(NULL, kiln_now() + KILN_SEC(30));
@@ -29,6 +42,8 @@ int kiln_main(int argc, char **argv)
 		kiln_printf("decks: network: %s\n", kiln_strerror(err));
 		return 1;
 	}
+	if (exit_after && !kiln_fiber_spawn("exit-after", exit_later, NULL, 0))
+		return 1;
 	char addr[16];
 	kiln_printf("decks: %zu assets, listening on %s port %u\n",
 	            kiln_assets.count,

@@ -41,6 +41,22 @@ struct conn {
 
 static unsigned active_conns;
 
+/*
+ * Wall-clock time for the Date field, derived from the monotonic clock
+ * and re-read from the platform every few seconds: on hvt reading the
+ * wall clock is a VM exit, and it was one exit per request.
+ */
+static kiln_time wall_now(void)
+{
+	static kiln_time mono_base = -1, wall_base;
+	kiln_time now = kiln_now();
+	if (mono_base < 0 || now - mono_base > KILN_SEC(10)) {
+		mono_base = now;
+		wall_base = kiln_wall();
+	}
+	return wall_base + (now - mono_base);
+}
+
 static long send_response(struct conn *c, const struct http_response *r)
 {
 	kiln_time deadline = kiln_now() + WRITE_TIMEOUT;
@@ -78,7 +94,7 @@ static void serve_conn(void *arg)
 		while (off < have && !http_session_response(s) &&
 		       s->state != HTTP_S_CLOSED)
 			off += http_session_input(s, c->in + off, have - off,
-			                          kiln_now(), kiln_wall());
+			                          kiln_now(), wall_now());
 		const struct http_response *r = http_session_response(s);
 		if (r) {
 			long w = send_response(c, r);
@@ -99,12 +115,12 @@ static void serve_conn(void *arg)
 		long n = tcp_read(c->tcp, c->in, sizeof c->in,
 		                  http_session_deadline(s));
 		if (n == -KILN_ETIMEDOUT) {
-			if (http_session_timeout(s, kiln_wall()))
+			if (http_session_timeout(s, wall_now()))
 				continue; /* send the 408, then close */
 			break;
 		}
 		if (n == 0) {
-			if (http_session_eof(s, kiln_wall()))
+			if (http_session_eof(s, wall_now()))
 				continue;
 			break;
 		}
