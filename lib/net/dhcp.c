@@ -62,8 +62,8 @@ static void send_msg(uint8_t type, net_ipv4 ciaddr, net_ipv4 dst)
 		KILN_DEBUG(DHCP_SUBSYS, "send: %s", kiln_strerror((int)r));
 }
 
-/* Wait until deadline for a reply to our xid of one of the given types
- * (for BOUND, no reply is expected: just sleep). Returns the type or 0. */
+/* Wait until deadline for a well-formed reply to our xid and MAC.
+ * Returns its type, or 0 when the deadline passed. */
 static uint8_t wait_reply(kiln_time deadline, struct dhcp_msg *m)
 {
 	static uint8_t buf[1500];
@@ -130,6 +130,14 @@ static void bind_lease(const struct dhcp_msg *m, kiln_time sent)
 	net_configure(m->yiaddr, prefix, gw);
 }
 
+/* An address a host may take: not 0/8, loopback, multicast, reserved
+ * or the limited broadcast. */
+static bool usable(net_ipv4 a)
+{
+	unsigned first = a >> 24;
+	return first != 0 && first != 127 && first < 224;
+}
+
 static kiln_time jitter(kiln_time t)
 {
 	/* Up to an eighth more, so that clients booted together spread
@@ -150,7 +158,8 @@ static void run_init(void)
 		kiln_time deadline = kiln_now() + jitter(backoff);
 		uint8_t type;
 		while ((type = wait_reply(deadline, &m)) != 0) {
-			if (type == DHCP_OFFER && m.yiaddr && m.has_server_id)
+			if (type == DHCP_OFFER && usable(m.yiaddr) &&
+			    m.has_server_id)
 				break;
 		}
 		if (type == DHCP_OFFER) {
