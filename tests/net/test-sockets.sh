@@ -25,4 +25,18 @@ for san in "" --sanitize; do
 	done <"$tmp/out"
 	[ $rc -eq 0 ] || fail "$name: sockapp exits 0" "status $rc: $(tail -3 "$tmp/out")"
 done
+
+# Bad network boot arguments are refused with a message.
+for arg in --ipv4=300.1.1.1/24 --ipv4=127.0.0.1/8 --ipv4=198.18.0.2/33 \
+	--ipv4=198.18.0.2 "--ipv4=198.18.0.2/24 --ipv4-gateway=10.0.0.1" \
+	--ipv4-gateway=198.18.0.1 --net-buffers=3; do
+	# shellcheck disable=SC2086
+	out=$(timeout 60 "$KILN" run -t unix tests/net/sockapp -- $arg 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && echo "$out" | grep -qE "boot argument|not on the link"; then
+		pass "refused: $arg"
+	else
+		fail "refused: $arg" "status $rc: $(echo "$out" | tail -2)"
+	fi
+done
 finish
