@@ -673,12 +673,12 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		return;
 	}
 
-	/* RFC 7323 4.3: remember the timestamp to echo. Not from a segment
-	 * filling a hole: it is usually a retransmission, newer than the
-	 * segments still in flight behind it, which PAWS would then drop
-	 * (and echoing the older value only makes the peer's RTT estimate
-	 * conservative, as 4.3 intends for delayed ACKs). */
-	if ((c->flags & TF_TS) && h->opt.has_ts && !c->rcv.n_ooo &&
+	/* RFC 7323 4.3: remember the timestamp to echo. (Skipping
+	 * hole-filling segments here would spare the segments in flight
+	 * behind a retransmission from PAWS, but leaves a stale echo for as
+	 * long as a hole lasts, and the peer's RTT estimate and RTO balloon;
+	 * so the RFC's rule it is.) */
+	if ((c->flags & TF_TS) && h->opt.has_ts &&
 	    SEQ_GEQ(h->opt.ts_val, c->ts_recent) &&
 	    SEQ_LEQ(seq, c->last_ack_sent)) {
 		c->ts_recent = h->opt.ts_val;
