@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# TCP against Linux: apps/echo (TCP echo on port 7) runs as a unikernel on
+# a tap device inside a network namespace this test creates; Linux in the
+# namespace is the client (tests/tcp/live_client.py).
+#   - 1,000 sequential connections
+#   - 100 concurrent connections, 100 kB each
+#   - 64 MiB each way on one connection, compared by SHA-256
+#   - a flood of 10,000 SYNs from spoofed addresses while serving
+#   - 16 MiB each way through 5% loss, 25% reordering, 2% duplication and
+#     10 ms delay, byte-exact within a time bound. The kernel here has no
+#     sch_netem, so tests/tcp/impair_relay.py does netem's job in user
+#     space between the unikernel's tap and a second tap Linux uses.
+# The heavy parts run on the unix target; on hvt (when KVM is usable) the
+# sequential and concurrent runs are repeated.
+# timeout: 600
+source "$(dirname "$0")/../lib.sh"
+source "$ROOT/tests/net/netns.sh"
+cd "$ROOT"
+
+if ! have_netns; then
+	skip "tcp live" "$NETNS_WHY"
+	exit 0
+fi
+if [ ! -x "$KILN" ] || [ ! -f apps/echo/kiln.app ]; then
+	skip "tcp live" "bin/kiln or apps/echo missing"
+	exit 0
+fi
+client="$ROOT/tests/tcp/live_client.py"
+tmp=$(scratch)
+
+# run NS NAME SECS ARGS...: one client run, PASS or FAIL with its output.
+run() {
+	local ns=$1 name=$2 secs=$3
+	shift 3
+	local out
+	out=$(ip netns exec "$ns" timeout "$secs" python3 "$client" "$@" 2>&1)
+	case "$out" in
+	ok*) pass "$name ($out)" ;;
+	*) fail "$name" "${out:-timed out after ${secs}s}" ;;
+	esac
+	[[ "$out" == ok* ]]
+}
+
+# The echo's TCP counters, for the report and the checks.
+tcp_counters() {
+	stats "$1" | grep -E '^(tcp_|drop_tcp)' | tr '\n' ' '
+}
+
+# ------------------------------------------------------------ plain tap
+ns="kiln-tcp-$$"
+netns_setup "$ns"
+if ! echo_start "$ns" unix "$tmp/echo-unix.log" --ipv4=$ECHO_IP/24; then
+	fail "tcp live: echo (unix) did not start" "$(tail -5 "$tmp/echo-unix.log")"
+	finish
+fi
+run "$ns" "tcp live unix: 1000 sequential connections" 120 \
+	seq $ECHO_IP 7 1000
+run "$ns" "tcp live unix: 100 concurrent connections" 120 \
+	conc $ECHO_IP 7 100 100000
+run "$ns" "tcp live unix: 64 MiB each way, sha256" 180 \
+	bulk $ECHO_IP 7 $((64 << 20))
+
+# SYN flood: 10,000 spoofed SYNs while clients keep connecting.
+ip netns exec "$ns" timeout 60 python3 "$client" flood $ECHO_IP 7 10000 \
+	>"$tmp/flood.out" 2>&1 &
+flood=$!
+sleep 0.2
+run "$ns" "tcp live unix: 100 connections during a SYN flood" 120 \
+	seq $ECHO_IP 7 100
+wait $flood
+if grep -q '^ok' "$tmp/flood.out"; then
+	pass "tcp live unix: flood sent ($(cat "$tmp/flood.out"))"
+else
+	fail "tcp live unix: flood" "$(cat "$tmp/flood.out")"
+fi
+run "$ns" "tcp live unix: 20 concurrent connections after the flood" 60 \
+	conc $ECHO_IP 7 20 10000
+counters=$(tcp_counters "$ns")
+echo "# echo counters: $counters"
+drops=$(counter "$(stats "$ns")" tcp_syn_backlog_drops)
+if [ "${drops:-0}" -ge 5000 ]; then
+	pass "tcp live unix: SYN flood counted ($drops backlog drops)"
+else
+	fail "tcp live unix: SYN flood counted" "tcp_syn_backlog_drops=$drops"
+fi
+echo_stop
+
+if have_kvm; then
+	if echo_start "$ns" hvt "$tmp/echo-hvt.log" --ipv4=$ECHO_IP/24; then
+		run "$ns" "tcp live hvt: 300 sequential connections" 120 \
+			seq $ECHO_IP 7 300
+		run "$ns" "tcp live hvt: 100 concurrent connections" 120 \
+			conc $ECHO_IP 7 100 100000
+		run "$ns" "tcp live hvt: 16 MiB each way, sha256" 120 \
+			bulk $ECHO_IP 7 $((16 << 20))
+		echo_stop
+	else
+		fail "tcp live: echo (hvt) did not start" \
+			"$(tail -5 "$tmp/echo-hvt.log")"
+	fi
+else
+	skip "tcp live hvt" "$KVM_WHY"
+fi
+
+# ------------------------------------------------ impaired path (netem)
+ns2="kiln-tcpi-$$"
+make_netns "$ns2"
+ip netns exec "$ns2" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip netns exec "$ns2" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+ip -n "$ns2" tuntap add dev ktap0 mode tap
+ip -n "$ns2" link set ktap0 up
+ip netns exec "$ns2" python3 "$ROOT/tests/tcp/impair_relay.py" \
+	ktap0 klinux 0.05 0.02 0.25 10 7 >"$tmp/relay.log" 2>&1 &
+relay=$!
+on_exit "kill $relay 2>/dev/null"
+if ! wait_for 10 grep -q '^ready' "$tmp/relay.log"; then
+	fail "tcp live: impairment relay" "$(cat "$tmp/relay.log")"
+	finish
+fi
+ip -n "$ns2" addr add "$PEER_IP/24" dev klinux
+ip -n "$ns2" link set klinux up
+if echo_start "$ns2" unix "$tmp/echo-impaired.log" --ipv4=$ECHO_IP/24; then
+	t0=$SECONDS
+	run "$ns2" "tcp live unix: 16 MiB each way through loss 5% reorder 25% duplicate 2% delay 10ms" \
+		300 bulk $ECHO_IP 7 $((16 << 20))
+	echo "# impaired transfer took $((SECONDS - t0)) s; $(tcp_counters "$ns2")"
+	echo_stop
+else
+	fail "tcp live: echo (impaired) did not start" \
+		"$(tail -5 "$tmp/echo-impaired.log")"
+fi
+finish
