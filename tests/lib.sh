@@ -21,12 +21,11 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
-# A scratch directory removed at exit.
+# A scratch directory, removed when the script ends. Each one lives under
+# one per-script folder made when this file is sourced, so that calling
+# scratch in a subshell, as in d=$(scratch), still cleans up.
 scratch() {
-	local d
-	d=$(mktemp -d /tmp/kiln-test.XXXXXX)
-	_kiln_cleanup+=("rm -rf '$d'")
-	echo "$d"
+	mktemp -d "$KILN_TEST_TMP/s.XXXXXX"
 }
 
 _kiln_cleanup=()
@@ -37,6 +36,8 @@ _kiln_run_cleanup() {
 	done
 }
 trap _kiln_run_cleanup EXIT
+KILN_TEST_TMP=$(mktemp -d /tmp/kiln-test.XXXXXX)
+_kiln_cleanup+=("rm -rf '$KILN_TEST_TMP'")
 # on_exit CMD: run CMD (a string) when the script ends, last first.
 on_exit() { _kiln_cleanup+=("$1"); }
 
