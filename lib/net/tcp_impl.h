@@ -15,6 +15,37 @@
  *   tcp_timer.c   retransmission (RFC 6298), persist, keepalive,
  *                 delayed ACK, TIME-WAIT and orphan timers
  *   tcp_socket.c  the public socket API of include/kiln/net.h
+ *
+ * Choices, in one place:
+ * - RTO (RFC 6298): initial 1 s, minimum 200 ms (not the RFC's 1 s),
+ *   maximum 60 s, exponential backoff, Karn's algorithm; timestamps give
+ *   an RTT sample per advancing ACK.
+ * - Congestion control: RFC 5681 slow start / congestion avoidance with
+ *   an initial window per RFC 6928 (10 segments, at most 14600 bytes),
+ *   NewReno fast recovery (RFC 6582); with SACK a scoreboard of up to 8
+ *   ranges picks the holes to resend, and loss is also declared when
+ *   three segments' worth above snd_una is SACKed (RFC 6675) - needed on
+ *   connections sending both ways, whose ACKs carry data and so are
+ *   never "duplicates" in RFC 5681's sense. Limited transmit (RFC 3042)
+ *   and early retransmit (RFC 5827) keep small flights off the timer.
+ * - Receiving: out-of-order data goes straight into the receive ring (at
+ *   most 8 ranges); ACKs are delayed (40 ms, or every second full
+ *   segment) except for out-of-order or hole-filling data.
+ * - PAWS (RFC 7323 5): strict, except for pure ACKs at rcv_nxt (which
+ *   carry no data to protect and on reordering paths arrive late).
+ * - RFC 5961: exact-sequence RSTs only, challenge ACKs (rate limited) for
+ *   other in-window RSTs, SYNs on synchronized connections and ACKs
+ *   outside [snd_una - max window, snd_max].
+ * - TIME-WAIT lasts 2 * MSL (30 s); RSTs do not end it (RFC 1337); a SYN
+ *   above the old sequence space (or with a newer timestamp) reopens the
+ *   pair; the number of entries is bounded and the oldest is recycled.
+ * - Listen backlog: bounded; when full, a new SYN may replace a
+ *   half-open entry whose SYN-ACK already went unanswered once (SYN-flood
+ *   resilience without SYN cookies).
+ * - Not done: urgent data (the URG pointer is ignored and the data read
+ *   inline), ECN, path-MTU discovery (ICMP "fragmentation needed" is
+ *   ignored; the MSS is clamped to the interface MTU), SYN cookies,
+ *   D-SACK, TCP Fast Open.
  */
 #ifndef KILN_NET_TCP_IMPL_H
 #define KILN_NET_TCP_IMPL_H
