@@ -255,8 +255,18 @@ void tcp_conn_free(struct tcp_conn *c)
 		tcp_port_hold(c->lport, false);
 	free(c->snd.buf);
 	free(c->rcv.buf);
-	/* Wake anyone parked on it: they must not be (the handle is gone),
-	 * but a stray waiter returning beats a waiter parked forever. */
+	if (c->busy) {
+		/* Fibers are parked on it: let them find it gone. */
+		c->snd.buf = c->rcv.buf = NULL;
+		c->snd.len = c->rcv.len = 0;
+		c->rcv.n_ooo = 0;
+		c->state = TCP_CLOSED;
+		c->zombie = true;
+		c->ev_fn = NULL;
+		kiln_waitq_wake_all(&c->readers);
+		kiln_waitq_wake_all(&c->writers);
+		return;
+	}
 	free(c);
 }
 

@@ -178,6 +178,11 @@ struct tcp_conn {
 	void (*ev_fn)(struct tcp_conn *c, unsigned events, void *arg);
 	void *ev_arg;
 	unsigned ev_pending;
+	/* Fibers parked in an API call on this connection. A connection
+	 * freed meanwhile becomes a zombie (detached from everything, no
+	 * buffers) and the last such fiber frees it. */
+	unsigned busy;
+	bool zombie;
 };
 
 struct tcp_listener {
@@ -193,6 +198,8 @@ struct tcp_listener {
 	void *ready_arg;
 	bool ev_queued;
 	struct tcp_listener *ev_next;
+	unsigned busy; /* fibers parked in tcp_accept */
+	bool closed;   /* closed while busy: the last one frees it */
 };
 
 /* ------------------------------------------------------ tcp_conn.c */

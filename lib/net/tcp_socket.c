@@ -25,6 +25,24 @@ static void set_err(int *err, int e)
 		*err = e;
 }
 
+/* Park on q until woken or deadline. Returns false if the connection
+ * was freed meanwhile (then c must not be touched again); *timed_out
+ * tells which. */
+static bool conn_wait(struct tcp_conn *c, struct kiln_waitq *q,
+                      kiln_time deadline, bool *timed_out)
+{
+	c->busy++;
+	int r = kiln_waitq_wait(q, deadline);
+	c->busy--;
+	*timed_out = r < 0;
+	if (c->zombie) {
+		if (!c->busy)
+			free(c);
+		return false;
+	}
+	return true;
+}
+
 const char *tcp_state_name(const struct tcp_conn *c)
 {
 	static const char *const names[] = {
@@ -88,8 +106,17 @@ struct tcp_conn *tcp_accept(struct tcp_listener *l, kiln_time deadline,
 		struct tcp_conn *c = tcp_accept_nowait(l, err);
 		if (c)
 			return c;
-		if (kiln_waitq_wait(&l->waiters, deadline) < 0 &&
-		    !l->ready_head) {
+		l->busy++;
+		int r = kiln_waitq_wait(&l->waiters, deadline);
+		l->busy--;
+		if (l->closed) {
+			/* Closed while we waited. */
+			if (!l->busy)
+				free(l);
+			set_err(err, -KILN_ECLOSED);
+			return NULL;
+		}
+		if (r < 0 && !l->ready_head) {
 			set_err(err, -KILN_ETIMEDOUT);
 			return NULL;
 		}
@@ -118,7 +145,12 @@ void tcp_listener_close(struct tcp_listener *l)
 		tcp_conn_free(c);
 	}
 	tcp_listener_forget(l);
-	kiln_waitq_wake_all(&l->waiters);
+	l->ready_fn = NULL;
+	if (l->busy) {
+		l->closed = true;
+		kiln_waitq_wake_all(&l->waiters);
+		return;
+	}
 	free(l);
 }
 
@@ -178,9 +210,13 @@ struct tcp_conn *tcp_connect(net_ipv4 addr, uint16_t port, kiln_time deadline,
 	if (!c)
 		return NULL;
 	while (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
-		if (kiln_waitq_wait(&c->writers, deadline) < 0 &&
-		    (c->state == TCP_SYN_SENT ||
-		     c->state == TCP_SYN_RECEIVED)) {
+		bool timed_out;
+		if (!conn_wait(c, &c->writers, deadline, &timed_out)) {
+			set_err(err, -KILN_ECLOSED);
+			return NULL;
+		}
+		if (timed_out && (c->state == TCP_SYN_SENT ||
+		                  c->state == TCP_SYN_RECEIVED)) {
 			tcp_abort(c);
 			set_err(err, -KILN_ETIMEDOUT);
 			return NULL;
@@ -250,7 +286,10 @@ long tcp_read(struct tcp_conn *c, void *buf, size_t len, kiln_time deadline)
 		long n = tcp_recv(c, buf, len);
 		if (n != -KILN_EAGAIN)
 			return n;
-		if (kiln_waitq_wait(&c->readers, deadline) < 0) {
+		bool timed_out;
+		if (!conn_wait(c, &c->readers, deadline, &timed_out))
+			return -KILN_ECLOSED;
+		if (timed_out) {
 			n = tcp_recv(c, buf, len);
 			return n == -KILN_EAGAIN ? -KILN_ETIMEDOUT : n;
 		}
@@ -324,8 +363,10 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
 		}
 		if (n != -KILN_EAGAIN)
 			return n;
-		if (kiln_waitq_wait(&c->writers, deadline) < 0 &&
-		    !tcp_send_space(c))
+		bool timed_out;
+		if (!conn_wait(c, &c->writers, deadline, &timed_out))
+			return -KILN_ECLOSED;
+		if (timed_out && !tcp_send_space(c))
 			return -KILN_ETIMEDOUT;
 	}
 	return (long)len;

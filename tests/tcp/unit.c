@@ -1676,6 +1676,39 @@ static void test_blocking_api(void)
 	h_link.on = false;
 }
 
+static void abort_later(struct kiln_timer *t, void *arg)
+{
+	(void)t;
+	tcp_abort(arg);
+}
+
+static void close_listener_later(struct kiln_timer *t, void *arg)
+{
+	(void)t;
+	tcp_listener_close(arg);
+}
+
+static void test_freed_while_parked(void)
+{
+	/* Another fiber (here a timer callback) frees the connection or
+	 * the listener while a call is parked on it: the parked call
+	 * returns -KILN_ECLOSED, touching nothing freed (ASan checks). */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	struct kiln_timer t;
+	kiln_timer_init(&t, abort_later, c);
+	kiln_timer_arm(&t, h_now + KILN_MSEC(100));
+	char b[4];
+	CHECK(tcp_read(c, b, sizeof(b), h_now + KILN_SEC(5)) == -KILN_ECLOSED);
+	int err;
+	struct tcp_listener *l = tcp_listen(0, 90, 4, &err);
+	kiln_timer_init(&t, close_listener_later, l);
+	kiln_timer_arm(&t, h_now + KILN_MSEC(100));
+	CHECK(!tcp_accept(l, h_now + KILN_SEC(5), &err) &&
+	      err == -KILN_ECLOSED);
+}
+
 static void test_accept_timeout_and_listener_close(void)
 {
 	int err;
@@ -1754,6 +1787,7 @@ static const struct test tests[] = {
         T(events),
         T(blocking_api),
         T(accept_timeout_and_listener_close),
+        T(freed_while_parked),
         T(lossy_transfer),
         T(lossy_transfer_no_sack),
         T(netem_like_transfer),
