@@ -20,11 +20,12 @@ void http_head_reset(struct http_head *h)
 int http_head_scan(struct http_head *h, const struct http_head_limits *lim,
                    const uint8_t *data, size_t len, size_t *consumed)
 {
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = data[i];
+	struct kiln_view in = kiln_view_make(data, len);
+	uint8_t c;
+	while (kiln_view_u8(&in, &c)) {
 		bool after_cr =
 		        h->len > h->line_start && h->buf[h->len - 1] == '\r';
-		*consumed = i + 1;
+		*consumed = len - in.len;
 		if (c == '\0')
 			return 400;
 		if (after_cr != (c == '\n'))

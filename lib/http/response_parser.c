@@ -233,16 +233,15 @@ static bool chunk_byte(struct http_response_parser *p, uint8_t c)
 int http_response_parser_feed(struct http_response_parser *p, const void *data,
                               size_t len, size_t *consumed)
 {
-	const uint8_t *d = data;
-	size_t i = 0;
+	struct kiln_view in = kiln_view_make(data, len);
 	int rc = HTTP_PARSE_MORE;
-	while (i < len && rc == HTTP_PARSE_MORE) {
+	while (in.len > 0 && rc == HTTP_PARSE_MORE) {
 		switch (p->state) {
 		case P_HEAD: {
 			size_t n = 0;
-			int r = http_head_scan(&p->head, &response_limits,
-			                       d + i, len - i, &n);
-			i += n;
+			int r = http_head_scan(&p->head, &response_limits, in.p,
+			                       in.len, &n);
+			kiln_view_skip(&in, n);
 			if (r == HTTP_HEAD_DONE && !parse_head(p))
 				r = -1;
 			if (r != HTTP_HEAD_DONE && r != HTTP_HEAD_MORE) {
@@ -254,7 +253,7 @@ int http_response_parser_feed(struct http_response_parser *p, const void *data,
 		case P_LENGTH:
 		case P_CHUNK_DATA:
 		case P_UNTIL_CLOSE: {
-			size_t n = len - i;
+			size_t n = in.len;
 			if (p->state != P_UNTIL_CLOSE) {
 				uint64_t want = p->state == P_LENGTH
 				                        ? p->remaining
@@ -262,13 +261,14 @@ int http_response_parser_feed(struct http_response_parser *p, const void *data,
 				if (n > want)
 					n = (size_t)want;
 			}
-			int r = append(p, d + i, n);
+			struct kiln_view piece;
+			kiln_view_take(&in, n, &piece);
+			int r = append(p, piece.p, piece.len);
 			if (r < 0) {
 				p->state = P_ERROR;
 				rc = r;
 				break;
 			}
-			i += n;
 			if (p->state == P_LENGTH) {
 				p->remaining -= n;
 				if (p->remaining == 0)
@@ -284,13 +284,15 @@ int http_response_parser_feed(struct http_response_parser *p, const void *data,
 		}
 		case P_CHUNK_SIZE:
 		case P_CHUNK_END:
-		case P_TRAILER:
-			if (!chunk_byte(p, d[i])) {
+		case P_TRAILER: {
+			uint8_t c = 0;
+			kiln_view_u8(&in, &c);
+			if (!chunk_byte(p, c)) {
 				p->state = P_ERROR;
 				rc = -KILN_EINVAL;
 			}
-			i++;
 			break;
+		}
 		case P_DONE:
 			rc = HTTP_PARSE_DONE;
 			break;
@@ -305,7 +307,7 @@ int http_response_parser_feed(struct http_response_parser *p, const void *data,
 		rc = HTTP_PARSE_DONE;
 	else if (p->state == P_ERROR && rc > 0)
 		rc = -KILN_EINVAL;
-	*consumed = i;
+	*consumed = len - in.len;
 	return rc;
 }
 
