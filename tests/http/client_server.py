@@ -54,7 +54,10 @@ def serve(conn):
         reply = ROUTES.get(path, (b"HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n", ""))[0]
         if not host_ok:
             reply = b"HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n"
-        conn.sendall(reply)
+        try:
+            conn.sendall(reply)
+        except OSError:
+            pass  # the client gave up (a body too large for it)
 
 
 def main():
