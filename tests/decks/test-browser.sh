@@ -2,7 +2,8 @@
 # Headless Chromium (Debian's, driven by playwright-core from npm) against
 # the decks unikernel: open the index, follow the Kiln talk, press
 # ArrowRight, see slide 2; no failed requests, no console errors. The
-# screenshot stays in _build/tests-decks/slide2.png.
+# screenshot stays in _build/tests-decks/slide2.png. The image is the
+# ASan+UBSan build (shared with tests/http/test-live.sh).
 # timeout: 400
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -20,7 +21,7 @@ if [ ! -d tests/decks/node_modules/playwright-core ] ||
 	fi
 fi
 make -s -j2 programs >"$T/make.log" 2>&1 || { fail "make" "$(tail -5 "$T/make.log")"; finish; }
-if ! "$KILN" build -t unix apps/decks >"$T/build.log" 2>&1; then
+if ! "$KILN" build -t unix --sanitize apps/decks >"$T/build.log" 2>&1; then
 	if [ ! -d apps/decks/node_modules/reveal.js ]; then
 		skip "browser" "decks: npm ci failed: $(tail -1 "$T/build.log")"
 		exit 0
@@ -28,7 +29,7 @@ if ! "$KILN" build -t unix apps/decks >"$T/build.log" 2>&1; then
 	fail "build decks" "$(tail -5 "$T/build.log")"
 	finish
 fi
-image=apps/decks/_build/unix/decks
+image=apps/decks/_build/unix-san/decks
 
 # A tap in a namespace where we may; else user-mode on loopback.
 if have_netns; then
