@@ -2,6 +2,7 @@
  * host/usernet.c - user-mode networking on libslirp (see usernet.h).
  */
 #include "usernet.h"
+#include "usernet_filter.h"
 
 #include <arpa/inet.h>
 #include <slirp/libslirp.h>
@@ -33,6 +34,9 @@ struct host_usernet {
 	} * queue;
 	unsigned head, count;
 	uint64_t drops;
+	/* What the guest may send in (see usernet_filter.h). */
+	struct usernet_filter filter;
+	bool told_refused; /* the first refusal was reported */
 };
 
 static int64_t now_ns(void)
@@ -47,6 +51,7 @@ static int64_t now_ns(void)
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct host_usernet *u = opaque;
+	usernet_filter_note(&u->filter, buf, len, now_ns());
 	if (len > FRAME_MAX || u->count == HOST_USERNET_QUEUE) {
 		u->drops++;
 		return (ssize_t)len;
@@ -169,23 +174,41 @@ struct host_usernet *host_usernet_new(const struct host_net_opt *net, char *err,
 		return NULL;
 	}
 
+	usernet_filter_init(&u->filter, HOST_USERNET_GATEWAY);
+
+	/* Unrestricted, because restricted mode drops the guest's UDP
+	 * answers to a port forward; containment comes from the filter in
+	 * host_usernet_send() and from binding every socket libslirp opens
+	 * on the guest's behalf to 127.0.0.1 (Linux will not route a
+	 * loopback source out of any other interface). */
+	static struct sockaddr_in outbound;
+	outbound.sin_family = AF_INET;
+	outbound.sin_addr = in4(0x7f000001);
+
 	SlirpConfig cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = 4;
-	cfg.restricted = 1; /* nothing reaches the outside world */
+	cfg.restricted = 0;
 	cfg.in_enabled = true;
 	cfg.vnetwork = in4(HOST_USERNET_NETWORK);
 	cfg.vnetmask = in4(HOST_USERNET_NETMASK);
 	cfg.vhost = in4(HOST_USERNET_GATEWAY);
 	cfg.vdhcp_start = in4(HOST_USERNET_DHCP_START);
-	cfg.vnameserver = in4(HOST_USERNET_GATEWAY);
+	/* Not the gateway: libslirp sends whatever the guest addresses to
+	 * its name server to the host's resolver, and the guest's answers
+	 * to a forwarded UDP peer go to the gateway. DHCP offers no DNS
+	 * (disable_dns) and the filter refuses this address. */
+	cfg.vnameserver = in4(HOST_USERNET_NAMESERVER);
 	cfg.in6_enabled = false;
 	cfg.vhostname = "kiln";
 	cfg.if_mtu = HOST_USERNET_MTU;
 	cfg.if_mru = HOST_USERNET_MTU;
-	cfg.disable_host_loopback = true;
+	/* The gateway stands for 127.0.0.1, where the forwards' peers are:
+	 * answers to a UDP peer must reach it. */
+	cfg.disable_host_loopback = false;
 	cfg.disable_dns = true;
 	cfg.disable_dhcp = false;
+	cfg.outbound_addr = &outbound;
 
 	u->slirp = slirp_new(&cfg, &callbacks, u);
 	if (u->slirp == NULL) {
@@ -234,6 +257,17 @@ void host_usernet_send(struct host_usernet *u, const void *frame, size_t len)
 {
 	if (len > FRAME_MAX || len < 14)
 		return;
+	if (!usernet_filter_allows(&u->filter, frame, len, now_ns())) {
+		if (!u->told_refused) {
+			u->told_refused = true;
+			fprintf(stderr,
+			        "kiln: usernet: refused a frame from the guest "
+			        "(user-mode networking carries only DHCP and "
+			        "the port forwards' connections; "
+			        "further refusals are counted, not shown)\n");
+		}
+		return;
+	}
 	slirp_input(u->slirp, frame, (int)len);
 }
 
@@ -259,6 +293,11 @@ bool host_usernet_pending(const struct host_usernet *u)
 uint64_t host_usernet_drops(const struct host_usernet *u)
 {
 	return u->drops;
+}
+
+uint64_t host_usernet_refused(const struct host_usernet *u)
+{
+	return u->filter.refused;
 }
 
 /* ------------------------------------------------------------- polling */

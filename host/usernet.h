@@ -3,10 +3,23 @@
  *
  * The guest sees an Ethernet segment 198.18.0.0/24 (chosen so it does not
  * look like any real private LAN) with a gateway at 198.18.0.1 that
- * answers ARP and DHCP (addresses from 198.18.0.15). The network is
- * restricted: the guest cannot open connections to the outside world, and
- * no DNS is forwarded; the only way in is a hostfwd, which listens on
- * 127.0.0.1 only.
+ * answers ARP, ICMP echo and DHCP (addresses from 198.18.0.15). The only
+ * way in is a hostfwd, which listens on 127.0.0.1 only; its peers appear
+ * to the guest as the gateway. The guest reaches nothing else: it cannot
+ * open a TCP connection, and it can send UDP only as an answer within a
+ * flow a UDP forward opened; no DNS is forwarded. usernet_filter.h has
+ * the rules, which every frame from the guest passes before libslirp
+ * sees it; behind them, libslirp binds its sockets to 127.0.0.1.
+ *
+ * Stack: host_usernet_send() runs libslirp's input path, which puts a
+ * 64 KiB buffer on the caller's stack (and more under AddressSanitizer).
+ * Call it only on a large stack -- a process's main stack -- never from
+ * a guest fiber's. The unix target queues the guest's frames in
+ * platform_net_write() and hands them over from platform_yield(), on the
+ * loop's stack; kiln-hvt calls it from its own main loop. The other
+ * functions need no more stack than ordinary code, except
+ * host_usernet_poll_done(), which runs libslirp's timers and socket I/O
+ * and has the same needs as host_usernet_send().
  *
  * Poll integration (the same for the unix platform and kiln-hvt), in a
  * single-threaded loop:
@@ -58,6 +71,10 @@ void host_pollset_free(struct host_pollset *ps);
 #define HOST_USERNET_NETMASK 0xFFFFFF00u    /* /24 */
 #define HOST_USERNET_GATEWAY 0xC6120001u    /* 198.18.0.1 */
 #define HOST_USERNET_DHCP_START 0xC612000Fu /* 198.18.0.15 */
+/* libslirp's name server alias: unused (no DNS is offered), and kept off
+ * the gateway, whose traffic libslirp would send to the host's
+ * resolver. */
+#define HOST_USERNET_NAMESERVER 0xC6120003u /* 198.18.0.3 */
 #define HOST_USERNET_MTU 1500
 /* Frames waiting for the guest, at most. */
 #define HOST_USERNET_QUEUE 256
@@ -70,7 +87,9 @@ struct host_usernet *host_usernet_new(const struct host_net_opt *net, char *err,
                                       size_t errlen);
 void host_usernet_free(struct host_usernet *u);
 
-/* A frame from the guest (Ethernet, no FCS). */
+/* A frame from the guest (Ethernet, no FCS). Frames the guest may not
+ * send (see above) are dropped and counted by host_usernet_refused();
+ * the first one is reported on stderr. Needs a large stack (see above). */
 void host_usernet_send(struct host_usernet *u, const void *frame, size_t len);
 
 /* The next frame for the guest, copied into buf: its length; 0 when none
@@ -92,5 +111,9 @@ void host_usernet_poll_done(struct host_usernet *u,
 
 /* Frames dropped because the queue was full. */
 uint64_t host_usernet_drops(const struct host_usernet *u);
+
+/* Frames from the guest refused because they would leave the user-mode
+ * network other than through a port forward. */
+uint64_t host_usernet_refused(const struct host_usernet *u);
 
 #endif /* KILN_HOST_USERNET_H */

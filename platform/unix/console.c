@@ -86,6 +86,7 @@ enum platform_result platform_guard_page(void *page, bool guard)
 
 _Noreturn void platform_exit(int status)
 {
+	unix_devices_report();
 	exit(status & 0xff);
 }
 

@@ -44,6 +44,9 @@ void unix_devices_open(const struct host_options *o)
 			        host_usernet_new(&o->net[i], err, sizeof(err));
 			if (d->usernet == NULL)
 				fail(err);
+			d->txq = calloc(1, sizeof(*d->txq));
+			if (d->txq == NULL)
+				fail("usernet: out of memory");
 		}
 	}
 	for (unsigned i = 0; i < o->n_block; i++) {
@@ -71,6 +74,24 @@ void unix_devices_open(const struct host_options *o)
 			         path);
 			fail(err);
 		}
+	}
+}
+
+void unix_devices_report(void)
+{
+	for (unsigned i = 0; i < unix_n_devices; i++) {
+		struct unix_device *d = &unix_devices[i];
+		if (d->kind != UNIX_NET_USER)
+			continue;
+		uint64_t refused = host_usernet_refused(d->usernet);
+		uint64_t drops = host_usernet_drops(d->usernet);
+		if (refused || drops || d->txq->full)
+			unix_say("kiln: %s: user-mode networking refused %llu "
+			         "frames from the guest, dropped %llu to it; "
+			         "%llu writes met a full queue",
+			         d->name, (unsigned long long)refused,
+			         (unsigned long long)drops,
+			         (unsigned long long)d->txq->full);
 	}
 }
 

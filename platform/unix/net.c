@@ -4,6 +4,7 @@
 #include "unix.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -56,7 +57,16 @@ enum platform_result platform_net_write(platform_handle h, const void *buf,
 	if (d == NULL || len > FRAME_MAX || len < 14)
 		return PLATFORM_EINVAL;
 	if (d->kind == UNIX_NET_USER) {
-		host_usernet_send(d->usernet, buf, len);
+		/* Queued, not sent: this may run on a fiber's small stack. */
+		struct unix_txq *q = d->txq;
+		if (q->count == UNIX_TXQ_FRAMES) {
+			q->full++;
+			return PLATFORM_AGAIN;
+		}
+		unsigned i = (q->head + q->count) % UNIX_TXQ_FRAMES;
+		memcpy(q->slot[i].data, buf, len);
+		q->slot[i].len = (uint16_t)len;
+		q->count++;
 		return PLATFORM_OK;
 	}
 	for (;;) {
@@ -111,4 +121,20 @@ int platform_net_write_batch(platform_handle h,
 		sent++;
 	}
 	return (int)sent;
+}
+
+void unix_usernet_flush(void)
+{
+	for (unsigned i = 0; i < unix_n_devices; i++) {
+		struct unix_device *d = &unix_devices[i];
+		if (d->kind != UNIX_NET_USER)
+			continue;
+		struct unix_txq *q = d->txq;
+		while (q->count > 0) {
+			host_usernet_send(d->usernet, q->slot[q->head].data,
+			                  q->slot[q->head].len);
+			q->head = (q->head + 1) % UNIX_TXQ_FRAMES;
+			q->count--;
+		}
+	}
 }

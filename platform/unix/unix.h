@@ -11,6 +11,21 @@
 
 enum unix_device_kind { UNIX_NET_TAP, UNIX_NET_USER, UNIX_BLOCK };
 
+/* Frames the guest wrote to a user-mode network, waiting to be handed to
+ * libslirp from platform_yield(): libslirp needs more stack than a fiber
+ * has (host/usernet.h), and the loop's stack is the process's main
+ * stack. When the queue is full, a write is refused with PLATFORM_AGAIN
+ * (the host is congested) and counted. */
+#define UNIX_TXQ_FRAMES 256
+struct unix_txq {
+	unsigned head, count;
+	uint64_t full; /* writes refused because the queue was full */
+	struct {
+		uint16_t len;
+		uint8_t data[HOST_USERNET_MTU + 14];
+	} slot[UNIX_TXQ_FRAMES];
+};
+
 /* A device configured on the command line; opened at start so that
  * mistakes show before the unikernel boots. */
 struct unix_device {
@@ -18,7 +33,8 @@ struct unix_device {
 	char name[16]; /* "net0", "blk1", ... */
 	int fd;        /* tap or block file; -1 for user-mode networking */
 	struct host_usernet *usernet;
-	uint64_t capacity; /* block: bytes, a multiple of 512 */
+	struct unix_txq *txq; /* user-mode networking: frames to send */
+	uint64_t capacity;    /* block: bytes, a multiple of 512 */
 	bool acquired;
 	platform_handle handle;
 };
@@ -40,6 +56,14 @@ platform_handle unix_handle_assign(struct unix_device *d);
 
 /* The device for handle h if it is of one of the kinds, else NULL. */
 struct unix_device *unix_device_get(platform_handle h, bool net);
+
+/* Hand every queued frame of the user-mode networks to libslirp. Only on
+ * the loop's stack (platform_yield). */
+void unix_usernet_flush(void);
+
+/* At exit: report on stderr what the user-mode networks dropped or
+ * refused, if anything. */
+void unix_devices_report(void);
 
 /* Write a message line to stderr (unbuffered). */
 void unix_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

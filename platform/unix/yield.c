@@ -1,7 +1,8 @@
 /*
  * yield.c - the one place the unix target waits: ppoll on the acquired
  * tap devices' descriptors and user-mode networking's sockets, until the
- * deadline or slirp's next timer.
+ * deadline or slirp's next timer. The frames the guest wrote to a
+ * user-mode network since the last call go to libslirp first.
  */
 #include "unix.h"
 
@@ -17,6 +18,9 @@ platform_device_set platform_yield(platform_time deadline)
 	platform_device_set ready = 0;
 	int tap_index[PLATFORM_MAX_DEVICES];
 
+	/* The guest's frames for libslirp, on this (the loop's, the
+	 * process's main) stack; answers they cause are pending below. */
+	unix_usernet_flush();
 	host_pollset_clear(&pollset);
 	platform_time now = platform_clock_monotonic();
 	int64_t timeout = deadline == PLATFORM_TIME_NEVER ? -1
