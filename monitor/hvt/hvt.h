@@ -28,8 +28,12 @@
 #define HVT_BLOCK_HANDLE(i) (8 + (i))
 
 /* The TSS (at HVT_GDT + 0x100): 104 bytes, then the I/O permission bitmap
- * up to the hypercall ports, then the 0xff byte the CPU requires. */
-#define HVT_PORT_COUNT 16
+ * up to the hypercall ports, then the 0xff byte the CPU requires. The CPU
+ * checks one bit per byte accessed, so the 4-byte outl to the last call's
+ * port needs the three ports above it open too (the monitor refuses calls
+ * to those). */
+#define HVT_PORT_COUNT 24
+_Static_assert(HVT_CALL_COUNT + 3 <= HVT_PORT_COUNT, "outl to every call");
 #define HVT_TSS_IOMAP 104
 #define HVT_TSS_LIMIT                                                          \
 	(HVT_TSS_IOMAP + (HVT_PORT_BASE + HVT_PORT_COUNT) / 8 + 1 - 1)
@@ -73,11 +77,18 @@ struct hvt_net {
 	uint16_t mtu;
 	char name[HVT_NAME_MAX];
 	bool acquired;
+	/* The guest's frame area (checked at acquire), or NULL. */
+	struct hvt_net_area *area;
+	bool rx_more; /* the last fill stopped on a full area, not EAGAIN */
 };
 
 struct hvt_stats {
 	uint64_t exits;
 	uint64_t calls[HVT_CALL_COUNT];
+	uint64_t tx_frames, rx_frames;   /* moved through frame areas */
+	uint64_t tx_dropped, rx_dropped; /* refused by the host, too long */
+	uint64_t bad_frames;             /* bad lengths from the guest */
+	uint64_t waits, waits_skipped;   /* ppoll()s, and yields without */
 };
 
 struct hvt {
@@ -141,6 +152,8 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
 /* The yield: wait up to timeout_ns (INT64_MAX: no limit) for input on an
  * acquired device; returns the set of ready handles. */
 uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns);
+/* Send what every frame area holds (at the guest's exit). */
+void hvt_net_flush_all(struct hvt *h);
 
 /* usernet.c: host/usernet.h's functions, from bin/kiln-hvt-usernet.so,
  * which the first hvt_usernet_new() loads. */
@@ -157,6 +170,10 @@ void hvt_usernet_poll_done(struct host_usernet *u,
 
 /* main.c */
 _Noreturn void hvt_exit(struct hvt *h, int status);
+/* Print the exit and frame counters on stderr. */
+void hvt_print_stats(const struct hvt *h);
+/* Set by SIGUSR1: kvm.c prints the counters at the next exit. */
+extern volatile int hvt_stats_wanted;
 void hvt_guest_error(struct hvt *h, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 

@@ -23,7 +23,7 @@ const char *const hvt_call_names[HVT_CALL_COUNT] = {
         "console",     "walltime",    "yield",         "net acquire",
         "net read",    "net write",   "block acquire", "block read",
         "block write", "block flush", "exit",          "abort",
-        "fault",
+        "fault",       "net flush",
 };
 
 static bool in_ranges(const struct hvt_range *r, unsigned n, uint64_t addr,
@@ -121,6 +121,7 @@ static void guest_exit(struct hvt *h, uint32_t arg)
 		                (unsigned long long)e.status);
 		return;
 	}
+	hvt_net_flush_all(h); /* frames queued just before the exit */
 	hvt_exit(h, (int)e.status);
 }
 
@@ -185,6 +186,7 @@ void hvt_hypercall(struct hvt *h, unsigned nr, uint32_t arg)
 	case HVT_CALL_NET_ACQUIRE:
 	case HVT_CALL_NET_READ:
 	case HVT_CALL_NET_WRITE:
+	case HVT_CALL_NET_FLUSH:
 		hvt_net_call(h, nr, arg);
 		break;
 	default:

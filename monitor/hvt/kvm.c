@@ -218,6 +218,10 @@ _Noreturn void hvt_kvm_run(struct hvt *h)
 {
 	struct kvm_run *run = h->run;
 	for (;;) {
+		if (hvt_stats_wanted) {
+			hvt_stats_wanted = 0;
+			hvt_print_stats(h);
+		}
 		if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -2,7 +2,7 @@
  * monitor/hvt/main.c - kiln-hvt: run a Kiln unikernel image on KVM.
  *
  *   kiln-hvt [--mem SIZE] [--net SPEC]... [--block file=PATH]... [--quiet]
- *            IMAGE [-- BOOTARGS...]
+ *            [--stats] IMAGE [-- BOOTARGS...]
  *
  * The host options (--mem, --net, --block) are host/hostopt.c's, shared
  * with the unix target.
@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +46,15 @@ static void usage(FILE *f)
 	        "  --block file=PATH    a block device on a file (blk0, "
 	        "blk1, ...)\n"
 	        "  --quiet              discard the guest's console output\n"
+	        "  --stats              print exits by hypercall and frame "
+	        "counts at the end\n"
+	        "                       (and on SIGUSR1); also "
+	        "KILN_HVT_STATS=1\n"
 	        "  --help               this text\n"
 	        "\n"
 	        "Exit status: the guest's, 2 for a setup error (bad option "
 	        "or image),\n"
-	        "255 when the guest faults or aborts. Set KILN_HVT_STATS=1 "
-	        "to print\n"
-	        "the number of exits per hypercall at the end.\n");
+	        "255 when the guest faults or aborts.\n");
 }
 
 static _Noreturn void die(const char *fmt, ...)
@@ -84,17 +87,42 @@ void hvt_guest_error(struct hvt *h, const char *fmt, ...)
 	fputs(" (refused)\n", stderr);
 }
 
+volatile int hvt_stats_wanted;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	hvt_stats_wanted = 1;
+}
+
+/* Two lines: exits by hypercall, then what the frame areas moved. */
+void hvt_print_stats(const struct hvt *h)
+{
+	const struct hvt_stats *s = &h->st;
+	fprintf(stderr, "kiln-hvt: %llu exits:", (unsigned long long)s->exits);
+	for (unsigned i = 0; i < HVT_CALL_COUNT; i++)
+		if (s->calls[i])
+			fprintf(stderr, " %s %llu", hvt_call_names[i],
+			        (unsigned long long)s->calls[i]);
+	fputc('\n', stderr);
+	if (h->nnet)
+		fprintf(stderr,
+		        "kiln-hvt: frames: %llu out, %llu in, %llu dropped "
+		        "out, %llu dropped in, %llu bad; %llu waits, %llu "
+		        "skipped\n",
+		        (unsigned long long)s->tx_frames,
+		        (unsigned long long)s->rx_frames,
+		        (unsigned long long)s->tx_dropped,
+		        (unsigned long long)s->rx_dropped,
+		        (unsigned long long)s->bad_frames,
+		        (unsigned long long)s->waits,
+		        (unsigned long long)s->waits_skipped);
+}
+
 _Noreturn void hvt_exit(struct hvt *h, int status)
 {
-	if (h->stats) {
-		fprintf(stderr, "kiln-hvt: %llu exits:",
-		        (unsigned long long)h->st.exits);
-		for (unsigned i = 0; i < HVT_CALL_COUNT; i++)
-			if (h->st.calls[i])
-				fprintf(stderr, " %s %llu", hvt_call_names[i],
-				        (unsigned long long)h->st.calls[i]);
-		fputc('\n', stderr);
-	}
+	if (h->stats)
+		hvt_print_stats(h);
 	exit(status);
 }
 
@@ -162,6 +190,11 @@ int main(int argc, char **argv)
 			i++;
 			continue;
 		}
+		if (strcmp(a, "--stats") == 0) {
+			h->stats = true;
+			i++;
+			continue;
+		}
 		int used = host_option(&opt, argc, argv, i, err, sizeof(err));
 		if (used < 0)
 			die("%s", err);
@@ -183,7 +216,14 @@ int main(int argc, char **argv)
 		i++;
 	join_args(cmdline, sizeof(cmdline), argc - i, argv + i);
 	const char *st = getenv("KILN_HVT_STATS");
-	h->stats = st && *st && strcmp(st, "0") != 0;
+	h->stats |= st && *st && strcmp(st, "0") != 0;
+	if (h->stats) {
+		/* SIGUSR1 prints the counters so far (bench/net/run.sh). */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigusr1;
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 
 	if (opt.mem < HVT_MEM_MIN || opt.mem > HVT_MEM_MAX)
 		die("--mem: kiln-hvt guests have 2M to 3G of memory");

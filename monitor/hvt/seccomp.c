@@ -44,6 +44,7 @@ int hvt_seccomp(struct hvt *h)
 		return -1;
 	static const int allowed[] = {
 	        SCMP_SYS(read),          SCMP_SYS(write),
+	        SCMP_SYS(readv), /* tap frames, net.c */
 	        SCMP_SYS(pread64),       SCMP_SYS(pwrite64),
 	        SCMP_SYS(fdatasync),     SCMP_SYS(ppoll),
 	        SCMP_SYS(clock_gettime), SCMP_SYS(exit_group),

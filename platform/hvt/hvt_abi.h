@@ -80,7 +80,8 @@
 #define HVT_CALL_EXIT 10         /* struct hvt_exit */
 #define HVT_CALL_ABORT 11        /* struct hvt_abort */
 #define HVT_CALL_FAULT 12        /* struct hvt_fault; CPL 0 only */
-#define HVT_CALL_COUNT 13
+#define HVT_CALL_NET_FLUSH 13    /* struct hvt_net_flush */
+#define HVT_CALL_COUNT 14
 
 /* Results, written by the monitor into each struct's result field. They
  * are the values of enum platform_result. */
@@ -157,6 +158,14 @@ struct hvt_walltime {
 	int64_t ns; /* out: nanoseconds since the epoch */
 };
 
+/*
+ * The yield also moves the frames of every device acquired with an area
+ * (struct hvt_net_area below): before waiting, the monitor transmits the
+ * frames queued in each transmit area; after waiting, it fills each
+ * receive area with the frames that arrived. A device is ready when its
+ * receive area holds unread frames. The monitor does not wait at all when
+ * some receive area already does.
+ */
 struct hvt_yield {
 	int64_t timeout_ns; /* in: how long at most; <= 0 polls */
 	uint64_t ready;     /* out: set of device handles with input */
@@ -171,6 +180,48 @@ struct hvt_net_acquire {
 	uint8_t mac[6];  /* out */
 	uint16_t mtu;    /* out */
 	uint32_t pad;
+	/* in: guest address of the device's struct hvt_net_area, or 0 to
+	 * move frames with HVT_CALL_NET_READ/WRITE only. The whole area
+	 * must be guest-writable, else HVT_EINVAL. */
+	uint64_t area;
+};
+
+/*
+ * A device's frame area: fixed-size slots the guest and the monitor share,
+ * so frames move in the yield's exit instead of one exit per batch. The
+ * guest runs only while the monitor does not, so neither side needs
+ * atomics; the monitor copies every count and length out of the area and
+ * checks it before use (a bad one is reported and its frames dropped).
+ *
+ * Transmit: the guest copies frames into tx[0 .. tx_count) (tx_len[i]
+ * bytes each, 1 .. mtu + 14). At the next yield, HVT_CALL_NET_FLUSH or
+ * HVT_CALL_EXIT the monitor sends them in order; frames the host could
+ * not take (congestion) are moved to the front and tx_count says how many
+ * remain. Frames the host refused are counted as drops by the monitor.
+ *
+ * Receive: the monitor appends frames at rx[rx_count] up to HVT_NET_SLOTS
+ * (restarting at slot 0 once the guest has read them all, rx_head ==
+ * rx_count); the guest reads from rx[rx_head] and advances rx_head.
+ * Frames longer than a slot are dropped (and counted) by the monitor.
+ */
+#define HVT_NET_SLOTS 32
+#define HVT_NET_SLOT_SIZE 1536 /* >= mtu + 14 */
+
+struct hvt_net_area {
+	uint32_t tx_count; /* guest: frames queued; monitor: frames left */
+	uint32_t rx_head;  /* guest: next frame to read */
+	uint32_t rx_count; /* monitor: frames in rx[] */
+	uint32_t pad;
+	uint32_t tx_len[HVT_NET_SLOTS];
+	uint32_t rx_len[HVT_NET_SLOTS];
+	uint8_t tx[HVT_NET_SLOTS][HVT_NET_SLOT_SIZE];
+	uint8_t rx[HVT_NET_SLOTS][HVT_NET_SLOT_SIZE];
+};
+
+/* Send a full transmit area now (one exit), without waiting or receiving. */
+struct hvt_net_flush {
+	uint32_t handle;
+	uint32_t result; /* out: HVT_OK, or HVT_EINVAL (no such area) */
 };
 
 /* One frame of a batch. */

@@ -5,6 +5,14 @@
  * time needs none: RDTSC works at CPL 3 and the monitor hands over the
  * TSC rate. Guard pages are a supervisor call (HVT_SUPER_CALL_INSN),
  * since only CPL 0 may touch the page tables.
+ *
+ * Exits are the costly path, so network frames ride on the yield: each
+ * network device gets a frame area (struct hvt_net_area) at acquire.
+ * Writes copy frames into its transmit slots and return; the next yield
+ * hands them to the monitor in the same exit (a full area is flushed with
+ * an exit of its own). The yield returns with received frames in the
+ * receive slots, which reads then serve without exiting. A busy loop turn
+ * thus costs one exit, whatever it sends and receives.
  */
 #include "hypercall.h"
 
@@ -40,9 +48,52 @@ platform_time platform_clock_wall(void)
 	return w.ns;
 }
 
+/* ---------------------------------------------------------- frame areas */
+
+/* Areas for the first devices; more devices (rare) use the per-batch
+ * calls. 96 KiB each, in .bss: untouched pages cost the guest nothing. */
+#define NET_AREAS 2
+
+static struct hvt_net_area net_areas[NET_AREAS] __attribute__((aligned(64)));
+static struct {
+	platform_handle handle;
+	uint32_t frame_max; /* mtu + 14 */
+	bool used;
+} net_area_of[NET_AREAS];
+
+static struct hvt_net_area *area_for(platform_handle h, uint32_t *frame_max)
+{
+	for (unsigned i = 0; i < NET_AREAS; i++)
+		if (net_area_of[i].used && net_area_of[i].handle == h) {
+			if (frame_max)
+				*frame_max = net_area_of[i].frame_max;
+			return &net_areas[i];
+		}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- yield */
+
 platform_device_set platform_yield(platform_time deadline)
 {
 	struct hvt_yield y = {0, 0};
+	platform_device_set unread = 0;
+	bool queued = false;
+	for (unsigned i = 0; i < NET_AREAS; i++) {
+		const struct hvt_net_area *a = &net_areas[i];
+		if (!net_area_of[i].used)
+			continue;
+		if (a->rx_head != a->rx_count)
+			unread |= (platform_device_set)1
+			          << net_area_of[i].handle;
+		queued |= a->tx_count != 0;
+	}
+	/* Frames still to read: report them without an exit, unless some
+	 * are waiting to go out, which a polling exit sends. */
+	if (unread && !queued)
+		return unread;
+	if (unread)
+		deadline = 0;
 	if (deadline == PLATFORM_TIME_NEVER) {
 		y.timeout_ns = INT64_MAX;
 	} else {
@@ -50,7 +101,7 @@ platform_device_set platform_yield(platform_time deadline)
 		y.timeout_ns = deadline > now ? deadline - now : 0;
 	}
 	hvt_call(HVT_CALL_YIELD, &y);
-	return y.ready;
+	return y.ready | unread;
 }
 
 /* ------------------------------------------------------------------ net */
@@ -63,9 +114,22 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	if (strlen(name) >= HVT_NAME_MAX)
 		return PLATFORM_ENOENT;
 	a.name = (uintptr_t)name;
+	unsigned slot = 0;
+	while (slot < NET_AREAS && net_area_of[slot].used)
+		slot++;
+	if (slot < NET_AREAS)
+		a.area = (uintptr_t)&net_areas[slot];
 	hvt_call(HVT_CALL_NET_ACQUIRE, &a);
 	if (a.result != HVT_OK)
 		return (enum platform_result)a.result;
+	if (slot < NET_AREAS) {
+		/* The monitor keeps mtu + 14 within a slot (hvt_abi.h). */
+		uint32_t max = (uint32_t)a.mtu + 14;
+		net_area_of[slot].handle = a.handle;
+		net_area_of[slot].frame_max =
+		        max < HVT_NET_SLOT_SIZE ? max : HVT_NET_SLOT_SIZE;
+		net_area_of[slot].used = true;
+	}
 	*h = a.handle;
 	memcpy(info->mac, a.mac, 6);
 	info->mtu = a.mtu;
@@ -100,15 +164,78 @@ static int net_batch(unsigned nr, platform_handle h,
 	return (int)total;
 }
 
+/* Serve reads from the receive area: no exit. */
+static int area_read(struct hvt_net_area *a, struct platform_frame *frames,
+                     unsigned n)
+{
+	unsigned got = 0;
+	while (got < n && a->rx_head < a->rx_count &&
+	       a->rx_count <= HVT_NET_SLOTS) {
+		uint32_t i = a->rx_head;
+		uint32_t len = a->rx_len[i];
+		if (len > HVT_NET_SLOT_SIZE || len > frames[got].size) {
+			/* Too large for the caller: dropped, as documented,
+			 * once it is the first frame of a call. */
+			if (got > 0)
+				break;
+			a->rx_head++;
+			if (a->rx_head >= a->rx_count)
+				a->rx_head = a->rx_count = 0;
+			return -(int)PLATFORM_EINVAL;
+		}
+		a->rx_head++;
+		memcpy(frames[got].data, a->rx[i], len);
+		frames[got].len = len;
+		got++;
+	}
+	if (a->rx_head >= a->rx_count)
+		a->rx_head = a->rx_count = 0;
+	return (int)got;
+}
+
+/* Queue writes in the transmit area; a full area is flushed by an exit
+ * of its own. Fewer than n only if the host is congested. */
+static int area_write(platform_handle h, struct hvt_net_area *a,
+                      uint32_t frame_max, const struct platform_frame *frames,
+                      unsigned n)
+{
+	unsigned done;
+	for (done = 0; done < n; done++) {
+		size_t len = frames[done].len;
+		if (len == 0 || len > frame_max)
+			return done ? (int)done : -(int)PLATFORM_EINVAL;
+		if (a->tx_count >= HVT_NET_SLOTS) {
+			struct hvt_net_flush f = {h, HVT_EINVAL};
+			hvt_call(HVT_CALL_NET_FLUSH, &f);
+			if (f.result != HVT_OK)
+				return done ? (int)done : -(int)f.result;
+			if (a->tx_count >= HVT_NET_SLOTS)
+				break; /* congested */
+		}
+		uint32_t i = a->tx_count;
+		memcpy(a->tx[i], frames[done].data, len);
+		a->tx_len[i] = (uint32_t)len;
+		a->tx_count = i + 1;
+	}
+	return (int)done;
+}
+
 int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
                             unsigned n)
 {
+	struct hvt_net_area *a = area_for(h, NULL);
+	if (a)
+		return area_read(a, frames, n);
 	return net_batch(HVT_CALL_NET_READ, h, frames, n, frames);
 }
 
 int platform_net_write_batch(platform_handle h,
                              const struct platform_frame *frames, unsigned n)
 {
+	uint32_t frame_max;
+	struct hvt_net_area *a = area_for(h, &frame_max);
+	if (a)
+		return area_write(h, a, frame_max, frames, n);
 	return net_batch(HVT_CALL_NET_WRITE, h, frames, n, NULL);
 }
 
