@@ -10,8 +10,8 @@
 #     10 ms delay, byte-exact within a time bound. The kernel here has no
 #     sch_netem, so tests/tcp/impair_relay.py does netem's job in user
 #     space between the unikernel's tap and a second tap Linux uses.
-# The heavy parts run on the unix target; on hvt (when KVM is usable) the
-# sequential and concurrent runs are repeated.
+# The heavy parts run on the unix target; on unix-san (ASan + UBSan) and
+# on hvt (when KVM is usable) shorter runs are repeated.
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
 source "$ROOT/tests/net/netns.sh"
@@ -36,7 +36,12 @@ run() {
 	out=$(ip netns exec "$ns" timeout "$secs" python3 "$client" "$@" 2>&1)
 	case "$out" in
 	ok*) pass "$name ($out)" ;;
-	*) fail "$name" "${out:-timed out after ${secs}s}" ;;
+	*)
+		fail "$name" "$(echo "${out:-timed out after ${secs}s}" | tail -1)"
+		echo "# client said: $(echo "$out" | tail -3 | tr '\n' ' ')"
+		[ -n "${ECHO_LOG:-}" ] && grep -v '^dbg' "$ECHO_LOG" | tail -5 | sed 's/^/# echo: /'
+		[ -n "$ns" ] && echo "# $(tcp_counters "$ns")"
+		;;
 	esac
 	[[ "$out" == ok* ]]
 }
@@ -49,7 +54,8 @@ tcp_counters() {
 # ------------------------------------------------------------ plain tap
 ns="kiln-tcp-$$"
 netns_setup "$ns"
-if ! echo_start "$ns" unix "$tmp/echo-unix.log" --ipv4=$ECHO_IP/24; then
+ECHO_LOG="$tmp/echo-unix.log"
+if ! echo_start "$ns" unix "$ECHO_LOG" --ipv4=$ECHO_IP/24; then
 	fail "tcp live: echo (unix) did not start" "$(tail -5 "$tmp/echo-unix.log")"
 	finish
 fi
@@ -85,8 +91,31 @@ else
 fi
 echo_stop
 
+# Under ASan and UBSan (the unix target built with --sanitize).
+ECHO_LOG="$tmp/echo-san.log"
+if echo_start "$ns" unix-san "$ECHO_LOG" --ipv4=$ECHO_IP/24; then
+	run "$ns" "tcp live unix-san: 300 sequential connections" 120 \
+		seq $ECHO_IP 7 300
+	run "$ns" "tcp live unix-san: 100 concurrent connections" 120 \
+		conc $ECHO_IP 7 100 50000
+	run "$ns" "tcp live unix-san: 16 MiB each way, sha256" 120 \
+		bulk $ECHO_IP 7 $((16 << 20))
+	echo_stop
+	if grep -qE 'ERROR: AddressSanitizer|runtime error|panic' \
+		"$tmp/echo-san.log"; then
+		fail "tcp live unix-san: sanitizers" \
+			"$(grep -m3 -E 'ERROR|runtime error|panic' "$tmp/echo-san.log")"
+	else
+		pass "tcp live unix-san: no sanitizer reports"
+	fi
+else
+	fail "tcp live: echo (unix-san) did not start" \
+		"$(tail -5 "$tmp/echo-san.log")"
+fi
+
 if have_kvm; then
-	if echo_start "$ns" hvt "$tmp/echo-hvt.log" --ipv4=$ECHO_IP/24; then
+	ECHO_LOG="$tmp/echo-hvt.log"
+	if echo_start "$ns" hvt "$ECHO_LOG" --ipv4=$ECHO_IP/24; then
 		run "$ns" "tcp live hvt: 300 sequential connections" 120 \
 			seq $ECHO_IP 7 300
 		run "$ns" "tcp live hvt: 100 concurrent connections" 120 \
@@ -119,7 +148,8 @@ if ! wait_for 10 grep -q '^ready' "$tmp/relay.log"; then
 fi
 ip -n "$ns2" addr add "$PEER_IP/24" dev klinux
 ip -n "$ns2" link set klinux up
-if echo_start "$ns2" unix "$tmp/echo-impaired.log" --ipv4=$ECHO_IP/24; then
+ECHO_LOG="$tmp/echo-impaired.log"
+if echo_start "$ns2" unix "$ECHO_LOG" --ipv4=$ECHO_IP/24; then
 	t0=$SECONDS
 	run "$ns2" "tcp live unix: 16 MiB each way through loss 5% reorder 25% duplicate 2% delay 10ms" \
 		300 bulk $ECHO_IP 7 $((16 << 20))
