@@ -17,6 +17,12 @@
 static struct http_config config;
 static uint64_t exit_after;
 
+static void print_counters(void *arg)
+{
+	(void)arg;
+	net_print_counters();
+}
+
 static void exit_later(void *arg)
 {
 	(void)arg;
@@ -42,6 +48,8 @@ int kiln_main(int argc, char **argv)
 		kiln_printf("decks: network: %s\n", kiln_strerror(err));
 		return 1;
 	}
+	/* On a clean exit (--exit-after), say what the stack dropped. */
+	kiln_at_exit(print_counters, NULL);
 	if (exit_after && !kiln_fiber_spawn("exit-after", exit_later, NULL, 0))
 		return 1;
 	char addr[16];
