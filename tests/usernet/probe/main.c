@@ -2,14 +2,16 @@
  * probe - tries to reach past user-mode networking with hand-made frames,
  * all written from a fiber with the default (64 KiB) stack.
  *
- *   probe [--answer-udp=PORT] [--timeout=SECONDS] TARGET...
+ *   probe [--answer-udp=PORT] [--burst=N] [--timeout=SECONDS] TARGET...
  *
  * The app takes 198.18.0.15 (the address libslirp's DHCP hands out)
  * without asking, finds the gateway 198.18.0.1 by ARP and pings it: a
  * control, showing that frames flow and answers are seen. With
  * --answer-udp=PORT it then waits for a datagram to PORT (arriving through
  * a UDP port forward) and echoes it: the one kind of UDP the guest may
- * send. Then, for each TARGET -- tcp:ADDR:PORT, udp:ADDR:PORT or
+ * send. With --burst=N it writes N pings to the gateway back to back and
+ * prints how many the platform took and how many echo replies came.
+ * Then, for each TARGET -- tcp:ADDR:PORT, udp:ADDR:PORT or
  * icmp:ADDR -- it sends a TCP SYN, a UDP datagram (from a fresh port,
  * and with --answer-udp from PORT as well) or an ICMP echo request, three
  * times 200 ms apart, and prints one line about what came back within a
@@ -43,6 +45,7 @@ struct target {
 static struct target targets[MAX_TARGETS];
 static unsigned n_targets;
 static uint64_t answer_port; /* 0: none */
+static uint64_t burst;       /* pings in one go; 0: none */
 
 static platform_handle dev;
 static struct platform_net_info info;
@@ -56,8 +59,9 @@ static struct {
 	const struct target *t; /* the target being probed, or NULL */
 	uint16_t sport[2];      /* our source ports for it */
 	bool synack, rst, udp, echo, unreach;
-	bool gw_echo;      /* the control ping */
-	bool udp_answered; /* --answer-udp done */
+	bool gw_echo;          /* the control ping */
+	bool udp_answered;     /* --answer-udp done */
+	unsigned burst_echoes; /* answers to the --burst pings */
 } seen;
 
 static void on_ready(void *arg)
@@ -96,7 +100,10 @@ static uint16_t fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void send_frame(const uint8_t *f, size_t len)
+/* Set while a burst is written: congestion is expected and counted. */
+static bool bursting;
+
+static enum platform_result send_frame(const uint8_t *f, size_t len)
 {
 	/* Padded to Ethernet's minimum of 60 bytes. */
 	static uint8_t padded[FRAME_SIZE];
@@ -106,14 +113,15 @@ static void send_frame(const uint8_t *f, size_t len)
 		len = 60;
 	/* The write that used to run libslirp on this fiber's stack. */
 	enum platform_result r = platform_net_write(dev, padded, len);
-	if (r != PLATFORM_OK)
+	if (r != PLATFORM_OK && !bursting)
 		kiln_printf("write failed (%d)\n", r);
+	return r;
 }
 
 /* An IPv4 packet of proto to dst with payload l4 (len bytes, its
  * checksum field at csum_off, -1 for none), in a frame to the gateway. */
-static void send_ipv4(uint8_t proto, uint32_t dst, uint8_t *l4, size_t len,
-                      int csum_off)
+static enum platform_result send_ipv4(uint8_t proto, uint32_t dst, uint8_t *l4,
+                                      size_t len, int csum_off)
 {
 	static uint8_t f[FRAME_SIZE];
 	static uint16_t ip_id;
@@ -140,7 +148,7 @@ static void send_ipv4(uint8_t proto, uint32_t dst, uint8_t *l4, size_t len,
 		put16(l4 + csum_off, c);
 	}
 	memcpy(ip + 20, l4, len);
-	send_frame(f, 14 + 20 + len);
+	return send_frame(f, 14 + 20 + len);
 }
 
 static void send_syn(uint32_t dst, uint16_t sport, uint16_t dport)
@@ -168,14 +176,14 @@ static void send_udp(uint32_t dst, uint16_t sport, uint16_t dport,
 	send_ipv4(17, dst, u, 8 + n, 6);
 }
 
-static void send_ping(uint32_t dst, uint16_t id)
+static enum platform_result send_ping(uint32_t dst, uint16_t id, uint16_t seq)
 {
 	uint8_t m[8 + 16] = {8, 0};
 	put16(m + 4, id);
-	put16(m + 6, 1);
+	put16(m + 6, seq);
 	memcpy(m + 8, "kiln probe ping", 16);
 	put16(m + 2, fold(sum16(0, m, sizeof(m))));
-	send_ipv4(1, dst, m, sizeof(m), -1);
+	return send_ipv4(1, dst, m, sizeof(m), -1);
 }
 
 static void send_arp(uint16_t op, const uint8_t *tha, uint32_t tpa)
@@ -248,6 +256,8 @@ static void ipv4_frame(struct kiln_view v)
 			return;
 		if (type == 0 && src == GATEWAY && id == 1)
 			seen.gw_echo = true;
+		else if (type == 0 && src == GATEWAY && id == 3)
+			seen.burst_echoes++;
 		else if (type == 0 && t && src == t->addr && id == 2)
 			seen.echo = true;
 		else if (type == 3 && t) {
@@ -344,7 +354,7 @@ static void probe(const struct target *t, uint16_t fresh_port)
 		if (t->proto == P_TCP)
 			send_syn(t->addr, fresh_port, t->port);
 		else if (t->proto == P_ICMP)
-			send_ping(t->addr, 2);
+			send_ping(t->addr, 2, 1);
 		else {
 			send_udp(t->addr, fresh_port, t->port, data,
 			         sizeof(data) - 1);
@@ -385,10 +395,26 @@ static void prober(void *arg)
 		platform_exit(1);
 	}
 	for (int i = 0; i < 10 && !seen.gw_echo; i++) {
-		send_ping(GATEWAY, 1);
+		send_ping(GATEWAY, 1, 1);
 		pump(kiln_now() + KILN_MSEC(300), &seen.gw_echo);
 	}
 	kiln_puts(seen.gw_echo ? "gateway: echo reply" : "gateway: no answer");
+	if (burst) {
+		/* Pings back to back, no yield between: the platform takes
+		 * what it can queue and calls the rest congested. */
+		unsigned taken = 0, again = 0;
+		bursting = true;
+		for (uint64_t i = 0; i < burst; i++) {
+			enum platform_result r =
+			        send_ping(GATEWAY, 3, (uint16_t)i);
+			taken += r == PLATFORM_OK;
+			again += r == PLATFORM_AGAIN;
+		}
+		bursting = false;
+		kiln_printf("burst: %u taken, %u congested\n", taken, again);
+		pump(kiln_now() + KILN_MSEC(1000), NULL);
+		kiln_printf("burst: %u echo replies\n", seen.burst_echoes);
+	}
 	if (answer_port) {
 		kiln_puts("waiting for udp");
 		pump(deadline, &seen.udp_answered);
@@ -458,7 +484,8 @@ int kiln_main(int argc, char **argv)
 	(void)argv;
 	uint64_t timeout = 30;
 	if (!kiln_arg_uint("--timeout", 1, 3600, &timeout) ||
-	    !kiln_arg_uint("--answer-udp", 1, 65535, &answer_port))
+	    !kiln_arg_uint("--answer-udp", 1, 65535, &answer_port) ||
+	    !kiln_arg_uint("--burst", 1, 100000, &burst))
 		return 2;
 	const char *w;
 	while ((w = kiln_arg_word(n_targets)) != NULL) {
