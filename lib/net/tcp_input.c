@@ -452,12 +452,12 @@ static void data_arrived(struct tcp_conn *c, uint32_t seq,
 	}
 	uint32_t space = tcp_rcv_free(c);
 	uint32_t off = seq - c->rcv_nxt;
-	if (off >= space) {
-		data.len = 0;
-		*fin = false;
-	} else if (data.len > space - off) {
-		data.len = space - off;
+	if (off >= space || data.len > space - off) {
+		/* Beyond the window (a zero-window probe, say): keep what
+		 * fits, and answer at once with the window we have. */
+		data.len = off >= space ? 0 : space - off;
 		*fin = false; /* the FIN lies beyond what we keep */
+		c->flags |= TF_ACKNOW;
 	}
 	if (!data.len)
 		return;

@@ -1034,6 +1034,52 @@ static void test_sack_generation_and_reassembly(void)
 	tcp_abort(c);
 }
 
+static void test_fin_out_of_order(void)
+{
+	/* The FIN arrives before the data in front of it. */
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, true, -1);
+	CHECK(c);
+	uint32_t base = p.seq;
+	p.seq = base + 5;
+	peer_send(&p, TCP_ACK | TCP_FIN, "world", 5);
+	CHECK(c->state == TCP_ESTABLISHED);
+	CHECK(h_last()->h.ack == base);
+	p.seq = base;
+	peer_send(&p, TCP_ACK, "hello", 5);
+	CHECK(c->state == TCP_CLOSE_WAIT);
+	CHECK(h_last()->h.ack == base + 11);
+	char b[16];
+	CHECK(tcp_recv(c, b, sizeof(b)) == 10 && !memcmp(b, "helloworld", 10));
+	CHECK(tcp_recv(c, b, sizeof(b)) == 0);
+	tcp_abort(c);
+}
+
+static void test_zero_window_probe_answered(void)
+{
+	/* A probe with one byte into our closed window (BSD style) is
+	 * answered at once with the window, and the byte is not kept. */
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.rcvbuf = 4096;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	uint8_t b[4096];
+	memset(b, 'z', sizeof(b));
+	peer_send(&p, TCP_ACK, b, 1400);
+	peer_send(&p, TCP_ACK, b, 1400);
+	peer_send(&p, TCP_ACK, b, 1296);
+	CHECK(c->rcv.len == 4096);
+	h_clear();
+	peer_send(&p, TCP_ACK, "!", 1);
+	CHECK(h_nout == 1 && h_get(0)->h.window == 0 &&
+	      h_get(0)->h.ack == p.seq - 1);
+	CHECK(c->rcv.len == 4096);
+	tcp_abort(c);
+}
+
 static void test_window_scaling(void)
 {
 	struct tcp_config cfg;
@@ -1771,6 +1817,8 @@ static const struct test tests[] = {
         T(early_retransmit),
         T(sack_use),
         T(sack_generation_and_reassembly),
+        T(fin_out_of_order),
+        T(zero_window_probe_answered),
         T(window_scaling),
         T(no_wscale_caps_window),
         T(timestamps_paws),
