@@ -58,6 +58,11 @@ _Noreturn void kiln_panic_at(const char *file, int line, const char *fmt, ...)
 
 static const char **h_args;
 
+void h_set_args(const char **args)
+{
+	h_args = args;
+}
+
 bool kiln_arg_uint(const char *name, uint64_t min, uint64_t max, uint64_t *out)
 {
 	size_t n = strlen(name);

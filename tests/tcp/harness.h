@@ -78,6 +78,8 @@ extern struct h_link h_link;
  * on timeout. */
 bool h_run_until(bool (*cond)(void *arg), void *arg, kiln_time limit);
 uint32_t h_rand(void);
+/* Boot arguments kiln_arg_uint() sees (NULL-terminated). */
+void h_set_args(const char **args);
 
 /* Test reporting. */
 extern int h_failed;

@@ -1435,6 +1435,22 @@ static void test_config_validation(void)
 	CHECK(tcp_configure(&cfg) == -KILN_EINVAL);
 }
 
+static void test_config_from_args(void)
+{
+	const char *good[] = {"--tcp-max-conns=7", "--tcp-rcvbuf=131072",
+	                      "--tcp-msl-ms=500", NULL};
+	h_set_args(good);
+	CHECK(tcp_configure_from_args() == 0);
+	CHECK(tcp_cfg.max_conns == 7 && tcp_cfg.rcvbuf == 131072);
+	CHECK(tcp_cfg.msl == KILN_MSEC(500));
+	CHECK(tcp_cfg.sndbuf == 64 * 1024); /* untouched */
+	const char *bad[] = {"--tcp-sndbuf=12", NULL};
+	h_set_args(bad);
+	CHECK(tcp_configure_from_args() == -KILN_EINVAL);
+	CHECK(tcp_cfg.sndbuf == 64 * 1024);
+	h_set_args(NULL);
+}
+
 static void test_time_wait_bound(void)
 {
 	struct tcp_config cfg;
@@ -1830,6 +1846,7 @@ static const struct test tests[] = {
         T(backlog_exhaustion),
         T(conn_limit),
         T(config_validation),
+        T(config_from_args),
         T(time_wait_bound),
         T(ephemeral_ports),
         T(events),
