@@ -570,10 +570,12 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	}
 
 	/* PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate.
-	 * A pure ACK at rcv_nxt carries no data to protect, and on a path
-	 * that reorders, ACKs routinely arrive after newer ones; dropping
-	 * them would hide the duplicate ACKs fast retransmit counts. */
-	bool pure_ack = !seg_len && seq == c->rcv_nxt && (fl & TCP_ACK);
+	 * Segments without data (nor SYN or FIN) are spared: they carry
+	 * nothing PAWS protects, their ACK is checked against the RFC 5961
+	 * range and their window by snd_wl1/snd_wl2, and on a path that
+	 * reorders they routinely arrive after newer ones - dropping them
+	 * hides the duplicate ACKs and the progress the sender needs. */
+	bool pure_ack = !seg_len && (fl & TCP_ACK);
 	if ((c->flags & TF_TS) && h->opt.has_ts && !(fl & TCP_RST) &&
 	    !pure_ack && SEQ_LT(h->opt.ts_val, c->ts_recent) &&
 	    now - c->ts_recent_age < TS_24_DAYS) {

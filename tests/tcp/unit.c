@@ -1623,12 +1623,15 @@ static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
 	bool ok = h_run_until(xfer_done, &x, h_now + KILN_SEC(3600));
 	fprintf(stderr,
 	        "  %zu bytes each way, loss %u/1000 dup %u/1000: %.1f s "
-	        "simulated, %llu retransmits, %llu fast, %llu sack, %llu rto\n",
+	        "simulated, %llu retransmits, %llu fast, %llu sack, %llu rto, "
+	        "%llu paws, %llu invalid\n",
 	        total, loss, dup, (double)(h_now - t0) / 1e9,
 	        (unsigned long long)net_counters.tcp_retransmits,
 	        (unsigned long long)tcp_stats.fast_retransmits,
 	        (unsigned long long)tcp_stats.sack_retransmits,
-	        (unsigned long long)tcp_stats.rto_timeouts);
+	        (unsigned long long)tcp_stats.rto_timeouts,
+	        (unsigned long long)tcp_stats.paws_drops,
+	        (unsigned long long)net_counters.drop_tcp_invalid);
 	if (!ok) {
 		struct tcp_conn *cs[2] = {a, b};
 		for (int i = 0; i < 2; i++) {
