@@ -34,8 +34,7 @@ struct conn {
 	const struct http_config *cfg;
 	struct http_session session;
 	uint8_t in[4096];
-	/* A response small enough is sent head and body together, so it
-	 * goes out in one segment instead of two. */
+	/* The response head and the first body bytes, sent together. */
 	uint8_t out[8192];
 };
 
@@ -60,16 +59,19 @@ static kiln_time wall_now(void)
 static long send_response(struct conn *c, const struct http_response *r)
 {
 	kiln_time deadline = kiln_now() + WRITE_TIMEOUT;
-	size_t total = r->head_len + r->body_len;
-	if (total <= sizeof c->out) {
-		memcpy(c->out, r->head, r->head_len);
-		if (r->body_len)
-			memcpy(c->out + r->head_len, r->body, r->body_len);
-		return tcp_write(c->tcp, c->out, total, deadline);
-	}
-	long n = tcp_write(c->tcp, r->head, r->head_len, deadline);
-	if (n >= 0 && r->body_len)
-		n = tcp_write(c->tcp, r->body, r->body_len, deadline);
+	/* The head and the start of the body go out together (full
+	 * segments, no lone head segment); the rest of a large body is
+	 * written straight from the asset table. */
+	size_t first = sizeof c->out - r->head_len;
+	if (first > r->body_len)
+		first = r->body_len;
+	memcpy(c->out, r->head, r->head_len);
+	if (first)
+		memcpy(c->out + r->head_len, r->body, first);
+	long n = tcp_write(c->tcp, c->out, r->head_len + first, deadline);
+	if (n >= 0 && r->body_len > first)
+		n = tcp_write(c->tcp, r->body + first, r->body_len - first,
+		              deadline);
 	return n;
 }
 
