@@ -57,6 +57,21 @@ if wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/"; then
 	[ "$st" = 405 ] && pass "kiln run, user-mode: curl -X POST is 405" || fail "curl -X POST" "$st"
 	st=$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$port/reveal/reveal.js")
 	[ "$st" = 200 ] && pass "kiln run, user-mode: curl -I is 200" || fail "curl -I" "$st"
+	u="http://127.0.0.1:$port"
+	etag=$(curl -s -D - -o /dev/null "$u/kiln/" | tr -d '\r' | sed -n 's/^ETag: //p')
+	out=$(curl -s -o /dev/null -w '%{http_code} ' -H "If-None-Match: $etag" "$u/kiln/"
+		curl -s -o /dev/null -w '%{http_code} ' -r 0-99 "$u/kiln/"
+		curl -s -o /dev/null -w '%{http_code} ' -r 999999- "$u/kiln/"
+		curl -s -o /dev/null -w '%{http_code} ' -X BREW "$u/"
+		curl -s -o /dev/null -w '%{http_code} ' "$u/$(printf 'a%.0s' $(seq 1 5000))"
+		curl -s -o /dev/null -w '%{http_code} ' -H "X-Big: $(printf 'b%.0s' $(seq 1 9000))" "$u/"
+		curl -s -o /dev/null -w '%{http_code}' -H "Content-Length: 999999" "$u/")
+	[ "$out" = "304 206 416 501 414 431 413" ] &&
+		pass "kiln run, user-mode: curl 304 206 416 501 414 431 413" ||
+		fail "kiln run, user-mode: curl conditional, range and error statuses" "$out"
+	body=$(curl -s --compressed "$u/reveal/reveal.js" | cmp - apps/decks/vendor/reveal.js && echo same)
+	[ "$body" = same ] && pass "kiln run, user-mode: curl --compressed reveal.js equals the file" ||
+		fail "curl --compressed" "differs"
 else
 	fail "kiln run, user-mode" "no answer on 127.0.0.1:$port: $(tail -5 "$T/user.log")"
 fi
