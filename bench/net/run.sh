@@ -4,7 +4,8 @@
 # a second namespace, bench/net/linux_echo.c echoing). Prints a table: ping RTT p50/p99
 # (1000 pings, 1 ms apart), flood ping rate (ping -f, 20,000 pings), and
 # TCP and UDP echo throughput (MB/s echoed, i.e. each way at once), each a
-# median of 3 runs, with Linux's figure and the ratio.
+# median of 3 runs, with Linux's figure and the ratio. For hvt also the
+# monitor's exits per ping and per MB echoed (KILN_HVT_STATS, SIGUSR1).
 #
 # usage: bench/net/run.sh [TARGETS...]    (default: unix hvt)
 # Needs root, /dev/net/tun, and /dev/kvm for hvt.
@@ -24,13 +25,33 @@ UDP_MB=${UDP_MB:-30}
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# exits NAME: kiln-hvt's exit count so far (SIGUSR1 makes a monitor run
+# with KILN_HVT_STATS=1 print its counters into the log); empty elsewhere.
+exits() {
+	[ "$1" = hvt ] && [ -n "${ECHO_PID:-}" ] || return 0
+	local before after i
+	before=$(grep -c '^kiln-hvt: [0-9]* exits' "$tmp/$1.log")
+	kill -USR1 "$ECHO_PID" 2>/dev/null || return 0
+	for i in $(seq 50); do
+		after=$(grep -c '^kiln-hvt: [0-9]* exits' "$tmp/$1.log")
+		[ "$after" -gt "$before" ] && break
+		sleep 0.1
+	done
+	grep '^kiln-hvt: [0-9]* exits' "$tmp/$1.log" | tail -1 | awk '{ print $2 }'
+}
+# per A B N: (B - A) / N with two decimals, or "-" without counts.
+per() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.2f", (b - a) / n }' || echo -; }
+
 # measure NS ADDR NAME: one line of figures for the peer at ADDR.
 measure() {
 	local ns=$1 addr=$2 name=$3 i
 	local x="ip netns exec $ns"
+	local e0 e1 e2 e3 e4
 	$x ping -c 200 -i 0.002 -q "$addr" >/dev/null # warm up
+	e0=$(exits "$name")
 	$x ping -c 1000 -i 0.001 "$addr" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' \
 		| sort -n >"$tmp/rtt"
+	e1=$(exits "$name")
 	local n p50 p99
 	n=$(wc -l <"$tmp/rtt")
 	p50=$(sed -n "$(((n + 1) / 2))p" "$tmp/rtt")
@@ -42,14 +63,18 @@ measure() {
 			sed -n 's/.* received.*time \([0-9]*\)ms.*/\1/p' |
 			awk '{ printf "%d\n", 20000 / ($1 / 1000) }'
 	done | median)
+	e2=$(exits "$name")
 	[ "$name" != linux ] && s1=$(stats "$ns")
 	local tcp udp
 	tcp=$(for i in $(seq $runs); do
 		timeout 120 $x "$here/bulk.py" tcp "$addr" 7 "$TCP_MB" || echo 0
 	done | median)
+	e3=$(exits "$name")
 	udp=$(for i in $(seq $runs); do
 		timeout 120 $x "$here/bulk.py" udp "$addr" 7 "$UDP_MB" | awk '{ print $1 }' || echo 0
 	done | median)
+	e4=$(exits "$name")
+	[ -n "$e0" ] && echo "$name: exits: $(per "$e0" "$e1" 1000) per ping (1 ms apart), $(per "$e1" "$e2" $((runs * 20000))) per flood ping, $(per "$e2" "$e3" $((runs * TCP_MB))) per MB tcp-echo, $(per "$e3" "$e4" $((runs * UDP_MB))) per MB udp-echo" >>"$tmp/batching"
 	printf '%-8s %9s %9s %11s %10s %10s\n' "$name" "$p50" "$p99" "$flood" "$tcp" "$udp"
 	echo "$name $p50 $p99 $flood $tcp $udp" >>"$tmp/results"
 	if [ "$name" != linux ]; then
@@ -81,6 +106,8 @@ measure "$lc" 198.18.1.2 linux
 for target in "${targets[@]}"; do
 	ns=kiln-bench-$target-$$
 	netns_setup "$ns"
+	# kiln-hvt keeps exit counters (read by exits() above).
+	[ "$target" = hvt ] && export KILN_HVT_STATS=1
 	if ! echo_start "$ns" "$target" "$tmp/$target.log" \
 		--ipv4=$ECHO_IP/24 --ipv4-gateway=$PEER_IP; then
 		echo "bench: $target does not start: $(tail -3 "$tmp/$target.log")"

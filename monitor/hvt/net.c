@@ -225,9 +225,11 @@ static bool area_receive(struct hvt *h, struct hvt_net *n)
 	return head < count;
 }
 
+/* Unread frames, or a header area_receive must repair. */
 static bool area_unread(const struct hvt_net *n)
 {
-	return n->area->rx_head != n->area->rx_count;
+	return n->area->rx_head != n->area->rx_count ||
+	       n->area->rx_count > HVT_NET_SLOTS;
 }
 
 void hvt_net_flush_all(struct hvt *h)
@@ -254,7 +256,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		user |= n->user != NULL;
 		if (!n->area)
 			continue;
-		if (area_unread(n) || (n->rx_more && area_receive(h, n))) {
+		if ((area_unread(n) || n->rx_more) && area_receive(h, n)) {
 			ready |= 1ull << HVT_NET_HANDLE(i);
 			pending = true;
 		}

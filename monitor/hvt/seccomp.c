@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -79,6 +80,10 @@ int hvt_seccomp(struct hvt *h)
 		                       SCMP_A0(SCMP_CMP_EQ, AF_INET));
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		                       SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+		/* libslirp asks how much a UDP socket has queued before it
+		 * receives from it. FIONREAD only reads a count. */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		                       SCMP_A1(SCMP_CMP_EQ, FIONREAD));
 	}
 	/* ioctl: only on the vCPU, and only to run it or read registers
 	 * for a fault report. */

@@ -204,7 +204,7 @@ struct hvt_net_acquire {
  * rx_count); the guest reads from rx[rx_head] and advances rx_head.
  * Frames longer than a slot are dropped (and counted) by the monitor.
  */
-#define HVT_NET_SLOTS 32
+#define HVT_NET_SLOTS 64
 #define HVT_NET_SLOT_SIZE 1536 /* >= mtu + 14 */
 
 struct hvt_net_area {

@@ -51,7 +51,7 @@ platform_time platform_clock_wall(void)
 /* ---------------------------------------------------------- frame areas */
 
 /* Areas for the first devices; more devices (rare) use the per-batch
- * calls. 96 KiB each, in .bss: untouched pages cost the guest nothing. */
+ * calls. 193 KiB each, in .bss: untouched pages cost the guest nothing. */
 #define NET_AREAS 2
 
 static struct hvt_net_area net_areas[NET_AREAS] __attribute__((aligned(64)));

@@ -98,7 +98,8 @@ check "faults: --fault=none exits 0" test $? -eq 0
 # --- a hostile guest: bad pointers to every hypercall --------------------
 build_guest tests/hvt/guests/badptr.c "$tmp/badptr" || { fail "build badptr"; finish; }
 head -c 8192 /dev/zero >"$tmp/disk.img"
-out=$(timeout 20 "$KILN_HVT" --block file="$tmp/disk.img" "$tmp/badptr" 2>"$tmp/err")
+out=$(timeout 20 "$KILN_HVT" --block file="$tmp/disk.img" --net user \
+	"$tmp/badptr" 2>"$tmp/err")
 rc=$?
 refused=$(grep -c '(refused)$' "$tmp/err")
 if [ $rc -eq 255 ] && [ "$out" = "survived all checks" ] &&

@@ -2,8 +2,10 @@
  * A hostile hvt guest without the runtime: it hands every hypercall bad
  * addresses (page 0, beyond memory, wrapping lengths, read-only pages
  * for results, the supervisor's pages) and checks that each is refused.
+ * It also registers frame areas (struct hvt_net_area) in bad places and
+ * fills a good one with bad counts and lengths.
  * Prints "survived N checks" and exits 0 when all were; exits 1 otherwise.
- * Run with --block file=PATH (a file of at least 4 KiB).
+ * Run with --block file=PATH (a file of at least 4 KiB) and --net user.
  */
 #include "hvt_abi.h"
 
@@ -44,6 +46,7 @@ static const struct hvt_walltime readonly_arg = {0};
 static const char name_blk0[] = "blk0";
 static unsigned checks, failures;
 static char buf[8192] __attribute__((aligned(4096)));
+static struct hvt_net_area area;
 
 static void expect(int ok, const char *what)
 {
@@ -106,6 +109,63 @@ void _start(const struct hvt_boot_info *bi)
 	nb.frames = 0xfffff000u;
 	call(HVT_CALL_NET_WRITE, &nb);
 	expect(nb.result == HVT_EINVAL, "net write on no device");
+
+	/* Frame areas: read-only, the page tables, the supervisor's data,
+	 * wrapping, running off the stack into its guard page, the boot info
+	 * (read-only). Each refusal
+	 * leaves net0 free for the next try. */
+	uint64_t bad_areas[] = {(uintptr_t)&readonly_arg, mem - sizeof(area),
+	                        HVT_SUPER_DATA,           UINT64_MAX - 64,
+	                        bi->stack_top - 4096,     HVT_BOOT_INFO};
+	for (unsigned i = 0; i < sizeof(bad_areas) / 8; i++) {
+		na = (struct hvt_net_acquire){0};
+		na.name = (uintptr_t) "net0";
+		na.area = bad_areas[i];
+		call(HVT_CALL_NET_ACQUIRE, &na);
+		expect(na.result == HVT_EINVAL, "net acquire with a bad area");
+	}
+	na = (struct hvt_net_acquire){0};
+	na.name = (uintptr_t) "net0";
+	na.area = (uintptr_t)&area;
+	call(HVT_CALL_NET_ACQUIRE, &na);
+	expect(na.result == HVT_OK, "net acquire with a good area");
+
+	/* Bad counts and lengths in it: dropped and reported at the yield,
+	 * the header left sane. */
+	struct hvt_yield y = {0, 0};
+	struct {
+		uint32_t tx_count, rx_head, rx_count, len;
+	} bad_headers[] = {
+	        {1000, 0, 0, 60},
+	        {UINT32_MAX, 0, 0, 60},
+	        {3, 0, 0, 0},
+	        {3, 0, 0, 100000},
+	        {HVT_NET_SLOTS, 0, 0, UINT32_MAX},
+	        {0, 5, 2, 60},
+	        {0, 0, 1000, 60},
+	        {0, UINT32_MAX, UINT32_MAX, 60},
+	};
+	for (unsigned i = 0; i < sizeof(bad_headers) / sizeof(bad_headers[0]);
+	     i++) {
+		area.tx_count = bad_headers[i].tx_count;
+		area.rx_head = bad_headers[i].rx_head;
+		area.rx_count = bad_headers[i].rx_count;
+		for (unsigned k = 0; k < HVT_NET_SLOTS; k++)
+			area.tx_len[k] = bad_headers[i].len;
+		call(HVT_CALL_YIELD, &y);
+		expect(area.tx_count == 0 && area.rx_head <= area.rx_count &&
+		               area.rx_count <= HVT_NET_SLOTS,
+		       "a bad frame area header survived a yield");
+		area.tx_count = bad_headers[i].tx_count;
+		struct hvt_net_flush fl = {na.handle, HVT_EINVAL};
+		call(HVT_CALL_NET_FLUSH, &fl);
+		expect(fl.result == HVT_OK && area.tx_count == 0,
+		       "a bad transmit area survived a flush");
+	}
+	struct hvt_net_flush fl = {na.handle + 1, HVT_OK};
+	call(HVT_CALL_NET_FLUSH, &fl);
+	expect(fl.result == HVT_EINVAL, "net flush on a bad handle");
+	area.tx_count = 0;
 
 	/* Block I/O: into read-only pages, the page tables, past the end. */
 	ba.name = (uintptr_t)name_blk0;
