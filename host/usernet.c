@@ -258,6 +258,9 @@ void host_usernet_send(struct host_usernet *u, const void *frame, size_t len)
 	if (len > FRAME_MAX || len < 14)
 		return;
 	if (!usernet_filter_allows(&u->filter, frame, len, now_ns())) {
+		uint8_t reset[USERNET_RESET_LEN];
+		if (usernet_filter_reset(frame, len, reset))
+			cb_send_packet(reset, sizeof(reset), u);
 		if (!u->told_refused) {
 			u->told_refused = true;
 			fprintf(stderr,

@@ -20,7 +20,9 @@
  *
  * Everything else is refused: other destinations, other protocols, IPv6,
  * and IPv4 fragments (libslirp would reassemble them behind our back, and
- * a guest on a 1500-byte link has no need to fragment).
+ * a guest on a 1500-byte link has no need to fragment). A refused TCP
+ * connection request is answered with a reset (usernet_filter_reset), as
+ * libslirp's restricted mode did, so a guest's connect fails at once.
  *
  * A second wall stands behind this one: libslirp binds its outbound
  * sockets to 127.0.0.1, and Linux refuses to route a packet from a
@@ -203,6 +205,97 @@ out:
 	if (!ok)
 		f->refused++;
 	return ok;
+}
+
+static inline uint32_t usernet_sum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static inline void usernet_put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void usernet_put32(uint8_t *p, uint32_t v)
+{
+	usernet_put16(p, v >> 16);
+	usernet_put16(p + 2, v & 0xffff);
+}
+
+static inline uint16_t usernet_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Frames usernet_filter_reset() builds: 54 bytes, padded to Ethernet's
+ * 60-byte minimum. */
+#define USERNET_RESET_LEN 60
+
+/*
+ * The answer to a refused connection request, so that the guest's
+ * connect fails at once, as it would against a closed port, rather than
+ * after its timeouts: if frame is a TCP SYN without ACK, build in out
+ * (at least USERNET_RESET_LEN bytes) the RST+ACK a closed port sends
+ * (RFC 9293 3.10.7.1: SEQ 0, ACK the segment's sequence number plus its
+ * length), from the address and port the guest tried, and return its
+ * length; else return 0.
+ */
+static inline size_t usernet_filter_reset(const void *frame, size_t len,
+                                          uint8_t *out)
+{
+	struct usernet_packet p;
+	struct kiln_view eth = kiln_view_make(frame, len);
+	uint8_t dst_mac[6], src_mac[6];
+	uint16_t sport, dport, off_flags;
+	uint32_t seq, ack;
+	if (!kiln_view_copy(&eth, dst_mac, 6) ||
+	    !kiln_view_copy(&eth, src_mac, 6) ||
+	    !usernet_parse(frame, len, &p) || p.ethertype != 0x0800 ||
+	    p.proto != 6 || p.fragment || p.more_fragments)
+		return 0;
+	size_t seg_len = p.l4.len;
+	if (!kiln_view_u16(&p.l4, &sport) || !kiln_view_u16(&p.l4, &dport) ||
+	    !kiln_view_u32(&p.l4, &seq) || !kiln_view_u32(&p.l4, &ack) ||
+	    !kiln_view_u16(&p.l4, &off_flags))
+		return 0;
+	size_t doff = (size_t)(off_flags >> 12) * 4;
+	if ((off_flags & 0x12) != 0x02 || doff < 20 || doff > seg_len)
+		return 0;
+	/* The SYN counts one, a FIN one more, and the data its length. */
+	uint32_t answered = seq + 1 + ((off_flags & 0x01) ? 1 : 0) +
+	                    (uint32_t)(seg_len - doff);
+
+	for (size_t i = 0; i < USERNET_RESET_LEN; i++)
+		out[i] = 0;
+	for (int i = 0; i < 6; i++) {
+		out[i] = src_mac[i];
+		out[6 + i] = dst_mac[i];
+	}
+	usernet_put16(out + 12, 0x0800);
+	uint8_t *ip = out + 14, *tcp = ip + 20;
+	ip[0] = 0x45;
+	usernet_put16(ip + 2, 40);
+	ip[8] = 64;
+	ip[9] = 6;
+	usernet_put32(ip + 12, p.dst);
+	usernet_put32(ip + 16, p.src);
+	usernet_put16(ip + 10, usernet_fold(usernet_sum(0, ip, 20)));
+	usernet_put16(tcp, dport);
+	usernet_put16(tcp + 2, sport);
+	usernet_put32(tcp + 8, answered);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x14; /* RST, ACK */
+	uint32_t pseudo = usernet_sum(0, ip + 12, 8) + 6 + 20;
+	usernet_put16(tcp + 16, usernet_fold(usernet_sum(pseudo, tcp, 20)));
+	return USERNET_RESET_LEN;
 }
 
 #endif /* KILN_HOST_USERNET_FILTER_H */

@@ -244,5 +244,46 @@ int main(void)
 	       usernet_filter_allows(&f, fr, n, now), false);
 	expect("refusals are counted", f.refused == 2, true);
 
+	/* A refused connection request is answered with a reset. */
+	uint8_t syn[20 + 3] = {0};
+	put16(syn, 40000);
+	put16(syn + 2, 22);
+	put32(syn + 4, 0xfffffffeu);
+	syn[12] = 5 << 4;
+	syn[13] = 0x02;
+	memcpy(syn + 20, "abc", 3);
+	n = ipv4(fr, 6, GUEST, OUTSIDE, syn, sizeof(syn), 5, 0);
+	memset(fr, 0x52, 6);
+	memset(fr + 6, 0x02, 6);
+	uint8_t rst[USERNET_RESET_LEN];
+	size_t rlen = usernet_filter_reset(fr, n, rst);
+	bool ok = rlen == USERNET_RESET_LEN;
+	ok = ok && rst[0] == 0x02 && rst[6] == 0x52; /* MACs swapped */
+	ok = ok && usernet_fold(usernet_sum(0, rst + 14, 20)) == 0;
+	const uint8_t *rip = rst + 14, *rt = rst + 34;
+	uint32_t pseudo = usernet_sum(0, rip + 12, 8) + 6 + 20;
+	ok = ok && usernet_fold(usernet_sum(pseudo, rt, 20)) == 0;
+	ok = ok && memcmp(rip + 12, fr + 14 + 16, 4) == 0 && /* from dst */
+	     memcmp(rip + 16, fr + 14 + 12, 4) == 0;
+	ok = ok && rt[0] == 0 && rt[1] == 22 && rt[2] == 0x9c && rt[3] == 0x40;
+	/* SEQ 0; ACK 0xfffffffe + 1 (SYN) + 3 (data) wraps to 2. */
+	ok = ok && rt[4] == 0 && rt[7] == 0 && rt[8] == 0 && rt[11] == 2;
+	ok = ok && rt[13] == 0x14;
+	expect("a SYN gets a well-formed RST+ACK", ok, true);
+	n = tcp(fr, OUTSIDE, 0x10);
+	expect("an ACK gets no reset", usernet_filter_reset(fr, n, rst) != 0,
+	       false);
+	n = tcp(fr, OUTSIDE, 0x12);
+	expect("a SYN-ACK gets no reset", usernet_filter_reset(fr, n, rst) != 0,
+	       false);
+	n = udp(fr, GUEST, 7, OUTSIDE, 9);
+	expect("UDP gets no reset", usernet_filter_reset(fr, n, rst) != 0,
+	       false);
+	n = tcp(fr, OUTSIDE, 0x02);
+	any = false;
+	for (size_t cut = 0; cut < n; cut++)
+		any |= usernet_filter_reset(fr, cut, rst) != 0;
+	expect("a truncated SYN gets no reset", any, false);
+
 	return fails ? 1 : 0;
 }

@@ -8,7 +8,8 @@
  * of length, then that many frame bytes. One filter lives through the
  * whole input, so noted flows can be answered. Besides not crashing, an
  * allowed IPv4 frame must be addressed to the gateway (or be DHCP
- * broadcast), and must never be a TCP connection request.
+ * broadcast), and must never be a TCP connection request; a frame that
+ * gets a reset built must not have been allowed.
  */
 #include "../../host/usernet_filter.h"
 
@@ -41,10 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			frame[k] = data[i + k];
 		i += len;
 		now += (int64_t)(dir >> 1) * 1000000000;
-		if ((dir & 1) == 0) {
+		uint8_t reset[USERNET_RESET_LEN];
+		bool allowed = false;
+		if ((dir & 1) == 0)
 			usernet_filter_note(&f, frame, len, now);
-		} else if (usernet_filter_allows(&f, frame, len, now) &&
-		           len >= 34 && frame[12] == 0x08 && frame[13] == 0) {
+		else
+			allowed = usernet_filter_allows(&f, frame, len, now);
+		/* Only a refused connection request is answered. */
+		if (usernet_filter_reset(frame, len, reset) && allowed)
+			abort();
+		if (allowed && len >= 34 && frame[12] == 0x08 &&
+		    frame[13] == 0) {
 			size_t ihl = (size_t)(frame[14] & 15) * 4;
 			uint32_t dst = be32(frame + 30);
 			if (dst != GATEWAY && dst != 0xffffffffu)

@@ -6,9 +6,12 @@
 # 198.18.1.1). A unikernel on user-mode networking
 # (tests/usernet/probe) sends TCP SYNs, UDP and pings at all of them --
 # directly, through libslirp's gateway and aliases, and from the port of
-# a live UDP forward -- and nothing may arrive; a control run from the
-# namespace itself shows the listeners do hear what reaches them. In the
-# same namespace, TCP and UDP echo through forwards on 127.0.0.1 work.
+# a live UDP forward -- and nothing may arrive (its SYNs are reset as by
+# a closed port); a control run from the
+# namespace itself shows the listeners do hear what reaches them. A
+# lib/net app's connect to them is refused at once (tests/usernet/connect).
+# In the same namespace, TCP and UDP echo through forwards on 127.0.0.1
+# work.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -30,10 +33,12 @@ for target in $targets; do
 		finish
 	fi
 done
-if ! timeout 300 "$KILN" build -t unix apps/echo >"$tmp/build-echo.log" 2>&1; then
-	fail "echo build" "$(tail -5 "$tmp/build-echo.log")"
-	finish
-fi
+for app in apps/echo tests/usernet/connect; do
+	if ! timeout 300 "$KILN" build -t unix "$app" >"$tmp/build.log" 2>&1; then
+		fail "$app build" "$(tail -5 "$tmp/build.log")"
+		finish
+	fi
+done
 
 # ------------------------------------------------------------ networks
 ns=kiln-unet-$$ out=kiln-uout-$$
@@ -78,33 +83,24 @@ probes="tcp:198.18.1.2:9 udp:198.18.1.2:9 icmp:198.18.1.2
 	tcp:127.0.0.1:9 udp:127.0.0.1:9
 	tcp:198.18.0.1:9 udp:198.18.0.1:9 tcp:198.18.0.2:9 udp:198.18.0.2:9
 	udp:198.18.0.3:53 tcp:198.18.0.3:9"
-# UDP through a forward needs ioctl FIONREAD in kiln-hvt's seccomp filter.
-hvt_udp=yes
-grep -q FIONREAD monitor/hvt/seccomp.c || hvt_udp=no
 base=$((20000 + $$ % 20000))
 for target in $targets; do
 	port=$((base++))
-	answer=(--answer-udp=7)
 	if [ "$target" = unix-san ]; then
 		run=(tests/usernet/probe/_build/unix-san/probe)
 	else
 		run=("$KILN_HVT")
-		[ $hvt_udp = yes ] || {
-			answer=()
-			skip "hvt: answering a UDP forward" "monitor/hvt/seccomp.c does not allow ioctl FIONREAD"
-		}
 	fi
 	log="$tmp/probe-$target.log"
 	# shellcheck disable=SC2086
 	ASAN_OPTIONS=detect_leaks=1 ip netns exec "$ns" timeout 120 "${run[@]}" \
 		--net "user,hostfwd=udp:127.0.0.1:$port-:7" \
 		$([ "$target" = hvt ] && echo tests/usernet/probe/_build/hvt/probe) \
-		-- "${answer[@]}" --timeout=90 $probes >"$log" 2>&1 &
+		-- --answer-udp=7 --timeout=90 $probes >"$log" 2>&1 &
 	pid=$!
-	if [ ${#answer[@]} -gt 0 ]; then
-		# A datagram through the forward, answered by the guest: the
-		# one kind of UDP it may send.
-		r=$(ip netns exec "$ns" timeout 60 python3 - "$port" <<'PY' 2>&1
+	# A datagram through the forward, answered by the guest: the
+	# one kind of UDP it may send.
+	r=$(ip netns exec "$ns" timeout 60 python3 - "$port" <<'PY' 2>&1
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.5)
@@ -120,9 +116,8 @@ while time.time() < end:
 else:
     print("no echo")
 PY
-		)
-		check "$target: the guest answers a datagram through its UDP forward ($r)" [ "$r" = echo ]
-	fi
+	)
+	check "$target: the guest answers a datagram through its UDP forward ($r)" [ "$r" = echo ]
 	wait $pid
 	rc=$?
 	if [ $rc -ne 0 ] || ! grep -qx done "$log"; then
@@ -130,17 +125,32 @@ PY
 		continue
 	fi
 	check "$target: control ping to the gateway answered" grep -qx "gateway: echo reply" "$log"
+	# TCP probes are reset at once (connection refused), the rest get
+	# nothing at all; none gets what a reachable peer would send.
 	answered=$(grep -Ec '^(tcp|udp|icmp):.*: .*(syn-ack|udp reply|echo reply)' "$log")
-	quiet=$(grep -Ec '^(tcp|udp|icmp):.*: no answer$' "$log")
+	reset=$(grep -Ec '^tcp:.*: rst$' "$log")
+	quiet=$(grep -Ec '^(udp|icmp):.*: no answer$' "$log")
 	n=$(echo $probes | wc -w)
-	if [ "$answered" -eq 0 ] && [ "$quiet" -eq "$n" ]; then
-		pass "$target: $n probes past the forwards (TCP SYN, UDP, ping) got no answer"
+	n_tcp=$(echo $probes | tr ' ' '\n' | grep -c '^tcp:')
+	if [ "$answered" -eq 0 ] && [ "$reset" -eq "$n_tcp" ] && [ $((reset + quiet)) -eq "$n" ]; then
+		pass "$target: $n probes past the forwards: $n_tcp TCP SYNs reset, UDP and pings unanswered"
 	else
 		fail "$target: probes answered" "$(grep -E '^(tcp|udp|icmp):' "$log" | tr '\n' '|')"
 	fi
 	refused=$(sed -n 's/.*user-mode networking refused \([0-9]*\) frames.*/\1/p' "$log")
 	[ "$target" = unix-san ] && check "$target: the platform counted refused frames (${refused:-none})" \
 		[ "${refused:-0}" -ge "$n" ]
+done
+
+# lib/net's connect to the outside, and to the gateway (which stands for
+# 127.0.0.1), is refused at once.
+for to in 198.18.1.2 198.18.0.1; do
+	ip netns exec "$ns" timeout 90 tests/usernet/connect/_build/unix/connect --net user \
+		-- --to=$to --to-port=9 >"$tmp/connect.log" 2>&1
+	line=$(grep '^connect ' "$tmp/connect.log")
+	ms=$(echo "$line" | sed -n 's/.*: refused after \([0-9]*\) ms$/\1/p')
+	check "lib/net connect to $to:9 through user-mode networking is refused ($line)" \
+		[ "${ms:-99999}" -lt 2000 ]
 done
 
 # Nothing reached a listener.
