@@ -27,29 +27,69 @@ static bool parse_port(const char *s, size_t n, unsigned *out)
 	return true;
 }
 
-char *launch_forward(const char *spec)
+void launch_parse_forward(const char *spec, const char *what,
+                          struct launch_forward *f)
 {
 	const char *colon = strchr(spec, ':');
 	const char *slash = strchr(spec, '/');
-	const char *proto = "tcp";
+	memset(f, 0, sizeof(*f));
 	if (slash) {
 		if (strcmp(slash + 1, "udp") == 0)
-			proto = "udp";
+			f->udp = true;
+		else if (strcmp(slash + 1, "http") == 0)
+			f->http = true;
 		else if (strcmp(slash + 1, "tcp") != 0)
 			die(EXIT_USAGE,
-			    "-p %s: the protocol is tcp or udp, not '%s'", spec,
-			    slash + 1);
+			    "%s: the protocol is tcp, udp or http, not '%s'",
+			    what, slash + 1);
 	}
 	size_t end = slash ? (size_t)(slash - spec) : strlen(spec);
-	unsigned host, guest;
 	if (!colon || (size_t)(colon - spec) > end ||
-	    !parse_port(spec, (size_t)(colon - spec), &host) ||
-	    !parse_port(colon + 1, end - (size_t)(colon - spec) - 1, &guest))
+	    !parse_port(spec, (size_t)(colon - spec), &f->host) ||
+	    !parse_port(colon + 1, end - (size_t)(colon - spec) - 1, &f->guest))
 		die(EXIT_USAGE,
-		    "-p %s: expected HOST:GUEST ports (1-65535), e.g. -p "
+		    "%s: expected HOST:GUEST ports (1-65535), e.g. -p "
 		    "8080:80 or -p 5353:53/udp",
-		    spec);
-	return xasprintf("hostfwd=%s:127.0.0.1:%u-:%u", proto, host, guest);
+		    what);
+}
+
+/* The forwards of this run: the -p options, or else (when neither -p nor
+ * --net was given) the app's `forward` key. */
+static void run_forwards(const struct project *p, struct launch_options *o,
+                         struct launch_forward **out, size_t *n)
+{
+	const struct desc_field *f = desc_get(&p->app, "forward");
+	bool from_app = o->forwards.n == 0 && o->nnets == 0 && f;
+	size_t count = from_app ? f->nwords : o->forwards.n;
+	*out = xcalloc(count ? count : 1, sizeof(**out));
+	*n = count;
+	for (size_t i = 0; i < count; i++) {
+		if (from_app) {
+			char *what = xasprintf("%s:%u: forward %s",
+			                       display_path(p->appfile),
+			                       f->line, f->words[i]);
+			launch_parse_forward(f->words[i], what, &(*out)[i]);
+			free(what);
+		} else {
+			char *what = xasprintf("-p %s", o->forwards.v[i]);
+			launch_parse_forward(o->forwards.v[i], what,
+			                     &(*out)[i]);
+			free(what);
+		}
+	}
+}
+
+/* Is guest port a web server's, by a /http forward of the app's? */
+static bool app_serves_http(const struct project *p, unsigned guest)
+{
+	const struct desc_field *f = desc_get(&p->app, "forward");
+	for (size_t i = 0; f && i < f->nwords; i++) {
+		struct launch_forward fw;
+		launch_parse_forward(f->words[i], f->words[i], &fw);
+		if (fw.http && fw.guest == guest)
+			return true;
+	}
+	return false;
 }
 
 void launch_add_net(struct launch_options *o, const char *spec)
@@ -102,15 +142,28 @@ static size_t app_nets(const struct project *p)
 static void host_options(const struct project *p, struct launch_options *o,
                          struct strvec *out)
 {
-	/* -p forwards go on the first user-mode net, made if need be. */
-	if (o->forwards.n > 0) {
+	/* Forwards go on the first user-mode net, made if need be. */
+	struct launch_forward *fw;
+	size_t nfw;
+	run_forwards(p, o, &fw, &nfw);
+	if (nfw > 0) {
 		size_t i = 0;
 		while (i < o->nnets && o->nets[i].tap)
 			i++;
 		if (i == o->nnets)
 			launch_add_net(o, "user");
-		sv_append(&o->nets[i].fwds, &o->forwards);
+		for (size_t j = 0; j < nfw; j++) {
+			sv_pushf(&o->nets[i].fwds,
+			         "hostfwd=%s:127.0.0.1:%u-:%u",
+			         fw[j].udp ? "udp" : "tcp", fw[j].host,
+			         fw[j].guest);
+			if (fw[j].http ||
+			    (!fw[j].udp && app_serves_http(p, fw[j].guest)))
+				sv_pushf(&o->urls, "http://127.0.0.1:%u/",
+				         fw[j].host);
+		}
 	}
+	free(fw);
 	/* An app with net devices gets user-mode networking by default. */
 	if (o->nnets == 0)
 		for (size_t i = app_nets(p); i > 0; i--)
@@ -197,8 +250,13 @@ void launch_argv(const struct project *p, struct launch_options *o,
 		    errno == ENOENT ? " (run make)" : "");
 }
 
-_Noreturn void launch_exec(struct strvec *argv, bool verbose)
+_Noreturn void launch_exec(const struct launch_options *o, struct strvec *argv,
+                           bool verbose)
 {
+	/* The guest knows its own port, not the host's: the URL a person
+	 * opens comes from here. */
+	for (size_t i = 0; i < o->urls.n; i++)
+		printf("serving on %s\n", o->urls.v[i]);
 	if (verbose)
 		printf("kiln: running %s\n", sv_join_shell(argv));
 	fflush(stdout);

@@ -17,16 +17,26 @@ struct launch_net {
 struct launch_options {
 	struct launch_net nets[16];
 	size_t nnets;
-	struct strvec forwards; /* from -p, before they find a user net */
+	struct strvec forwards; /* -p values, before they find a user net */
+	struct strvec urls;     /* "http://127.0.0.1:H/" of HTTP forwards */
 	struct strvec blocks;   /* --block paths */
 	const char *mem;
 	const char *machine;
 	struct strvec args; /* boot arguments (after --) */
 };
 
-/* Parse the value of -p (HOST:GUEST or HOST:GUEST/udp|tcp) into a
- * hostfwd word; dies with status 2 on a mistake. */
-char *launch_forward(const char *spec);
+/* A port forward: -p HOST:GUEST[/tcp|/udp|/http], or a word of the app's
+ * `forward` key (the same syntax). /http is TCP for a web server: kiln
+ * run prints its URL. */
+struct launch_forward {
+	unsigned host, guest;
+	bool udp, http;
+};
+
+/* Parse a forward; what names it in the error (e.g. "-p 8080:80"). Dies
+ * with status 2 on a mistake. */
+void launch_parse_forward(const char *spec, const char *what,
+                          struct launch_forward *f);
 /* --net user | --net tap:IFNAME; dies with status 2 on a mistake. */
 void launch_add_net(struct launch_options *o, const char *spec);
 /* --mem SIZE: digits with an optional K, M or G. */
@@ -38,7 +48,9 @@ bool launch_valid_mem(const char *s);
 void launch_argv(const struct project *p, struct launch_options *o,
                  struct strvec *argv);
 
-/* exec the launcher; never returns. */
-_Noreturn void launch_exec(struct strvec *argv, bool verbose);
+/* Print the URLs of the run's HTTP forwards ("serving on URL"), then exec
+ * the launcher; never returns. */
+_Noreturn void launch_exec(const struct launch_options *o, struct strvec *argv,
+                           bool verbose);
 
 #endif /* KILN_TOOL_LAUNCH_H */

@@ -200,9 +200,12 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 		           strcmp(a, "--verbose") == 0) {
 			c->build.verbose = true;
 		} else if (run && strcmp(a, "-p") == 0) {
-			sv_push_own(&c->launch.forwards,
-			            launch_forward(
-			                    option_value(c, argc, argv, &i)));
+			const char *v = option_value(c, argc, argv, &i);
+			struct launch_forward f;
+			char *what = xasprintf("-p %s", v);
+			launch_parse_forward(v, what, &f);
+			free(what);
+			sv_push(&c->launch.forwards, v);
 		} else if (run && strcmp(a, "--net") == 0) {
 			launch_add_net(&c->launch,
 			               option_value(c, argc, argv, &i));
@@ -258,7 +261,7 @@ static int cmd_build(int argc, char **argv, bool run)
 		launch_argv(&p, &c.launch, &launch);
 	build_image(&p, &c.build);
 	if (run)
-		launch_exec(&launch, c.build.verbose);
+		launch_exec(&c.launch, &launch, c.build.verbose);
 	return 0;
 }
 

@@ -13,6 +13,7 @@ const struct desc_key app_schema[] = {
         {"libraries", 0},
         {"targets", DESC_NONEMPTY},
         {"devices", 0},
+        {"forward", DESC_NONEMPTY},
         {"assets", 0},
         {"prebuild", DESC_NONEMPTY},
         {"cflags", 0},

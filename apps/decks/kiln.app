@@ -7,3 +7,5 @@ devices = net:net0
 # site/ is the decks; vendor/ is filled by prebuild.sh from npm.
 assets = site vendor:/reveal
 prebuild = sh prebuild.sh
+# kiln run forwards 127.0.0.1:8080 to the server and prints its URL.
+forward = 8080:80/http

@@ -104,4 +104,36 @@ timeout 60 "$KILN" run -t fake app >/dev/null 2>&1
 rc=$?
 [ $rc -eq 1 ] && [ ! -e "$T/args" ] && pass "a failed build runs nothing (status 1)" ||
 	fail "a failed build runs nothing (status 1)" "rc=$rc"
+# The app's forward key: default forwards when neither -p nor --net is
+# given, and the URL of /http forwards printed before the image starts.
+# (The fake launch template now puts --root and --platform first.)
+netargs() { args | sed 's/^--root=[^ ]* --platform=[^ ]* //'; }
+make_fake_app "$T/web" web
+echo "forward = 8080:80/http 5353:53/udp" >>"$T/web/kiln.app"
+out=$(timeout 60 "$KILN" run -t fake web 2>&1)
+want="--net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 --"
+[ "$(netargs)" = "$want" ] && pass "the app's forwards are the default" ||
+	fail "the app's forwards are the default" "got: $(netargs)"
+grep -qx 'serving on http://127.0.0.1:8080/' <<<"$out" && pass "kiln run prints the URL of an HTTP forward" ||
+	fail "kiln run prints the URL of an HTTP forward" "$out"
+out=$(timeout 60 "$KILN" run -t fake web -p 9090:80 2>&1)
+[ "$(netargs)" = "--net user,hostfwd=tcp:127.0.0.1:9090-:80 --" ] &&
+	grep -qx 'serving on http://127.0.0.1:9090/' <<<"$out" &&
+	pass "-p replaces the app's forwards; the URL follows the host port" ||
+	fail "-p replaces the app's forwards; the URL follows the host port" "$(netargs) / $out"
+out=$(timeout 60 "$KILN" run -t fake web --net tap:tap3 2>&1)
+[ "$(netargs)" = "--net tap,ifname=tap3 --" ] && ! grep -q 'serving on' <<<"$out" &&
+	pass "with --net tap no forward and no URL" ||
+	fail "with --net tap no forward and no URL" "$(netargs) / $out"
+out=$(timeout 60 "$KILN" run -t fake app -p 8080:80 2>&1)
+! grep -q 'serving on' <<<"$out" && pass "no URL for a forward that is not HTTP" ||
+	fail "no URL for a forward that is not HTTP" "$out"
+make_fake_app "$T/badfw" badfw
+echo "forward = 80" >>"$T/badfw/kiln.app"
+out=$(timeout 60 "$KILN" run -t fake badfw 2>&1)
+rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q 'kiln.app:5: forward 80: expected HOST:GUEST' <<<"$out" &&
+	pass "a bad forward in the manifest: file:line, exit 2" ||
+	fail "a bad forward in the manifest: file:line, exit 2" "rc=$rc: $out"
+
 finish
