@@ -287,6 +287,14 @@ void hvt_elf_copy(const uint8_t *file, size_t len, const struct hvt_image *img,
 		                   &data))
 			continue;
 		memcpy(mem + s->vaddr, data.p, data.len);
-		memset(mem + s->vaddr + s->filesz, 0, s->memsz - s->filesz);
+		/* Zero the tail only up to the end of its first page: the
+		 * pages after it are fresh anonymous memory, and touching
+		 * them would cost resident memory for a .bss the guest may
+		 * never use (the frame areas, say). */
+		uint64_t tail = s->vaddr + s->filesz;
+		uint64_t end = (tail | (PAGE - 1)) + 1;
+		if (end > s->vaddr + s->memsz)
+			end = s->vaddr + s->memsz;
+		memset(mem + tail, 0, end - tail);
 	}
 }

@@ -45,7 +45,9 @@ int hvt_elf_parse(const uint8_t *file, size_t len, uint64_t mem_lo,
                   size_t errsz);
 
 /* Copy a parsed image into guest memory (mem_size bytes at mem; the
- * image was parsed with mem_hi <= mem_size) and zero each segment's tail. */
+ * image was parsed with mem_hi <= mem_size). mem must be zero-filled
+ * (fresh anonymous memory): only the page where a segment's file bytes
+ * end is zeroed, the rest of its tail is left untouched. */
 void hvt_elf_copy(const uint8_t *file, size_t len, const struct hvt_image *img,
                   uint8_t *mem, size_t mem_size);
 
