@@ -142,9 +142,10 @@ static bool flush(int sock, struct stream_writer *w)
 }
 
 /* Serve the connection on sock until its end; ready_fd (>= 0) is told
- * (one byte, then closed) once setup succeeded. */
+ * (one byte, then closed) once setup succeeded, and from then on a fatal
+ * error also stops peer (> 0), the guest's process. */
 static _Noreturn void serve(int sock, const struct host_net_opt *net,
-                            int ready_fd)
+                            int ready_fd, pid_t peer)
 {
 	static struct stream_reader rd;
 	static struct stream_writer wr;
@@ -160,12 +161,13 @@ static _Noreturn void serve(int sock, const struct host_net_opt *net,
 		die("%s", err);
 	stream_reader_init(&rd);
 	stream_writer_init(&wr);
-	if (usernet_seccomp(peer_pid) < 0)
+	if (usernet_seccomp(peer) < 0)
 		die("cannot install the seccomp filter");
 	if (ready_fd >= 0) {
 		(void)!write(ready_fd, "k", 1);
 		close(ready_fd);
 	}
+	peer_pid = peer;
 
 	struct host_pollset ps = {0};
 	for (;;) {
@@ -252,10 +254,10 @@ static _Noreturn void run_peer(int peer_fd, const struct host_net_opt *net,
 		 * else keeps the socket open. */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			exit(0);
-		peer_pid = parent;
 		signal(SIGINT, SIG_IGN); /* a terminal's ^C is QEMU's */
+		signal(SIGPIPE, SIG_IGN);
 		close_others(sv[0], ready[1]);
-		serve(sv[0], net, ready[1]);
+		serve(sv[0], net, ready[1], parent);
 	}
 	close(sv[0]);
 	close(ready[1]);
@@ -340,5 +342,5 @@ int main(int argc, char **argv)
 	if (type != SOCK_STREAM)
 		die("--fd %d: not a stream socket", fd);
 	signal(SIGPIPE, SIG_IGN);
-	serve(fd, &opt.net[0], -1);
+	serve(fd, &opt.net[0], -1, 0);
 }
