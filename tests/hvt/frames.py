@@ -4,7 +4,8 @@
   frames.py listen IFNAME N READY_FILE   count hvtframes' numbered frames
       (EtherType 0x88b5, "KILN", 32-bit sequence) for up to 10 s; prints
       "got X of N, Y distinct" and exits 0 when all N distinct arrived
-  frames.py send IFNAME N                send N numbered frames at once
+  frames.py send IFNAME N [BIG]          send N numbered frames at once,
+      after one unnumbered frame of BIG bytes when given
 """
 import socket
 import struct
@@ -39,9 +40,11 @@ def listen(ifname, n, ready_file):
     return 0 if seen == set(range(n)) else 1
 
 
-def send(ifname, n):
+def send(ifname, n, big):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifname, 0))
+    if big:
+        s.send(frame(0)[:14].ljust(big, b"B"))
     for i in range(n):
         s.send(frame(i))
     return 0
@@ -50,4 +53,4 @@ def send(ifname, n):
 if __name__ == "__main__":
     if sys.argv[1] == "listen":
         sys.exit(listen(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
-    sys.exit(send(sys.argv[2], int(sys.argv[3])))
+    sys.exit(send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0))

@@ -4,7 +4,7 @@
 # loses none (counted on the host side of a tap in a namespace, including
 # the frames still queued when it exits), and a burst larger than the
 # receive area, piled up while the guest is busy, arrives whole and in
-# order.
+# order, and a frame longer than a slot is dropped and counted.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/guest.sh"
@@ -62,5 +62,24 @@ if [ $rc -eq 0 ] && grep -q "^received $n of $n, 0 out of order" <<<"$out" &&
 	pass "receive overflow: $n frames piled up, all read in order ($(grep -o '[0-9]* waits, [0-9]* skipped' <<<"$out"))"
 else
 	fail "receive overflow" "rc=$rc out=[$out]"
+fi
+
+# A frame longer than a slot (the tap's MTU raised behind the guest's
+# back): dropped and counted by the monitor, the frames after it arrive.
+ip -n "$ns" link set ktap0 mtu 9000
+timeout 20 $x "$KILN_HVT" --stats --net tap,ifname=ktap0 "$img" -- \
+	--receive=5 --busy-ms=200 >"$tmp/out" 2>&1 &
+gpid=$!
+on_exit "kill $gpid 2>/dev/null"
+wait_for 10 grep -q '^ready' "$tmp/out"
+$x python3 tests/hvt/frames.py send ktap0 5 3000
+wait $gpid
+rc=$?
+out=$(cat "$tmp/out")
+if [ $rc -eq 0 ] && grep -q "^received 5 of 5, 0 out of order" <<<"$out" &&
+	grep -q " 1 dropped in," <<<"$out"; then
+	pass "a 3000-byte frame: dropped and counted, the 5 after it read"
+else
+	fail "oversized frame" "rc=$rc out=[$out]"
 fi
 finish
