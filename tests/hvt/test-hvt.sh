@@ -98,6 +98,8 @@ check "faults: --fault=none exits 0" test $? -eq 0
 # --- a hostile guest: bad pointers to every hypercall --------------------
 build_guest tests/hvt/guests/badptr.c "$tmp/badptr" || { fail "build badptr"; finish; }
 head -c 8192 /dev/zero >"$tmp/disk.img"
+# --net user: a device to hang frame areas on (loads libslirp's module).
+[ -e bin/kiln-hvt-usernet.so ] || make -s bin/kiln-hvt-usernet.so
 out=$(timeout 20 "$KILN_HVT" --block file="$tmp/disk.img" --net user \
 	"$tmp/badptr" 2>"$tmp/err")
 rc=$?
