@@ -55,7 +55,8 @@ struct tcp_conn;
  * connections waiting for accept (SYN-RECEIVED and ESTABLISHED). */
 struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port, unsigned backlog,
                                 int *err);
-/* Park until a connection is established, or deadline. */
+/* Park until a connection is established, or deadline (-KILN_ETIMEDOUT;
+ * -KILN_ECLOSED if the listener is closed meanwhile). */
 struct tcp_conn *tcp_accept(struct tcp_listener *l, kiln_time deadline,
                             int *err);
 /* Non-blocking accept: NULL with *err = -KILN_EAGAIN when none waits. */
@@ -106,7 +107,10 @@ void tcp_on_event(struct tcp_conn *c,
 /* Send FIN after the queued data; reading still works. */
 void tcp_shutdown(struct tcp_conn *c);
 /* Give up the handle: a graceful close (FIN after queued data) that the
- * stack finishes on its own. c is invalid afterwards. */
+ * stack finishes on its own. c is invalid afterwards. If received data
+ * is still unread (or more arrives later), the connection is reset
+ * instead, so the peer learns it was lost (RFC 9293 3.10.4). A fiber
+ * parked on c in another call returns -KILN_ECLOSED. */
 void tcp_close(struct tcp_conn *c);
 /* Reset the connection (RST) and free the handle. */
 void tcp_abort(struct tcp_conn *c);

@@ -254,6 +254,8 @@ static void window_update(struct tcp_conn *c)
 long tcp_recv(struct tcp_conn *c, void *buf, size_t len)
 {
 	size_t done = 0;
+	if (c->flags & TF_ORPHAN)
+		return -KILN_ECLOSED; /* a fiber woken by tcp_close */
 	while (done < len) {
 		const void *p;
 		size_t n = tcp_rcv_peek(c, &p);
@@ -313,6 +315,8 @@ void tcp_consume(struct tcp_conn *c, size_t n)
 
 static int send_check(const struct tcp_conn *c)
 {
+	if (c->flags & TF_ORPHAN)
+		return -KILN_ECLOSED;
 	if (c->error)
 		return c->error;
 	if (c->flags & TF_FIN_QUEUED)
@@ -436,6 +440,9 @@ void tcp_close(struct tcp_conn *c)
 	}
 	c->flags &= ~TF_OWNED;
 	c->flags |= TF_ORPHAN;
+	/* Fibers parked on it in other calls return -KILN_ECLOSED. */
+	kiln_waitq_wake_all(&c->readers);
+	kiln_waitq_wake_all(&c->writers);
 	if (c->state == TCP_SYN_SENT) {
 		tcp_conn_free(c);
 		return;

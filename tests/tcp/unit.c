@@ -1747,6 +1747,12 @@ static void abort_later(struct kiln_timer *t, void *arg)
 	tcp_abort(arg);
 }
 
+static void close_later(struct kiln_timer *t, void *arg)
+{
+	(void)t;
+	tcp_close(arg);
+}
+
 static void close_listener_later(struct kiln_timer *t, void *arg)
 {
 	(void)t;
@@ -1765,6 +1771,12 @@ static void test_freed_while_parked(void)
 	kiln_timer_init(&t, abort_later, c);
 	kiln_timer_arm(&t, h_now + KILN_MSEC(100));
 	char b[4];
+	CHECK(tcp_read(c, b, sizeof(b), h_now + KILN_SEC(5)) == -KILN_ECLOSED);
+	/* A graceful close from elsewhere wakes the parked reader too. */
+	c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	kiln_timer_init(&t, close_later, c);
+	kiln_timer_arm(&t, h_now + KILN_MSEC(100));
 	CHECK(tcp_read(c, b, sizeof(b), h_now + KILN_SEC(5)) == -KILN_ECLOSED);
 	int err;
 	struct tcp_listener *l = tcp_listen(0, 90, 4, &err);
