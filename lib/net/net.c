@@ -149,6 +149,11 @@ int net_start(const char *device, kiln_time deadline)
 	if (!kiln_arg_uint("--net-buffers", 24, 65536, &nbufs) ||
 	    !kiln_arg_uint("--net-reasm-slots", 0, 64, &slots))
 		return -KILN_EINVAL;
+	/* TCP's limits (--tcp-max-conns, --tcp-sndbuf, ...). */
+	if (tcp_configure_from_args() < 0) {
+		kiln_printf("boot arguments --tcp-*: inconsistent limits\n");
+		return -KILN_EINVAL;
+	}
 	if (ipv4 && (!parse_cidr(ipv4, &addr, &prefix) || (addr >> 24) == 0 ||
 	             (addr >> 24) == 127 || (addr >> 24) >= 224)) {
 		kiln_printf("boot argument --ipv4: expected ADDR/PREFIX "

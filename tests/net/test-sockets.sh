@@ -26,10 +26,17 @@ for san in "" --sanitize; do
 	[ $rc -eq 0 ] || fail "$name: sockapp exits 0" "status $rc: $(tail -3 "$tmp/out")"
 done
 
+# TCP's limits are boot arguments too: a good one is accepted.
+out=$(timeout 60 "$KILN" run -t unix tests/net/sockapp -- --tcp-max-conns=8 --tcp-rcvbuf=65536 2>&1)
+rc=$?
+[ $rc -eq 0 ] && pass "TCP limits as boot arguments" ||
+	fail "TCP limits as boot arguments" "status $rc: $(echo "$out" | tail -2)"
+
 # Bad network boot arguments are refused with a message.
 for arg in --ipv4=300.1.1.1/24 --ipv4=127.0.0.1/8 --ipv4=198.18.0.2/33 \
 	--ipv4=198.18.0.2 "--ipv4=198.18.0.2/24 --ipv4-gateway=10.0.0.1" \
-	--ipv4-gateway=198.18.0.1 --net-buffers=3; do
+	--ipv4-gateway=198.18.0.1 --net-buffers=3 --tcp-max-conns=0 \
+	--tcp-sndbuf=10 --tcp-msl-ms=x; do
 	# shellcheck disable=SC2086
 	out=$(timeout 60 "$KILN" run -t unix tests/net/sockapp -- $arg 2>&1)
 	rc=$?
