@@ -27,7 +27,7 @@ for san in "" --sanitize; do
 done
 
 # TCP's limits are boot arguments too: a good one is accepted.
-out=$(timeout 60 "$KILN" run -t unix tests/net/sockapp -- --tcp-max-conns=8 --tcp-rcvbuf=65536 2>&1)
+out=$(timeout 60 "$KILN" run -t unix tests/net/sockapp -- --ipv4=198.18.0.15/24 --tcp-max-conns=8 --tcp-rcvbuf=65536 2>&1)
 rc=$?
 [ $rc -eq 0 ] && pass "TCP limits as boot arguments" ||
 	fail "TCP limits as boot arguments" "status $rc: $(echo "$out" | tail -2)"
