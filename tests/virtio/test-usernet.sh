@@ -99,7 +99,33 @@ busy=$!
 on_exit "kill $busy"
 wait_for 10 grep -q up "$tmp/busy"
 mistake "forward's port in use" "cannot listen on the host port" --net "user,hostfwd=tcp:127.0.0.1:$port-:80" --peer-fd 10 -- "${mark[@]}"
+# The same through the virtio launcher: one line from kiln-usernet, exit
+# 125, and QEMU never started (the "image" here is this script: QEMU would
+# refuse it).
+timeout 30 platform/virtio/launch --net "user,hostfwd=tcp:127.0.0.1:$port-:80" "$0" >"$tmp/l.out" 2>&1
+rc=$?
+if [ $rc -eq 125 ] && grep -q "^kiln-usernet: usernet: hostfwd tcp:127.0.0.1:$port-:80: cannot listen" "$tmp/l.out" &&
+	! grep -q "qemu-system" "$tmp/l.out"; then
+	pass "launch: a forward's port in use stops the run before QEMU (125)"
+else
+	fail "launch: a forward's port in use" "status $rc: $(tr '\n' '|' <"$tmp/l.out")"
+fi
 kill $busy
+KILN_USERNET=/nonexistent/kiln-usernet timeout 10 platform/virtio/launch --net user "$0" >"$tmp/l.out" 2>&1
+rc=$?
+if [ $rc -eq 125 ] && grep -q "^launch: /nonexistent/kiln-usernet not built" "$tmp/l.out"; then
+	pass "launch: kiln-usernet missing: 125 and says so"
+else
+	fail "launch: kiln-usernet missing" "status $rc: $(tr '\n' '|' <"$tmp/l.out")"
+fi
+d=$(platform/virtio/launch --dry-run --net user,hostfwd=tcp:127.0.0.1:8080-:80 --net user "$0")
+if [[ "$d" == *"kiln-usernet --net user\,hostfwd=tcp:127.0.0.1:8080-:80 --peer-fd 10 -- "*"kiln-usernet --net user --peer-fd 11 -- qemu-system"* ]] &&
+	[[ "$d" == *"-netdev stream\,id=net0\,addr.type=fd\,addr.str=10 "*"-netdev stream\,id=net1\,addr.type=fd\,addr.str=11 "* ]] &&
+	[[ "$d" != *"-netdev user"* ]]; then
+	pass "launch: two --net user devices chain two kiln-usernet (fds 10, 11), no QEMU slirp"
+else
+	fail "launch: two --net user devices" "$d"
+fi
 mistake "command not found" "no-such-command-kiln: No such file" --peer-fd 10 -- no-such-command-kiln
 
 # ---------------------------------------------- frames with a stand-in
