@@ -103,13 +103,17 @@ static int parse_fd(const char *opt, const char *s)
 	return (int)v;
 }
 
-/* Close every descriptor above 2 but keep and keep2: the server holds
- * nothing of its parent's (above all, not the other end of its socket). */
+/* Close every descriptor above 2 but keep and keep2 (both above 2): the
+ * server holds nothing of its parent's, above all not the other end of
+ * its socket. */
 static void close_others(int keep, int keep2)
 {
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != keep && fd != keep2)
-			close(fd);
+	unsigned lo = (unsigned)(keep < keep2 ? keep : keep2);
+	unsigned hi = (unsigned)(keep < keep2 ? keep2 : keep);
+	/* An empty range is refused (EINVAL), which is fine. */
+	close_range(3, lo - 1, 0);
+	close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0u, 0);
 }
 
 /* ------------------------------------------------------------- serving */
