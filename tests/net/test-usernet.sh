@@ -10,13 +10,29 @@ tmp=$(scratch)
 on_exit "rm -rf '$tmp'" # scratch's own cleanup is lost in $(...)
 targets="unix unix-san"
 if have_kvm; then targets="$targets hvt"; else skip "hvt user-mode" "$KVM_WHY"; fi
-base=$((20000 + $$ % 20000))
+# A port free for both TCP and UDP on 127.0.0.1, from the kernel (a
+# fixed range would meet other tests' ports and ephemeral ones).
+free_port() {
+	python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket()
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+PY
+}
 
 for target in $targets; do
 	t=$target san=()
 	[ "$target" = unix-san ] && { t=unix; san=(--sanitize); }
-	port=$base udp=$((base + 1))
-	base=$((base + 2))
+	port=$(free_port) udp=$(free_port)
 	log="$tmp/$target.log"
 	if ! timeout 300 "$KILN" build -t "$t" "${san[@]}" apps/echo >"$log.build" 2>&1; then
 		fail "$target: build" "$(tail -5 "$log.build")"
