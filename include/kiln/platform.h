@@ -121,7 +121,9 @@ enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len);
 
 /* Send one Ethernet frame (at most mtu + 14 bytes). PLATFORM_OK once the
- * host has taken it (the frame may still be dropped later, like a wire). */
+ * platform has taken it; it reaches the host at the latest when the caller
+ * next yields, and may still be dropped later, like a wire (a target that
+ * defers frames counts such drops where the host can see them). */
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len);
 
@@ -138,8 +140,8 @@ struct platform_frame {
  * Batch variants, so a target can reach its host once for several frames.
  * read_batch fills up to n frames and returns how many (0 when none is
  * pending); write_batch sends up to n frames and returns how many were
- * taken (fewer than n only if the host is congested). A negative return is
- * a negated enum platform_result.
+ * taken (fewer than n only if the platform or host is congested). A negative
+ * return is a negated enum platform_result.
  */
 int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
                             unsigned n);
