@@ -16,7 +16,8 @@
  * Call it only on a large stack -- a process's main stack -- never from
  * a guest fiber's. The unix target queues the guest's frames in
  * platform_net_write() and hands them over from platform_yield(), on the
- * loop's stack; kiln-hvt calls it from its own main loop. The other
+ * loop's stack; the host programs (kiln-hvt, kiln-usernet) call it from
+ * their own main loops. The other
  * functions need no more stack than ordinary code, except
  * host_usernet_poll_done(), which runs libslirp's timers and socket I/O
  * and has the same needs as host_usernet_send().
