@@ -228,6 +228,12 @@ struct net_counters {
 	/* Calls to the platform's batch read and write: frames per call
 	 * is rx_frames / rx_batches (and tx likewise). */
 	uint64_t rx_batches, tx_batches;
+	/* Packets the stack could not build for want of a free buffer
+	 * (also in drop_no_buffer, which counts received frames too). */
+	uint64_t tx_no_buffer;
+	/* Times a TCP sender found the pool at its reserve and waited for
+	 * buffers instead of sending (the data stays queued). */
+	uint64_t tcp_buffer_waits;
 };
 void net_get_counters(struct net_counters *c);
 /* Print the counters that are non-zero, one per line. */

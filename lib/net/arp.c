@@ -67,6 +67,7 @@ static void send_arp_from(net_ipv4 spa, uint16_t op, const uint8_t *eth_dst,
 	struct pktbuf *b = pktbuf_get();
 	if (!b) {
 		net_counters.drop_no_buffer++;
+		net_counters.tx_no_buffer++;
 		return;
 	}
 	struct arp_pkt a = {.op = op, .spa = spa, .tpa = tpa};

@@ -18,6 +18,8 @@ static struct pktbuf *txq_head, *txq_tail;
 static unsigned txq_len;
 static struct kiln_timer tx_retry;
 
+static bool tx_send_queued(void);
+
 void net_tx_frame(struct pktbuf *b)
 {
 	net_counters.tx_frames++;
@@ -32,12 +34,15 @@ void net_tx_frame(struct pktbuf *b)
 	 * hook. The platform is only ever called on the loop's own stack:
 	 * a fiber's stack may be too small for what the host side needs
 	 * (libslirp puts a 64 KiB frame buffer on the caller's stack). In
-	 * a callback, a queue holding most of the pool goes out at once;
-	 * fibers that send a lot make room by yielding (udp_sendto), and
-	 * otherwise meet an exhausted pool (-KILN_ENOMEM). */
+	 * a callback, a queue holding half the pool (or a pool nearly
+	 * empty) goes out at once, before a sender reaches the reserve of
+	 * net_tx_room and has to wait. Fibers that send a lot make room by
+	 * yielding: TCP waits for buffers (net_buf_wait), udp_sendto
+	 * yields when the pool runs low. */
 	txq_len++;
-	if (!kiln_fiber_self() && net_tx_pool_low())
-		net_tx_flush(NULL);
+	if (!kiln_fiber_self() &&
+	    (txq_len >= pktbuf_total() / 2 || net_tx_pool_low()))
+		tx_send_queued();
 }
 
 bool net_tx_pool_low(void)
@@ -45,9 +50,9 @@ bool net_tx_pool_low(void)
 	return pktbuf_free_count() < pktbuf_total() / 4;
 }
 
-void net_tx_flush(void *arg)
+/* Send the queue in batches; false when the host took only part of it. */
+static bool tx_send_queued(void)
 {
-	(void)arg;
 	while (txq_head) {
 		struct platform_frame frames[TX_BATCH];
 		struct pktbuf *b = txq_head;
@@ -80,8 +85,22 @@ void net_tx_flush(void *arg)
 			if (!kiln_timer_armed(&tx_retry))
 				kiln_timer_arm(&tx_retry,
 				               kiln_now() + TX_RETRY_DELAY);
-			break;
+			return false;
 		}
+	}
+	return true;
+}
+
+void net_tx_flush(void *arg)
+{
+	(void)arg;
+	/* Frames gone means buffers back: senders waiting for them go on,
+	 * and what they queue goes out in the same flush. This ends: each
+	 * waiter sends at most what its window allows, and windows open
+	 * only with ACKs, which this loop does not read. */
+	while (tx_send_queued() && pktbuf_waiters()) {
+		if (!pktbuf_wake_waiters() || !txq_head)
+			break;
 	}
 }
 

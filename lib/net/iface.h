@@ -44,6 +44,12 @@ void pktbuf_put(struct pktbuf *b);
 void pktbuf_put_list(struct pktbuf *head);
 unsigned pktbuf_free_count(void);
 unsigned pktbuf_total(void);
+/* Is any sender waiting for buffers (net_buf_wait)? */
+bool pktbuf_waiters(void);
+/* Call back waiters in turn while net_tx_room() holds, each at most once;
+ * returns how many. Only from the loop (the transmit flush), never from
+ * inside a send: a waiter sends again. */
+unsigned pktbuf_wake_waiters(void);
 
 /* ------------------------------------------------------------ interface */
 

@@ -149,6 +149,7 @@ int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 		struct pktbuf *b = pktbuf_get();
 		if (!b) {
 			net_counters.drop_no_buffer++;
+			net_counters.tx_no_buffer++;
 			return -KILN_ENOMEM;
 		}
 		h.frag_offset = (uint16_t)off;

@@ -276,11 +276,13 @@ static const struct {
         COUNTER(dhcp_declines),
         COUNTER(rx_batches),
         COUNTER(tx_batches),
+        COUNTER(tx_no_buffer),
         COUNTER(tcp_active_opens),
         COUNTER(tcp_passive_opens),
         COUNTER(tcp_retransmits),
         COUNTER(tcp_resets_sent),
         COUNTER(tcp_syn_backlog_drops),
+        COUNTER(tcp_buffer_waits),
 };
 
 void net_get_counters(struct net_counters *c)

@@ -3,8 +3,11 @@
  *
  * All buffers come from one allocation made at start, so the stack never
  * calls malloc per packet and its memory use is known up front. Running
- * out is an ordinary error path: the caller drops the packet and counts
- * drop_no_buffer.
+ * out is an ordinary error path for received frames and one-off packets:
+ * the caller drops the packet and counts drop_no_buffer. Bulk senders
+ * (TCP) do not get that far: they stop at a reserve (net_tx_room) and
+ * queue on the wait list here, which the transmit flush serves once
+ * frames have left and their buffers are back.
  */
 #include "iface.h"
 #include <stdlib.h>
@@ -69,4 +72,90 @@ unsigned pktbuf_free_count(void)
 unsigned pktbuf_total(void)
 {
 	return total_count;
+}
+
+/* ------------------------------------------------------------ wait list */
+
+static struct net_buf_waiter *wait_head, *wait_tail;
+
+/*
+ * The reserve bulk data leaves untouched: received frames (the receive
+ * path reads only while more than its half batch is free), the ACKs and
+ * control packets they provoke, ARP. A quarter of the pool is also where
+ * a callback's transmit queue is flushed early (net_tx_pool_low), so a
+ * sender in a callback rarely has to wait at all.
+ */
+static unsigned tx_reserve(void)
+{
+	unsigned r = total_count / 4;
+	return r < 4 ? 4 : r;
+}
+
+bool net_tx_room(void)
+{
+	return free_count > tx_reserve();
+}
+
+void net_buf_wait(struct net_buf_waiter *w)
+{
+	if (w->queued)
+		return;
+	w->queued = true;
+	w->next = NULL;
+	if (wait_tail)
+		wait_tail->next = w;
+	else
+		wait_head = w;
+	wait_tail = w;
+}
+
+void net_buf_wait_cancel(struct net_buf_waiter *w)
+{
+	if (!w->queued)
+		return;
+	struct net_buf_waiter *prev = NULL;
+	for (struct net_buf_waiter *p = wait_head; p; prev = p, p = p->next) {
+		if (p != w)
+			continue;
+		if (prev)
+			prev->next = w->next;
+		else
+			wait_head = w->next;
+		if (wait_tail == w)
+			wait_tail = prev;
+		break;
+	}
+	w->next = NULL;
+	w->queued = false;
+}
+
+bool pktbuf_waiters(void)
+{
+	return wait_head != NULL;
+}
+
+unsigned pktbuf_wake_waiters(void)
+{
+	/* Only those queued now get a turn: one that runs dry again goes
+	 * to the back and waits for the next flush, behind the others. */
+	static bool waking;
+	unsigned woken = 0;
+	if (waking)
+		return 0;
+	waking = true;
+	struct net_buf_waiter *last = wait_tail;
+	while (wait_head && net_tx_room()) {
+		struct net_buf_waiter *w = wait_head;
+		wait_head = w->next;
+		if (!wait_head)
+			wait_tail = NULL;
+		w->next = NULL;
+		w->queued = false;
+		woken++;
+		w->fn(w);
+		if (w == last)
+			break;
+	}
+	waking = false;
+	return woken;
 }

@@ -11,6 +11,7 @@
 #define KILN_NET_STACK_H
 
 #include <kiln/net.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,27 @@ int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 
 /* Largest IP payload one packet can carry on the interface (MTU - 20). */
 size_t ipv4_payload_mtu(void);
+
+/*
+ * Waiting for packet buffers. Every packet sent takes a buffer from one
+ * fixed pool until the frame has left; a sender of bulk data (TCP) that
+ * finds the pool down to its reserve stops, queues a waiter and carries
+ * on from the callback once frames have gone out and buffers are free
+ * again. Waiters are called in the order they queued (each connection
+ * gets its turn), always from the loop itself, never from inside a send.
+ */
+struct net_buf_waiter {
+	struct net_buf_waiter *next;
+	bool queued;
+	void (*fn)(struct net_buf_waiter *w);
+};
+/* May bulk data take a buffer now? False once the free buffers are down
+ * to the reserve kept for received frames, ACKs and control packets. */
+bool net_tx_room(void);
+/* Queue w to be called back when buffers are free (no-op if queued). */
+void net_buf_wait(struct net_buf_waiter *w);
+/* Take w off the queue (its owner is going away); no-op if not queued. */
+void net_buf_wait_cancel(struct net_buf_waiter *w);
 
 /* The stack's counters (public view: net_get_counters). */
 extern struct net_counters net_counters;

@@ -4,6 +4,7 @@
  */
 #include "tcp_impl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,15 @@ bool tcp_conn_limit_reached(void)
 	return n_active >= tcp_cfg.max_conns;
 }
 
+/* Packet buffers are free again: send what waited for them. */
+static void tcp_buffers_ready(struct net_buf_waiter *w)
+{
+	struct tcp_conn *c =
+	        (struct tcp_conn *)(void *)((char *)w -
+	                                    offsetof(struct tcp_conn, bufwait));
+	tcp_output(c);
+}
+
 struct tcp_conn *tcp_conn_alloc(void)
 {
 	if (tcp_conn_limit_reached())
@@ -188,6 +198,7 @@ struct tcp_conn *tcp_conn_alloc(void)
 	n_active++;
 	c->counted = true;
 	c->rto = tcp_cfg.rto_initial;
+	c->bufwait.fn = tcp_buffers_ready;
 	kiln_waitq_init(&c->readers);
 	kiln_waitq_init(&c->writers);
 	tcp_timer_init(c);
@@ -244,6 +255,7 @@ static void ev_unlink(struct tcp_conn *c)
 void tcp_conn_free(struct tcp_conn *c)
 {
 	kiln_timer_cancel(&c->timer);
+	net_buf_wait_cancel(&c->bufwait);
 	tcp_hash_remove(c);
 	tw_unlink(c);
 	ev_unlink(c);

@@ -166,6 +166,8 @@ struct tcp_conn {
 	/* Timers: one runtime timer armed at the earliest of these (0 is
 	 * off). */
 	struct kiln_timer timer;
+	/* Queued while data waits for packet buffers (tcp_output). */
+	struct net_buf_waiter bufwait;
 	kiln_time t_rexmt, t_persist, t_keep, t_2msl, t_delack, t_orphan;
 	unsigned persist_shift, keep_probes;
 	kiln_time last_rx;

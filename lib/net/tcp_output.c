@@ -338,6 +338,16 @@ void tcp_output(struct tcp_conn *c)
 			go = fin && !avail;
 		if (!go)
 			break;
+		if (len && !net_tx_room()) {
+			/* The packet pool is down to its reserve: the data
+			 * stays in the ring, unsent (so no timer, no
+			 * congestion response), until the flush has freed
+			 * buffers and calls us back. */
+			if (!c->bufwait.queued)
+				net_counters.tcp_buffer_waits++;
+			net_buf_wait(&c->bufwait);
+			break;
+		}
 		uint8_t flags = TCP_ACK;
 		if (len && len == avail)
 			flags |= TCP_PSH;

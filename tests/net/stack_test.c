@@ -2,8 +2,8 @@
  * tests/net/stack_test.c - the stack below TCP on a fake device: ARP both
  * ways, ping, UDP sockets and port unreachable, fragment reassembly
  * (in order, out of order, overlapping, floods), malformed input and
- * packet-buffer exhaustion, each checked through the frames the stack
- * sends and its counters.
+ * packet-buffer exhaustion and the senders' wait for buffers, each checked
+ * through the frames the stack sends and its counters.
  */
 #include "../../lib/net/iface.h"
 #include "fake.h"
@@ -557,6 +557,92 @@ static void test_exhaustion(void)
 	fake_sent_clear();
 }
 
+/* A bulk sender as TCP is one: it sends while there is room and waits
+ * for buffers (in order with the others) when there is not. */
+struct bulk_sender {
+	struct net_buf_waiter w;
+	uint8_t tag;
+	unsigned left, calls;
+};
+
+static void bulk_send(struct bulk_sender *b)
+{
+	while (b->left && net_tx_room()) {
+		struct pktbuf *p = pktbuf_get();
+		size_t n = eth_emit(p->data, 14, peer_mac, fake_mac, 0x88b5);
+		memset(p->data + n, 0, 60 - n);
+		p->data[n] = b->tag;
+		p->len = 60;
+		net_tx_frame(p);
+		b->left--;
+	}
+	if (b->left)
+		net_buf_wait(&b->w);
+}
+
+static void bulk_ready(struct net_buf_waiter *w)
+{
+	struct bulk_sender *b = (struct bulk_sender *)(void *)w;
+	b->calls++;
+	bulk_send(b);
+}
+
+static void test_buffer_waiters(void)
+{
+	struct bulk_sender a = {.w.fn = bulk_ready, .tag = 'a', .left = 60};
+	struct bulk_sender b = {.w.fn = bulk_ready, .tag = 'b', .left = 60};
+	struct bulk_sender c = {.w.fn = bulk_ready, .tag = 'c', .left = 1};
+	uint64_t nobuf = net_counters.drop_no_buffer;
+	fake_sent_clear();
+	EXPECT(pktbuf_free_count() == 64 && net_tx_room());
+	/* The host takes nothing: a sends down to the reserve (a quarter
+	 * of the pool) and waits; b and c find no room and wait too. */
+	fake_tx_congested = 1;
+	bulk_send(&a);
+	bulk_send(&b);
+	bulk_send(&c);
+	EXPECT(a.left == 12 && b.left == 60 && c.left == 1);
+	EXPECT(pktbuf_free_count() == 16 && !net_tx_room());
+	EXPECT(a.w.queued && b.w.queued && c.w.queued);
+	/* c goes away while waiting: it must not be called. */
+	net_buf_wait_cancel(&c.w);
+	EXPECT(!c.w.queued);
+	/* The host recovers: the flush sends what is queued, then calls
+	 * the waiters in the order they came, and sends what they queue. */
+	fake_tx_congested = 0;
+	fake_turn();
+	EXPECT(a.left == 0 && b.left == 0 && a.calls == 1 && b.calls == 1);
+	EXPECT(c.calls == 0 && !a.w.queued && !b.w.queued);
+	EXPECT(fake_nsent == 120);
+	unsigned first_b = fake_nsent;
+	for (unsigned i = 0; i < fake_nsent; i++) {
+		if (fake_sent[i].data[14] == 'b' && first_b == fake_nsent)
+			first_b = i;
+		if (i >= first_b)
+			EXPECT(fake_sent[i].data[14] == 'b');
+	}
+	EXPECT(first_b == 60);
+	EXPECT(pktbuf_free_count() == 64);
+	EXPECT(net_counters.drop_no_buffer == nobuf);
+	fake_sent_clear();
+
+	/* The flush of the retry timer (the host was congested and nothing
+	 * else wakes the loop) serves the waiters too. */
+	a.left = b.left = 200;
+	a.calls = b.calls = 0;
+	fake_tx_congested = 1;
+	bulk_send(&a);
+	bulk_send(&b);
+	fake_tx_congested = 0;
+	fake_now += KILN_MSEC(2);
+	fake_fire_timers();
+	EXPECT(a.calls == 1 && b.calls == 1);
+	EXPECT(a.left == 0 && b.left == 0);
+	EXPECT(pktbuf_free_count() == 64 && !pktbuf_waiters());
+	EXPECT(net_counters.drop_no_buffer == nobuf);
+	fake_sent_clear();
+}
+
 int main(void)
 {
 	test_start();
@@ -570,6 +656,7 @@ int main(void)
 	test_arp_expiry();
 	test_arp_probe();
 	test_exhaustion();
+	test_buffer_waiters();
 	if (!failures) {
 		printf("PASS: stack on a fake device\n");
 		fflush(stdout);

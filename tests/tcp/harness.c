@@ -365,6 +365,58 @@ int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 	return 0;
 }
 
+bool h_pool_dry;
+static struct net_buf_waiter *h_wait_head, *h_wait_tail;
+
+bool net_tx_room(void)
+{
+	return !h_pool_dry;
+}
+
+void net_buf_wait(struct net_buf_waiter *w)
+{
+	if (w->queued)
+		return;
+	w->queued = true;
+	w->next = NULL;
+	if (h_wait_tail)
+		h_wait_tail->next = w;
+	else
+		h_wait_head = w;
+	h_wait_tail = w;
+}
+
+void net_buf_wait_cancel(struct net_buf_waiter *w)
+{
+	struct net_buf_waiter **pp = &h_wait_head, *prev = NULL;
+	if (!w->queued)
+		return;
+	for (; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			if (h_wait_tail == w)
+				h_wait_tail = prev;
+			break;
+		}
+	}
+	w->queued = false;
+	w->next = NULL;
+}
+
+void h_buffers_back(void)
+{
+	h_pool_dry = false;
+	while (h_wait_head && !h_pool_dry) {
+		struct net_buf_waiter *w = h_wait_head;
+		h_wait_head = w->next;
+		if (!h_wait_head)
+			h_wait_tail = NULL;
+		w->next = NULL;
+		w->queued = false;
+		w->fn(w);
+	}
+}
+
 void h_clear(void)
 {
 	for (unsigned i = 0; i < h_nout; i++)

@@ -78,6 +78,11 @@ extern struct h_link h_link;
  * on timeout. */
 bool h_run_until(bool (*cond)(void *arg), void *arg, kiln_time limit);
 uint32_t h_rand(void);
+/* The packet pool as TCP sees it (net_tx_room, net_buf_wait): while
+ * h_pool_dry is set there is no room; h_buffers_back() clears it and
+ * calls the waiters back in order, as the transmit flush does. */
+extern bool h_pool_dry;
+void h_buffers_back(void);
 /* Boot arguments kiln_arg_uint() sees (NULL-terminated). */
 void h_set_args(const char **args);
 

@@ -1214,6 +1214,51 @@ static void test_nagle(void)
 	tcp_abort(c);
 }
 
+/*
+ * The packet pool is dry: data stays in the send ring, unsent, with no
+ * retransmission timer, no congestion response and no local drop; when
+ * buffers come back the connections go on in the order they waited.
+ */
+static void test_waits_for_packet_buffers(void)
+{
+	struct peer p1, p2;
+	struct tcp_conn *a = passive_open(&p1, false, false, -1);
+	CHECK(a);
+	next_peer_port++;
+	struct tcp_conn *b = passive_open(&p2, false, false, -1);
+	CHECK(b);
+	uint32_t cwnd = a->cwnd;
+	h_clear();
+	h_pool_dry = true;
+	send_bulk(a, 2 * a->smss);
+	send_bulk(b, 2 * b->smss);
+	CHECK(h_nout == 0);
+	CHECK(a->snd_nxt == a->snd_una && a->snd.len == 2u * a->smss);
+	CHECK(a->bufwait.queued && b->bufwait.queued);
+	CHECK(net_counters.tcp_buffer_waits == 2);
+	/* Time passes: nothing was sent, so nothing is retransmitted. */
+	h_advance(KILN_SEC(3));
+	CHECK(h_nout == 0 && net_counters.tcp_retransmits == 0);
+	CHECK(a->cwnd == cwnd);
+	/* Buffers back: a first (it waited first), then b. */
+	h_buffers_back();
+	CHECK(data_segments() == 4);
+	CHECK(h_get(0)->h.dport == a->rport && h_get(2)->h.dport == b->rport);
+	CHECK(!a->bufwait.queued && !b->bufwait.queued);
+	CHECK(net_counters.tcp_retransmits == 0);
+	/* A connection freed while waiting leaves the list. */
+	h_pool_dry = true;
+	send_bulk(a, 100);
+	tcp_set_nodelay(a, true);
+	send_bulk(a, 100);
+	CHECK(a->bufwait.queued);
+	tcp_abort(a);
+	h_clear();
+	h_buffers_back();
+	CHECK(data_segments() == 0);
+	tcp_abort(b);
+}
+
 static void test_zero_window_probe(void)
 {
 	struct peer p;
@@ -1856,6 +1901,7 @@ static const struct test tests[] = {
         T(delayed_ack),
         T(nagle),
         T(zero_window_probe),
+        T(waits_for_packet_buffers),
         T(receive_window_fills),
         T(keepalive),
         T(backlog_exhaustion),
