@@ -70,8 +70,18 @@ function report(name, ok, why) {
 		const total = await page.evaluate(() => window.Reveal.getTotalSlides());
 		report('the talk has at least 12 slides', total >= 12, `${total} slides`);
 
+		// Wait for the slide transition to end, so that what is checked
+		// and photographed is the settled slide, not one sliding in.
+		await page.evaluate(() => {
+			window.__kilnSettled = false;
+			window.Reveal.on('slidetransitionend', () => {
+				window.__kilnSettled = true;
+			});
+		});
 		await page.keyboard.press('ArrowRight');
 		await page.waitForFunction(() => window.Reveal.getIndices().h === 1,
+			null, { timeout: 10000 });
+		await page.waitForFunction(() => window.__kilnSettled === true,
 			null, { timeout: 10000 });
 		const heading = page.locator('section.present h2');
 		await heading.waitFor({ state: 'visible', timeout: 10000 });
@@ -80,6 +90,12 @@ function report(name, ok, why) {
 			text === 'What Kiln is', `heading "${text}"`);
 		const list = await page.locator('section.present li').first().isVisible();
 		report('slide 2 body is visible', list, 'list not visible');
+		const box = await heading.boundingBox();
+		const width = page.viewportSize().width;
+		const centre = box ? box.x + box.width / 2 : -1;
+		report('slide 2 is centred in the window',
+			Math.abs(centre - width / 2) < 40,
+			`heading centre at ${centre} of ${width}`);
 		await page.waitForLoadState('networkidle', { timeout: 10000 });
 		await page.screenshot({ path: shot });
 		report(`no failed requests (${requests} made)`, failed.length === 0,
