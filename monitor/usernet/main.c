@@ -118,6 +118,15 @@ static void close_others(int keep, int keep2)
 
 /* ------------------------------------------------------------- serving */
 
+/* SIGTERM (also the parent death signal): end as when the socket closes. */
+static volatile sig_atomic_t terminated;
+
+static void on_sigterm(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
+
 static void to_slirp(void *ctx, const uint8_t *frame, size_t len)
 {
 	host_usernet_send(ctx, frame, len);
@@ -160,6 +169,18 @@ static _Noreturn void serve(int sock, const struct host_net_opt *net,
 	int fl = fcntl(sock, F_GETFL);
 	if (fl < 0 || fcntl(sock, F_SETFL, fl | O_NONBLOCK) < 0)
 		die("fd %d: %s", sock, strerror(errno));
+	/* SIGTERM only while waiting in ppoll(), so that it cannot slip in
+	 * between a look at the flag and the wait. */
+	sigset_t block, wait_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigterm;
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		die("signals: %s", strerror(errno));
+	sigdelset(&wait_mask, SIGTERM);
 	struct host_usernet *u = host_usernet_new(net, err, sizeof(err));
 	if (u == NULL)
 		die("%s", err);
@@ -199,9 +220,16 @@ static _Noreturn void serve(int sock, const struct host_net_opt *net,
 			timeout_ns = 0;
 		struct timespec ts = {timeout_ns / 1000000000,
 		                      timeout_ns % 1000000000};
-		int r = ppoll(ps.fds, ps.n, timeout_ns < 0 ? NULL : &ts, NULL);
+		int r = ppoll(ps.fds, ps.n, timeout_ns < 0 ? NULL : &ts,
+		              &wait_mask);
 		if (r < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		if (terminated) {
+			/* Told to stop, or the guest's process died: its pid
+			 * may be another's soon, so leave it alone. */
+			peer_pid = 0;
+			break;
+		}
 		host_usernet_poll_done(u, &ps, r);
 		if (r <= 0 ||
 		    !(ps.fds[si].revents & (POLLIN | POLLHUP | POLLERR)))
