@@ -197,6 +197,13 @@ un, standin, how = sys.argv[1:4]
 a, b = socket.socketpair()
 p = subprocess.Popen([un, "--fd", str(b.fileno())], pass_fds=[b.fileno()])
 b.close()
+if how == "term":
+    time.sleep(0.5)
+    p.send_signal(15)
+    t = time.time()
+    rc = p.wait(timeout=10)
+    print("usernet", rc, "%.2fs" % (time.time() - t), flush=True)
+    sys.exit(0)
 q = subprocess.Popen([sys.executable, standin, how, str(a.fileno())], pass_fds=[a.fileno()])
 a.close()
 q.wait(timeout=30)
@@ -217,6 +224,9 @@ timeout 60 python3 "$tmp/pair.py" "$UN" "$tmp/standin.py" corrupt >"$tmp/corrupt
 check "--fd: a corrupt length ends it with exit 2 ($(grep -m1 'kiln-usernet:' "$tmp/corrupt.out"))" \
 	grep -q "^usernet 2 " "$tmp/corrupt.out"
 check "--fd: ... saying so" grep -q "^kiln-usernet: the guest's socket does not carry length-prefixed frames" "$tmp/corrupt.out"
+
+timeout 60 python3 "$tmp/pair.py" "$UN" "$tmp/standin.py" term >"$tmp/term.out" 2>&1
+check "--fd: SIGTERM ends it, exit 0 ($(grep ^usernet "$tmp/term.out"))" grep -q "^usernet 0 " "$tmp/term.out"
 
 # Peer mode: kiln-usernet becomes the stand-in (same pid), its server is
 # the stand-in's child, confined by seccomp.
