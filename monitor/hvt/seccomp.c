@@ -55,7 +55,8 @@ int hvt_seccomp(struct hvt *h)
 	/* User-mode networking: libslirp (and the glib allocator under it)
 	 * accepts forwarded connections, moves data on sockets and
 	 * allocates as it goes. It never creates sockets of other families
-	 * than IPv4/IPv6 here: restricted mode, no outbound connections. */
+	 * than IPv4/IPv6 here; host/usernet_filter.h refuses the guest's
+	 * own outbound connections before libslirp sees them. */
 	static const int usernet[] = {
 	        SCMP_SYS(accept),      SCMP_SYS(accept4),
 	        SCMP_SYS(recvfrom),    SCMP_SYS(sendto),

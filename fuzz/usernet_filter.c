@@ -11,7 +11,7 @@
  * broadcast), and must never be a TCP connection request; a frame that
  * gets a reset built must not have been allowed.
  */
-#include "../../host/usernet_filter.h"
+#include "../host/usernet_filter.h"
 
 #include <stdlib.h>
 
