@@ -178,21 +178,29 @@ static int net_ping(void)
 	out("net0: mtu ");
 	out_u64(ni.mtu);
 	out("\n");
-	/* ARP who-has 10.0.2.2 from 10.0.2.15 (QEMU user networking). */
-	uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	for (int i = 0; i < 6; i++)
-		f[6 + i] = ni.mac[i];
-	const uint8_t arp[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
-	for (unsigned i = 0; i < sizeof(arp); i++)
-		f[12 + i] = arp[i];
-	for (int i = 0; i < 6; i++)
-		f[22 + i] = ni.mac[i];
-	const uint8_t ips[] = {10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 10, 0, 2, 2};
-	for (unsigned i = 0; i < sizeof(ips); i++)
-		f[28 + i] = ips[i];
-	if (platform_net_write(h, f, sizeof(f)) != PLATFORM_OK) {
-		out("net0: write failed\n");
-		return 1;
+	/* ARP who-has the user-mode gateway: 198.18.0.1 (kiln-usernet, what
+	 * the launcher's --net user gives) and 10.0.2.2 (QEMU's own
+	 * -netdev user, which some checks add themselves). Either reply
+	 * will do. */
+	static const uint8_t nets[2][14] = {
+	        {198, 18, 0, 15, 0, 0, 0, 0, 0, 0, 198, 18, 0, 1},
+	        {10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 10, 0, 2, 2},
+	};
+	for (int n = 0; n < 2; n++) {
+		uint8_t f[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		for (int i = 0; i < 6; i++)
+			f[6 + i] = ni.mac[i];
+		const uint8_t arp[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
+		for (unsigned i = 0; i < sizeof(arp); i++)
+			f[12 + i] = arp[i];
+		for (int i = 0; i < 6; i++)
+			f[22 + i] = ni.mac[i];
+		for (unsigned i = 0; i < sizeof(nets[n]); i++)
+			f[28 + i] = nets[n][i];
+		if (platform_net_write(h, f, sizeof(f)) != PLATFORM_OK) {
+			out("net0: write failed\n");
+			return 1;
+		}
 	}
 	platform_time deadline = platform_clock_monotonic() + 5000000000ll;
 	while (platform_clock_monotonic() < deadline) {

@@ -161,7 +161,7 @@ cmd=$("$LAUNCH" --dry-run "$img" -- --blk-write=1)
 eval "timeout 60 $cmd -drive id=ro,file=$big,format=raw,if=none,readonly=on -device virtio-blk-device,drive=ro" >"$tmp/ro" 2>&1
 expect "read-only disk refuses writes" "$tmp/ro" '^blk0: write failed: result 5'
 
-# Network: the stand-in sends an ARP request to QEMU's user-mode gateway
+# Network: the stand-in sends an ARP request to the user-mode gateway
 # and waits (in platform_yield, on the device interrupt) for the reply.
 for m in microvm q35; do
 	if run "net $m" 0 "$tmp/net-$m" --machine "$m" --net user "$img" -- --net-ping; then
