@@ -22,23 +22,8 @@ if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinclude \
 else
 	fail "stream unit tests build" "$(head -20 "$out/stream_test.log")"
 fi
-if ! command -v clang >/dev/null; then
-	skip "fuzz usernet stream" "no clang"
-elif clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Iinclude \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	monitor/usernet/fuzz_stream.c monitor/usernet/stream.c \
-	-o "$out/fuzz_stream" 2>"$out/fuzz_stream.build.log"; then
-	mkdir -p "$out/fuzz_stream.corpus"
-	if (cd "$out" && timeout 60 ./fuzz_stream -max_total_time=8 -timeout=10 \
-		-print_final_stats=1 fuzz_stream.corpus >fuzz_stream.log 2>&1); then
-		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz_stream.log")
-		pass "fuzz usernet stream (${runs:-?} runs in 8s)"
-	else
-		fail "fuzz usernet stream" "$(grep -A20 -m1 'ERROR\|deadly' "$out/fuzz_stream.log" | tr '\n' '|')"
-	fi
-else
-	fail "fuzz usernet stream build" "$(head -20 "$out/fuzz_stream.build.log")"
-fi
+# (The stream reader's libFuzzer harness is fuzz/usernet_stream.c, run
+# with the others by tests/fuzz.)
 
 [ -x "$UN" ] || make -s bin/kiln-usernet >/dev/null 2>&1
 if [ ! -x "$UN" ]; then

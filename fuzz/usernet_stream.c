@@ -1,5 +1,5 @@
 /*
- * fuzz_stream.c - libFuzzer harness for stream.c, the reader of
+ * usernet_stream.c - libFuzzer harness for stream.c, the reader of
  * length-prefixed frames arriving on kiln-usernet's socket.
  * fuzz-sources: monitor/usernet/stream.c
  *
@@ -8,7 +8,7 @@
  * crashing, both must hand out the same frames (no frame longer than
  * STREAM_FRAME_MAX) and agree on whether the stream is corrupt.
  */
-#include "stream.h"
+#include "../monitor/usernet/stream.h"
 
 #include <stdlib.h>
 #include <string.h>
