@@ -96,6 +96,11 @@ bool net_tx_room(void)
 	return free_count > tx_reserve();
 }
 
+bool net_tx_any_buffer(void)
+{
+	return free_count > 0;
+}
+
 void net_buf_wait(struct net_buf_waiter *w)
 {
 	if (w->queued)

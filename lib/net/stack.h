@@ -56,6 +56,8 @@ struct net_buf_waiter {
 /* May bulk data take a buffer now? False once the free buffers are down
  * to the reserve kept for received frames, ACKs and control packets. */
 bool net_tx_room(void);
+/* Is there a buffer at all (for an ACK or other control packet)? */
+bool net_tx_any_buffer(void);
 /* Queue w to be called back when buffers are free (no-op if queued). */
 void net_buf_wait(struct net_buf_waiter *w);
 /* Take w off the queue (its owner is going away); no-op if not queued. */

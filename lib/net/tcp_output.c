@@ -120,6 +120,16 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 	uint8_t hdr[TCP_HDR_MAX];
 	struct net_chunk chunks[3];
 
+	if (flags == TCP_ACK && !len && !net_tx_any_buffer()) {
+		/* A pure ACK (or window update, or probe) with the pool
+		 * empty: owe it and send it when buffers are back, rather
+		 * than have it fail on the way down. */
+		c->flags |= TF_ACKNOW;
+		if (!c->bufwait.queued)
+			net_counters.tcp_buffer_waits++;
+		net_buf_wait(&c->bufwait);
+		return;
+	}
 	memset(&h, 0, sizeof(h));
 	h.sport = c->lport;
 	h.dport = c->rport;

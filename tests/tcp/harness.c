@@ -373,6 +373,11 @@ bool net_tx_room(void)
 	return !h_pool_dry;
 }
 
+bool net_tx_any_buffer(void)
+{
+	return !h_pool_dry;
+}
+
 void net_buf_wait(struct net_buf_waiter *w)
 {
 	if (w->queued)
