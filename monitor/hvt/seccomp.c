@@ -4,14 +4,23 @@
  * After the VM, memory, vCPU and devices exist, the monitor needs only a
  * handful of system calls to serve the guest. Everything else traps: the
  * SIGSYS handler names the call and the monitor exits 255. The list is in
- * docs/hvt.md; keep the two in step.
+ * docs/hvt.md; keep the two in step (tests/hvt/test-hvt.sh compares them).
+ *
+ * Two switches for the tests, read from the environment:
+ *   KILN_HVT_SECCOMP_EXPORT=1    print the filter as libseccomp's
+ *                                pseudo-code on stdout and exit 0
+ *                                instead of installing it;
+ *   KILN_HVT_SECCOMP_SELFTEST=1  call openat once the filter is on,
+ *                                which must end in the SIGSYS report.
  */
 #include "hvt.h"
 
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -29,6 +38,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	/* Straight to the kernel: _exit() may be intercepted (sanitizers)
 	 * and make more system calls. */
 	syscall(SYS_exit_group, 255);
+}
+
+static int env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
 }
 
 int hvt_seccomp(struct hvt *h)
@@ -95,8 +110,18 @@ int hvt_seccomp(struct hvt *h)
 		        ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
 		        SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)h->vcpu_fd),
 		        SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)vcpu_ioctls[i]));
+	if (rc == 0 && env_set("KILN_HVT_SECCOMP_EXPORT")) {
+		rc = seccomp_export_pfc(ctx, STDOUT_FILENO);
+		seccomp_release(ctx);
+		exit(rc == 0 ? 0 : 2);
+	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
+	if (rc == 0 && env_set("KILN_HVT_SECCOMP_SELFTEST")) {
+		/* Must not return: the filter traps it (exit 255). */
+		syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+		return -1;
+	}
 	return rc == 0 ? 0 : -1;
 }

@@ -75,6 +75,38 @@ else
 	fail "seccomp" "Seccomp=[$seccomp] rc=$rc out=[$(cat "$tmp/sc.out")]"
 fi
 
+# The filter bites: with KILN_HVT_SECCOMP_SELFTEST the monitor calls
+# openat (257) right after installing it, which must trap.
+err=$(KILN_HVT_SECCOMP_SELFTEST=1 timeout 20 "$KILN_HVT" "$hello" 2>&1 >/dev/null)
+rc=$?
+if [ $rc -eq 255 ] && grep -qx 'kiln-hvt: blocked system call 257 (seccomp)' <<<"$err"; then
+	pass "seccomp: openat after the filter is blocked, exit 255"
+else
+	fail "seccomp self-test" "rc=$rc err=[$err]"
+fi
+
+# The allow-list is the one docs/hvt.md documents: the filter as
+# libseccomp prints it (KILN_HVT_SECCOMP_EXPORT) names exactly the
+# syscalls of the doc's table, and with --net user also exactly those of
+# the paragraph after it.
+doc_syscalls() { # the backquoted lower-case names between two markers
+	sed -n "/^$1/,/^$2/{/^$2/!p}" docs/hvt.md | grep -o '`[a-z_0-9]*`' | tr -d '`' | sort -u
+}
+filter_syscalls() {
+	KILN_HVT_SECCOMP_EXPORT=1 timeout 20 "$KILN_HVT" "$@" "$hello" |
+		sed -n 's/^ *# filter for syscall "\([a-z_0-9]*\)".*/\1/p' | sort -u
+}
+always_doc=$(doc_syscalls 'Always allowed:' 'Added only when')
+user_doc=$(sort -u <(echo "$always_doc") <(doc_syscalls 'Added only when' 'Everything else traps'))
+always_got=$(filter_syscalls)
+user_got=$(filter_syscalls --net user)
+if [ -n "$always_got" ] && [ "$always_got" = "$always_doc" ] &&
+	[ "$user_got" = "$user_doc" ]; then
+	pass "seccomp: the filter allows exactly docs/hvt.md's syscalls ($(wc -w <<<"$always_got") / $(wc -w <<<"$user_got") with --net user)"
+else
+	fail "seccomp list vs docs/hvt.md" "only in the filter: $(comm -23 <(echo "$user_got") <(echo "$user_doc") | tr '\n' ' ') $(comm -23 <(echo "$always_got") <(echo "$always_doc") | tr '\n' ' ')| only in the doc: $(comm -13 <(echo "$user_got") <(echo "$user_doc") | tr '\n' ' ') $(comm -13 <(echo "$always_got") <(echo "$always_doc") | tr '\n' ' ')"
+fi
+
 # --- fault reports -------------------------------------------------------
 faults=$(build_app tests/hvt/apps/faults) || { fail "build faults"; finish; }
 check_fault() {
