@@ -85,8 +85,16 @@ invalid_opcode:
 	testb $3, 8(%rsp)         /* the caller's CS: from CPL 3? */
 	jz 1f
 	pushq %rcx
-	movq 8(%rsp), %rcx        /* the caller's rip */
+	pushq %rdx
+	movq 16(%rsp), %rcx       /* the caller's rip */
+	/* Read the 4-byte sequence only if it lies in rip's page: a ud2 on
+	 * a page's last bytes may be followed by an unmapped page. */
+	movl %ecx, %edx
+	andl $(HVT_PAGE_SIZE - 1), %edx
+	cmpl $(HVT_PAGE_SIZE - 4), %edx
+	ja 2f                     /* ZF clear: "not a call" below */
 	cmpl $HVT_SUPER_CALL_INSN, (%rcx)
+2:	popq %rdx                 /* pops keep the flags */
 	popq %rcx
 	jne 1f
 	addq $4, (%rsp)           /* resume after the sequence */
