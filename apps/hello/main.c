@@ -1,6 +1,7 @@
 /*
  * hello - greets, echoes its boot arguments, shows the clocks, then lets
- * two fibers take turns while the main fiber sleeps on timers.
+ * two fibers take turns printing, 70 ms apart, while the main fiber sleeps
+ * 3 x 100 ms on timers: their lines interleave with its "slept" lines.
  *
  * Boot arguments: plain words (echoed), --fail (exit with status 3).
  * Anything else is rejected with status 2.
@@ -8,13 +9,15 @@
 #include <kiln/rt.h>
 
 #define ROUNDS 3
+#define FIBER_PERIOD KILN_MSEC(70)
 
 static void counter(void *arg)
 {
 	const char *name = arg;
 	for (int i = 1; i <= ROUNDS; i++) {
 		kiln_printf("fiber %s: %d\n", name, i);
-		kiln_fiber_yield();
+		if (i < ROUNDS)
+			kiln_sleep(FIBER_PERIOD);
 	}
 }
 

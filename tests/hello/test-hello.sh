@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# apps/hello on the unix target (normal and --sanitize builds): greeting,
-# boot arguments, interleaved fibers, timers, exit statuses; and the block
-# device path with tests/hello/blk.
+# apps/hello on the unix target (normal and --sanitize builds) and on hvt
+# under kiln-hvt (skipped without KVM): greeting, boot arguments,
+# interleaved fibers, timers, exit statuses; and the block device path
+# with tests/hello/blk.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -13,26 +14,39 @@ fi
 tmp=$(scratch)
 export ASAN_OPTIONS=detect_leaks=1
 
-for variant in plain sanitize; do
+for variant in plain sanitize hvt; do
 	flags=()
 	dir=unix
+	target=unix
 	if [ $variant = sanitize ]; then
 		flags=(--sanitize)
 		dir=unix-san
+	elif [ $variant = hvt ]; then
+		if ! have_kvm; then
+			skip "hello on hvt" "$KVM_WHY"
+			continue
+		fi
+		[ -x "$KILN_HVT" ] || make -s bin/kiln-hvt >/dev/null 2>&1
+		dir=hvt
+		target=hvt
 	fi
-	if ! "$KILN" build -t unix "${flags[@]}" apps/hello >"$tmp/build.log" 2>&1; then
+	if ! "$KILN" build -t $target "${flags[@]}" apps/hello >"$tmp/build.log" 2>&1; then
 		fail "hello build ($variant)" "$(tail -5 "$tmp/build.log")"
 		continue
 	fi
 	img=apps/hello/_build/$dir/hello
 	pass "hello build ($variant)"
+	# How the image runs: a unix image is a program; an hvt image runs
+	# under kiln-hvt. Boot arguments follow -- in both.
+	run=("$img")
+	[ $target = hvt ] && run=("$KILN_HVT" "$img")
 
 	t0=$(date +%s%N)
-	timeout 20 "$img" -- one two >"$tmp/out" 2>&1
+	timeout 20 "${run[@]}" -- one two >"$tmp/out" 2>&1
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	expected="Hello from Kiln!
-target: unix
+target: $target
 arg: one
 arg: two
 fiber A: 1
@@ -47,6 +61,15 @@ goodbye"
 		pass "hello output and exit 0 ($variant)"
 	else
 		fail "hello output ($variant)" "status $rc: $(tr '\n' '|' <"$tmp/out")"
+	fi
+	# The fibers print 70 ms apart while main sleeps 3 x 100 ms: their
+	# third round comes after main's first sleep ended (40 ms margin).
+	n_slept=$(grep -n '^slept 1:' "$tmp/out" | cut -d: -f1)
+	n_third=$(grep -n '^fiber A: 3$' "$tmp/out" | cut -d: -f1)
+	if [ -n "$n_slept" ] && [ -n "$n_third" ] && [ "$n_slept" -lt "$n_third" ]; then
+		pass "hello fibers interleave with the sleeps ($variant)"
+	else
+		fail "hello fibers interleave with the sleeps ($variant)" "slept 1 at line '$n_slept', fiber A: 3 at line '$n_third'"
 	fi
 	# Three 100 ms sleeps: each reported at least 100 ms, the whole run
 	# at least 300 ms and not absurdly long.
@@ -69,13 +92,13 @@ goodbye"
 	grep -q '^monotonic: 0\.' "$tmp/out" && pass "hello monotonic starts near 0 ($variant)" ||
 		fail "hello monotonic ($variant)" "$(grep monotonic "$tmp/out")"
 
-	timeout 20 "$img" -- --fail >"$tmp/out" 2>&1
+	timeout 20 "${run[@]}" -- --fail >"$tmp/out" 2>&1
 	rc=$?
 	[ $rc -eq 3 ] && grep -q 'failing as asked' "$tmp/out" &&
 		pass "hello --fail exits 3 ($variant)" ||
 		fail "hello --fail ($variant)" "status $rc"
 
-	timeout 20 "$img" -- --bogus >"$tmp/out" 2>&1
+	timeout 20 "${run[@]}" -- --bogus >"$tmp/out" 2>&1
 	rc=$?
 	if [ $rc -eq 2 ] && grep -qx 'unknown boot argument: --bogus' "$tmp/out" &&
 		! grep -q 'Hello' "$tmp/out"; then
