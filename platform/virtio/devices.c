@@ -17,6 +17,7 @@ static unsigned device_count;
 static unsigned net_count, blk_count;
 static uint64_t dma_lo, dma_hi; /* the heap while devices take memory */
 static bool have_pci, have_mmio_words;
+uint64_t yield_sleeps;
 
 void *dma_alloc(uint64_t bytes)
 {
@@ -88,6 +89,17 @@ static void discover_mmio(const struct cmdline *cl)
 		d->vd.base = (uintptr_t)cl->mmio[i].base;
 		d->vd.irq = cl->mmio[i].irq;
 		format_hex(d->vd.where, "mmio ", cl->mmio[i].base);
+		/* The same window named twice (a word repeated on the command
+		 * line) would get two drivers fighting over one device. */
+		bool seen = false;
+		for (unsigned j = 0; j < i; j++)
+			seen |= cl->mmio[j].base == cl->mmio[i].base;
+		if (seen) {
+			virtio_log("kiln: virtio: ", d->vd.where,
+			           ": named twice on the command line, the "
+			           "repeat is ignored\n");
+			continue;
+		}
 		if (supervisor_call(SYS_MAP_MMIO, cl->mmio[i].base,
 		                    cl->mmio[i].size) != 0) {
 			virtio_log("kiln: virtio: ", d->vd.where,
@@ -245,6 +257,7 @@ platform_device_set platform_yield(platform_time deadline)
 		uint64_t tsc = until == PLATFORM_TIME_NEVER
 		                       ? UINT64_MAX
 		                       : clock_deadline_tsc(until);
+		yield_sleeps++;
 		supervisor_call(SYS_SLEEP, tsc, 0);
 	}
 }

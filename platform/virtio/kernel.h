@@ -113,6 +113,11 @@ struct boot_info {
 
 extern struct boot_info boot_info;
 
+/* How many times platform_yield has asked the supervisor to sleep (each
+ * SYS_SLEEP). A sleep that really halts costs one per wake-up; a spin
+ * would cost thousands, which is how the tests tell them apart. */
+extern uint64_t yield_sleeps;
+
 /* Supervisor-only initialised data (built at compile time, so that the
  * slow ring-0 boot does not have to fill it). */
 #define KERNEL_DATA __attribute__((section(".kdata")))

@@ -5,6 +5,7 @@
  *   hello             print a greeting and the boot arguments, exit 0
  *   --fail            exit with status 3
  *   --sleep=MS        sleep MS milliseconds in platform_yield, report it
+ *                     and how many times platform_yield returned and slept
  *   --blk-write=SEED  write 64 KiB of a pattern at offset 4096 of blk0
  *   --blk-check=SEED  read it back and compare
  *   --blk-big=SEED    write 3 MiB + 512 bytes at offset 1 MiB in one call,
@@ -255,15 +256,25 @@ int kiln_start(const struct platform_start_info *info)
 		if (starts(p, "--fail"))
 			status = 3;
 		else if (starts(p, "--sleep=")) {
+			uint64_t sleeps0 = yield_sleeps;
+			unsigned returns = 0;
 			platform_time t0 = platform_clock_monotonic();
 			platform_time want =
 			        (platform_time)num(p + 8) * 1000000;
-			while (platform_clock_monotonic() - t0 < want)
+			while (platform_clock_monotonic() - t0 < want) {
 				platform_yield(t0 + want);
+				returns++;
+			}
 			out("slept ");
 			out_u64((uint64_t)(platform_clock_monotonic() - t0) /
 			        1000);
 			out(" us\n");
+			/* A halted sleep wakes a handful of times at most. */
+			out("sleep: ");
+			out_u64(returns);
+			out(" yield returns, ");
+			out_u64(yield_sleeps - sleeps0);
+			out(" supervisor sleeps\n");
 		} else if (starts(p, "--blk-write="))
 			status |= blk(num(p + 12), 1);
 		else if (starts(p, "--blk-check="))
