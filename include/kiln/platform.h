@@ -108,7 +108,8 @@ struct platform_net_info {
 };
 
 /* Acquire the network device called name. PLATFORM_ENOENT if the host
- * configured no such device. A device can be acquired once. */
+ * configured no such device. A device can be acquired once; acquiring it
+ * again is PLATFORM_EINVAL. */
 enum platform_result platform_net_acquire(const char *name, platform_handle *h,
                                           struct platform_net_info *info);
 
@@ -155,6 +156,9 @@ struct platform_block_info {
 	uint32_t sector_size; /* bytes; a power of two, at least 512 */
 };
 
+/* Acquire the block device called name and learn its geometry.
+ * PLATFORM_ENOENT if the host configured no such device. A device can be
+ * acquired once; acquiring it again is PLATFORM_EINVAL. */
 enum platform_result platform_block_acquire(const char *name,
                                             platform_handle *h,
                                             struct platform_block_info *info);
