@@ -17,6 +17,8 @@ static void pattern(uint8_t *p, size_t n, uint64_t offset, uint64_t seed)
 
 int kiln_main(int argc, char **argv)
 {
+	(void)argc; /* arguments come through kiln_arg_* */
+	(void)argv;
 	bool verify = kiln_arg_flag("--verify");
 	uint64_t seed = 7;
 	if (!kiln_arg_uint("--seed", 0, 255, &seed))
