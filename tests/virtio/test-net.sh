@@ -93,7 +93,18 @@ PY
 		else
 			fail "echo on $m" "see $tmp/echo-$m"
 		fi
-		stop "$guest"
+		# echo serves until stopped: SIGTERM to the launcher stops
+		# QEMU, and a guest without an exit status is 255 with a line
+		# saying so (docs/virtio.md, Exit status).
+		kill "$guest" 2>/dev/null
+		wait "$guest"
+		rc=$?
+		if [ $rc -eq 255 ] &&
+			grep -q 'the guest stopped without an exit status' "$tmp/echo-$m"; then
+			pass "echo on $m: stopped by SIGTERM, status 255"
+		else
+			fail "echo on $m: stopped by SIGTERM" "status $rc: $(tail -2 "$tmp/echo-$m" | tr '\n' '|')"
+		fi
 	fi
 
 	hport=$(free_port)
@@ -116,6 +127,23 @@ PY
 			fi
 		fi
 		stop "$guest"
+	fi
+
+	# --exit-after: decks ends by itself with status 0 and its counters.
+	if [ $decks = 1 ]; then
+		hport=$(free_port)
+		timeout --kill-after=5 60 platform/virtio/launch --machine "$m" \
+			--net "user,hostfwd=tcp:127.0.0.1:$hport-:80" \
+			apps/decks/_build/virtio/decks -- --exit-after=2 \
+			>"$tmp/decks-exit-$m" 2>&1 </dev/null
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q '^decks: exiting after 2 s' "$tmp/decks-exit-$m" &&
+			grep -qE '^rx_frames [1-9]' "$tmp/decks-exit-$m" &&
+			grep -qE '^dhcp_leases 1$' "$tmp/decks-exit-$m"; then
+			pass "decks on $m: --exit-after=2 ends with status 0 and its counters"
+		else
+			fail "decks on $m: --exit-after=2" "status $rc: $(tail -4 "$tmp/decks-exit-$m" | tr '\n' '|')"
+		fi
 	fi
 done
 
