@@ -43,7 +43,11 @@ static bool option_body(struct kiln_view *v, uint8_t kind, uint8_t len,
 		if (len < 10 || (len - 2) % 8 != 0)
 			return false;
 		unsigned n = (unsigned)(len - 2) / 8;
+		/* A later SACK option replaces an earlier one whole: clear
+		 * the earlier blocks too, not only the count. */
 		o->n_sack = 0;
+		for (unsigned i = 0; i < TCP_SACK_BLOCKS_MAX; i++)
+			o->sack[i] = (struct tcp_sack_block){0, 0};
 		for (unsigned i = 0; i < n; i++) {
 			struct tcp_sack_block b;
 			if (!kiln_view_u32(v, &b.start) ||
