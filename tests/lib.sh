@@ -41,15 +41,18 @@ _kiln_cleanup+=("rm -rf '$KILN_TEST_TMP'")
 # on_exit CMD: run CMD (a string) when the script ends, last first.
 on_exit() { _kiln_cleanup+=("$1"); }
 
-# have_kvm: true when /dev/kvm can be opened and KVM answers; else prints
-# why on stdout-less stderr and returns false. Use: have_kvm || { skip ...; }
+# have_kvm: true when /dev/kvm can be opened, KVM answers and a VM can be
+# created; else sets KVM_WHY and returns false.
+# Use: have_kvm || { skip NAME "$KVM_WHY"; ...; }
 have_kvm() {
 	[ -c /dev/kvm ] || { KVM_WHY="no /dev/kvm"; return 1; }
-	python3 - <<'PY' 2>/dev/null || { KVM_WHY="/dev/kvm does not answer"; return 1; }
+	python3 - <<'PY' 2>/dev/null || { KVM_WHY="/dev/kvm does not answer or cannot create a VM"; return 1; }
 import fcntl, os
 fd = os.open("/dev/kvm", os.O_RDWR)
 KVM_GET_API_VERSION = 0xAE00
+KVM_CREATE_VM = 0xAE01
 assert fcntl.ioctl(fd, KVM_GET_API_VERSION) == 12
+os.close(fcntl.ioctl(fd, KVM_CREATE_VM, 0))
 PY
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Descriptors are small; anything bigger is not one. */
@@ -87,15 +88,24 @@ void target_load(struct target *t, const char *root, const char *name)
 	t->freestanding = desc_yes(&t->desc, "freestanding", false);
 }
 
+/* True when KVM can really run a guest here: /dev/kvm opens and a VM can
+ * be created (some hosts let the device open but refuse VMs). */
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	int vm = ioctl(fd, 0xAE01 /* KVM_CREATE_VM */, 0UL);
+	if (vm >= 0)
+		close(vm);
+	close(fd);
+	return vm >= 0;
+}
+
 const char *default_target(const char *root)
 {
-	if (target_exists(root, "hvt")) {
-		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			close(fd);
-			return "hvt";
-		}
-	}
+	if (target_exists(root, "hvt") && kvm_usable())
+		return "hvt";
 	return "unix";
 }
 

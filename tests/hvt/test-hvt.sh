@@ -198,6 +198,29 @@ else
 	fail "ud2 at a page's end" "rc=$rc err=[$err]"
 fi
 
+# --- the default target: hvt only where a VM can be created -------------
+# In a private mount namespace /dev/null stands over /dev/kvm: it opens,
+# but no VM can be made, so kiln builds for unix and have_kvm says no.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+	rm -rf tests/hvt/apps/hello/_build/unix
+	on_exit "rm -rf '$ROOT/tests/hvt/apps/hello/_build/unix'"
+	"$KILN" build tests/hvt/apps/hello >"$tmp/def.out" 2>&1
+	rc_kvm=$?
+	unshare -m bash -c 'mount --bind /dev/null /dev/kvm &&
+		source tests/lib.sh && { have_kvm && echo "have_kvm: yes" || echo "have_kvm: no"; } &&
+		"$KILN" build tests/hvt/apps/hello' >"$tmp/nokvm.out" 2>&1
+	rc_nokvm=$?
+	if [ $rc_kvm -eq 0 ] && ! grep -q '_build/unix/' "$tmp/def.out" &&
+		[ $rc_nokvm -eq 0 ] && grep -qx 'have_kvm: no' "$tmp/nokvm.out" &&
+		grep -q '^kiln: built tests/hvt/apps/hello/_build/unix/hvthello ' "$tmp/nokvm.out"; then
+		pass "default target: hvt with KVM; unix (and have_kvm false) when /dev/kvm opens but makes no VM"
+	else
+		fail "default target" "with KVM: [$(tail -2 "$tmp/def.out")] without: [$(grep -v '^  ' "$tmp/nokvm.out")]"
+	fi
+else
+	skip "default target fallback" "needs root and unshare for a private mount namespace"
+fi
+
 # --- monitor errors: one line, exit 2 ------------------------------------
 check_usage() {
 	local name=$1 pattern=$2 err rc

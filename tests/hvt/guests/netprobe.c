@@ -92,17 +92,25 @@ void _start(const struct hvt_boot_info *bi)
 	};
 	for (int i = 0; i < 6; i++)
 		arp[6 + i] = arp[22 + i] = a.mac[i];
-	struct hvt_frame f = {(uintptr_t)arp, sizeof(arp), sizeof(arp)};
-	struct hvt_net_batch b = {a.handle, 1, (uintptr_t)&f, 0, 0};
-	call(HVT_CALL_NET_WRITE, &b);
-	if (b.result != HVT_OK || b.done != 1) {
-		say("send failed\n");
-		leave(1);
-	}
-	int64_t end = now_ns() + 2000000000;
+	/* The request goes out again every 250 ms, as a real ARP client's
+	 * would: a frame sent while a fresh tap comes up may be lost. */
+	int64_t end = now_ns() + 2000000000, resend = 0;
 	int got = 0;
 	while (!got && now_ns() < end) {
-		struct hvt_yield y = {end - now_ns(), 0};
+		if (now_ns() >= resend) {
+			struct hvt_frame f = {(uintptr_t)arp, sizeof(arp),
+			                      sizeof(arp)};
+			struct hvt_net_batch b = {a.handle, 1, (uintptr_t)&f, 0,
+			                          0};
+			call(HVT_CALL_NET_WRITE, &b);
+			if (b.result != HVT_OK || b.done != 1) {
+				say("send failed\n");
+				leave(1);
+			}
+			resend = now_ns() + 250000000;
+		}
+		int64_t wait = (resend < end ? resend : end) - now_ns();
+		struct hvt_yield y = {wait, 0};
 		call(HVT_CALL_YIELD, &y);
 		if (y.ready & (1ull << a.handle))
 			got = drain(a.handle);
