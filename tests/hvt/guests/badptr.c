@@ -130,6 +130,34 @@ void _start(const struct hvt_boot_info *bi)
 	call(HVT_CALL_NET_ACQUIRE, &na);
 	expect(na.result == HVT_OK, "net acquire with a good area");
 
+	/* Net reads and writes on the good device with bad frame buffers:
+	 * at the top of memory, in the supervisor's data, a wrapping
+	 * length; and a batch of 1000 frames. Each batch is refused. */
+	struct hvt_frame bf[] = {
+	        {mem - 32, 64, 64},
+	        {HVT_SUPER_DATA, 64, 64},
+	        {(uintptr_t)buf, UINT64_MAX - 15, UINT64_MAX - 15},
+	        {UINT64_MAX - 15, 64, 64},
+	};
+	for (unsigned i = 0; i < sizeof(bf) / sizeof(bf[0]); i++) {
+		struct hvt_frame one = bf[i];
+		nb = (struct hvt_net_batch){na.handle, 1, (uintptr_t)&one, 0,
+		                            HVT_OK};
+		call(HVT_CALL_NET_WRITE, &nb);
+		expect(nb.result == HVT_EINVAL && nb.done == 0,
+		       "net write from a bad frame buffer");
+		nb = (struct hvt_net_batch){na.handle, 1, (uintptr_t)&one, 0,
+		                            HVT_OK};
+		call(HVT_CALL_NET_READ, &nb);
+		expect(nb.result == HVT_EINVAL && nb.done == 0,
+		       "net read into a bad frame buffer");
+	}
+	nb = (struct hvt_net_batch){na.handle, 1000, (uintptr_t)buf, 0, HVT_OK};
+	call(HVT_CALL_NET_WRITE, &nb);
+	expect(nb.result == HVT_EINVAL, "net write of 1000 frames");
+	call(HVT_CALL_NET_READ, &nb);
+	expect(nb.result == HVT_EINVAL, "net read of 1000 frames");
+
 	/* Bad counts and lengths in it: dropped and reported at the yield,
 	 * the header left sane. */
 	struct hvt_yield y = {0, 0};
