@@ -126,6 +126,15 @@ check_fault stack-overflow 'page fault writing 0x[0-9a-f]+ \(stack guard page\)'
 check_fault div-zero 'divide error'
 timeout 20 "$KILN_HVT" "$faults" -- --fault=none >/dev/null 2>&1
 check "faults: --fault=none exits 0" test $? -eq 0
+# With the exception stack on its guard page (KILN_HVT_BREAK_IST, test
+# only) the supervisor cannot take the fault: a triple fault, reported.
+err=$(KILN_HVT_BREAK_IST=1 timeout 20 "$KILN_HVT" "$faults" -- --fault=null-read 2>&1 >/dev/null)
+rc=$?
+if [ $rc -eq 255 ] && grep -Eqx 'kiln-hvt: guest fault: triple fault \(the supervisor could not handle an exception\) at rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+' <<<"$err"; then
+	pass "broken exception stack: $err"
+else
+	fail "triple fault report" "rc=$rc err=[$err]"
+fi
 
 # --- a hostile guest: bad pointers to every hypercall --------------------
 build_guest tests/hvt/guests/badptr.c "$tmp/badptr" || { fail "build badptr"; finish; }
