@@ -2,7 +2,9 @@
 # Boot-time benchmark of the virtio target: time from starting QEMU to the
 # guest's first console line and to its exit, on microvm and q35, under KVM
 # (when usable) and TCG, beside kiln-hvt booting the same app in the same
-# run; plus image sizes.
+# run; plus image sizes. Then boot to first HTTP response: apps/decks with
+# a forwarded port (user-mode networking on 127.0.0.1) on kiln-hvt,
+# microvm and q35, from process start until GET / returns 200.
 #
 #   bench/virtio/run.sh [RUNS]      (default 10 runs per configuration)
 #
@@ -82,6 +84,114 @@ for path in (virtio_img, virtio_img + ".stripped", hvt_img, hvt_img + ".stripped
     if os.path.exists(path):
         print(f"image {path}: {os.path.getsize(path)} bytes")
 PY
+
+# Boot to first HTTP response: apps/decks on hvt, microvm and q35.
+if bin/kiln build -t virtio apps/decks >/dev/null 2>&1; then
+	decks_hvt=0
+	[ "$have_hvt" = 1 ] && bin/kiln build -t hvt apps/decks >/dev/null 2>&1 && decks_hvt=1
+	python3 - "$runs" "$decks_hvt" "$kvm" <<'PY'
+import os, socket, statistics, subprocess, sys, tempfile, time
+
+runs, have_hvt, kvm = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+def get_status(port):
+    """GET / on 127.0.0.1:port; the HTTP status, or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            line = s.makefile("rb").readline().split()
+            return int(line[1]) if len(line) > 1 else None
+    except (OSError, ValueError):
+        return None
+
+def measure(cmd, port):
+    """Milliseconds from process start to the first console line and to
+    the first 200 answer to GET /. The GET is sent once the console says
+    the server listens (before that there is nothing to answer it, and a
+    connection libslirp accepts early would only wait on TCP's retries);
+    the figure is still counted from process start."""
+    with tempfile.TemporaryFile("w+") as log:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                             stderr=subprocess.DEVNULL)
+        try:
+            first = None
+            deadline = t0 + 60
+            while time.perf_counter() < deadline:
+                log.seek(0)
+                text = log.read()
+                if first is None and text:
+                    first = (time.perf_counter() - t0) * 1000
+                if "listening on" in text:
+                    break
+                if p.poll() is not None:
+                    raise SystemExit(f"{cmd}: exited {p.returncode}: {text[-300:]}")
+                time.sleep(0.001)
+            else:
+                raise SystemExit(f"{cmd}: not listening after 60 s: {text[-300:]}")
+            while get_status(port) != 200:
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"{cmd}: GET / never returned 200")
+                time.sleep(0.005)
+            return first, (time.perf_counter() - t0) * 1000
+        finally:
+            p.terminate()
+            p.wait()
+
+def series(make_cmd):
+    firsts, https = [], []
+    for i in range(runs + 1):
+        port = free_port()
+        f, h = measure(make_cmd(port), port)
+        if i:  # the first run warms the page cache
+            firsts.append(f)
+            https.append(h)
+    return firsts, https
+
+def fmt(xs):
+    return f"{statistics.median(xs):7.1f} ms ({min(xs):.1f}..{max(xs):.1f})"
+
+def fwd(port):
+    return f"user,hostfwd=tcp:127.0.0.1:{port}-:80"
+
+rows = []
+if have_hvt:
+    rows.append(("hvt (kiln-hvt, KVM)", series(lambda port: [
+        "bin/kiln-hvt", "--net", fwd(port), "apps/decks/_build/hvt/decks"])))
+accel = "kvm" if kvm else "tcg"
+env = dict(os.environ, KILN_ACCEL=accel)
+for m in ("microvm", "q35"):
+    rows.append((f"virtio {m}, {accel.upper()}", series(lambda port, m=m: [
+        "platform/virtio/launch", "--machine", m, "--net", fwd(port),
+        "apps/decks/_build/virtio/decks"])))
+
+print()
+print(f"boot of apps/decks to first HTTP response (GET / 200 on a forwarded "
+      f"port), {runs} runs each: median (min..max)")
+print(f"{'configuration':28} {'first line':>28} {'GET / 200':>28}  ratio to hvt (first, 200)")
+base = rows[0][1] if have_hvt else None
+for name, (firsts, https) in rows:
+    ratio = ""
+    if base:
+        ratio = (f"  x{statistics.median(firsts) / statistics.median(base[0]):.1f}, "
+                 f"x{statistics.median(https) / statistics.median(base[1]):.1f}")
+    print(f"{name:28} {fmt(firsts):>28} {fmt(https):>28}{ratio}")
+print()
+for t in ("virtio", "hvt"):
+    for path in (f"apps/decks/_build/{t}/decks", f"apps/decks/_build/{t}/decks.stripped"):
+        if os.path.exists(path):
+            print(f"image {path}: {os.path.getsize(path)} bytes")
+PY
+else
+	echo "apps/decks does not build here: no boot-to-HTTP figures"
+fi
 
 # Round trips to apps/echo.
 bin/kiln build -t virtio apps/echo >/dev/null || exit 0
