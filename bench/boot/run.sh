@@ -103,3 +103,13 @@ for _ in 1 2 3; do
 	echo "  $(bin/kiln-hvt _build/bench/exits)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared)"
+
+# The virtio target's boot figures (first console line and boot to first
+# HTTP response on microvm and q35 beside kiln-hvt, image sizes) come from
+# bench/virtio/run.sh; KILN_BENCH_VIRTIO=1 runs it here too.
+if [ "${KILN_BENCH_VIRTIO:-0}" = 1 ]; then
+	echo
+	bench/virtio/run.sh 10
+else
+	echo "virtio boot figures: bench/virtio/run.sh (or KILN_BENCH_VIRTIO=1 $0)"
+fi
