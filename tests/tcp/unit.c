@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <unistd.h>
 
 /* ----------------------------------------------------------- peer */
@@ -923,6 +926,115 @@ static void test_fast_retransmit_newreno(void)
 	CHECK(!(c->flags & TF_RECOVERY));
 	CHECK(c->cwnd <= ssthresh);
 	tcp_abort(c);
+}
+
+/* Karn on the fast-retransmit path: without timestamps, the timed
+ * segment is lost and sent again by fast retransmit; the ACK that then
+ * covers it must not give an RTT sample (it would time the original
+ * send against the retransmission's ACK). */
+static void test_fast_retransmit_karn(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	tcp_set_nodelay(c, true);
+	uint32_t mss = c->smss;
+	uint32_t base = p.ack;
+	kiln_time srtt = c->srtt, rttvar = c->rttvar;
+	CHECK(srtt == KILN_MSEC(10));
+	send_bulk(c, 4 * mss);
+	CHECK(data_segments() == 4);
+	CHECK(c->flags & TF_RTT);
+	CHECK(c->rtt_seq == base); /* the first segment is the timed one */
+	/* The first segment is lost: three duplicate ACKs 150 ms
+	 * later (before the 200 ms RTO). */
+	h_advance(KILN_MSEC(150));
+	h_clear();
+	for (int i = 0; i < 3; i++)
+		peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(tcp_stats.fast_retransmits == 1);
+	CHECK(h_nout >= 1 && h_get(0)->h.seq == base);
+	/* The retransmission arrives; everything is acknowledged. */
+	h_advance(KILN_MSEC(10));
+	p.ack = c->snd_max;
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->snd_una == c->snd_max);
+	CHECK(c->srtt == srtt && c->rttvar == rttvar);
+	tcp_abort(c);
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, secret key). */
+static void test_isn_per_tuple(void)
+{
+	uint32_t a = tcp_isn(H_LOCAL, 80, H_PEER, 40000);
+	uint32_t b = tcp_isn(H_LOCAL, 80, H_PEER, 40001);
+	uint32_t d = tcp_isn(H_LOCAL, 81, H_PEER, 40000);
+	uint32_t e = tcp_isn(H_LOCAL, 80, H_PEER ^ 0x01000000u, 40000);
+	CHECK(a != b && a != d && a != e && b != d && b != e && d != e);
+	/* Same tuple, same clock: the same ISN (F is a function). */
+	CHECK(tcp_isn(H_LOCAL, 80, H_PEER, 40000) == a);
+	/* Neighbouring ports are not neighbouring ISNs. */
+	CHECK(b - a > 1000000 && a - b > 1000000);
+}
+
+static void test_isn_clock(void)
+{
+	uint32_t a = tcp_isn(H_LOCAL, 80, H_PEER, 40000);
+	/* M ticks every 4 microseconds. */
+	h_advance(KILN_MSEC(4));
+	uint32_t b = tcp_isn(H_LOCAL, 80, H_PEER, 40000);
+	CHECK(b - a == 1000);
+	h_advance(KILN_SEC(1));
+	uint32_t d = tcp_isn(H_LOCAL, 80, H_PEER, 40000);
+	CHECK(d - b == 250000);
+}
+
+/* The ISN of one tuple at one clock reading, in a fresh process (so a
+ * fresh key): the value a newly booted image would pick. */
+static uint32_t isn_in_child(void)
+{
+	int fd[2];
+	uint32_t v = 0;
+	if (pipe(fd))
+		return 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		v = tcp_isn(H_LOCAL, 80, H_PEER, 40000);
+		_exit(write(fd[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1);
+	}
+	close(fd[1]);
+	if (read(fd[0], &v, sizeof(v)) != sizeof(v))
+		v = 0;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return v;
+}
+
+static bool cpu_has_random(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 30)))
+		return true;
+	if (__get_cpuid_max(0, NULL) >= 7 &&
+	    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 18)))
+		return true;
+#endif
+	return false;
+}
+
+static void test_isn_keys(void)
+{
+	/* The harness's clocks are frozen and a forked process has the same
+	 * stack addresses, so two processes differ only in what the CPU's
+	 * generator gave their keys. */
+	if (!cpu_has_random()) {
+		fprintf(stderr, "# isn_keys: no RDRAND/RDSEED; not checked\n");
+		return;
+	}
+	uint32_t a = isn_in_child(), b = isn_in_child(), d = isn_in_child();
+	CHECK(a && b && d);
+	CHECK(a != b && a != d && b != d);
 }
 
 static void test_sack_use(void)
@@ -1889,6 +2001,10 @@ static const struct test tests[] = {
         T(rto_backoff_and_karn),
         T(data_retries_give_up),
         T(fast_retransmit_newreno),
+        T(fast_retransmit_karn),
+        T(isn_per_tuple),
+        T(isn_clock),
+        T(isn_keys),
         T(limited_transmit),
         T(early_retransmit),
         T(sack_use),
