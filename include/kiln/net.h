@@ -191,6 +191,17 @@ long udp_sendto(struct udp_sock *s, net_ipv4 dst, uint16_t dport,
  * truncated (the return value is its full length). */
 long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
                   uint16_t *sport, kiln_time deadline);
+/* udp_recvfrom without parking (for callbacks): the oldest queued
+ * datagram, -KILN_EAGAIN when none is queued, -KILN_ECLOSED after
+ * udp_close. */
+long udp_recv_nowait(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
+                     uint16_t *sport);
+/* Call fn(s, arg) on the loop's stack each time a datagram is queued on
+ * s (after waking a parked reader, if any). fn should read with
+ * udp_recv_nowait until -KILN_EAGAIN; it may send or close s. Datagrams
+ * already queued when fn is set do not call it. NULL fn removes it. */
+void udp_on_readable(struct udp_sock *s,
+                     void (*fn)(struct udp_sock *s, void *arg), void *arg);
 void udp_close(struct udp_sock *s);
 
 /* ------------------------------------------------------------- counters */

@@ -28,6 +28,9 @@ struct udp_sock {
 	unsigned count;    /* datagrams queued */
 	unsigned waiters;  /* fibers parked in udp_recvfrom */
 	struct kiln_waitq readers;
+	/* udp_on_readable's callback, or NULL. */
+	void (*on_readable)(struct udp_sock *s, void *arg);
+	void *on_readable_arg;
 };
 
 static struct udp_sock *sockets;
@@ -156,6 +159,46 @@ void udp_input(const struct ipv4_hdr *h, struct kiln_view packet)
 	s->count++;
 	net_counters.udp_rx_datagrams++;
 	kiln_waitq_wake_one(&s->readers);
+	/* Frames are received on the loop's stack (the device watcher), so
+	 * the callback runs there too. It may read, send or close s: nothing
+	 * here touches s afterwards. */
+	if (s->on_readable)
+		s->on_readable(s, s->on_readable_arg);
+}
+
+void udp_on_readable(struct udp_sock *s,
+                     void (*fn)(struct udp_sock *s, void *arg), void *arg)
+{
+	s->on_readable = fn;
+	s->on_readable_arg = fn ? arg : NULL;
+}
+
+/* Take the oldest queued datagram (there is one). */
+static long dequeue(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
+                    uint16_t *sport)
+{
+	struct rxq_rec rec;
+	ring_get(s, s->head, &rec, sizeof(rec));
+	ring_get(s, s->head + sizeof(rec), buf, rec.len < len ? rec.len : len);
+	size_t used = sizeof(rec) + rec.len;
+	s->head = (s->head + used) % UDP_RXQ_BYTES;
+	s->used -= used;
+	s->count--;
+	if (src)
+		*src = rec.src;
+	if (sport)
+		*sport = rec.sport;
+	return (long)rec.len;
+}
+
+long udp_recv_nowait(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
+                     uint16_t *sport)
+{
+	if (s->closed)
+		return -KILN_ECLOSED;
+	if (s->count == 0)
+		return -KILN_EAGAIN;
+	return dequeue(s, buf, len, src, sport);
 }
 
 long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
@@ -180,21 +223,11 @@ long udp_recvfrom(struct udp_sock *s, void *buf, size_t len, net_ipv4 *src,
 		if (r == -KILN_ETIMEDOUT && s->count == 0)
 			return -KILN_ETIMEDOUT;
 	}
-	struct rxq_rec rec;
-	ring_get(s, s->head, &rec, sizeof(rec));
-	ring_get(s, s->head + sizeof(rec), buf, rec.len < len ? rec.len : len);
-	size_t used = sizeof(rec) + rec.len;
-	s->head = (s->head + used) % UDP_RXQ_BYTES;
-	s->used -= used;
-	s->count--;
-	if (src)
-		*src = rec.src;
-	if (sport)
-		*sport = rec.sport;
+	long n = dequeue(s, buf, len, src, sport);
 	/* Another reader may be parked and more datagrams queued. */
 	if (s->count)
 		kiln_waitq_wake_one(&s->readers);
-	return (long)rec.len;
+	return n;
 }
 
 long udp_sendto(struct udp_sock *s, net_ipv4 dst, uint16_t dport,

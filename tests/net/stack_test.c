@@ -269,6 +269,82 @@ static void test_udp(void)
 	udp_close(s);
 }
 
+/* udp_on_readable's callback: drains with udp_recv_nowait, answers
+ * each datagram, and closes the socket on "bye". */
+struct udp_cb_state {
+	unsigned calls, datagrams, eagain;
+	bool closed;
+	char last[16];
+};
+
+static void udp_cb(struct udp_sock *s, void *arg)
+{
+	struct udp_cb_state *st = arg;
+	char buf[16];
+	net_ipv4 src;
+	uint16_t sport;
+	long n;
+	st->calls++;
+	while ((n = udp_recv_nowait(s, buf, sizeof(buf) - 1, &src, &sport)) >=
+	       0) {
+		buf[n < 15 ? n : 15] = 0;
+		memcpy(st->last, buf, sizeof(buf));
+		st->datagrams++;
+		if (strcmp(buf, "bye") == 0) {
+			udp_close(s);
+			st->closed = true;
+			return;
+		}
+		udp_sendto(s, src, sport, buf, (size_t)n);
+	}
+	if (n == -KILN_EAGAIN)
+		st->eagain++;
+}
+
+static void test_udp_callbacks(void)
+{
+	uint8_t f[1600], buf[16];
+	int err;
+	struct udp_cb_state st = {0};
+	struct udp_sock *s = udp_bind(0, 9, &err);
+	EXPECT(s);
+	/* Empty: EAGAIN at once, whatever the caller. */
+	EXPECT(udp_recv_nowait(s, buf, sizeof(buf), NULL, NULL) ==
+	       -KILN_EAGAIN);
+	/* A datagram queued before the callback exists stays queued and
+	 * does not call it. */
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5555, 9, "early", 5));
+	fake_turn();
+	udp_on_readable(s, udp_cb, &st);
+	EXPECT(st.calls == 0);
+	EXPECT(udp_recv_nowait(s, buf, sizeof(buf), NULL, NULL) == 5 &&
+	       memcmp(buf, "early", 5) == 0);
+	/* Two datagrams in one turn: one call each; the first call drains
+	 * both, the second finds the queue empty. Each is answered. */
+	fake_sent_clear();
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5555, 9, "one", 3));
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5556, 9, "two", 3));
+	fake_turn();
+	EXPECT(st.calls == 2 && st.datagrams == 2 && st.eagain == 2);
+	EXPECT(strcmp(st.last, "two") == 0);
+	EXPECT(fake_nsent == 2);
+	/* Removed: no more calls, the datagram waits in the queue. */
+	udp_on_readable(s, NULL, NULL);
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5555, 9, "three", 5));
+	fake_turn();
+	EXPECT(st.calls == 2);
+	EXPECT(udp_recv_nowait(s, buf, sizeof(buf), NULL, NULL) == 5);
+	/* The callback may close the socket. */
+	udp_on_readable(s, udp_cb, &st);
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5555, 9, "bye", 3));
+	fake_inject(f, udp_frame(f, peer_mac, PEER, 5555, 9, "late", 4));
+	uint64_t noport = net_counters.drop_udp_no_port;
+	fake_turn();
+	EXPECT(st.closed && st.calls == 3);
+	EXPECT(net_counters.drop_udp_no_port == noport + 1);
+	fake_sent_clear();
+}
+
 /* A UDP datagram of len bytes as fragments of at most `piece` bytes, in
  * the order given by order[] (indices), into the fake device. */
 static void inject_fragmented(uint16_t id, const uint8_t *data, size_t len,
@@ -654,6 +730,7 @@ int main(void)
 	test_ping();
 	test_arp_resolve();
 	test_udp();
+	test_udp_callbacks();
 	test_fragments();
 	test_garbage();
 	test_rate_limit();

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The UDP socket API on the real runtime (tests/net/sockapp): deadlines,
-# exclusive and ephemeral ports, errors, and a close waking a parked
-# reader. Runs on the unix target with and without sanitizers, on
-# user-mode networking (nothing leaves the process).
+# exclusive and ephemeral ports, errors, a close waking a parked reader
+# and a non-parking read of an empty socket (udp_on_readable is tested on
+# the fake device in stack_test.c). Runs on the unix target with and
+# without sanitizers, on user-mode networking (nothing leaves the
+# process).
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"

@@ -59,6 +59,8 @@ int kiln_main(int argc, char **argv)
 	      "recvfrom deadline", "wrong result or timing");
 	r = udp_recvfrom(s, buf, sizeof(buf), NULL, NULL, 0);
 	check(r == -KILN_ETIMEDOUT, "recvfrom poll", "did not time out");
+	check(udp_recv_nowait(s, buf, sizeof(buf), NULL, NULL) == -KILN_EAGAIN,
+	      "recv_nowait empty", "not EAGAIN");
 
 	/* Ports. */
 	struct udp_sock *dup = udp_bind(0, 5000, &err);
