@@ -67,11 +67,20 @@ def row(name, m):
     print(f"  {name:<34} median {med:6.2f} ms   p10 {p10:6.2f}   "
           f"p90 {p90:6.2f}   min {lo:6.2f}   max {hi:6.2f}")
 
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
 once([hvt, "--quiet", image, "--", "--quiet"])  # warm the caches
+load0 = loadavg()
 quiet, loud, true = measure_all([[hvt, "--quiet", image, "--", "--quiet"],
                                  [hvt, image, "--", "one", "two"],
                                  ["/bin/true"]])
-print(f"boot: {runs} runs each")
+# Other work on the 2 shared cores moves these figures a lot (a run
+# preempted mid-boot, longer RCU grace periods in KVM's memslot setup):
+# read them with the load next to them.
+print(f"boot: {runs} runs each; load average {load0} before, "
+      f"{loadavg()} after (1, 5, 15 min; 2 cores shared)")
 row("kiln-hvt hello, console quiet", quiet)
 row("kiln-hvt hello, console on", loud)
 row("/bin/true", true)
@@ -82,6 +91,14 @@ for argv, name in (([hvt, "--quiet", image, "--", "--quiet"],
                     "kiln-hvt hello, console quiet"),
                    (["/bin/true"], "/bin/true")):
     print(f"  {name:<34} {statistics.median(cpu[tuple(argv)]):6.2f} ms")
+
+# Work that grows with guest memory (page tables for all of it).
+print("kiln-hvt hello, console quiet, by --mem (median wall / CPU):")
+for mem in ("4M", "64M", "1G"):
+    argv = [hvt, "--mem", mem, "--quiet", image, "--", "--quiet"]
+    t = statistics.median([once(argv) for _ in range(max(10, runs // 3))])
+    print(f"  --mem {mem:<5} {t:6.2f} ms / "
+          f"{statistics.median(cpu[tuple(argv)]):6.2f} ms")
 
 env = dict(os.environ, KILN_HVT_STATS="1")
 r = subprocess.run([hvt, image, "--", "one", "two"], env=env,

@@ -20,7 +20,9 @@ extern const uint8_t hvt_supervisor_vectors[], hvt_supervisor_call[];
 #define PTE_P 1ull
 #define PTE_W 2ull
 #define PTE_U 4ull
+#define PTE_PS (1ull << 7) /* in a PDE: a 2 MiB page */
 #define PTE_NX (1ull << 63)
+#define HVT_2M (512 * HVT_PAGE)
 
 #define DIV_UP(a, b) (((a) + (b)-1) / (b))
 
@@ -32,6 +34,9 @@ _Static_assert(__builtin_offsetof(struct hvt_super_data, fault) == HVT_SD_FAULT,
                "supervisor.S offsets");
 _Static_assert(__builtin_offsetof(struct hvt_super_data, pt_base) ==
                        HVT_SD_PT_BASE,
+               "supervisor.S offsets");
+_Static_assert(__builtin_offsetof(struct hvt_super_data, pd_base) ==
+                       HVT_SD_PD_BASE,
                "supervisor.S offsets");
 
 /*
@@ -140,7 +145,22 @@ static void build_page_tables(struct hvt *h)
 		map(h, lo, hi, f);
 		user_range(lay, lo, hi, s->flags & HVT_SEG_W);
 	}
-	map(h, lay->heap_start, lay->heap_end, PTE_U | PTE_W | PTE_NX);
+	/* The heap's whole 2 MiB stretches are 2 MiB pages, so that the
+	 * page tables written here (and the host memory they fault in) do
+	 * not grow with --mem. Their page tables stay untouched until the
+	 * supervisor fills one, the first time a guard page is set in that
+	 * stretch. The ends of the heap get 4 KiB pages. */
+	uint64_t big_lo = DIV_UP(lay->heap_start, HVT_2M) * HVT_2M;
+	uint64_t big_hi = lay->heap_end / HVT_2M * HVT_2M;
+	if (big_lo >= big_hi) {
+		map(h, lay->heap_start, lay->heap_end, PTE_U | PTE_W | PTE_NX);
+	} else {
+		map(h, lay->heap_start, big_lo, PTE_U | PTE_W | PTE_NX);
+		for (uint64_t a = big_lo; a < big_hi; a += HVT_2M)
+			pd[a / HVT_2M] =
+			        a | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
+		map(h, big_hi, lay->heap_end, PTE_U | PTE_W | PTE_NX);
+	}
 	user_range(lay, lay->heap_start, lay->heap_end, true);
 	map(h, lay->stack_lo, lay->stack_top, PTE_U | PTE_W | PTE_NX);
 	user_range(lay, lay->stack_lo, lay->stack_top, true);
@@ -213,6 +233,7 @@ static void build_descriptors(struct hvt *h)
 	sd->heap_start = h->lay.heap_start;
 	sd->heap_end = h->lay.heap_end;
 	sd->pt_base = h->lay.pt_base;
+	sd->pd_base = h->lay.pd_base;
 }
 
 int hvt_layout_build(struct hvt *h, const char *cmdline)

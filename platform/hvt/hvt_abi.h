@@ -96,6 +96,7 @@
 #define HVT_SD_HEAP_START 0
 #define HVT_SD_HEAP_END 8
 #define HVT_SD_PT_BASE 16
+#define HVT_SD_PD_BASE 24
 #define HVT_SD_FAULT 32
 
 #ifndef __ASSEMBLER__
@@ -143,7 +144,7 @@ struct hvt_super_data {
 	uint64_t heap_start; /* guard pages may only be set in here */
 	uint64_t heap_end;
 	uint64_t pt_base; /* the 4 KiB page-table entries, one per page */
-	uint64_t pad;
+	uint64_t pd_base; /* the page-directory entries, one per 2 MiB */
 	struct hvt_fault fault;
 };
 

@@ -121,7 +121,36 @@ hvt_supervisor_call:
 	jb 9f
 	cmpq HVT_SD_HEAP_END(%rcx), %rdi
 	jae 9f
+	/* The monitor maps the heap's whole 2 MiB stretches as 2 MiB
+	 * pages. Inside one, fill its page table (4 KiB pages, the same
+	 * permissions) and point the directory entry at it first; the
+	 * invlpg below drops the old 2 MiB translation. */
 	movq %rdi, %rdx
+	shrq $21, %rdx
+	shlq $3, %rdx
+	addq HVT_SD_PD_BASE(%rcx), %rdx /* rdx = &pde */
+	testq $0x80, (%rdx)       /* PS: a 2 MiB page? */
+	jz 4f
+	pushq %rdi
+	pushq %rsi
+	andq $-0x200000, %rdi     /* the 2 MiB page */
+	movq %rdi, %rax
+	shrq $9, %rax
+	addq HVT_SD_PT_BASE(%rcx), %rax /* rax = its page table */
+	movabsq $0x8000000000000007, %rsi /* NX, user, writable, present */
+	orq %rdi, %rsi
+	xorl %ecx, %ecx
+5:	movq %rsi, (%rax,%rcx,8)
+	addq $HVT_PAGE_SIZE, %rsi
+	incl %ecx
+	cmpl $512, %ecx
+	jb 5b
+	orq $7, %rax              /* user, writable, present */
+	movq %rax, (%rdx)
+	popq %rsi
+	popq %rdi
+	movl $HVT_SUPER_DATA, %ecx
+4:	movq %rdi, %rdx
 	shrq $12, %rdx
 	shlq $3, %rdx
 	addq HVT_SD_PT_BASE(%rcx), %rdx /* rdx = &pte */

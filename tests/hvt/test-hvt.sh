@@ -123,6 +123,7 @@ check_fault null-read 'page fault reading 0x0 \(not present\)'
 check_fault write-text 'page fault writing 0x10[0-9a-f]{4} \(protection violation\)'
 check_fault exec-heap 'page fault executing 0x[0-9a-f]+ \(protection violation\)'
 check_fault stack-overflow 'page fault writing 0x[0-9a-f]+ \(stack guard page\)'
+check_fault stack-overflow-high 'page fault writing 0x([2-9a-f][0-9a-f]{5}|[0-9a-f]{7,}) \(stack guard page\)'
 check_fault div-zero 'divide error'
 timeout 20 "$KILN_HVT" "$faults" -- --fault=none >/dev/null 2>&1
 check "faults: --fault=none exits 0" test $? -eq 0

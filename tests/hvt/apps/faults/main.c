@@ -2,7 +2,8 @@
  * hvtfaults: commit the fault named by --fault=KIND, so that the tests can
  * check kiln-hvt's report. KIND is null-read, write-text, exec-heap,
  * stack-overflow (a fiber runs into the guard page below its stack),
- * div-zero, or none.
+ * stack-overflow-high (the same with the fiber's stack above 4 MiB of
+ * heap in use, inside the monitor's 2 MiB heap pages), div-zero, or none.
  */
 #include <kiln/rt.h>
 #include <stdlib.h>
@@ -59,6 +60,28 @@ static int stack_overflow(void)
 	return out;
 }
 
+/* 4 MiB taken and written first puts the fiber's stack (and its guard
+ * page) in a 2 MiB heap page that the supervisor must split; the rest of
+ * that block is written again afterwards and must still be there. */
+static int stack_overflow_high(void)
+{
+	size_t len = 4u << 20;
+	unsigned char *big = malloc(len);
+	if (!big)
+		return 1;
+	memset(big, 0x5a, len);
+	static int out;
+	struct kiln_fiber *f = kiln_fiber_spawn("deep", overflow, &out, 0);
+	if (!f)
+		return 1;
+	for (size_t i = 0; i < len; i += 4096)
+		if (big[i] != 0x5a || (big[i] = 0xa5) != 0xa5)
+			return 1;
+	kiln_printf("heap intact at %p\n", (void *)big);
+	kiln_fiber_join(f);
+	return out;
+}
+
 int kiln_main(int argc, char **argv)
 {
 	(void)argc;
@@ -78,6 +101,8 @@ int kiln_main(int argc, char **argv)
 		return div_zero();
 	if (strcmp(kind, "stack-overflow") == 0)
 		return stack_overflow();
+	if (strcmp(kind, "stack-overflow-high") == 0)
+		return stack_overflow_high();
 	kiln_printf("unknown --fault=%s\n", kind);
 	return 2;
 }
