@@ -10,7 +10,7 @@
 #define RX_BATCH 32
 #define RX_BATCHES_PER_TURN 8 /* then let the loop run other work */
 #define TX_BATCH 32
-#define TX_RETRY_DELAY KILN_MSEC(1)
+#define TX_RETRY_DELAY KILN_USEC(100)
 
 struct net_iface net_if;
 

@@ -120,11 +120,14 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 	uint8_t hdr[TCP_HDR_MAX];
 	struct net_chunk chunks[3];
 
-	if (flags == TCP_ACK && !len && !net_tx_any_buffer()) {
-		/* A pure ACK (or window update, or probe) with the pool
-		 * empty: owe it and send it when buffers are back, rather
-		 * than have it fail on the way down. */
-		c->flags |= TF_ACKNOW;
+	if (!net_tx_any_buffer()) {
+		/* The pool is empty (data stops at its reserve, so this is a
+		 * control segment: an ACK, window update, probe, SYN or
+		 * retransmission). Rather than have it fail on the way down,
+		 * owe an ACK and send it when buffers are back; a SYN or a
+		 * retransmission is repeated by its timer as if lost. */
+		if (flags & TCP_ACK)
+			c->flags |= TF_ACKNOW;
 		if (!c->bufwait.queued)
 			net_counters.tcp_buffer_waits++;
 		net_buf_wait(&c->bufwait);
@@ -348,9 +351,9 @@ void tcp_output(struct tcp_conn *c)
 			go = fin && !avail;
 		if (!go)
 			break;
-		if (len && !net_tx_room()) {
+		if ((len || fin) && !net_tx_room()) {
 			/* The packet pool is down to its reserve: the data
-			 * stays in the ring, unsent (so no timer, no
+			 * (or FIN) stays in the ring, unsent (so no timer, no
 			 * congestion response), until the flush has freed
 			 * buffers and calls us back. */
 			if (!c->bufwait.queued)
