@@ -3,7 +3,9 @@
 # and inconsistent headers (IP and UDP lengths), bad checksums (IP, UDP,
 # ICMP) and IHL, overlapping fragments,
 # a fragment flood beyond the reassembly budget, ARP garbage, SYNs to a
-# closed port, 10,000 random frames. The unikernel must stay up, keep
+# closed port, TCP garbage (checksums, truncated headers, data offsets,
+# options, segments for no socket), 10,000 spoofed SYNs with a TCP echo
+# client alongside, 10,000 random frames. The unikernel must stay up, keep
 # answering an echo client running alongside, and count every bad frame
 # under the right drop reason (tests/net/hostile.py).
 # timeout: 600
