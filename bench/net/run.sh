@@ -3,8 +3,10 @@
 # namespace), against Linux itself on the same arrangement (a veth peer in
 # a second namespace, bench/net/linux_echo.c echoing). Prints a table: ping RTT p50/p99
 # (1000 pings, 1 ms apart), flood ping rate (ping -f, 20,000 pings), and
-# TCP and UDP echo throughput (MB/s echoed, i.e. each way at once), each a
-# median of 3 runs, with Linux's figure and the ratio. For hvt also the
+# TCP and UDP echo throughput (MB/s echoed, i.e. each way at once), and
+# TCP's two directions timed apart (bulk.py tcp-split: tcp-tx is to the
+# peer, until it acknowledged the last byte; tcp-rx is back from it), each
+# a median of 3 runs, with Linux's figure and the ratio. For hvt also the
 # monitor's exits per ping and per MB echoed (KILN_HVT_STATS, SIGUSR1).
 #
 # usage: bench/net/run.sh [TARGETS...]    (default: unix hvt)
@@ -69,14 +71,20 @@ measure() {
 	tcp=$(for i in $(seq $runs); do
 		timeout 120 $x "$here/bulk.py" tcp "$addr" 7 "$TCP_MB" || echo 0
 	done | median)
+	local split tx rx
+	split=$(for i in $(seq $runs); do
+		timeout 120 $x "$here/bulk.py" tcp-split "$addr" 7 "$TCP_MB" || echo 0 0
+	done)
+	tx=$(echo "$split" | awk '{ print $1 }' | median)
+	rx=$(echo "$split" | awk '{ print $2 }' | median)
 	e3=$(exits "$name")
 	udp=$(for i in $(seq $runs); do
 		timeout 120 $x "$here/bulk.py" udp "$addr" 7 "$UDP_MB" | awk '{ print $1 }' || echo 0
 	done | median)
 	e4=$(exits "$name")
-	[ -n "$e0" ] && echo "$name: exits: $(per "$e0" "$e1" 1000) per ping (1 ms apart), $(per "$e1" "$e2" $((runs * 20000))) per flood ping, $(per "$e2" "$e3" $((runs * TCP_MB))) per MB tcp-echo, $(per "$e3" "$e4" $((runs * UDP_MB))) per MB udp-echo" >>"$tmp/batching"
-	printf '%-8s %9s %9s %11s %10s %10s\n' "$name" "$p50" "$p99" "$flood" "$tcp" "$udp"
-	echo "$name $p50 $p99 $flood $tcp $udp" >>"$tmp/results"
+	[ -n "$e0" ] && echo "$name: exits: $(per "$e0" "$e1" 1000) per ping (1 ms apart), $(per "$e1" "$e2" $((runs * 20000))) per flood ping, $(per "$e2" "$e3" $((runs * TCP_MB * 2))) per MB tcp-echo, $(per "$e3" "$e4" $((runs * UDP_MB))) per MB udp-echo" >>"$tmp/batching"
+	printf '%-8s %9s %9s %11s %10s %10s %8s %8s\n' "$name" "$p50" "$p99" "$flood" "$tcp" "$udp" "$tx" "$rx"
+	echo "$name $p50 $p99 $flood $tcp $udp $tx $rx" >>"$tmp/results"
 	if [ "$name" != linux ]; then
 		s2=$(stats "$ns")
 		d() { echo $(($(counter "$2" "$3") - $(counter "$1" "$3"))); }
@@ -85,7 +93,7 @@ measure() {
 }
 
 echo "bench: ping p50/p99 in ms; flood in pings/s; echo in MB/s each way"
-printf '%-8s %9s %9s %11s %10s %10s\n' target p50 p99 flood tcp-echo udp-echo
+printf '%-8s %9s %9s %11s %10s %10s %8s %8s\n' target p50 p99 flood tcp-echo udp-echo tcp-tx tcp-rx
 
 # Linux: client namespace --veth-- server namespace with socat echoing.
 lc=kiln-bench-lc-$$ ls=kiln-bench-ls-$$
@@ -121,6 +129,7 @@ done
 
 echo
 cat "$tmp/batching" 2>/dev/null
-awk 'NR == 1 && $1 == "linux" { for (i = 2; i <= 6; i++) l[i] = $i; next }
-     { printf "%s vs linux: p50 x%.2f, flood x%.2f, tcp-echo %.0f%%, udp-echo %.0f%%\n",
-       $1, $2 / l[2], $4 / l[4], 100 * $5 / l[5], 100 * $6 / l[6] }' "$tmp/results"
+awk 'function pct(a, b) { return b > 0 ? sprintf("%.0f%%", 100 * a / b) : "-" }
+     NR == 1 && $1 == "linux" { for (i = 2; i <= 8; i++) l[i] = $i; next }
+     { printf "%s vs linux: p50 x%.2f, flood x%.2f, tcp-echo %s, udp-echo %s, tcp-tx %s, tcp-rx %s\n",
+       $1, $2 / l[2], $4 / l[4], pct($5, l[5]), pct($6, l[6]), pct($7, l[7]), pct($8, l[8]) }' "$tmp/results"
