@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -162,6 +163,31 @@ static struct in_addr in4(uint32_t host_order)
 	return a;
 }
 
+/* One pass over the sockets libslirp polls, as set up: a listening one
+ * gets a real backlog. */
+static int cb_deepen_backlog(int fd, int events, void *opaque)
+{
+	(void)events;
+	(void)opaque;
+	int listening = 0;
+	socklen_t len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
+	    listening)
+		(void)listen(fd, SOMAXCONN);
+	return 0;
+}
+
+/* libslirp's port forwards listen with a backlog of 1, so a burst of
+ * connections (a browser opening six, a load test two hundred) would find
+ * the kernel's queue full and be refused before libslirp accepts them.
+ * Forwards are set up before any sandbox, so listen is allowed here; the
+ * next real poll fill resets what this pass set in libslirp. */
+static void deepen_backlogs(struct host_usernet *u)
+{
+	uint32_t timeout_ms = UINT32_MAX;
+	slirp_pollfds_fill(u->slirp, &timeout_ms, cb_deepen_backlog, NULL);
+}
+
 struct host_usernet *host_usernet_new(const struct host_net_opt *net, char *err,
                                       size_t errlen)
 {
@@ -233,6 +259,7 @@ struct host_usernet *host_usernet_new(const struct host_net_opt *net, char *err,
 			return NULL;
 		}
 	}
+	deepen_backlogs(u);
 	return u;
 }
 

@@ -72,6 +72,10 @@ if wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/"; then
 	body=$(curl -s --compressed "$u/reveal/reveal.js" | cmp - apps/decks/vendor/reveal.js && echo same)
 	[ "$body" = same ] && pass "kiln run, user-mode: curl --compressed reveal.js equals the file" ||
 		fail "curl --compressed" "differs"
+	# A burst of 200 connections at once through the port forward (its
+	# listen backlog must hold them until libslirp accepts).
+	timeout 120 python3 tests/http/live.py 127.0.0.1 "$port" --only=concurrent |
+		sed 's/^\(PASS\|FAIL\): live: /\1: kiln run, user-mode: /'
 else
 	fail "kiln run, user-mode" "no answer on 127.0.0.1:$port: $(tail -5 "$T/user.log")"
 fi
