@@ -42,11 +42,20 @@ typedef int64_t platform_time;
  * Devices are named by the host configuration ("net0", "blk0", or whatever
  * the operator chose) and are referred to by a small handle once acquired.
  * A handle is below PLATFORM_MAX_DEVICES, so a set of handles fits in the
- * bits of a platform_device_set.
+ * bits of a platform_device_set, with the top bit left for PLATFORM_STOP.
  */
 typedef unsigned platform_handle;
 typedef uint64_t platform_device_set;
-#define PLATFORM_MAX_DEVICES 64
+#define PLATFORM_MAX_DEVICES 63
+
+/*
+ * Set in platform_yield()'s result once the host has asked the unikernel
+ * to stop (SIGTERM or SIGINT to the unix process or to kiln-hvt), and at
+ * every yield after that. The runtime then ends the unikernel as
+ * kiln_exit(0) would, running its exit hooks. A target whose host cannot
+ * ask (virtio: QEMU simply ends the guest) never sets it.
+ */
+#define PLATFORM_STOP ((platform_device_set)1 << 63)
 
 /* ---------------------------------------------------------------- start */
 
@@ -92,7 +101,8 @@ platform_time platform_clock_wall(void);
  * device has input ready (a network frame to read; block I/O is
  * synchronous and never makes a device ready), whichever comes first.
  * Returns the set of devices with input ready: bit h is set for handle h.
- * A deadline in the past polls and returns at once.
+ * A deadline in the past polls and returns at once. A stop request from
+ * the host (PLATFORM_STOP) also ends the wait.
  *
  * This is the only place a Kiln unikernel waits.
  */

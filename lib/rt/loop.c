@@ -88,6 +88,10 @@ int rt_loop_run(void)
 		}
 		platform_device_set set = platform_yield(deadline);
 		yields++;
+		if (set & PLATFORM_STOP) {
+			KILN_INFO("rt", "stopping: the host asked");
+			kiln_exit(0);
+		}
 
 		set &= watched;
 		for (unsigned h = 0; set != 0 && h < PLATFORM_MAX_DEVICES;

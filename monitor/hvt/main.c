@@ -223,6 +223,7 @@ int main(int argc, char **argv)
 	if (i < argc)
 		i++;
 	join_args(cmdline, sizeof(cmdline), argc - i, argv + i);
+	hvt_stop_init();
 	const char *st = getenv("KILN_HVT_STATS");
 	h->stats |= st && *st && strcmp(st, "0") != 0;
 	if (h->stats) {

@@ -249,6 +249,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	uint64_t ready = 0;
 
 	hvt_net_flush_all(h);
+	if (hvt_stop_requested())
+		return HVT_READY_STOP;
 	/* Frames already there (unread, or more behind a full area) make
 	 * the wait a poll; with taps alone it is skipped altogether. */
 	for (unsigned i = 0; i < h->nnet; i++) {
@@ -293,6 +295,9 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		                "and no device to wake it\n");
 		hvt_exit(h, 255);
 	}
+	/* A stop request (stop.c) ends the wait at once. */
+	if (hvt_stop_fd() >= 0)
+		host_pollset_add(&pollset, hvt_stop_fd(), POLLIN);
 	struct timespec ts = {0, 0}, *tsp = &ts;
 	if (timeout_ns < 0 || timeout_ns == INT64_MAX)
 		tsp = NULL; /* -1 from slirp, or NEVER: no timeout */
@@ -317,6 +322,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		if (input)
 			ready |= 1ull << HVT_NET_HANDLE(i);
 	}
+	if (hvt_stop_requested())
+		ready |= HVT_READY_STOP;
 	return ready;
 }
 

@@ -167,9 +167,14 @@ struct hvt_walltime {
  * receive area holds unread frames. The monitor does not wait at all when
  * some receive area already does.
  */
+/* The top bit of hvt_yield.ready: kiln-hvt got SIGTERM or SIGINT (the
+ * platform's PLATFORM_STOP). */
+#define HVT_READY_STOP (1ull << 63)
+
 struct hvt_yield {
 	int64_t timeout_ns; /* in: how long at most; <= 0 polls */
-	uint64_t ready;     /* out: set of device handles with input */
+	uint64_t ready;     /* out: set of device handles with input, and
+	                       HVT_READY_STOP once the host asked to stop */
 };
 
 #define HVT_NAME_MAX 32

@@ -18,6 +18,9 @@ platform_device_set platform_yield(platform_time deadline)
 	platform_device_set ready = 0;
 	int tap_index[PLATFORM_MAX_DEVICES];
 
+	if (unix_stop_requested())
+		return PLATFORM_STOP;
+
 	/* The guest's frames for libslirp, on this (the loop's, the
 	 * process's main) stack; answers they cause are pending below. */
 	unix_usernet_flush();
@@ -52,6 +55,9 @@ platform_device_set platform_yield(platform_time deadline)
 	 * ready, no device is open): skip the system call. */
 	if (pollset.n == 0 && timeout == 0 && !have_usernet)
 		return 0;
+	/* A stop request (stop.c) ends the wait at once. */
+	if (unix_stop_fd() >= 0)
+		host_pollset_add(&pollset, unix_stop_fd(), POLLIN);
 
 	struct timespec ts, *tsp = NULL;
 	if (timeout >= 0) {
@@ -69,6 +75,8 @@ platform_device_set platform_yield(platform_time deadline)
 			host_usernet_poll_done(unix_devices[i].usernet,
 			                       &pollset, r);
 
+	if (unix_stop_requested())
+		ready |= PLATFORM_STOP;
 	for (unsigned h = 0; h < unix_n_handles; h++) {
 		struct unix_device *d = unix_by_handle[h];
 		bool in = false;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SIGTERM and SIGINT stop a unikernel cleanly: the runtime runs the exit
+# hooks (apps/echo prints its counters) and the exit status is 0. Checked
+# on unix (plain and sanitizer builds) and on hvt where KVM works.
+# timeout: 300
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+tmp=$(scratch)
+
+# stop_check NAME SIGNAL CMD...: start CMD, wait until echo serves, send
+# SIGNAL, expect exit 0 and the counters.
+stop_check() {
+	local name=$1 sig=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1 &
+	local pid=$!
+	if ! wait_for 30 grep -q '^echo: serving' "$tmp/out"; then
+		kill -KILL $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		fail "$name: echo starts" "$(tail -3 "$tmp/out" | tr '\n' '|')"
+		return
+	fi
+	kill -"$sig" $pid
+	local rc
+	timeout 20 tail --pid=$pid -f /dev/null
+	wait $pid
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '^rx_frames [0-9]' "$tmp/out" &&
+		grep -q '^echo: ' "$tmp/out"; then
+		pass "$name: SIG$sig stops cleanly, counters printed, status 0"
+	else
+		kill -KILL $pid 2>/dev/null
+		fail "$name: SIG$sig stops cleanly" "status $rc: $(tail -4 "$tmp/out" | tr '\n' '|')"
+	fi
+}
+
+for san in "" --sanitize; do
+	v="unix${san:+-san}"
+	if ! timeout 240 "$KILN" build -t unix $san apps/echo >"$tmp/build" 2>&1; then
+		fail "$v: echo builds" "$(tail -3 "$tmp/build")"
+		continue
+	fi
+	img=apps/echo/_build/unix${san:+-san}/echo
+	stop_check "$v" TERM "$img" --net user --
+	stop_check "$v" INT "$img" --net user --
+done
+
+if have_kvm; then
+	if timeout 240 "$KILN" build -t hvt apps/echo >"$tmp/build" 2>&1; then
+		stop_check hvt TERM "$KILN_HVT" --net user apps/echo/_build/hvt/echo --
+		stop_check hvt INT "$KILN_HVT" --net user apps/echo/_build/hvt/echo --
+	else
+		fail "hvt: echo builds" "$(tail -3 "$tmp/build")"
+	fi
+else
+	skip "hvt: stop" "$KVM_WHY"
+fi
+finish
