@@ -126,6 +126,16 @@ static void common_flags(const struct project *p, struct strvec *out)
 	/* The image's name, as a string literal (lib/rt makes it argv[0]).
 	 * Names are [a-z][a-z0-9_-]*, so nothing needs escaping. */
 	sv_pushf(out, "-DKILN_APP_NAME=\"%s\"", p->name);
+	/* Reproducible images: the same sources give the same bytes in any
+	 * checkout. Paths inside the Kiln tree (and the app's folder, if it
+	 * is elsewhere) are written relative (__FILE__ in panics, debug
+	 * info), and the compiler's own command line, which names them, is
+	 * not recorded. */
+	sv_pushf(out, "-ffile-prefix-map=%s=.", p->root);
+	size_t rl = strlen(p->root);
+	if (strncmp(p->appdir, p->root, rl) != 0 || p->appdir[rl] != '/')
+		sv_pushf(out, "-ffile-prefix-map=%s=%s", p->appdir, p->name);
+	sv_push(out, "-gno-record-gcc-switches");
 	if (t->freestanding) {
 		sv_push(out, "-DKILN_FREESTANDING=1");
 		sv_push(out, "-nostdinc");
