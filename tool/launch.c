@@ -4,10 +4,13 @@
  */
 #include "launch.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* A TCP/UDP port: 1..65535 in decimal, no sign, no leading junk. */
@@ -77,6 +80,31 @@ static void run_forwards(const struct project *p, struct launch_options *o,
 			free(what);
 		}
 	}
+}
+
+/* A forward's host port must be free on 127.0.0.1: say so now, in one
+ * line, rather than print its URL and then fail in the launcher. (The
+ * launcher binds it moments later; SO_REUSEADDR as libslirp does.) */
+static void check_port_free(const struct launch_forward *f)
+{
+	int fd = socket(AF_INET, f->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		return;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)f->host);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	int e = errno;
+	close(fd);
+	if (r != 0 && e == EADDRINUSE)
+		die(EXIT_USAGE,
+		    "-p %u:%u%s: 127.0.0.1:%u is in use (pick another host "
+		    "port)",
+		    f->host, f->guest, f->udp ? "/udp" : "", f->host);
 }
 
 /* Is guest port a web server's, by a /http forward of the app's? */
@@ -153,6 +181,7 @@ static void host_options(const struct project *p, struct launch_options *o,
 		if (i == o->nnets)
 			launch_add_net(o, "user");
 		for (size_t j = 0; j < nfw; j++) {
+			check_port_free(&fw[j]);
 			sv_pushf(&o->nets[i].fwds,
 			         "hostfwd=%s:127.0.0.1:%u-:%u",
 			         fw[j].udp ? "udp" : "tcp", fw[j].host,

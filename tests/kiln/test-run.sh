@@ -136,4 +136,22 @@ rc=$?
 	pass "a bad forward in the manifest: file:line, exit 2" ||
 	fail "a bad forward in the manifest: file:line, exit 2" "rc=$rc: $out"
 
+
+# A host port that is taken: one clear line, exit 2, no URL, nothing run.
+busy=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$busy" &
+holder=$!
+on_exit "kill $holder 2>/dev/null"
+wait_for 5 ss -ltn "sport = :$busy" -H
+sleep 0.3
+rm -f "$T/args"
+out=$(timeout 60 "$KILN" run -t fake web -p "$busy:80" 2>&1)
+rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q "127.0.0.1:$busy is in use" <<<"$out" &&
+	! grep -q 'serving on' <<<"$out" && [ ! -e "$T/args" ] &&
+	pass "a forward to a taken host port: one line, exit 2, nothing run" ||
+	fail "a forward to a taken host port: one line, exit 2, nothing run" "rc=$rc: $out"
+kill $holder 2>/dev/null
 finish
