@@ -4,8 +4,8 @@
  * bin/kiln-assets turns asset folders into one generated C file that
  * defines the table `kiln_assets` (kiln does this for an app whose manifest
  * has `assets = DIR:PREFIX ...`). Each entry is one URL path with its
- * bytes, content type, strong ETag and, when it is smaller, a gzip variant
- * made at build time. An `index.html` is also listed under its folder's
+ * bytes, content type, strong ETag and, when it is at least 5% smaller, a gzip
+ * variant made at build time. An `index.html` is also listed under its folder's
  * path with a trailing slash ("/talk/index.html" and "/talk/").
  *
  * The table is sorted by path (bytewise), so lookup is a binary search.

@@ -8,8 +8,8 @@
  * include/kiln/assets.h) under the URL path PREFIX/RELATIVE-PATH (PREFIX
  * defaults to "/"). Each entry carries its bytes, a content type from the
  * file name's extension, a strong ETag (the first 128 bits of the SHA-256
- * of the bytes, in hex) and, when it is smaller, a gzip variant made here
- * with zlib. An index.html is listed a second time under its folder's
+ * of the bytes, in hex) and, when it is at least 5% smaller, a gzip variant
+ * made here with zlib. An index.html is listed a second time under its folder's
  * path with a trailing slash.
  *
  * The output is reproducible: entries are sorted by path, the gzip header
@@ -295,7 +295,9 @@ static void process(struct file *f)
 		snprintf(f->etag + 2 * i, 3, "%02x", digest[i]);
 	size_t gz_size;
 	uint8_t *gz = gzip(f->data, f->size, &gz_size);
-	if (gz_size < f->size) {
+	/* A variant must earn its place in the image: at least a twentieth
+	 * smaller (already-compressed fonts and images rarely are). */
+	if (gz_size < f->size && f->size - gz_size >= f->size / 20) {
 		f->gzip = gz;
 		f->gzip_size = gz_size;
 	} else {
