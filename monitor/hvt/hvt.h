@@ -153,12 +153,6 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
  * acquired device; returns the set of ready handles. */
 uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns);
 
-/* SIGTERM/SIGINT as a stop request (stop.c): set up before the guest
- * runs; the yield polls hvt_stop_fd() and reports HVT_READY_STOP once
- * hvt_stop_requested(). */
-void hvt_stop_init(void);
-int hvt_stop_fd(void);
-bool hvt_stop_requested(void);
 /* Send what every frame area holds (at the guest's exit). */
 void hvt_net_flush_all(struct hvt *h);
 

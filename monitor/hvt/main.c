@@ -16,6 +16,7 @@
 #include "hvt.h"
 
 #include "../../host/hostopt.h"
+#include "../../host/stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,7 +224,7 @@ int main(int argc, char **argv)
 	if (i < argc)
 		i++;
 	join_args(cmdline, sizeof(cmdline), argc - i, argv + i);
-	hvt_stop_init();
+	host_stop_init();
 	const char *st = getenv("KILN_HVT_STATS");
 	h->stats |= st && *st && strcmp(st, "0") != 0;
 	if (h->stats) {

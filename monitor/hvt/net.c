@@ -16,6 +16,7 @@
  */
 #include "hvt.h"
 
+#include "../../host/stop.h"
 #include "../../host/tap.h"
 #include "../../host/usernet.h"
 
@@ -249,7 +250,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	uint64_t ready = 0;
 
 	hvt_net_flush_all(h);
-	if (hvt_stop_requested())
+	if (host_stop_requested())
 		return HVT_READY_STOP;
 	/* Frames already there (unread, or more behind a full area) make
 	 * the wait a poll; with taps alone it is skipped altogether. */
@@ -295,9 +296,9 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		                "and no device to wake it\n");
 		hvt_exit(h, 255);
 	}
-	/* A stop request (stop.c) ends the wait at once. */
-	if (hvt_stop_fd() >= 0)
-		host_pollset_add(&pollset, hvt_stop_fd(), POLLIN);
+	/* A stop request (host/stop.h) ends the wait at once. */
+	if (host_stop_fd() >= 0)
+		host_pollset_add(&pollset, host_stop_fd(), POLLIN);
 	struct timespec ts = {0, 0}, *tsp = &ts;
 	if (timeout_ns < 0 || timeout_ns == INT64_MAX)
 		tsp = NULL; /* -1 from slirp, or NEVER: no timeout */
@@ -322,7 +323,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		if (input)
 			ready |= 1ull << HVT_NET_HANDLE(i);
 	}
-	if (hvt_stop_requested())
+	if (host_stop_requested())
 		ready |= HVT_READY_STOP;
 	return ready;
 }

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unix_devices_open(&opts);
-	unix_stop_init();
+	host_stop_init();
 
 	struct platform_start_info info = {
 	        .cmdline = cmdline,

@@ -7,6 +7,7 @@
 #include <kiln/platform.h>
 
 #include "../../host/hostopt.h"
+#include "../../host/stop.h"
 #include "../../host/usernet.h"
 
 enum unix_device_kind { UNIX_NET_TAP, UNIX_NET_USER, UNIX_BLOCK };
@@ -64,13 +65,6 @@ void unix_usernet_flush(void);
 /* At exit: report on stderr what the user-mode networks dropped or
  * refused, if anything. */
 void unix_devices_report(void);
-
-/* SIGTERM and SIGINT ask the unikernel to stop (stop.c): set up once at
- * start; platform_yield() polls unix_stop_fd() and reports PLATFORM_STOP
- * once unix_stop_requested(). */
-void unix_stop_init(void);
-int unix_stop_fd(void);
-bool unix_stop_requested(void);
 
 /* Write a message line to stderr (unbuffered). */
 void unix_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

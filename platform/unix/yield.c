@@ -18,7 +18,7 @@ platform_device_set platform_yield(platform_time deadline)
 	platform_device_set ready = 0;
 	int tap_index[PLATFORM_MAX_DEVICES];
 
-	if (unix_stop_requested())
+	if (host_stop_requested())
 		return PLATFORM_STOP;
 
 	/* The guest's frames for libslirp, on this (the loop's, the
@@ -55,9 +55,9 @@ platform_device_set platform_yield(platform_time deadline)
 	 * ready, no device is open): skip the system call. */
 	if (pollset.n == 0 && timeout == 0 && !have_usernet)
 		return 0;
-	/* A stop request (stop.c) ends the wait at once. */
-	if (unix_stop_fd() >= 0)
-		host_pollset_add(&pollset, unix_stop_fd(), POLLIN);
+	/* A stop request (host/stop.h) ends the wait at once. */
+	if (host_stop_fd() >= 0)
+		host_pollset_add(&pollset, host_stop_fd(), POLLIN);
 
 	struct timespec ts, *tsp = NULL;
 	if (timeout >= 0) {
@@ -75,7 +75,7 @@ platform_device_set platform_yield(platform_time deadline)
 			host_usernet_poll_done(unix_devices[i].usernet,
 			                       &pollset, r);
 
-	if (unix_stop_requested())
+	if (host_stop_requested())
 		ready |= PLATFORM_STOP;
 	for (unsigned h = 0; h < unix_n_handles; h++) {
 		struct unix_device *d = unix_by_handle[h];

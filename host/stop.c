@@ -1,14 +1,7 @@
 /*
- * stop.c - SIGTERM and SIGINT ask the guest to stop cleanly.
- *
- * The first signal sets a flag and writes a byte to a pipe that the
- * yield's ppoll() watches, so a wait in progress ends at once; from then
- * on every yield returns PLATFORM_STOP (the top bit of the ready set) and
- * the guest's runtime runs its exit hooks and exits 0. A second signal,
- * for a guest that never yields again, ends kiln-hvt with 128 + the
- * signal (exit is allowed by the sandbox; re-raising would not be).
+ * host/stop.c - SIGTERM and SIGINT as a request to stop (see stop.h).
  */
-#include "hvt.h"
+#include "stop.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -30,7 +23,7 @@ static void on_stop_signal(int sig)
 	}
 }
 
-void hvt_stop_init(void)
+void host_stop_init(void)
 {
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		stop_pipe[0] = stop_pipe[1] = -1;
@@ -43,12 +36,12 @@ void hvt_stop_init(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-int hvt_stop_fd(void)
+int host_stop_fd(void)
 {
 	return stop_pipe[0];
 }
 
-bool hvt_stop_requested(void)
+bool host_stop_requested(void)
 {
 	return stop_requested != 0;
 }
