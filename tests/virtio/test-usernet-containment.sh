@@ -14,6 +14,7 @@
 # (KILN_ACCEL=tcg forces it).
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
+source "$ROOT/tests/usernet/outside.sh"
 cd "$ROOT"
 here="$ROOT/tests/usernet"
 if ! have_netns; then
@@ -42,40 +43,7 @@ echo=apps/echo/_build/virtio/echo
 
 # ------------------------------------------------------------ networks
 ns=kiln-vnet-$$ out=kiln-vout-$$
-make_netns "$ns"
-make_netns "$out"
-ip link add kvn0 netns "$ns" type veth peer name kvn1 netns "$out"
-ip -n "$ns" addr add 198.18.2.1/24 dev kvn0
-ip -n "$out" addr add 198.18.2.2/24 dev kvn1
-ip -n "$ns" link set kvn0 up
-ip -n "$out" link set kvn1 up
-
-ip netns exec "$out" "$here/listen.py" 9 >"$tmp/out.log" 2>&1 &
-on_exit "kill $!"
-ip netns exec "$ns" "$here/listen.py" 9 >"$tmp/in.log" 2>&1 &
-on_exit "kill $!"
-wait_for 10 grep -q listening "$tmp/out.log" && wait_for 10 grep -q listening "$tmp/in.log" ||
-	{
-		fail "listeners start" "$(cat "$tmp/out.log" "$tmp/in.log")"
-		finish
-	}
-
-# Control: the listeners hear what does reach them.
-ip netns exec "$ns" python3 - <<'PY' >"$tmp/control.out" 2>&1
-import socket
-for addr in ("198.18.2.2", "127.0.0.1", "198.18.2.1"):
-    socket.create_connection((addr, 9), timeout=5).close()
-    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (addr, 9))
-PY
-if wait_for 5 test "$(grep -c from "$tmp/out.log")" -ge 2 &&
-	wait_for 5 test "$(grep -c from "$tmp/in.log")" -ge 4; then
-	pass "control: the namespace reaches the listeners (outside 198.18.2.2, own 127.0.0.1 and 198.18.2.1)"
-else
-	fail "control" "$(cat "$tmp/control.out") out: $(tr '\n' '|' <"$tmp/out.log") in: $(tr '\n' '|' <"$tmp/in.log")"
-	finish
-fi
-out_before=$(grep -c from "$tmp/out.log")
-in_before=$(grep -c from "$tmp/in.log")
+outside_network "$ns" "$out" kvn 2 "$tmp"
 
 # ------------------------------------------------------------- probing
 # 10.0.2.2 and 10.0.2.3 are QEMU's own user-mode gateway and DNS: gone
