@@ -36,22 +36,7 @@ static uint64_t scale_q32(uint64_t v, uint64_t q32)
 /* kvmclock: nanoseconds since the host's reference, per the KVM ABI. */
 static uint64_t kvmclock_read(void)
 {
-	volatile struct pvclock_time *p = &boot_info.pvclock;
-	uint32_t version;
-	uint64_t ns;
-	do {
-		version = p->version;
-		compiler_barrier();
-		uint64_t delta = rdtsc() - p->tsc_timestamp;
-		int8_t shift = p->tsc_shift;
-		if (shift < 0)
-			delta >>= -shift;
-		else
-			delta <<= shift;
-		ns = p->system_time + scale_q32(delta, p->tsc_to_system_mul);
-		compiler_barrier();
-	} while ((version & 1) || version != p->version);
-	return ns;
+	return pvclock_read(&boot_info.pvclock);
 }
 
 /* Read PIT channel 0's counter (latched). */

@@ -19,7 +19,7 @@ rm -rf "$obj"
 mkdir -p "$obj"
 inc="-I$root/include -nostdinc -isystem $($cc -print-file-name=include)"
 objs=()
-for src in "$plat"/*.c "$plat"/*.S "$@"; do
+for src in "$plat"/*.c "$root"/platform/x86_64/*.c "$root"/platform/x86_64/*.S "$@"; do
 	o="$obj/$(basename "$src").o"
 	case "$src" in
 	*.S) $cc $asflags $inc -c "$src" -o "$o" ;;

@@ -19,7 +19,7 @@
  *   --fault=ro        write to read-only data
  *   --fault=kernel    read the supervisor's memory (past the user stack)
  */
-#include "../../platform/virtio/kernel.h"
+#include "../../platform/x86_64/kernel.h"
 #include <kiln/platform.h>
 #include <stdint.h>
 

@@ -6,7 +6,7 @@
  */
 #include "../../platform/virtio/cmdline.h"
 #include "../../platform/virtio/pci.h"
-#include "../../platform/virtio/startinfo.h"
+#include "../../platform/x86_64/startinfo.h"
 #include "../../platform/virtio/virtq.h"
 
 #include <stdio.h>

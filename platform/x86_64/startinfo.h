@@ -2,8 +2,8 @@
  * startinfo.h - reading the PVH start info (struct hvm_start_info, as the
  * Xen PVH ABI defines it) that the loader leaves in guest memory.
  */
-#ifndef VIRTIO_STARTINFO_H
-#define VIRTIO_STARTINFO_H
+#ifndef X86_64_STARTINFO_H
+#define X86_64_STARTINFO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,4 +45,4 @@ enum pvh_error pvh_parse(const uint8_t *mem, uint64_t mem_base,
 
 const char *pvh_strerror(enum pvh_error e);
 
-#endif /* VIRTIO_STARTINFO_H */
+#endif /* X86_64_STARTINFO_H */

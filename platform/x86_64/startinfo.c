@@ -10,7 +10,7 @@
  *
  * Runs in the supervisor before anything else, so it follows ring-0 rules.
  */
-#include "kernel.h"
+#include "ring0.h"
 RING0_CODE
 
 #include "startinfo.h"

@@ -6,9 +6,9 @@
  * edges of and outside the window. Every string returned must be
  * terminated, every RAM range must be non-empty.
  *
- * fuzz-sources: platform/virtio/startinfo.c
+ * fuzz-sources: platform/x86_64/startinfo.c
  */
-#include "../platform/virtio/startinfo.h"
+#include "../platform/x86_64/startinfo.h"
 
 #include <stdint.h>
 #include <stdlib.h>

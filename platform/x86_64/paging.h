@@ -1,8 +1,8 @@
 /*
  * paging.h - the supervisor's page tables (identity-mapped, 4-level).
  */
-#ifndef VIRTIO_PAGING_H
-#define VIRTIO_PAGING_H
+#ifndef X86_64_PAGING_H
+#define X86_64_PAGING_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,4 +35,4 @@ uint64_t paging_root(void);
 /* Flush the whole TLB (after changing live mappings). */
 void paging_flush(void);
 
-#endif /* VIRTIO_PAGING_H */
+#endif /* X86_64_PAGING_H */

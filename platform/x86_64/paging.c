@@ -6,7 +6,7 @@
  * some hypervisors every ring-0 instruction is emulated. A 2 MiB page is
  * split into 4 KiB pages on demand (guard pages, MMIO windows).
  */
-#include "kernel.h"
+#include "ring0.h"
 RING0_CODE
 
 #include "paging.h"

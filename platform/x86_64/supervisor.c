@@ -1,40 +1,32 @@
 /*
- * supervisor.c - the CPL 0 part of the virtio target.
+ * supervisor.c - the CPL 0 part shared by the PVH targets (virtio, xen).
  *
  * kernel_main() runs once at boot: it reads the PVH start info, builds the
- * W^X page tables from the linker-script symbols, sets up the GDT, TSS and
- * IDT, the local APIC and (under KVM) the paravirtual clock, and drops to
- * CPL 3 in user_main() with IOPL 3 and interrupts off. After that the
- * supervisor only runs for exceptions (reported, then the guest exits with
- * 255), for interrupts (noted, acknowledged) and for the few calls user
- * code makes with int $0x80 (sleep, map a device window, route an
- * interrupt, guard a page).
+ * W^X page tables from the linker-script symbols (plus whatever the target
+ * maps, machine_map()), sets up the GDT, TSS and IDT, lets the target set
+ * up its interrupt controllers and hypervisor interfaces (machine_setup())
+ * and drops to CPL 3 in user_main() with IOPL 3 and interrupts off. After
+ * that the supervisor only runs for exceptions (reported, then the guest
+ * exits with 255), for interrupts (the target's, machine_interrupt()) and
+ * for the few calls user code makes (guard a page; the rest are the
+ * target's, machine_call()).
  *
  * Everything here is ring-0 code: general registers only, kept short.
  */
 #include "kernel.h"
 RING0_CODE
 
-#include "apic.h"
 #include "hw.h"
 #include "paging.h"
-#include "serial.h"
 #include "startinfo.h"
 
-#define RFLAGS_USER 0x3002 /* IOPL 3, reserved bit 1, IF clear */
+/* CPL 3 runs with interrupts off; IOPL 3 unless the target says otherwise
+ * (a target whose user code needs no port I/O keeps it at 0). */
+#ifndef MACHINE_RFLAGS_USER
+#define MACHINE_RFLAGS_USER 0x3002 /* IOPL 3, reserved bit 1, IF clear */
+#endif
 #define KSTACK_SIZE 16384
 #define ISTACK_SIZE 8192
-
-#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
-#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
-#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
-
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
 
 struct tss {
 	uint32_t reserved0;
@@ -55,13 +47,6 @@ struct tss_iomap {
 	uint8_t iomap[IOMAP_BYTES + 1]; /* the CPU reads one byte past */
 } __attribute__((packed));
 
-/* Ports CPL 3 uses: COM1, isa-debug-exit, the i8042 reset, the CMOS RTC,
- * the PIT (calibration), PCI configuration. */
-static const struct {
-	uint16_t first, count;
-} user_ports[] = {{0x3f8, 8}, {0xf4, 4}, {0x64, 1},
-                  {0x70, 2},  {0x40, 4}, {0xcf8, 8}};
-
 struct descriptor_pointer {
 	uint16_t limit;
 	uint64_t base;
@@ -81,9 +66,10 @@ static struct tss_iomap tss KERNEL_DATA
         __attribute__((aligned(16))) = {.iomap = {[0 ... IOMAP_BYTES] = 0xff}};
 static struct pvh_boot pvh KERNEL_BSS;
 /* The supervisor's own copy of what user code may not change. */
-static uint64_t heap_lo KERNEL_BSS, heap_hi KERNEL_BSS;
+uint64_t supervisor_heap_lo KERNEL_BSS, supervisor_heap_hi KERNEL_BSS;
 /* Shared with entry.S: device slots that interrupted, the fast sleep
- * path's switch, the EOI register's address. */
+ * path's switch, the EOI register's address (set by a target whose
+ * interrupts come through a local APIC; zero otherwise). */
 volatile uint32_t supervisor_irq_pending KERNEL_BSS;
 uint8_t supervisor_fast_sleep KERNEL_BSS;
 uint64_t supervisor_eoi_register KERNEL_BSS;
@@ -97,11 +83,40 @@ void trap(struct trap_frame *f);
 
 struct boot_info boot_info __attribute__((aligned(4096)));
 
-static _Noreturn void boot_fail(const char *why)
+void kputs(const char *s)
 {
-	serial_puts("kiln: virtio: cannot boot: ");
-	serial_puts(why);
-	serial_puts("\n");
+	size_t n = 0;
+	while (s[n])
+		n++;
+	machine_console_write(s, n);
+}
+
+void kput_hex(uint64_t v)
+{
+	char b[18] = "0x";
+	for (int i = 0; i < 16; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+	machine_console_write(b, sizeof(b));
+}
+
+void kput_dec(uint64_t v)
+{
+	char b[20];
+	unsigned n = sizeof(b);
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	machine_console_write(b + n, sizeof(b) - n);
+}
+
+void supervisor_boot_fail(const char *why)
+{
+	kputs("kiln: ");
+	kputs(machine_name);
+	kputs(": cannot boot: ");
+	kputs(why);
+	kputs("\n");
 	hw_exit(255);
 }
 
@@ -120,23 +135,28 @@ static void choose_heap(void)
 	for (unsigned i = 0; i < pvh.ram_count; i++) {
 		uint64_t lo = pvh.ram[i].base, hi = lo + pvh.ram[i].size;
 		if (lo <= image_lo && image_hi <= hi) {
-			heap_lo = align_up(image_hi, PAGE_SIZE);
-			heap_hi = hi & ~(PAGE_SIZE - 1);
+			supervisor_heap_lo = align_up(image_hi, PAGE_SIZE);
+			supervisor_heap_hi = hi & ~(PAGE_SIZE - 1);
 			/* The tables cover what the pool can describe;
 			 * 64 GiB is far beyond any unikernel's needs. */
-			if (heap_hi > (64ull << 30))
-				heap_hi = 64ull << 30;
+			if (supervisor_heap_hi > (64ull << 30))
+				supervisor_heap_hi = 64ull << 30;
 			return;
 		}
 	}
-	boot_fail("the image is not inside RAM listed by the memory map");
+	supervisor_boot_fail(
+	        "the image is not inside RAM listed by the memory map");
+}
+
+void supervisor_map(uint64_t lo, uint64_t hi, uint64_t flags)
+{
+	if (hi > lo && !paging_map(lo, hi - lo, flags))
+		supervisor_boot_fail("out of page tables");
 }
 
 static void map_or_fail(char *lo, char *hi, uint64_t flags)
 {
-	uint64_t a = (uint64_t)(uintptr_t)lo, b = (uint64_t)(uintptr_t)hi;
-	if (b > a && !paging_map(a, b - a, flags))
-		boot_fail("out of page tables");
+	supervisor_map((uint64_t)(uintptr_t)lo, (uint64_t)(uintptr_t)hi, flags);
 }
 
 /* W^X: text RX, rodata R, data/bss/heap RW+NX (user); supervisor data
@@ -148,13 +168,16 @@ static void build_page_tables(void)
 	map_or_fail(__data_start, __data_end, PTE_US | PTE_RW | PTE_NX);
 	map_or_fail(__kdata_start, __kdata_end, PTE_RW | PTE_NX);
 	map_or_fail(__kbss_start, __kbss_end, PTE_RW | PTE_NX);
-	if (heap_hi > heap_lo &&
-	    !paging_map(heap_lo, heap_hi - heap_lo, PTE_US | PTE_RW | PTE_NX))
-		boot_fail("out of page tables for the heap");
+	if (supervisor_heap_hi > supervisor_heap_lo &&
+	    !paging_map(supervisor_heap_lo,
+	                supervisor_heap_hi - supervisor_heap_lo,
+	                PTE_US | PTE_RW | PTE_NX))
+		supervisor_boot_fail("out of page tables for the heap");
 	if (!paging_unmap_page((uint64_t)(uintptr_t)__user_stack_guard) ||
 	    !paging_unmap_page((uint64_t)(uintptr_t)kernel_stack) ||
 	    !paging_unmap_page((uint64_t)(uintptr_t)supervisor_fault_stack))
-		boot_fail("cannot place guard pages");
+		supervisor_boot_fail("cannot place guard pages");
+	machine_map();
 }
 
 static bool is_guard_page(uint64_t a)
@@ -163,12 +186,13 @@ static bool is_guard_page(uint64_t a)
 	return a == (uint64_t)(uintptr_t)__user_stack_guard ||
 	       a == (uint64_t)(uintptr_t)kernel_stack ||
 	       a == (uint64_t)(uintptr_t)supervisor_fault_stack ||
-	       (a >= heap_lo && a < heap_hi && !paging_lookup(a));
+	       (a >= supervisor_heap_lo && a < supervisor_heap_hi &&
+	        !paging_lookup(a));
 }
 
 /* ------------------------------------------------- descriptor tables */
 
-static void set_gate(unsigned vector, unsigned dpl, unsigned ist)
+void supervisor_set_gate(unsigned vector, unsigned dpl, unsigned ist)
 {
 	uint64_t handler = (uint64_t)(uintptr_t)trap_stubs + 16 * vector;
 	idt[2 * vector] = (handler & 0xffff) | (uint64_t)SEL_KCODE << 16 |
@@ -195,10 +219,9 @@ static void setup_descriptors(void)
 	tss.tss.ist[0] = (uint64_t)(uintptr_t)(supervisor_fault_stack +
 	                                       sizeof(supervisor_fault_stack));
 	tss.tss.iomap_base = sizeof(struct tss);
-	for (unsigned r = 0; r < sizeof(user_ports) / sizeof(user_ports[0]);
-	     r++) {
-		for (unsigned p = user_ports[r].first;
-		     p < (unsigned)user_ports[r].first + user_ports[r].count;
+	for (unsigned r = 0; r < machine_user_port_count; r++) {
+		const struct port_range *u = &machine_user_ports[r];
+		for (unsigned p = u->first; p < (unsigned)u->first + u->count;
 		     p++)
 			tss.iomap[p / 8] &= (uint8_t) ~(1u << (p % 8));
 	}
@@ -210,15 +233,16 @@ static void setup_descriptors(void)
 
 	/* Only the vectors in use get gates: on emulating KVMs every ring-0
 	 * instruction at boot counts. Any other vector faults (#GP naming
-	 * the IDT entry) and is reported. */
-	for (unsigned v = 0; v < DEVICE_VECTOR_BASE + DEVICE_VECTORS; v++)
-		set_gate(v, 0, 0);
+	 * the IDT entry) and is reported. The target adds its own
+	 * (machine_setup). */
+	for (unsigned v = 0; v < 32; v++)
+		supervisor_set_gate(v, 0, 0);
 	for (unsigned v = 0xf0; v < 256; v++)
-		set_gate(v, 0, 0);
-	set_gate(2, 0, 1);  /* NMI */
-	set_gate(8, 0, 1);  /* double fault */
-	set_gate(18, 0, 1); /* machine check */
-	set_gate(SYSCALL_VECTOR, 3, 0);
+		supervisor_set_gate(v, 0, 0);
+	supervisor_set_gate(2, 0, 1);  /* NMI */
+	supervisor_set_gate(8, 0, 1);  /* double fault */
+	supervisor_set_gate(18, 0, 1); /* machine check */
+	supervisor_set_gate(SYSCALL_VECTOR, 3, 0);
 	struct descriptor_pointer ip = {sizeof(idt) - 1,
 	                                (uint64_t)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(ip));
@@ -236,65 +260,29 @@ static void setup_fpu(void)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
 }
 
-/* Remap the legacy PICs away from the exception vectors and mask them:
- * interrupts come through the APICs. */
-static void disable_pic(void)
-{
-	outb(0x20, 0x11);
-	outb(0xa0, 0x11);
-	outb(0x21, 0xf0);
-	outb(0xa1, 0xf8);
-	outb(0x21, 4);
-	outb(0xa1, 2);
-	outb(0x21, 1);
-	outb(0xa1, 1);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-}
-
-/* KVM's paravirtual clock, when the hypervisor is KVM. */
-static void setup_kvmclock(void)
-{
-	uint32_t r[4];
-	cpuid(0x40000000, 0, r);
-	if (r[1] != 0x4b4d564b || r[2] != 0x564b4d56 || r[3] != 0x4d)
-		return; /* "KVMKVMKVM\0\0\0" */
-	cpuid(0x40000001, 0, r);
-	if (!(r[0] & KVM_FEATURE_CLOCKSOURCE2))
-		return;
-	wrmsr(MSR_KVM_WALL_CLOCK_NEW, (uint64_t)(uintptr_t)&boot_info.pvwall);
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW,
-	      (uint64_t)(uintptr_t)&boot_info.pvclock | 1);
-	boot_info.flags |= BOOT_KVMCLOCK;
-}
-
 /* ---------------------------------------------------------------- boot */
 
 static _Noreturn void kernel_main_final(void)
 {
 	setup_descriptors();
 	setup_fpu();
-	disable_pic();
-	boot_info.flags |= apic_init(&boot_info.lapic_id);
-	supervisor_eoi_register = apic_eoi_register();
-	supervisor_fast_sleep = (boot_info.flags & BOOT_TSC_DEADLINE) != 0;
-	setup_kvmclock();
+	machine_setup();
 	/* As if called: the ABI wants %rsp + 8 16-byte aligned at entry. */
 	enter_user(user_main, (uint64_t)(uintptr_t)__user_stack_top - 8,
-	           RFLAGS_USER);
+	           MACHINE_RFLAGS_USER);
 	for (;;)
 		;
 }
 
 void kernel_main(uint32_t start_info)
 {
-	serial_init();
+	machine_boot_early();
 	/* The early tables map the first GiB; page 0 stays out of reach. */
 	enum pvh_error e =
 	        pvh_parse((const uint8_t *)(uintptr_t)PAGE_SIZE, PAGE_SIZE,
 	                  (1ull << 30) - PAGE_SIZE, start_info, &pvh);
 	if (e != PVH_OK)
-		boot_fail(pvh_strerror(e));
+		supervisor_boot_fail(pvh_strerror(e));
 	for (unsigned i = 0; i < BOOT_CMDLINE_MAX; i++) {
 		boot_info.cmdline[i] = pvh.cmdline[i];
 		if (!pvh.cmdline[i])
@@ -308,8 +296,8 @@ void kernel_main(uint32_t start_info)
 	}
 	boot_info.rsdp = pvh.rsdp;
 	choose_heap();
-	boot_info.heap_start = heap_lo;
-	boot_info.heap_size = heap_hi - heap_lo;
+	boot_info.heap_start = supervisor_heap_lo;
+	boot_info.heap_size = supervisor_heap_hi - supervisor_heap_lo;
 	build_page_tables();
 	switch_tables(
 	        paging_root(),
@@ -342,44 +330,44 @@ static const char *const exception_names[32] = {"divide error",
                                                 "virtualization",
                                                 "control protection"};
 
-static _Noreturn void fault(struct trap_frame *f)
+void supervisor_fault(struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && exception_names[f->vector]
 	                           ? exception_names[f->vector]
 	                           : "unexpected interrupt";
-	serial_puts("\nkiln: fault: ");
-	serial_puts(name);
-	serial_puts(" (vector ");
-	serial_put_dec(f->vector);
-	serial_puts(") in ");
-	serial_puts((f->cs & 3) ? "user" : "supervisor");
-	serial_puts(" mode at rip ");
-	serial_put_hex(f->rip);
+	kputs("\nkiln: fault: ");
+	kputs(name);
+	kputs(" (vector ");
+	kput_dec(f->vector);
+	kputs(") in ");
+	kputs((f->cs & 3) ? "user" : "supervisor");
+	kputs(" mode at rip ");
+	kput_hex(f->rip);
 	if (f->vector == 14) {
 		uint64_t cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-		serial_puts(": ");
-		serial_puts(f->error & 2 ? "write to " : "read of ");
+		kputs(": ");
+		kputs(f->error & 2 ? "write to " : "read of ");
 		if (f->error & 16)
-			serial_puts("(instruction fetch) ");
-		serial_put_hex(cr2);
-		serial_puts(f->error & 1 ? " (protection)" : " (not mapped)");
+			kputs("(instruction fetch) ");
+		kput_hex(cr2);
+		kputs(f->error & 1 ? " (protection)" : " (not mapped)");
 		if (is_guard_page(cr2))
-			serial_puts(" - a guard page: stack overflow?");
+			kputs(" - a guard page: stack overflow?");
 		else if (cr2 < PAGE_SIZE)
-			serial_puts(" - NULL pointer?");
+			kputs(" - NULL pointer?");
 	}
-	serial_puts(" error ");
-	serial_put_hex(f->error);
-	serial_puts(" rsp ");
-	serial_put_hex(f->rsp);
-	serial_puts("\n");
+	kputs(" error ");
+	kput_hex(f->error);
+	kputs(" rsp ");
+	kput_hex(f->rsp);
+	kputs("\n");
 	hw_exit(255);
 }
 
 /* -------------------------------------------------------------- calls */
 
-static bool overlaps_ram(uint64_t a, uint64_t len)
+bool supervisor_overlaps_ram(uint64_t a, uint64_t len)
 {
 	for (unsigned i = 0; i < pvh.ram_count; i++) {
 		uint64_t lo = pvh.ram[i].base, hi = lo + pvh.ram[i].size;
@@ -389,48 +377,20 @@ static bool overlaps_ram(uint64_t a, uint64_t len)
 	return false;
 }
 
-static int64_t sys_sleep(uint64_t deadline)
+bool supervisor_in_ram(uint64_t a, uint64_t len)
 {
-	if (!supervisor_irq_pending) {
-		if (deadline != UINT64_MAX) {
-			if (!apic_timer_available())
-				return 0; /* no timer: the caller polls */
-			if (rdtsc() >= deadline)
-				return 0;
-			apic_timer_arm(deadline);
-		}
-		/* sti's one-instruction shadow covers hlt: an interrupt
-		 * already pending wakes the hlt instead of being lost. */
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-		if (deadline != UINT64_MAX)
-			apic_timer_disarm();
+	for (unsigned i = 0; i < pvh.ram_count; i++) {
+		uint64_t lo = pvh.ram[i].base, hi = lo + pvh.ram[i].size;
+		if (lo <= a && a + len <= hi && a + len >= a)
+			return true;
 	}
-	uint64_t ready = supervisor_irq_pending;
-	supervisor_irq_pending = 0;
-	return (int64_t)ready;
-}
-
-static int64_t sys_map_mmio(uint64_t a, uint64_t len)
-{
-	uint64_t lo = a & ~(PAGE_SIZE - 1);
-	uint64_t hi = align_up(a + len, PAGE_SIZE);
-	if (len == 0 || len > (1ull << 30) || hi < lo || hi > (1ull << 52) ||
-	    overlaps_ram(lo, hi - lo))
-		return -1;
-	/* The APICs stay the supervisor's. */
-	if (lo < IOAPIC2_BASE + PAGE_SIZE && IOAPIC_BASE < hi)
-		return -1;
-	if (lo < LAPIC_DEFAULT_BASE + PAGE_SIZE && LAPIC_DEFAULT_BASE < hi)
-		return -1;
-	if (!paging_map(lo, hi - lo, PTE_US | PTE_RW | PTE_NX | PTE_PCD))
-		return -1;
-	paging_flush();
-	return 0;
+	return false;
 }
 
 static int64_t sys_guard(uint64_t page, uint64_t on)
 {
-	if ((page & (PAGE_SIZE - 1)) || page < heap_lo || page >= heap_hi)
+	if ((page & (PAGE_SIZE - 1)) || page < supervisor_heap_lo ||
+	    page >= supervisor_heap_hi)
 		return -1;
 	bool ok = on ? paging_unmap_page(page)
 	             : paging_map(page, PAGE_SIZE, PTE_US | PTE_RW | PTE_NX);
@@ -443,21 +403,6 @@ static int64_t sys_guard(uint64_t page, uint64_t on)
 static void supervisor_call_dispatch(struct trap_frame *f)
 {
 	switch (f->rax) {
-	case SYS_SLEEP:
-		f->rax = (uint64_t)sys_sleep(f->rdi);
-		break;
-	case SYS_MAP_MMIO:
-		f->rax = (uint64_t)sys_map_mmio(f->rdi, f->rsi);
-		break;
-	case SYS_IRQ_ROUTE:
-		f->rax = f->rsi < DEVICE_VECTORS &&
-		                         ioapic_route(
-		                                 (uint32_t)f->rdi,
-		                                 (uint8_t)(DEVICE_VECTOR_BASE +
-		                                           f->rsi))
-		                 ? 0
-		                 : (uint64_t)-1;
-		break;
 	case SYS_GUARD:
 		f->rax = (uint64_t)sys_guard(f->rdi, f->rsi);
 		break;
@@ -465,7 +410,7 @@ static void supervisor_call_dispatch(struct trap_frame *f)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	default:
-		f->rax = (uint64_t)-1;
+		machine_call(f);
 	}
 }
 
@@ -491,7 +436,9 @@ void trap(struct trap_frame *f)
 		supervisor_call_dispatch(f);
 	} else if (v >= 0xf0) {
 		/* Spurious: from the masked PICs or the local APIC. */
+	} else if (v >= 32) {
+		machine_interrupt(f);
 	} else {
-		fault(f);
+		supervisor_fault(f);
 	}
 }

@@ -1,11 +1,11 @@
 /*
- * hw.h - x86_64 instructions the virtio target needs: port and memory-
- * mapped I/O, MSRs, CPUID, the TSC. Port I/O works at CPL 3 because the
+ * hw.h - x86_64 instructions the PVH targets (virtio, xen) need: port and
+ * memory- mapped I/O, MSRs, CPUID, the TSC. Port I/O works at CPL 3 because the
  * supervisor runs user code with IOPL 3; MSRs and control registers are
  * ring 0 only.
  */
-#ifndef VIRTIO_HW_H
-#define VIRTIO_HW_H
+#ifndef X86_64_HW_H
+#define X86_64_HW_H
 
 #include <stdint.h>
 
@@ -120,4 +120,4 @@ static inline void cpu_pause(void)
 	__asm__ volatile("pause");
 }
 
-#endif /* VIRTIO_HW_H */
+#endif /* X86_64_HW_H */
