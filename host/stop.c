@@ -1,5 +1,6 @@
 /*
- * host/stop.c - SIGTERM and SIGINT as a request to stop (see stop.h).
+ * host/stop.c - SIGTERM and SIGINT as a request to stop, SIGPIPE ignored
+ * (see stop.h).
  */
 #include "stop.h"
 
@@ -34,6 +35,14 @@ void host_stop_init(void)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* A peer that closes its end of a socket or pipe (a client of a
+	 * port forward that goes away mid-response, a console reader that
+	 * exits) must never end the process: writes then fail with EPIPE,
+	 * which every writer handles as a closed connection (libslirp
+	 * closes its socket, the console drops the output). */
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 int host_stop_fd(void)

@@ -9,13 +9,19 @@
  * runs its exit hooks and exits 0. A second signal, for a guest that
  * never yields again, ends the process at once with 128 + the signal
  * (_exit: allowed by kiln-hvt's sandbox, where re-raising is not).
+ *
+ * host_stop_init also ignores SIGPIPE: nothing a peer does may kill a
+ * host process. A write to a socket or pipe whose reader has gone (a
+ * client of a user-mode port forward that closed mid-response) fails
+ * with EPIPE instead, and the writer treats that as a closed connection.
  */
 #ifndef KILN_HOST_STOP_H
 #define KILN_HOST_STOP_H
 
 #include <stdbool.h>
 
-/* Install the handlers; once, before the guest runs. */
+/* Install the handlers (and ignore SIGPIPE); once, before the guest
+ * runs. */
 void host_stop_init(void);
 /* The pipe's read end (readable once a stop was asked), or -1. */
 int host_stop_fd(void);
