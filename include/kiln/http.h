@@ -21,7 +21,17 @@
  *   Content-Length, HTTP/1.1 without exactly one Host) get 400; too long a
  *   request line 414; too large or too many header fields 431; a version
  *   other than 1.0 and 1.1 505. Every 4xx/5xx caused by the request's
- *   framing closes the connection; 404, 405, 416 and 304 do not.
+ *   framing closes the connection; 404, 405, 416 and 304 do not. A request
+ *   line that cannot start a request (HTTP/0.9's "GET /") is answered as
+ *   soon as it ends.
+ * - Targets: origin-form, and absolute-form with http or https (RFC 9112
+ *   3.2.2; its authority then stands in for a missing Host). The path is
+ *   %-decoded, its dot segments removed (RFC 3986 5.2.4) and runs of
+ *   slashes merged, as nginx does; a ".." above the root is a 400.
+ * - Fields that are lists (If-None-Match, Accept-Encoding, Connection,
+ *   Content-Length) are read across all their lines, as if combined (RFC
+ *   9110 5.3); a second Range, If-Range or If-Modified-Since makes that
+ *   field invalid and it is ignored.
  * - Persistent connections: HTTP/1.1 unless "Connection: close"; HTTP/1.0
  *   only with "Connection: keep-alive". Pipelined requests are answered in
  *   order, one at a time.
@@ -58,13 +68,13 @@
 
 /* Room for a request's head (request line and header fields). The limits
  * of struct http_config must fit in it. */
-#define HTTP_HEAD_MAX 16384
+#define HTTP_HEAD_MAX 49152
 
 struct http_config {
 	const struct kiln_asset_table *assets;
-	size_t max_request_line;   /* longer: 414 (default 4096) */
-	size_t max_header_bytes;   /* header fields, total: 431 (8192) */
-	unsigned max_headers;      /* field lines: 431 (64) */
+	size_t max_request_line;   /* longer: 414 (default 8192) */
+	size_t max_header_bytes;   /* header fields, total: 431 (32768) */
+	unsigned max_headers;      /* field lines: 431 (256) */
 	uint64_t max_discard_body; /* request bodies dropped up to (64 KiB) */
 	kiln_time header_timeout;  /* a request's head must arrive (10 s) */
 	kiln_time idle_timeout;    /* keep-alive between requests (30 s) */
@@ -99,15 +109,29 @@ enum http_method {
 	HTTP_PATCH
 };
 
+/* Fields of struct http_request that appeared on more than one line
+ * (req->repeated): each may appear once, so a second line makes the
+ * field invalid and it is ignored as RFC 9110 allows (If-Range then
+ * fails, so a Range is served whole). */
+#define HTTP_REPEATED_RANGE 1u
+#define HTTP_REPEATED_IF_RANGE 2u
+#define HTTP_REPEATED_IF_MODIFIED_SINCE 4u
+
 /* A parsed request head. The views point into the buffer that was
- * parsed; a header field that was absent is an empty view with p NULL. */
+ * parsed; a header field that was absent is an empty view with p NULL.
+ * For the list fields (If-None-Match, Accept-Encoding) the view is the
+ * first line's value; http_fields_next_element() reads every line. */
 struct http_request {
 	enum http_method method;
 	struct kiln_view method_name;
-	struct kiln_view target; /* as sent */
-	struct kiln_view path;   /* target without query, still %-encoded */
-	unsigned version;        /* 10 or 11 */
+	struct kiln_view target;    /* as sent */
+	struct kiln_view path;      /* target without query, still %-encoded */
+	struct kiln_view authority; /* of an absolute-form target */
+	bool absolute_form;         /* "http://host/path" (RFC 9112 3.2.2) */
+	unsigned version;           /* 10 or 11 */
 	unsigned header_count;
+	struct kiln_view fields; /* the field lines, CRLF-terminated */
+	unsigned repeated;       /* HTTP_REPEATED_* */
 	bool has_host;
 	bool has_content_length;
 	uint64_t content_length;
@@ -126,6 +150,40 @@ struct http_request {
  */
 int http_request_parse(const uint8_t *head, size_t len,
                        struct http_request *req);
+
+/* Check a request line alone (without its CRLF), as soon as it has
+ * arrived: 0, or the status http_request_parse would give for it (400,
+ * 505), so that a line that cannot start a request - an HTTP/0.9 one,
+ * say - is answered at once instead of after a header timeout. */
+int http_request_line_check(const uint8_t *line, size_t len);
+
+/*
+ * Walk the field lines of a parsed request (valid as long as its head).
+ * http_fields_next gives each line whose name is it->name (any case; NULL
+ * for every line), with the value trimmed. http_fields_next_element gives
+ * the elements of the comma-separated list all those lines make together,
+ * as if combined into one line (RFC 9110 5.3).
+ */
+struct http_field_iter {
+	struct kiln_view rest; /* the lines not visited yet */
+	const char *name;
+	struct kiln_view list; /* what is left of the current line's list */
+};
+void http_fields_begin(struct http_field_iter *it,
+                       const struct http_request *req, const char *name);
+bool http_fields_next(struct http_field_iter *it, struct kiln_view *name,
+                      struct kiln_view *value);
+bool http_fields_next_element(struct http_field_iter *it,
+                              struct kiln_view *elem);
+
+/*
+ * The resource a request path names: %XX escapes decoded, then "." and
+ * ".." segments removed (RFC 3986 5.2.4) and runs of slashes merged into
+ * one (as nginx does), into out (cap bytes). Returns the length, or -1
+ * for a bad escape, an escaped NUL, a ".." above the root, or no room.
+ * path must start with '/'.
+ */
+long http_path_normalize(struct kiln_view path, char *out, size_t cap);
 
 /* --------------------------------------------------------- heads */
 
@@ -208,6 +266,7 @@ struct http_session {
 	uint64_t discard;      /* body bytes still to drop */
 	uint64_t pending_drop; /* body to drop once the response is sent */
 	bool request_started;  /* a byte of the current request arrived */
+	bool line_checked;     /* its request line was checked on arrival */
 	kiln_time request_start;
 	kiln_time last_activity;
 	unsigned requests; /* responses sent */

@@ -48,6 +48,35 @@ static bool take_word(struct kiln_view *line, struct kiln_view *word)
 	return true;
 }
 
+/*
+ * absolute-form (RFC 9112 3.2.2): "http://" or "https://" (the scheme in
+ * any case), an authority, then the path and query. The authority must
+ * not be empty nor carry userinfo (RFC 9110 4.2.4). On success *t is left
+ * at the path (possibly empty) and *authority names the authority.
+ */
+static bool absolute_form(struct kiln_view *t, struct kiln_view *authority)
+{
+	size_t skip;
+	if (t->len >= 7 && http_view_ieq(kiln_view_make(t->p, 7), "http://"))
+		skip = 7;
+	else if (t->len >= 8 &&
+	         http_view_ieq(kiln_view_make(t->p, 8), "https://"))
+		skip = 8;
+	else
+		return false;
+	kiln_view_skip(t, skip);
+	size_t i = 0;
+	while (i < t->len && t->p[i] != '/' && t->p[i] != '?') {
+		if (t->p[i] == '@' || t->p[i] == '#')
+			return false;
+		i++;
+	}
+	if (i == 0)
+		return false;
+	kiln_view_take(t, i, authority);
+	return true;
+}
+
 /* Cut the path out of the request target. */
 static int target_path(struct http_request *req)
 {
@@ -55,28 +84,26 @@ static int target_path(struct http_request *req)
 	for (size_t i = 0; i < t.len; i++)
 		if (t.p[i] <= 0x20 || t.p[i] >= 0x7f)
 			return 400; /* not a VCHAR */
-	if (t.len >= 7 && http_view_ieq(kiln_view_make(t.p, 7), "http://")) {
-		/* absolute-form: skip the scheme and authority. */
-		kiln_view_skip(&t, 7);
-		size_t i = 0;
-		while (i < t.len && t.p[i] != '/' && t.p[i] != '?')
-			i++;
-		if (i == 0)
-			return 400;
-		kiln_view_skip(&t, i);
-		if (t.len == 0 || t.p[0] != '/') {
-			static const uint8_t slash = '/';
-			t = kiln_view_make(&slash, 1);
-		}
-	} else if (t.p[0] != '/') {
-		/* asterisk-form and authority-form belong to OPTIONS and
-		 * CONNECT, which are refused with 405 anyway. */
-		if (req->method == HTTP_OPTIONS ||
-		    req->method == HTTP_CONNECT) {
+	if (t.p[0] != '/') {
+		if (absolute_form(&t, &req->authority)) {
+			req->absolute_form = true;
+			if (t.len == 0 || t.p[0] != '/') {
+				/* "http://host" or "http://host?q": the
+				 * path is "/" (RFC 9110 4.2.3). */
+				static const uint8_t slash = '/';
+				req->path = kiln_view_make(&slash, 1);
+				return 0;
+			}
+		} else if (req->method == HTTP_OPTIONS ||
+		           req->method == HTTP_CONNECT) {
+			/* asterisk-form and authority-form belong to
+			 * OPTIONS and CONNECT, which are refused with 405
+			 * anyway. */
 			req->path = t;
 			return 0;
+		} else {
+			return 400;
 		}
-		return 400;
 	}
 	size_t n = 0;
 	while (n < t.len && t.p[n] != '?' && t.p[n] != '#')
@@ -144,10 +171,16 @@ static void parse_connection(struct kiln_view value, struct http_request *req)
 	}
 }
 
-static void keep_first(struct kiln_view *slot, struct kiln_view value)
+/* A field that may appear once: the first value is kept, and a second
+ * line is remembered in req->repeated (the caller decides what that
+ * means). */
+static void keep_first(struct http_request *req, struct kiln_view *slot,
+                       unsigned bit, struct kiln_view value)
 {
 	if (slot->p == NULL)
 		*slot = value;
+	else
+		req->repeated |= bit;
 }
 
 static int parse_field(struct kiln_view line, struct http_request *req)
@@ -194,20 +227,26 @@ static int parse_field(struct kiln_view line, struct http_request *req)
 			req->has_transfer_encoding = true;
 		break;
 	case 'i':
+		/* If-None-Match and Accept-Encoding are lists: their lines
+		 * combine (RFC 9110 5.3) and are read with http_fields_*;
+		 * the view is the first line's value. */
 		if (http_view_ieq(name, "if-none-match"))
-			keep_first(&req->if_none_match, value);
+			keep_first(req, &req->if_none_match, 0, value);
 		else if (http_view_ieq(name, "if-modified-since"))
-			keep_first(&req->if_modified_since, value);
+			keep_first(req, &req->if_modified_since,
+			           HTTP_REPEATED_IF_MODIFIED_SINCE, value);
 		else if (http_view_ieq(name, "if-range"))
-			keep_first(&req->if_range, value);
+			keep_first(req, &req->if_range, HTTP_REPEATED_IF_RANGE,
+			           value);
 		break;
 	case 'r':
 		if (http_view_ieq(name, "range"))
-			keep_first(&req->range, value);
+			keep_first(req, &req->range, HTTP_REPEATED_RANGE,
+			           value);
 		break;
 	case 'a':
 		if (http_view_ieq(name, "accept-encoding"))
-			keep_first(&req->accept_encoding, value);
+			keep_first(req, &req->accept_encoding, 0, value);
 		break;
 	}
 	return 0;
@@ -224,6 +263,7 @@ int http_request_parse(const uint8_t *head, size_t len,
 	int st = parse_request_line(line, req);
 	if (st)
 		return st;
+	req->fields = v;
 	for (;;) {
 		if (!http_next_line(&v, &line))
 			return 400; /* no empty line at the end */
@@ -239,11 +279,66 @@ int http_request_parse(const uint8_t *head, size_t len,
 	/* Both framings at once is how smuggling works (RFC 9112 6.3). */
 	if (req->has_transfer_encoding && req->has_content_length)
 		return 400;
-	if (req->version == 11 && !req->has_host)
+	/* An absolute-form target names the host itself (RFC 9112 3.2.2:
+	 * Host is then ignored), so it stands in for a missing Host, as
+	 * nginx and Apache have it. */
+	if (req->version == 11 && !req->has_host && !req->absolute_form)
 		return 400;
 	if (req->method == HTTP_UNKNOWN)
 		return 501;
 	if (req->has_transfer_encoding)
 		return 501; /* request bodies in a transfer coding: not done */
 	return 0;
+}
+
+int http_request_line_check(const uint8_t *line, size_t len)
+{
+	struct http_request req;
+	memset(&req, 0, sizeof req);
+	return parse_request_line(kiln_view_make(line, len), &req);
+}
+
+/* ------------------------------------------------- field iteration */
+
+void http_fields_begin(struct http_field_iter *it,
+                       const struct http_request *req, const char *name)
+{
+	it->rest = req->fields;
+	it->name = name;
+	it->list = kiln_view_make(NULL, 0);
+}
+
+bool http_fields_next(struct http_field_iter *it, struct kiln_view *name,
+                      struct kiln_view *value)
+{
+	struct kiln_view line;
+	/* The lines were checked by http_request_parse: each has a colon
+	 * after a non-empty token, and the head ends in an empty line. */
+	while (http_next_line(&it->rest, &line) && line.len > 0) {
+		size_t colon = 0;
+		while (colon < line.len && line.p[colon] != ':')
+			colon++;
+		struct kiln_view n = kiln_view_make(line.p, colon);
+		if (colon == line.len ||
+		    (it->name && !http_view_ieq(n, it->name)))
+			continue;
+		if (name)
+			*name = n;
+		*value = http_trim(kiln_view_make(line.p + colon + 1,
+		                                  line.len - colon - 1));
+		return true;
+	}
+	it->rest = kiln_view_make(NULL, 0);
+	return false;
+}
+
+bool http_fields_next_element(struct http_field_iter *it,
+                              struct kiln_view *elem)
+{
+	for (;;) {
+		if (http_list_next(&it->list, elem))
+			return true;
+		if (!http_fields_next(it, NULL, &it->list))
+			return false;
+	}
 }

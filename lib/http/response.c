@@ -135,13 +135,15 @@ static int parse_qvalue(struct kiln_view v)
 	return q > 1000 ? 0 : q;
 }
 
-/* Does Accept-Encoding allow gzip? gzip (or x-gzip) with its q, else '*'
- * with its q; q=0 refuses (RFC 9110 12.5.3). */
-static bool accepts_gzip(struct kiln_view ae)
+/* Does Accept-Encoding (all its lines) allow gzip? gzip (or x-gzip) with
+ * its q, else '*' with its q; q=0 refuses (RFC 9110 12.5.3). */
+static bool accepts_gzip(const struct http_request *req)
 {
 	int gzip_q = -1, star_q = -1; /* -1: not mentioned */
 	struct kiln_view elem;
-	while (http_list_next(&ae, &elem)) {
+	struct http_field_iter it;
+	http_fields_begin(&it, req, "accept-encoding");
+	while (http_fields_next_element(&it, &elem)) {
 		size_t i = 0;
 		while (i < elem.len && elem.p[i] != ';')
 			i++;
@@ -182,12 +184,15 @@ static struct kiln_view opaque_tag(struct kiln_view t)
 	return t;
 }
 
-/* If-None-Match uses the weak comparison (RFC 9110 13.1.2). */
-static bool none_match_hits(struct kiln_view list, const char *etag)
+/* If-None-Match (all its lines) uses the weak comparison (RFC 9110
+ * 13.1.2). */
+static bool none_match_hits(const struct http_request *req, const char *etag)
 {
 	struct kiln_view tag;
 	size_t n = strlen(etag);
-	while (http_list_next(&list, &tag)) {
+	struct http_field_iter it;
+	http_fields_begin(&it, req, "if-none-match");
+	while (http_fields_next_element(&it, &tag)) {
 		if (tag.len == 1 && tag.p[0] == '*')
 			return true;
 		tag = opaque_tag(tag);
@@ -259,39 +264,31 @@ static bool if_range_holds(struct kiln_view v, const char *etag,
 	return http_date_parse(v, &t) && t == build_time;
 }
 
-/* Decode %XX escapes of path into out (size cap). Returns the length, or
- * -1 for a bad escape, a NUL byte or no room. */
-static long decode_path(struct kiln_view path, char *out, size_t cap)
+/* Write path (a normalized one) into out as a URI path: bytes other
+ * than unreserved, sub-delims, ':', '@' and '/' become %XX (RFC 3986
+ * 3.3). Returns false if it does not fit. */
+static bool encode_path(const char *path, size_t len, char *out, size_t cap)
 {
+	static const char hex[] = "0123456789ABCDEF";
+	static const char safe[] = "-._~!$&'()*+,;=:@/";
 	size_t n = 0;
-	for (size_t i = 0; i < path.len; i++) {
-		uint8_t c = path.p[i];
-		if (c == '%') {
-			if (path.len - i < 3)
-				return -1;
-			int v = 0;
-			for (int k = 1; k <= 2; k++) {
-				uint8_t h = path.p[i + (size_t)k];
-				v <<= 4;
-				if (h >= '0' && h <= '9')
-					v |= h - '0';
-				else if (h >= 'a' && h <= 'f')
-					v |= h - 'a' + 10;
-				else if (h >= 'A' && h <= 'F')
-					v |= h - 'A' + 10;
-				else
-					return -1;
-			}
-			if (v == 0)
-				return -1;
-			c = (uint8_t)v;
-			i += 2;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)path[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		             (c >= '0' && c <= '9') ||
+		             (c != 0 && strchr(safe, c) != NULL);
+		if (n + (plain ? 1 : 3) >= cap)
+			return false;
+		if (plain) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
 		}
-		if (n == cap)
-			return -1;
-		out[n++] = (char)c;
 	}
-	return (long)n;
+	out[n] = '\0';
+	return true;
 }
 
 void http_respond(const struct http_config *cfg, const struct http_request *req,
@@ -328,7 +325,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	 * stack: http_respond never blocks, so no other caller can run
 	 * while it is in use. */
 	static char path[HTTP_HEAD_MAX];
-	long plen = decode_path(req->path, path, sizeof path);
+	long plen = http_path_normalize(req->path, path, sizeof path);
 	if (plen < 0) {
 		out->close = true;
 		error_response(out, 400, wall, head_only, false, NULL);
@@ -338,17 +335,19 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	        kiln_asset_find(cfg->assets, path, (size_t)plen);
 	if (a == NULL) {
 		/* A folder named without its slash: send the client there, so
-		 * that relative links in its index.html resolve. */
-		char loc[600];
+		 * that relative links in its index.html resolve. The Location
+		 * is the normalized path (one leading slash: never a
+		 * "//host" that would send the client elsewhere). */
+		char loc[600], enc[560];
 		if (plen > 0 && path[plen - 1] != '/' &&
-		    (size_t)plen + 1 < sizeof path &&
-		    req->path.len + 1 < sizeof loc - 16) {
+		    (size_t)plen + 1 < sizeof path) {
 			path[plen] = '/';
 			if (kiln_asset_find(cfg->assets, path,
-			                    (size_t)plen + 1)) {
-				snprintf(loc, sizeof loc, "Location: %.*s/\r\n",
-				         (int)req->path.len,
-				         (const char *)req->path.p);
+			                    (size_t)plen + 1) &&
+			    encode_path(path, (size_t)plen + 1, enc,
+			                sizeof enc)) {
+				snprintf(loc, sizeof loc, "Location: %s\r\n",
+				         enc);
 				error_response(out, 301, wall, head_only, ka10,
 				               loc);
 				return;
@@ -362,11 +361,11 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	uint64_t first = 0, last = 0;
 	enum range_result range = RANGE_NONE;
 	if (req->method == HTTP_GET && req->range.p != NULL &&
+	    !(req->repeated & (HTTP_REPEATED_RANGE | HTTP_REPEATED_IF_RANGE)) &&
 	    if_range_holds(req->if_range, a->etag, cfg->assets->build_time))
 		range = parse_range(req->range, a->size, &first, &last);
 	bool gz = a->gzip != NULL && range == RANGE_NONE &&
-	          req->accept_encoding.p != NULL &&
-	          accepts_gzip(req->accept_encoding);
+	          req->accept_encoding.p != NULL && accepts_gzip(req);
 	const char *etag = gz ? a->etag_gzip : a->etag;
 	const uint8_t *body = gz ? a->gzip : a->data;
 	size_t size = gz ? a->gzip_size : a->size;
@@ -376,8 +375,9 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	/* Preconditions: If-None-Match wins over If-Modified-Since. */
 	bool not_modified = false;
 	if (req->if_none_match.p != NULL) {
-		not_modified = none_match_hits(req->if_none_match, etag);
-	} else if (req->if_modified_since.p != NULL) {
+		not_modified = none_match_hits(req, etag);
+	} else if (req->if_modified_since.p != NULL &&
+	           !(req->repeated & HTTP_REPEATED_IF_MODIFIED_SINCE)) {
 		int64_t since;
 		if (http_date_parse(req->if_modified_since, &since))
 			not_modified = cfg->assets->build_time <= since;

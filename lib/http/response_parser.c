@@ -29,8 +29,8 @@ enum {
 #define MAX_CHUNK_LINE 1024
 #define MAX_TRAILER 8192
 
-static const struct http_head_limits response_limits = {
-        1024, HTTP_HEAD_MAX - 1100, 128};
+static const struct http_head_limits response_limits = {1024, 16384 - 1100,
+                                                        128};
 
 void http_response_parser_init(struct http_response_parser *p, uint8_t *body,
                                size_t body_cap, bool head_request)

@@ -13,9 +13,12 @@ void http_config_default(struct http_config *cfg,
                          const struct kiln_asset_table *assets)
 {
 	cfg->assets = assets;
-	cfg->max_request_line = 4096;
-	cfg->max_header_bytes = 8192;
-	cfg->max_headers = 64;
+	/* nginx's large_client_header_buffers (4 8k): a request line of
+	 * 8 KiB, fields of 32 KiB in all; it has no bound on the number of
+	 * lines, Apache's is 100. */
+	cfg->max_request_line = 8192;
+	cfg->max_header_bytes = 32768;
+	cfg->max_headers = 256;
 	cfg->max_discard_body = 64 * 1024;
 	cfg->header_timeout = KILN_SEC(10);
 	cfg->idle_timeout = KILN_SEC(30);
@@ -32,6 +35,7 @@ void http_session_init(struct http_session *s, const struct http_config *cfg,
 	s->discard = 0;
 	s->pending_drop = 0;
 	s->request_started = false;
+	s->line_checked = false;
 	s->request_start = now;
 	s->last_activity = now;
 	s->requests = 0;
@@ -102,6 +106,7 @@ size_t http_session_input(struct http_session *s, const void *data, size_t len,
 			break;
 		if (!s->request_started) {
 			s->request_started = true;
+			s->line_checked = false;
 			s->request_start = now;
 			s->log_method[0] = '\0';
 			s->log_path[0] = '\0';
@@ -110,6 +115,17 @@ size_t http_session_input(struct http_session *s, const void *data, size_t len,
 		int r = http_head_scan(&s->head, &lim, p + used, len - used,
 		                       &n);
 		used += n;
+		if (r == HTTP_HEAD_MORE && !s->line_checked &&
+		    s->head.lines > 0) {
+			/* The request line is complete: one that cannot
+			 * start a request (HTTP/0.9's "GET /", say) is
+			 * answered now, not after a header timeout. */
+			s->line_checked = true;
+			r = http_request_line_check(s->head.buf,
+			                            s->head.fields_start - 2);
+			if (r == 0)
+				r = HTTP_HEAD_MORE;
+		}
 		if (r == HTTP_HEAD_MORE)
 			break;
 		s->resp_started = now;

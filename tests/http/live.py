@@ -147,9 +147,15 @@ def t_statuses():
         ("400 for bad Content-Length", b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n", 400, True),
         ("400 for TE + CL", b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400, True),
         ("501 for a chunked body", b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501, True),
-        ("414", b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414, True),
-        ("431 (size)", b"GET / HTTP/1.1\r\nHost: t\r\nX: " + b"b" * 9000 + b"\r\n\r\n", 431, True),
-        ("431 (count)", b"GET / HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(70)) + b"\r\n", 431, True),
+        ("414", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414, True),
+        ("431 (size)", b"GET / HTTP/1.1\r\nHost: t\r\nX: " + b"b" * 33000 + b"\r\n\r\n", 431, True),
+        ("431 (count)", b"GET / HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(300)) + b"\r\n", 431, True),
+        ("100 header lines: 200", b"GET / HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(100)) + b"\r\n", 200, False),
+        ("absolute-form target: 200", b"GET http://t/kiln/ HTTP/1.1\r\n\r\n", 200, False),
+        ("dot segments: /kiln/./", b"GET /kiln/./ HTTP/1.1\r\nHost: t\r\n\r\n", 200, False),
+        ("dot segments: /reveal/../kiln/", b"GET /reveal/../kiln/ HTTP/1.1\r\nHost: t\r\n\r\n", 200, False),
+        ("merged slashes: //kiln//", b"GET //kiln// HTTP/1.1\r\nHost: t\r\n\r\n", 200, False),
+        ("above the root: 400", b"GET /kiln/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 400, True),
         ("413", b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n", 413, True),
         ("505", b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505, True),
         ("301 to the folder", b"GET /kiln HTTP/1.1\r\nHost: t\r\n\r\n", 301, False),
@@ -175,6 +181,8 @@ def t_conditional():
     report("ETag and Last-Modified", bool(etag and etag.startswith('"') and lm), str(r[1]))
     r2 = get("/kiln/", f"If-None-Match: {etag}\r\n")
     report("304 for If-None-Match", r2[0] == 304 and r2[2] == b"" and r2[1].get("etag") == etag, str(r2[:2]))
+    r2 = get("/kiln/", f"If-None-Match: \"other\"\r\nIf-None-Match: {etag}\r\n")
+    report("304 for two If-None-Match lines (combined)", r2[0] == 304, str(r2[:2]))
     r2 = get("/kiln/", f"If-Modified-Since: {lm}\r\n")
     report("304 for If-Modified-Since", r2[0] == 304, str(r2[:2]))
     r2 = get("/kiln/", "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n")
@@ -275,6 +283,20 @@ def t_timeout():
     s.close()
 
 
+def t_http09():
+    """An HTTP/0.9 request line is refused at once, not after the header
+    timeout."""
+    s = connect(timeout=HEADER_TIMEOUT + 10)
+    t0 = time.time()
+    s.sendall(b"GET /\r\n")
+    rd = Reader(s)
+    r = rd.response()
+    took = time.time() - t0
+    s.close()
+    report("HTTP/0.9 request line: 400 at once", r is not None and r[0] == 400 and took < 1,
+           f"{r and r[0]} after {took:.1f}s")
+
+
 def t_assets():
     bad = []
     n = 0
@@ -357,7 +379,8 @@ def t_busy():
 
 TESTS = {
     "statuses": t_statuses, "conditional": t_conditional, "ranges": t_ranges, "head": t_head,
-    "keepalive": t_keepalive, "pipelining": t_pipelining, "timeout": t_timeout, "assets": t_assets,
+    "keepalive": t_keepalive, "pipelining": t_pipelining, "timeout": t_timeout, "http09": t_http09,
+    "assets": t_assets,
     "gzip": t_gzip, "concurrent": t_concurrent, "busy": t_busy,
 }
 for name, fn in TESTS.items():

@@ -309,25 +309,184 @@ static void test_limits(void)
 {
 	char *buf = malloc(70000);
 	strcpy(buf, "GET /");
-	memset(buf + 5, 'a', 5000);
-	strcpy(buf + 5005, " HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect_status("request line over 4096: 414", buf, 414, true);
+	memset(buf + 5, 'a', 9000);
+	strcpy(buf + 9005, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_status("request line over 8192: 414", buf, 414, true);
 	/* Refused before the line ends: a client cannot make us wait. */
-	buf[4200] = '\0';
+	buf[8300] = '\0';
 	expect_status("414 as soon as the line is too long", buf, 414, true);
+	strcpy(buf, "GET /");
+	memset(buf + 5, 'a', 8000);
+	strcpy(buf + 8005, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_status("a request line of 8 KB: 404, not 414", buf, 404, false);
 
 	strcpy(buf, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ");
 	size_t n = strlen(buf);
-	memset(buf + n, 'b', 9000);
-	strcpy(buf + n + 9000, "\r\n\r\n");
-	expect_status("header section over 8192: 431", buf, 431, true);
+	memset(buf + n, 'b', 33000);
+	strcpy(buf + n + 33000, "\r\n\r\n");
+	expect_status("header section over 32768: 431", buf, 431, true);
+	memset(buf + n, 'b', 30000);
+	strcpy(buf + n + 30000, "\r\n\r\n");
+	expect_status("a field of 30 KB: 200", buf, 200, false);
 
 	strcpy(buf, "GET / HTTP/1.1\r\nHost: x\r\n");
-	for (int i = 0; i < 70; i++)
+	for (int i = 0; i < 100; i++)
 		sprintf(buf + strlen(buf), "X-%d: y\r\n", i);
 	strcat(buf, "\r\n");
-	expect_status("more than 64 fields: 431", buf, 431, true);
+	expect_status("100 field lines: 200 (as nginx)", buf, 200, false);
+	strcpy(buf, "GET / HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 300; i++)
+		sprintf(buf + strlen(buf), "X-%d: y\r\n", i);
+	strcat(buf, "\r\n");
+	expect_status("more than 256 fields: 431", buf, 431, true);
 	free(buf);
+}
+
+/* The gaps of RFC 9110/9112/3986 conformance found by testing against
+ * nginx: repeated list fields, dot segments and merged slashes,
+ * absolute-form targets, HTTP/0.9 request lines. */
+static void test_conformance(void)
+{
+	const struct kiln_asset *index = asset("/index.html");
+	char req[512];
+	snprintf(req, sizeof req,
+	         "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"other\"\r\n"
+	         "If-None-Match: %s\r\n\r\n",
+	         index->etag);
+	expect_status("two If-None-Match lines combine (RFC 9110 5.3): 304",
+	              req, 304, false);
+	struct result r = run("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: "
+	                      "br\r\nAccept-Encoding: gzip\r\n\r\n");
+	report("two Accept-Encoding lines combine: gzip",
+	       r.status[0] == 200 && has(&r, "Content-Encoding: gzip"),
+	       "%.300s", r.out);
+	free(r.out);
+	r = run("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n"
+	        "Accept-Encoding: gzip;q=0\r\n\r\n");
+	report("Accept-Encoding: the later gzip;q=0 refuses it",
+	       r.status[0] == 200 && !has(&r, "Content-Encoding: gzip"),
+	       "%.300s", r.out);
+	free(r.out);
+	expect_status("two Range lines: ignored, the whole 200",
+	              "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n"
+	              "Range: bytes=2-3\r\n\r\n",
+	              200, false);
+	snprintf(req, sizeof req,
+	         "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: "
+	         "%s\r\nIf-Range: \"old\"\r\n\r\n",
+	         index->etag);
+	expect_status("two If-Range lines: the whole 200", req, 200, false);
+
+	static const struct {
+		const char *path;
+		unsigned status;
+	} paths[] = {
+	        {"/img/./dot.png", 200},
+	        {"/img/../tiny.txt", 200},
+	        {"//tiny.txt", 200},
+	        {"/img//dot.png", 200},
+	        {"/img/x/../dot.png", 200},
+	        {"/sub/./", 200},
+	        {"/sub/x/..", 200},
+	        {"/img/%2e%2e/tiny.txt", 200},
+	        {"/./", 200},
+	        {"/img/%2E/dot.png", 200},
+	        {"/../tiny.txt", 400},
+	        {"/%2e%2e/tiny.txt", 400},
+	        {"/img/../../tiny.txt", 400},
+	        {"/..%2ftiny.txt", 400},
+	        {"/img/.../dot.png", 404},
+	        {"/tiny.txt/.", 404},
+	};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		char name[100];
+		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+		         paths[i].path);
+		snprintf(name, sizeof name, "%s: %u (RFC 3986 5.2.4)",
+		         paths[i].path, paths[i].status);
+		expect_status(name, req, paths[i].status,
+		              paths[i].status == 400);
+	}
+	r = run("GET //sub HTTP/1.1\r\nHost: x\r\n\r\n");
+	report("//sub: 301 to /sub/ (never a //host Location)",
+	       r.status[0] == 301 && has(&r, "Location: /sub/\r\n"), "%.300s",
+	       r.out);
+	free(r.out);
+	r = run("GET /with%20space.txt/../with%20space.txt HTTP/1.1\r\n"
+	        "Host: x\r\n\r\n");
+	report("escapes then dot segments",
+	       r.status[0] == 200 && has(&r, "a file whose name has a space"),
+	       "%.300s", r.out);
+	free(r.out);
+
+	expect_status("absolute-form without Host: 200 (RFC 9112 3.2.2)",
+	              "GET http://example.test/tiny.txt HTTP/1.1\r\n\r\n", 200,
+	              false);
+	expect_status("absolute-form https, any case: 200",
+	              "GET HTTPS://example.test:8443/tiny.txt?a=b HTTP/1.1\r\n"
+	              "Host: other\r\n\r\n",
+	              200, false);
+	expect_status("absolute-form without a path: /",
+	              "GET http://example.test HTTP/1.1\r\n\r\n", 200, false);
+	expect_status("absolute-form with userinfo: 400",
+	              "GET http://u@example.test/ HTTP/1.1\r\n\r\n", 400, true);
+	expect_status("absolute-form of another scheme: 400",
+	              "GET ftp://example.test/ HTTP/1.1\r\n\r\n", 400, true);
+	expect_status("absolute-form with an empty authority: 400",
+	              "GET http:///tiny.txt HTTP/1.1\r\n\r\n", 400, true);
+	expect_status("absolute-form still refuses two Hosts",
+	              "GET http://e/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+	              400, true);
+
+	/* HTTP/0.9: the request line alone, nothing after it. */
+	r = run("GET /\r\n");
+	report("HTTP/0.9 request line: 400 at once, not a 408 later",
+	       r.responses == 1 && r.status[0] == 400 && r.closed, "%.300s",
+	       r.out);
+	free(r.out);
+	r = run("GET / HTTP/3.0\r\n");
+	report("a bad version on the request line alone: 505 at once",
+	       r.responses == 1 && r.status[0] == 505 && r.closed, "%.300s",
+	       r.out);
+	free(r.out);
+	r = run("GET / HTTP/1.1\r\nHost: x\r\n");
+	report("a good request line waits for its fields", r.responses == 0,
+	       "%.300s", r.out);
+	free(r.out);
+
+	/* http_path_normalize directly. */
+	static const struct {
+		const char *in, *out;
+	} norm[] = {
+	        {"/", "/"},          {"/a/b", "/a/b"},
+	        {"/a/./b", "/a/b"},  {"/a/../a/b", "/a/b"},
+	        {"//", "/"},         {"/a//b/", "/a/b/"},
+	        {"/a/.", "/a/"},     {"/a/..", "/"},
+	        {"/a/b/../", "/a/"}, {"/.a/..b/", "/.a/..b/"},
+	        {"/%41%2f.", "/A/"}, {"/..", NULL},
+	        {"/a/../..", NULL},  {"/%zz", NULL},
+	        {"/%00", NULL},      {"/%4", NULL},
+	};
+	bool ok = true;
+	for (size_t i = 0; i < sizeof norm / sizeof norm[0]; i++) {
+		char out[64];
+		long n = http_path_normalize(
+		        kiln_view_make(norm[i].in, strlen(norm[i].in)), out,
+		        sizeof out);
+		bool good = norm[i].out ? n == (long)strlen(norm[i].out) &&
+		                                  memcmp(out, norm[i].out,
+		                                         (size_t)n) == 0
+		                        : n == -1;
+		if (!good) {
+			printf("  %s -> %.*s (%ld)\n", norm[i].in,
+			       n > 0 ? (int)n : 0, out, n);
+			ok = false;
+		}
+	}
+	char tiny[4];
+	ok &= http_path_normalize(kiln_view_make("/abcd", 5), tiny, 4) == -1;
+	report("http_path_normalize: dot segments, slashes, escapes, bounds",
+	       ok, "a case failed");
 }
 
 static void test_connections(void)
@@ -801,6 +960,7 @@ int main(void)
 	test_methods();
 	test_malformed();
 	test_limits();
+	test_conformance();
 	test_connections();
 	test_gzip();
 	test_conditional();
