@@ -48,6 +48,14 @@ void machine_boot_early(void)
 	serial_init();
 }
 
+bool machine_memory_map(struct pvh_ram *ram, unsigned max, unsigned *count)
+{
+	(void)ram;
+	(void)max;
+	(void)count;
+	return false; /* QEMU and Firecracker always pass a map */
+}
+
 void machine_map(void)
 {
 	/* Device windows are mapped on request (SYS_MAP_MMIO). */

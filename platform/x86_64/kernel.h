@@ -143,6 +143,11 @@ void machine_console_write(const char *s, size_t n);
 /* First thing at boot, before the start info is read (e.g. the UART). */
 void machine_boot_early(void);
 
+/* The start info had no memory map (version 0): fill ram[] (up to max
+ * RAM ranges) from the hypervisor, if it can tell. False if not. */
+struct pvh_ram;
+bool machine_memory_map(struct pvh_ram *ram, unsigned max, unsigned *count);
+
 /* After the W^X tables of the image and heap are built, before they are
  * loaded: map whatever else the target needs (shared pages, windows). */
 void machine_map(void);

@@ -58,15 +58,17 @@ enum pvh_error pvh_parse(const uint8_t *mem, uint64_t mem_base,
 		return PVH_BAD_ADDRESS;
 	if (magic != PVH_MAGIC)
 		return PVH_BAD_MAGIC;
+	out->rsdp = rsdp;
+	/* Version 0 has no memory map: the command line is still read, and
+	 * the caller may ask the hypervisor for the map instead. */
 	if (version < 1)
-		return PVH_NO_MEMMAP;
+		goto cmdline;
 	v = window(mem, mem_base, mem_size, info_addr + 40, 16);
 	kiln_view_u64_le(&v, &memmap);
 	kiln_view_u32_le(&v, &entries);
 	kiln_view_u32_le(&v, &reserved);
 	if (v.bad)
 		return PVH_BAD_ADDRESS;
-	out->rsdp = rsdp;
 
 	if (entries > 1024)
 		return PVH_BAD_MEMMAP;
@@ -93,8 +95,10 @@ enum pvh_error pvh_parse(const uint8_t *mem, uint64_t mem_base,
 	if (out->ram_count == 0)
 		return PVH_NO_RAM;
 
+cmdline:;
+	enum pvh_error done = version < 1 ? PVH_NO_MEMMAP : PVH_OK;
 	if (cmdline_addr == 0)
-		return PVH_OK;
+		return done;
 	/* The command line may sit near the end of the window: read what
 	 * is there, up to the limit, and require the NUL inside it. */
 	if (cmdline_addr < mem_base || cmdline_addr - mem_base >= mem_size)
@@ -114,7 +118,7 @@ enum pvh_error pvh_parse(const uint8_t *mem, uint64_t mem_base,
 		if (c == 0)
 			break;
 	}
-	return PVH_OK;
+	return done;
 }
 
 const char *pvh_strerror(enum pvh_error e)

@@ -26,7 +26,8 @@ enum pvh_error {
 	PVH_OK = 0,
 	PVH_BAD_ADDRESS = 1,  /* the start info lies outside memory */
 	PVH_BAD_MAGIC = 2,    /* not a start info block */
-	PVH_NO_MEMMAP = 3,    /* version 0: no memory map */
+	PVH_NO_MEMMAP = 3,    /* version 0: no memory map (the command
+	                         line and RSDP are filled in) */
 	PVH_BAD_MEMMAP = 4,   /* the map lies outside memory */
 	PVH_BAD_CMDLINE = 5,  /* the command line lies outside memory or
 	                         is not terminated */

@@ -281,6 +281,9 @@ void kernel_main(uint32_t start_info)
 	enum pvh_error e =
 	        pvh_parse((const uint8_t *)(uintptr_t)PAGE_SIZE, PAGE_SIZE,
 	                  (1ull << 30) - PAGE_SIZE, start_info, &pvh);
+	if (e == PVH_NO_MEMMAP &&
+	    machine_memory_map(pvh.ram, PVH_RAM_MAX, &pvh.ram_count))
+		e = pvh.ram_count ? PVH_OK : PVH_NO_RAM;
 	if (e != PVH_OK)
 		supervisor_boot_fail(pvh_strerror(e));
 	for (unsigned i = 0; i < BOOT_CMDLINE_MAX; i++) {
