@@ -8,8 +8,10 @@
 #include "clock.h"
 #include "kernel.h"
 #include "xen.h"
+#include "xenstore.h"
 
 #include <kiln/platform.h>
+#include <string.h>
 
 struct device {
 	evtchn_port_t port;
@@ -21,6 +23,11 @@ struct device {
 static struct device devices[PLATFORM_MAX_DEVICES];
 static unsigned device_count;
 uint64_t yield_sleeps;
+
+/* The toolstack's stop request (`xl shutdown` writes "poweroff" to the
+ * domain's control/shutdown): watched once xenstore is up. */
+static struct xs_watch shutdown_watch;
+static bool shutdown_watched, stop_requested;
 
 void xen_evtchn_notify(evtchn_port_t port)
 {
@@ -123,6 +130,44 @@ void xen_device_register(platform_handle h, evtchn_port_t port,
 	devices[h] = (struct device){port, has_input, ctx, true};
 }
 
+void xen_watch_shutdown(void)
+{
+	/* Say this guest acts on the request, as PV drivers do, so the
+	 * toolstack waits for a clean shutdown instead of forcing one. */
+	if (xs_write(0, "control/feature-poweroff", "1") != XS_OK ||
+	    xs_watch(&shutdown_watch, "control/shutdown") != XS_OK)
+		return;
+	shutdown_watched = true;
+}
+
+/* Has the toolstack asked this domain to stop? Once asked, always. */
+static bool stop_asked(void)
+{
+	if (stop_requested || !shutdown_watched)
+		return stop_requested;
+	if (!xen_event_take(xen_store_port()) && !shutdown_watch.count &&
+	    !shutdown_watch.overflowed)
+		return false;
+	char path[XS_WATCH_PATH_MAX], what[32];
+	bool changed = false;
+	while (xs_watch_take(&shutdown_watch, path, sizeof(path)))
+		changed = true;
+	xs_poll();
+	while (xs_watch_take(&shutdown_watch, path, sizeof(path)))
+		changed = true;
+	if (!changed ||
+	    xs_read(0, "control/shutdown", what, sizeof(what), NULL) != XS_OK)
+		return false;
+	if (strcmp(what, "poweroff") == 0 || strcmp(what, "halt") == 0 ||
+	    strcmp(what, "reboot") == 0) {
+		/* Acknowledge, as the protocol asks: the request is taken. */
+		xs_write(0, "control/shutdown", "");
+		xen_log("stop requested by the toolstack");
+		stop_requested = true;
+	}
+	return stop_requested;
+}
+
 /* Devices with input waiting; takes their ports' events. */
 static platform_device_set ready_devices(void)
 {
@@ -143,6 +188,8 @@ platform_device_set platform_yield(platform_time deadline)
 	poll_events();
 	platform_device_set ready = ready_devices();
 	for (;;) {
+		if (stop_asked())
+			ready |= PLATFORM_STOP;
 		if (ready || deadline <= platform_clock_monotonic())
 			return ready;
 		yield_sleeps++;

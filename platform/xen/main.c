@@ -23,6 +23,8 @@ void user_main(void)
 		        "will not reach the host");
 	else if (xs_init() != 0)
 		xen_log("xenstore does not answer: no devices");
+	else
+		xen_watch_shutdown();
 
 	struct platform_start_info info = {
 	        .cmdline = boot_info.cmdline,

@@ -15,6 +15,12 @@
 #ifndef XEN_TARGET_XEN_H
 #define XEN_TARGET_XEN_H
 
+/* The Xen interface this code is written against (Xen 4.14 and later);
+ * without it Xen's headers fall back to the oldest ABI. */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
+
 #include <kiln/platform.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -103,6 +109,10 @@ void xen_device_register(platform_handle h, evtchn_port_t port,
 
 /* The next free device handle (net and block share one space). */
 platform_handle xen_device_handle(void);
+
+/* Watch control/shutdown, so that the toolstack's stop request (xl
+ * shutdown) ends the unikernel cleanly through PLATFORM_STOP. */
+void xen_watch_shutdown(void);
 
 /* One line on the console, prefixed "kiln: xen: " (device set-up
  * reports). */
