@@ -886,7 +886,8 @@ static void vif_changed(struct fake_vif *v)
 	int fe = state_of(v->fe), be = state_of(v->be);
 	switch (fe) {
 	case XenbusStateConnected:
-		if (!v->connected && be == XenbusStateInitWait)
+		if (!v->connected && be == XenbusStateInitWait &&
+		    !v->no_connect)
 			vif_connect(v);
 		break;
 	case XenbusStateClosing:
@@ -918,6 +919,7 @@ void fake_vif_inject(struct fake_vif *v, const void *frame, size_t len)
 void fake_vif_close(struct fake_vif *v)
 {
 	set_state(v->be, XenbusStateClosing);
+	fake_xen_run();
 }
 
 void fake_vif_remove(struct fake_vif *v)
@@ -1013,11 +1015,15 @@ static bool vif_tx(struct fake_vif *v)
 			}
 			v->last_tx_id = req.id;
 		}
-		bool notify;
-		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, notify);
-		vif_notify(v, notify);
-		if (v->tx_mangle == TXM_PROD_AHEAD && progress)
-			v->tx.sring->rsp_prod = v->tx.rsp_prod_pvt + 1000;
+		if (v->tx.rsp_prod_pvt != v->tx.sring->rsp_prod &&
+		    v->tx.rsp_prod_pvt != v->tx.sring->rsp_prod - 1000) {
+			bool notify;
+			RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, notify);
+			vif_notify(v, notify);
+			if (v->tx_mangle == TXM_PROD_AHEAD)
+				v->tx.sring->rsp_prod =
+				        v->tx.rsp_prod_pvt + 1000;
+		}
 		int more;
 		RING_FINAL_CHECK_FOR_REQUESTS(&v->tx, more);
 		if (!more)

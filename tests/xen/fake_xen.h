@@ -113,6 +113,7 @@ struct fake_vif {
 	/* knobs */
 	bool silent;        /* no ring work at all */
 	bool keep_mapped;   /* rings stay mapped after a disconnect */
+	bool no_connect;    /* never answers the frontend's Connected */
 	uint16_t rx_offset; /* where received frames go in the page */
 	enum fake_tx_mangle tx_mangle;
 	/* state */

@@ -400,6 +400,7 @@ static void test_hostile(void)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_read_write();
 	test_directory();
 	test_watches();
