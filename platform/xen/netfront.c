@@ -228,22 +228,7 @@ static int nf_connect(struct netfront *n)
 		teardown(n);
 		return PLATFORM_EUNSPEC;
 	}
-	unsigned st;
-	r = xfe_wait(f, XenbusStateConnected,
-	             platform_clock_monotonic() + XFE_WAIT_NS, &st);
-	if (r != XS_OK) {
-		if (r == XS_ETIMEDOUT)
-			xfe_logf(f,
-			         "the backend %.100s did not connect within "
-			         "10 s (it is in state %s)",
-			         f->backend, xfe_state_name(st));
-		else
-			xfe_logf(f,
-			         "the backend %.100s went to %s instead of "
-			         "connecting",
-			         f->backend,
-			         r == XS_ENOENT ? "nowhere"
-			                        : xfe_state_name(st));
+	if (xfe_wait_connected(f) != XS_OK) {
 		xfe_switch(f, XenbusStateClosed);
 		teardown(n);
 		return PLATFORM_EUNSPEC;
@@ -660,38 +645,6 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-/* Wait for the backend to offer a connection (InitWait). */
-static int wait_offer(struct netfront *n)
-{
-	struct xs_frontend *f = &n->xf;
-	platform_time deadline = platform_clock_monotonic() + XFE_WAIT_NS;
-	bool asked = false;
-	for (;;) {
-		unsigned st;
-		int r = xfe_wait(f, XenbusStateInitWait, deadline, &st);
-		if (r == XS_OK)
-			return PLATFORM_OK;
-		if (r == XS_EIO && st == XenbusStateClosed && !asked) {
-			/* Left closed by an earlier frontend: ask again. */
-			asked = true;
-			xfe_switch(f, XenbusStateInitialising);
-			continue;
-		}
-		if (r == XS_ETIMEDOUT)
-			xfe_logf(f,
-			         "the backend %.100s stayed in state %s for 10 "
-			         "s",
-			         f->backend, xfe_state_name(st));
-		else if (r == XS_EIO)
-			xfe_logf(f, "the backend %.100s is %s", f->backend,
-			         xfe_state_name(st));
-		else
-			xfe_logf(f, "cannot read the state of %.100s: %s",
-			         f->backend, xs_strerror(r));
-		return PLATFORM_EUNSPEC;
-	}
-}
-
 enum platform_result platform_net_acquire(const char *name, platform_handle *h,
                                           struct platform_net_info *info)
 {
@@ -730,7 +683,7 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 		n->mtu = (uint16_t)mtu;
 	if (xfe_watch(f) != XS_OK)
 		return PLATFORM_EUNSPEC;
-	r = wait_offer(n);
+	r = xfe_wait_offer(f) == XS_OK ? PLATFORM_OK : PLATFORM_EUNSPEC;
 	uint64_t copy = 0;
 	if (r == PLATFORM_OK &&
 	    (xfe_read_uint(f, true, "feature-rx-copy", 1, &copy) != XS_OK ||

@@ -182,3 +182,52 @@ int xfe_wait(struct xs_frontend *f, unsigned want, platform_time deadline,
 			return r;
 	}
 }
+
+int xfe_wait_offer(struct xs_frontend *f)
+{
+	platform_time deadline = platform_clock_monotonic() + XFE_WAIT_NS;
+	bool asked = false;
+	for (;;) {
+		unsigned st;
+		int r = xfe_wait(f, XenbusStateInitWait, deadline, &st);
+		if (r == XS_OK)
+			return XS_OK;
+		if (r == XS_EIO && st == XenbusStateClosed && !asked) {
+			/* Left closed by an earlier frontend: ask again. */
+			asked = true;
+			xfe_switch(f, XenbusStateInitialising);
+			continue;
+		}
+		if (r == XS_ETIMEDOUT)
+			xfe_logf(f,
+			         "the backend %.100s stayed in state %s for 10 "
+			         "s",
+			         f->backend, xfe_state_name(st));
+		else if (r == XS_EIO)
+			xfe_logf(f, "the backend %.100s is %s", f->backend,
+			         xfe_state_name(st));
+		else
+			xfe_logf(f, "cannot read the state of %.100s: %s",
+			         f->backend, xs_strerror(r));
+		return r;
+	}
+}
+
+int xfe_wait_connected(struct xs_frontend *f)
+{
+	unsigned st;
+	int r = xfe_wait(f, XenbusStateConnected,
+	                 platform_clock_monotonic() + XFE_WAIT_NS, &st);
+	if (r == XS_ETIMEDOUT)
+		xfe_logf(
+		        f,
+		        "the backend %.100s did not connect within 10 s (it is "
+		        "in state %s)",
+		        f->backend, xfe_state_name(st));
+	else if (r != XS_OK)
+		xfe_logf(f,
+		         "the backend %.100s went to %s instead of connecting",
+		         f->backend,
+		         r == XS_ENOENT ? "nowhere" : xfe_state_name(st));
+	return r;
+}

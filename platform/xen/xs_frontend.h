@@ -68,6 +68,15 @@ void xfe_release(struct xs_frontend *f);
 int xfe_wait(struct xs_frontend *f, unsigned want, platform_time deadline,
              unsigned *last);
 
+/* Wait (XFE_WAIT_NS at most) for the backend to offer a connection
+ * (InitWait); a backend left Closed by an earlier frontend is asked again
+ * (our state Initialising). Anything else is reported. */
+int xfe_wait_offer(struct xs_frontend *f);
+
+/* Wait (XFE_WAIT_NS at most) for the backend to be Connected; reported
+ * when it is not. */
+int xfe_wait_connected(struct xs_frontend *f);
+
 /* "InitWait", "Connected", ... for reports. */
 const char *xfe_state_name(unsigned state);
 
