@@ -200,12 +200,11 @@ static bool wait_all(struct blkfront *b, unsigned pending, struct outcome *o)
 		if (platform_clock_monotonic() >= deadline) {
 			b->c.timeouts++;
 			b->broken = true;
-			xfe_logf(
-			        &b->xf,
-			        "no answer from the backend within 30 s (%u "
-			        "requests outstanding); the device is unusable "
-			        "from now on",
-			        pending);
+			xfe_logf(&b->xf,
+			         "no answer from the backend within 30 s (%u "
+			         "request%s outstanding); the device is "
+			         "unusable from now on",
+			         pending, pending == 1 ? "" : "s");
 			return false;
 		}
 		xen_event_wait(b->port, deadline);
@@ -484,10 +483,12 @@ static int read_geometry(struct blkfront *b)
 		size = 512;
 	else if (r != XS_OK || size < 512 || size > XEN_PAGE_SIZE ||
 	         (size & (size - 1))) {
+		char what[24];
+		snprintf(what, sizeof(what), "%llu", (unsigned long long)size);
 		xfe_logf(f,
-		         "the backend's sector size is not one of 512, 1024, "
-		         "2048, 4096 (%s)",
-		         r == XS_OK ? "unsupported" : xs_strerror(r));
+		         "the backend's sector size (%s) is not one of 512, "
+		         "1024, 2048, 4096",
+		         r == XS_OK ? what : xs_strerror(r));
 		return PLATFORM_EUNSPEC;
 	}
 	if (xfe_read_uint(f, true, "info", UINT32_MAX, &info) != XS_OK)

@@ -94,7 +94,7 @@ static void test_absent(void)
 	vbd->sector_size = 8192;
 	CHECK("blkfront: a sector size over 4096 is refused",
 	      platform_block_acquire("blk0", &h, &info) == PLATFORM_EUNSPEC &&
-	              fake_log_has("sector size is not one of"));
+	              fake_log_has("sector size (8192) is not one of"));
 	reset();
 	vbd = fake_vbd_add(768, 100);
 	fake_xs_set(strcat(strcpy((char[128]){0}, vbd->be), "/state"), "1");
@@ -357,7 +357,7 @@ static void test_hostile(void)
 		      (!cases[i].line || fake_log_count(cases[i].line) == 1) &&
 		              fake_log_count(
 		                      "no answer from the backend within "
-		                      "30 s (1 requests outstanding); "
+		                      "30 s (1 request outstanding); "
 		                      "the device is unusable") == 1);
 		vbd->mangle = BM_NONE;
 		t0 = fake_now;
