@@ -325,6 +325,10 @@ static void run_hook(const struct project *p, const char *what,
 	setenv("KILN_ROOT", p->root, 1);
 	setenv("KILN_TARGET", p->target.name, 1);
 	setenv("KILN_BUILD", p->build, 1);
+	/* The target's objcopy, for hooks that convert the image (rpi3's
+	 * kernel8.img); asked of the compiler only for the postbuild. */
+	if (strcmp(what, "postbuild") == 0)
+		setenv("KILN_OBJCOPY", target_objcopy(p), 1);
 	char *argv[] = {"/bin/sh", "-c", (char *)line, NULL};
 	int status = proc_run(argv, dir);
 	if (!proc_ok(status))
@@ -471,9 +475,13 @@ static bool strip_image(const struct project *p, const struct build_options *o)
 	             (file_mtime(p->image, &img) && time_after(&img, &st));
 	if (stale) {
 		printf("  STRIP %s\n", display_path(out));
-		char *argv[] = {"objcopy", "--strip-all", p->image, out, NULL};
+		/* The target's own binutils: the host's objcopy may not
+		 * read another architecture's ELF. */
+		char *objcopy = (char *)target_objcopy(p);
+		char *argv[] = {objcopy, "--strip-all", p->image, out, NULL};
 		if (o->verbose)
-			printf("objcopy --strip-all %s %s\n", p->image, out);
+			printf("%s --strip-all %s %s\n", objcopy, p->image,
+			       out);
 		int status = proc_run(argv, NULL);
 		if (!proc_ok(status)) {
 			unlink(out);

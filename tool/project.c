@@ -3,7 +3,9 @@
  * (see project.h and docs/building.md).
  */
 #include "project.h"
+#include "proc.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -326,6 +328,57 @@ void project_load(struct project *p, const char *root, const char *appdir,
 
 /* -------------------------------------------------------- placeholders */
 
+/* The target compiler's answer to one query (-dumpmachine,
+ * -print-prog-name=...), trailing blanks removed; dies when it fails. */
+static char *compiler_answer(const struct project *p, const char *query)
+{
+	struct strvec argv = {0};
+	expand_key(p, &p->target.desc, "cc", &argv);
+	sv_push(&argv, query);
+	char *out = proc_output(argv.v);
+	if (!out)
+		die(EXIT_BUILD, "'%s' failed", sv_join_shell(&argv));
+	size_t n = strlen(out);
+	while (n > 0 && isspace((unsigned char)out[n - 1]))
+		out[--n] = '\0';
+	sv_free(&argv);
+	return out;
+}
+
+/* Asked once per kiln run (one project per process). */
+static char *arch_cache, *objcopy_cache;
+
+const char *target_arch(const struct project *p)
+{
+	if (!arch_cache) {
+		/* "x86_64-linux-gnu", "aarch64-linux-gnu": the first part. */
+		char *machine = compiler_answer(p, "-dumpmachine");
+		size_t n = strcspn(machine, "-");
+		if (n == 0)
+			die(EXIT_BUILD,
+			    "cannot tell the target compiler's architecture "
+			    "(-dumpmachine said '%s')",
+			    machine);
+		arch_cache = xstrndup(machine, n);
+		free(machine);
+	}
+	return arch_cache;
+}
+
+const char *target_objcopy(const struct project *p)
+{
+	if (!objcopy_cache) {
+		/* A cross gcc names its own binutils' objcopy by path; a
+		 * native one answers "objcopy", found in PATH. */
+		objcopy_cache = compiler_answer(p, "-print-prog-name=objcopy");
+		if (!objcopy_cache[0]) {
+			free(objcopy_cache);
+			objcopy_cache = xstrdup("objcopy");
+		}
+	}
+	return objcopy_cache;
+}
+
 char *expand_word(const struct project *p, const char *word, const char *file,
                   unsigned line, bool allow_image)
 {
@@ -350,6 +403,9 @@ char *expand_word(const struct project *p, const char *word, const char *file,
 				if (strlen(vars[i].name) == l &&
 				    strncmp(s + 1, vars[i].name, l) == 0)
 					value = vars[i].value;
+			/* Asked of the compiler only where it is used. */
+			if (l == 4 && strncmp(s + 1, "arch", 4) == 0)
+				value = target_arch(p);
 			bool whole =
 			        (l == 4 && strncmp(s + 1, "opts", 4) == 0) ||
 			        (l == 4 && strncmp(s + 1, "args", 4) == 0);

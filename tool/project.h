@@ -68,8 +68,16 @@ void targets_list(const char *root, struct strvec *out);
  * platform/hvt, else unix. */
 const char *default_target(const char *root);
 
+/* The target's architecture, from its compiler (-dumpmachine):
+ * "x86_64", "aarch64". Named {arch} in descriptors. */
+const char *target_arch(const struct project *p);
+
+/* The objcopy of the target's own binutils, as its compiler names it
+ * (-print-prog-name=objcopy): a cross compiler's, not the host's. */
+const char *target_objcopy(const struct project *p);
+
 /*
- * Expand {root}, {platform}, {build} and {image} in one word of a
+ * Expand {root}, {platform}, {build}, {arch} and {image} in one word of a
  * descriptor (file and line for the message when the word names another
  * placeholder). image may be NULL where {image} has no meaning.
  */

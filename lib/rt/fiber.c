@@ -178,16 +178,9 @@ struct kiln_fiber *kiln_fiber_spawn(const char *name, void (*fn)(void *arg),
 	kiln_timer_init(&f->timer, fiber_timeout, f);
 	kiln_waitq_init(&f->joiners);
 
-	/* The frame rt_ctx_switch expects (see arch/x86_64/switch.S):
-	 * default SSE and x87 control words, zeroed registers except r13
-	 * (entry) and r12 (its argument), and rt_ctx_start to return to. */
-	uint64_t *sp = (uint64_t *)((char *)f->stack_lo + stack_size) - 8;
-	memset(sp, 0, 8 * sizeof(*sp));
-	sp[0] = (uint64_t)0x037f << 32 | 0x1f80;
-	sp[3] = (uint64_t)(uintptr_t)fiber_main;
-	sp[4] = (uint64_t)(uintptr_t)f;
-	sp[7] = (uint64_t)(uintptr_t)rt_ctx_start;
-	f->sp = sp;
+	/* The frame rt_ctx_switch resumes (arch/ARCH/frame.c). */
+	f->sp = rt_ctx_first_frame((char *)f->stack_lo + stack_size, fiber_main,
+	                           f);
 
 	f->state = RT_FIBER_WAITING; /* not yet on any queue */
 	f->all_next = all_fibers;

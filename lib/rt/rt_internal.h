@@ -86,11 +86,21 @@ void rt_run_exit_hooks(void);
 /* mem.c */
 void rt_mem_init(void *heap, size_t size);
 
-/* arch/x86_64/switch.S: save callee-saved state on the current stack,
- * store the stack pointer in *save_sp, resume the context at new_sp. */
+/*
+ * The architecture's part (arch/ARCH/, one folder per architecture: the
+ * only code of lib/rt that knows the CPU).
+ *
+ * switch.S: save callee-saved state on the current stack, store the stack
+ * pointer in *save_sp, resume the context at new_sp.
+ */
 void rt_ctx_switch(void **save_sp, void *new_sp);
-/* The first code a new fiber runs: calls entry(arg) from r13/r12. */
+/* switch.S: the first code a new fiber runs; calls the entry function
+ * with its argument, both left in registers by the first frame. */
 void rt_ctx_start(void);
+/* frame.c: build, below stack_top (16-byte aligned), the frame that
+ * rt_ctx_switch resumes into entry(arg) by way of rt_ctx_start; returns
+ * the stack pointer to resume. */
+void *rt_ctx_first_frame(void *stack_top, void (*entry)(void *), void *arg);
 
 /* A guarded check for the blocking calls. */
 #define RT_NEED_FIBER(what)                                                    \

@@ -2,6 +2,8 @@
 # Build a program from lib/rt plus the given sources with the host compiler
 # (no kiln tool needed), for lib/rt's own unit tests.
 #   tests/rt/build.sh OUT [--sanitize] SOURCES... [-- EXTRA CC FLAGS]
+# CC picks another compiler (e.g. aarch64-linux-gnu-gcc); lib/rt's arch/
+# folder follows the architecture it builds for.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
@@ -20,5 +22,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 done
 [ "${1:-}" = -- ] && shift
 mkdir -p "$(dirname "$out")"
-cc "${flags[@]}" "$@" -o "$out" "${srcs[@]}" "$root"/lib/rt/*.c \
-	"$root"/lib/rt/arch/x86_64/*.S
+cc=${CC:-cc}
+arch=$($cc -dumpmachine)
+arch=${arch%%-*}
+$cc "${flags[@]}" "$@" -o "$out" "${srcs[@]}" "$root"/lib/rt/*.c \
+	"$root"/lib/rt/arch/"$arch"/*.c "$root"/lib/rt/arch/"$arch"/*.S
