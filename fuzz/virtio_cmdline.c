@@ -4,9 +4,9 @@
  * after "--"). The boot arguments written out must be terminated and no
  * longer than the buffer; every device parsed must be sane.
  *
- * fuzz-sources: platform/virtio/cmdline.c
+ * fuzz-sources: platform/virtio_drivers/cmdline.c
  */
-#include "../platform/virtio/cmdline.h"
+#include "../platform/virtio_drivers/cmdline.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,43 +1,22 @@
 /*
- * devices.c - discovery of virtio devices, their handles, and
- * platform_yield(), the one place the unikernel sleeps.
+ * devices.c - discovery of virtio devices (virtio_mmio.device= words, PCI
+ * bus 0), the shared drivers' hooks (virtio_host.h), and platform_yield(),
+ * the one place the unikernel sleeps. The drivers and the device table
+ * are platform/virtio_drivers/.
  */
 #include "devices.h"
 #include "clock.h"
 #include "kernel.h"
 #include "pci.h"
 #include "serial.h"
+#include "virtio_host.h"
 #include "virtio_mmio.h"
 #include "virtio_pci.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 
-static struct device devices[MAX_DEVICES];
-static unsigned device_count;
-static unsigned net_count, blk_count;
-static uint64_t dma_lo, dma_hi; /* the heap while devices take memory */
 static bool have_pci, have_mmio_words;
 uint64_t yield_sleeps;
-
-void *dma_alloc(uint64_t bytes)
-{
-	bytes = (bytes + 4095) & ~4095ull;
-	/* Leave the application at least 1 MiB. */
-	if (dma_hi < dma_lo || dma_hi - dma_lo < bytes + (1u << 20))
-		return NULL;
-	dma_hi -= bytes;
-	virtio_zero((void *)(uintptr_t)dma_hi, bytes);
-	return (void *)(uintptr_t)dma_hi;
-}
-
-static void set_name(struct device *d, const char *prefix, unsigned n)
-{
-	unsigned i = 0;
-	for (; prefix[i]; i++)
-		d->name[i] = prefix[i];
-	d->name[i++] = (char)('0' + n % 10);
-	d->name[i] = 0;
-}
 
 static void format_hex(char *out, const char *prefix, uint64_t v)
 {
@@ -54,37 +33,12 @@ static void format_hex(char *out, const char *prefix, uint64_t v)
 	out[i] = 0;
 }
 
-/* Hand a found device to its driver. */
-static void probe(struct device *d)
-{
-	d->vd.slot = (unsigned)(d - devices);
-	if (d->vd.device_id == VIRTIO_ID_NET) {
-		if (net_count < 10 && virtio_net_probe(&d->vd, net_count)) {
-			d->net = vnet_at(net_count);
-			set_name(d, "net", net_count++);
-			device_count++;
-		}
-	} else if (d->vd.device_id == VIRTIO_ID_BLOCK) {
-		if (blk_count < 10 && virtio_blk_probe(&d->vd, blk_count)) {
-			d->blk = vblk_at(blk_count);
-			set_name(d, "blk", blk_count++);
-			device_count++;
-		}
-	} else {
-		virtio_log_num(
-		        "kiln: virtio: ignoring a virtio device of type ",
-		        d->vd.device_id, " at ");
-		virtio_log(d->vd.where, "\n", NULL);
-	}
-}
-
 static void discover_mmio(const struct cmdline *cl)
 {
 	for (unsigned i = 0; i < cl->mmio_count; i++) {
-		if (device_count == MAX_DEVICES)
+		struct device *d = devices_slot();
+		if (!d)
 			return;
-		struct device *d = &devices[device_count];
-		virtio_zero(d, sizeof(*d));
 		d->vd.transport = VIRTIO_MMIO;
 		d->vd.base = (uintptr_t)cl->mmio[i].base;
 		d->vd.irq = cl->mmio[i].irq;
@@ -107,7 +61,7 @@ static void discover_mmio(const struct cmdline *cl)
 			continue;
 		}
 		if (vmmio_identify(&d->vd) == 1)
-			probe(d);
+			devices_probe(d);
 	}
 }
 
@@ -128,11 +82,10 @@ static void discover_pci(void)
 			}
 			bool multi = pci_read32(0, devfn, 0x0c) & (1u << 23);
 			uint16_t did = (uint16_t)(id >> 16);
+			struct device *d = NULL;
 			if ((id & 0xffff) == VIRTIO_PCI_VENDOR &&
 			    did >= 0x1000 && did <= 0x107f &&
-			    device_count < MAX_DEVICES) {
-				struct device *d = &devices[device_count];
-				virtio_zero(d, sizeof(*d));
+			    (d = devices_slot()) != NULL) {
 				d->vd.transport = VIRTIO_PCI;
 				d->vd.bus = 0;
 				d->vd.devfn = devfn;
@@ -156,9 +109,9 @@ static void discover_pci(void)
 				                             cfg[0x2f] << 8);
 				if (d->vd.device_id != VIRTIO_ID_NET &&
 				    d->vd.device_id != VIRTIO_ID_BLOCK) {
-					probe(d);
+					devices_probe(d);
 				} else if (vpci_setup(&d->vd, cfg)) {
-					probe(d);
+					devices_probe(d);
 				}
 			}
 			if (fn == 0 && !multi)
@@ -169,24 +122,26 @@ static void discover_pci(void)
 
 void devices_discover(const struct cmdline *cl, uint64_t *heap, uint64_t *size)
 {
-	dma_lo = *heap;
-	dma_hi = *heap + *size;
+	devices_dma_region(*heap, *heap + *size);
 	have_mmio_words = cl->mmio_count > 0;
 	discover_mmio(cl);
 	discover_pci();
-	*size = dma_hi - dma_lo;
+	*size = devices_dma_top() - *heap;
 }
 
-static bool same(const char *a, const char *b)
+/* ------------------------------------------------- the drivers' hooks */
+
+void virtio_host_puts(const char *s)
 {
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
+	serial_puts(s);
 }
 
-struct device *device_find(const char *name, platform_handle *h)
+bool virtio_host_route_irq(struct virtio_dev *d)
+{
+	return supervisor_call(SYS_IRQ_ROUTE, d->irq, d->slot) == 0;
+}
+
+void virtio_host_lookup(void)
 {
 	static bool hinted;
 	if (!have_pci && !have_mmio_words && !hinted) {
@@ -199,55 +154,19 @@ struct device *device_find(const char *name, platform_handle *h)
 		        "run it with acpi=off)\n",
 		        NULL, NULL);
 	}
-	for (unsigned i = 0; i < device_count; i++) {
-		if (name && same(devices[i].name, name)) {
-			*h = i;
-			return &devices[i];
-		}
-	}
-	return NULL;
-}
-
-struct device *device_get(platform_handle h)
-{
-	if (h >= device_count || !devices[h].acquired)
-		return NULL;
-	return &devices[h];
 }
 
 /* ---------------------------------------------------------------- yield */
-
-/* The acquired network devices with a frame waiting. With ack set, each
- * device's interrupt is acknowledged first (a register access, which
- * costs an exit), so that a frame arriving after the look raises the line
- * again: done only before sleeping. */
-static platform_device_set ready_devices(bool ack, bool *all_have_irq)
-{
-	platform_device_set ready = 0;
-	*all_have_irq = true;
-	for (unsigned i = 0; i < device_count; i++) {
-		struct device *d = &devices[i];
-		if (!d->acquired || !d->net)
-			continue;
-		if (ack)
-			virtio_ack_interrupt(&d->vd);
-		if (vnet_rx_ready(d->net))
-			ready |= 1ull << i;
-		if (!d->vd.has_irq)
-			*all_have_irq = false;
-	}
-	return ready;
-}
 
 platform_device_set platform_yield(platform_time deadline)
 {
 	for (;;) {
 		bool irqs;
-		platform_device_set ready = ready_devices(false, &irqs);
+		platform_device_set ready = devices_ready(false, &irqs);
 		platform_time now = platform_clock_monotonic();
 		if (ready || deadline <= now)
 			return ready;
-		ready = ready_devices(true, &irqs);
+		ready = devices_ready(true, &irqs);
 		if (ready)
 			return ready;
 		platform_time until = deadline;

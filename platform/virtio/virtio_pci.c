@@ -136,6 +136,7 @@ static bool assign_bars(struct virtio_dev *d, uint8_t cfg[PCI_CFG_SIZE])
 bool vpci_setup(struct virtio_dev *d, uint8_t cfg[PCI_CFG_SIZE])
 {
 	struct pci_virtio_caps caps;
+	d->ops = &vpci_ops;
 	if (!pci_parse_virtio_caps(cfg, PCI_CFG_SIZE, &caps)) {
 		virtio_log("kiln: virtio: ", d->where,
 		           ": not used: malformed PCI capability list\n");
@@ -197,17 +198,17 @@ static uintptr_t c(struct virtio_dev *d, unsigned off)
 	return d->common + off;
 }
 
-uint8_t vpci_get_status(struct virtio_dev *d)
+static uint8_t vpci_get_status(struct virtio_dev *d)
 {
 	return mmio_read8(c(d, COMMON_STATUS));
 }
 
-void vpci_set_status(struct virtio_dev *d, uint8_t s)
+static void vpci_set_status(struct virtio_dev *d, uint8_t s)
 {
 	mmio_write8(c(d, COMMON_STATUS), s);
 }
 
-uint64_t vpci_get_features(struct virtio_dev *d)
+static uint64_t vpci_get_features(struct virtio_dev *d)
 {
 	mmio_write32(c(d, COMMON_DFSELECT), 0);
 	uint64_t lo = mmio_read32(c(d, COMMON_DF));
@@ -216,7 +217,7 @@ uint64_t vpci_get_features(struct virtio_dev *d)
 	return hi << 32 | lo;
 }
 
-void vpci_set_features(struct virtio_dev *d, uint64_t f)
+static void vpci_set_features(struct virtio_dev *d, uint64_t f)
 {
 	mmio_write32(c(d, COMMON_GFSELECT), 0);
 	mmio_write32(c(d, COMMON_GF), (uint32_t)f);
@@ -227,7 +228,7 @@ void vpci_set_features(struct virtio_dev *d, uint64_t f)
 		mmio_write16(c(d, COMMON_MSIX_CONFIG), VIRTIO_MSI_NO_VECTOR);
 }
 
-uint16_t vpci_queue_max(struct virtio_dev *d, uint16_t index)
+static uint16_t vpci_queue_max(struct virtio_dev *d, uint16_t index)
 {
 	if (index >= mmio_read16(c(d, COMMON_NUMQ)))
 		return 0;
@@ -235,7 +236,8 @@ uint16_t vpci_queue_max(struct virtio_dev *d, uint16_t index)
 	return mmio_read16(c(d, COMMON_Q_SIZE));
 }
 
-bool vpci_queue_enable(struct virtio_dev *d, struct virtq *q, bool with_irq)
+static bool vpci_queue_enable(struct virtio_dev *d, struct virtq *q,
+                              bool with_irq)
 {
 	uint64_t desc = (uintptr_t)q->desc, avail = (uintptr_t)q->avail;
 	uint64_t used = (uintptr_t)q->used;
@@ -271,14 +273,25 @@ bool vpci_queue_enable(struct virtio_dev *d, struct virtq *q, bool with_irq)
 	return true;
 }
 
-void vpci_notify(struct virtio_dev *d, struct virtq *q)
+static void vpci_notify(struct virtio_dev *d, struct virtq *q)
 {
 	(void)d;
 	mmio_write16(q->notify_addr, q->index);
 }
 
-void vpci_ack_interrupt(struct virtio_dev *d)
+static void vpci_ack_interrupt(struct virtio_dev *d)
 {
 	if (!d->msix_table)
 		(void)mmio_read8(d->isr); /* reading clears it */
 }
+
+const struct virtio_ops vpci_ops = {
+        .get_status = vpci_get_status,
+        .set_status = vpci_set_status,
+        .get_features = vpci_get_features,
+        .set_features = vpci_set_features,
+        .queue_max = vpci_queue_max,
+        .queue_enable = vpci_queue_enable,
+        .notify = vpci_notify,
+        .ack_interrupt = vpci_ack_interrupt,
+};

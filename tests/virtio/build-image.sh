@@ -19,7 +19,8 @@ rm -rf "$obj"
 mkdir -p "$obj"
 inc="-I$root/include -nostdinc -isystem $($cc -print-file-name=include)"
 objs=()
-for src in "$plat"/*.c "$root"/platform/x86_64/*.c "$root"/platform/x86_64/*.S "$@"; do
+for src in "$plat"/*.c "$root"/platform/x86_64/*.c "$root"/platform/x86_64/*.S \
+	"$root"/platform/virtio_drivers/*.c "$@"; do
 	o="$obj/$(basename "$src").o"
 	case "$src" in
 	*.S) $cc $asflags $inc -c "$src" -o "$o" ;;

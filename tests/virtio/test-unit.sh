@@ -8,8 +8,8 @@ out="$ROOT/_build/virtio-unit"
 mkdir -p "$out"
 if ! cc -std=c11 -D_GNU_SOURCE -DKILN_FUZZ -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
-	-Iplatform/x86_64 \
-	tests/virtio/unit.c platform/virtio/virtq.c platform/virtio/cmdline.c \
+	-Iplatform/x86_64 -Iplatform/virtio_drivers \
+	tests/virtio/unit.c platform/virtio_drivers/virtq.c platform/virtio_drivers/cmdline.c \
 	platform/x86_64/startinfo.c platform/virtio/pci.c \
 	-o "$out/unit" >"$out/build.log" 2>&1; then
 	fail "virtio unit tests build" "$(head -20 "$out/build.log")"

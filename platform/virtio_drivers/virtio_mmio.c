@@ -1,7 +1,8 @@
 /*
- * virtio_mmio.c - virtio over memory-mapped registers (QEMU's microvm,
- * Firecracker). Devices are found from virtio_mmio.device= words on the
- * command line; the window is mapped for CPL 3 by the supervisor.
+ * virtio_mmio.c - virtio over memory-mapped registers (QEMU's microvm and
+ * virt, Firecracker). The target finds the windows (virtio: the
+ * virtio_mmio.device= words of the command line; arm64: the device tree)
+ * and has its supervisor map them for user mode.
  */
 #include "virtio_mmio.h"
 
@@ -35,20 +36,22 @@ int vmmio_identify(struct virtio_dev *d)
 		               "-global virtio-mmio.force-legacy=false\n");
 		return -1;
 	}
+	d->ops = &vmmio_ops;
+	d->devcfg = d->base + VMMIO_CONFIG;
 	return 1;
 }
 
-uint8_t vmmio_get_status(struct virtio_dev *d)
+static uint8_t vmmio_get_status(struct virtio_dev *d)
 {
 	return (uint8_t)rd(d, VMMIO_STATUS);
 }
 
-void vmmio_set_status(struct virtio_dev *d, uint8_t s)
+static void vmmio_set_status(struct virtio_dev *d, uint8_t s)
 {
 	wr(d, VMMIO_STATUS, s);
 }
 
-uint64_t vmmio_get_features(struct virtio_dev *d)
+static uint64_t vmmio_get_features(struct virtio_dev *d)
 {
 	wr(d, VMMIO_DEVICE_FEATURES_SEL, 0);
 	uint64_t lo = rd(d, VMMIO_DEVICE_FEATURES);
@@ -57,7 +60,7 @@ uint64_t vmmio_get_features(struct virtio_dev *d)
 	return hi << 32 | lo;
 }
 
-void vmmio_set_features(struct virtio_dev *d, uint64_t f)
+static void vmmio_set_features(struct virtio_dev *d, uint64_t f)
 {
 	wr(d, VMMIO_DRIVER_FEATURES_SEL, 0);
 	wr(d, VMMIO_DRIVER_FEATURES, (uint32_t)f);
@@ -65,7 +68,7 @@ void vmmio_set_features(struct virtio_dev *d, uint64_t f)
 	wr(d, VMMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
 }
 
-uint16_t vmmio_queue_max(struct virtio_dev *d, uint16_t index)
+static uint16_t vmmio_queue_max(struct virtio_dev *d, uint16_t index)
 {
 	wr(d, VMMIO_QUEUE_SEL, index);
 	if (rd(d, VMMIO_QUEUE_READY))
@@ -74,8 +77,10 @@ uint16_t vmmio_queue_max(struct virtio_dev *d, uint16_t index)
 	return max > 0xffff ? 0xffff : (uint16_t)max;
 }
 
-bool vmmio_queue_enable(struct virtio_dev *d, struct virtq *q)
+static bool vmmio_queue_enable(struct virtio_dev *d, struct virtq *q,
+                               bool with_irq)
 {
+	(void)with_irq; /* the device's one line: routed by the target */
 	uint64_t desc = (uintptr_t)q->desc, avail = (uintptr_t)q->avail;
 	uint64_t used = (uintptr_t)q->used;
 	wr(d, VMMIO_QUEUE_SEL, q->index);
@@ -90,15 +95,26 @@ bool vmmio_queue_enable(struct virtio_dev *d, struct virtq *q)
 	return rd(d, VMMIO_QUEUE_READY) == 1;
 }
 
-void vmmio_notify(struct virtio_dev *d, uint16_t index)
+static void vmmio_notify(struct virtio_dev *d, struct virtq *q)
 {
-	wr(d, VMMIO_QUEUE_NOTIFY, index);
+	wr(d, VMMIO_QUEUE_NOTIFY, q->index);
 }
 
-void vmmio_ack_interrupt(struct virtio_dev *d)
+static void vmmio_ack_interrupt(struct virtio_dev *d)
 {
 	/* Both causes (used buffer, configuration change) at once: one
 	 * register write, where reading the status first would cost a
 	 * second exit. Acknowledging a cause not pending does nothing. */
 	wr(d, VMMIO_INTERRUPT_ACK, 3);
 }
+
+const struct virtio_ops vmmio_ops = {
+        .get_status = vmmio_get_status,
+        .set_status = vmmio_set_status,
+        .get_features = vmmio_get_features,
+        .set_features = vmmio_set_features,
+        .queue_max = vmmio_queue_max,
+        .queue_enable = vmmio_queue_enable,
+        .notify = vmmio_notify,
+        .ack_interrupt = vmmio_ack_interrupt,
+};

@@ -9,9 +9,9 @@
  * write becomes several requests, all queued before one notification;
  * the call then waits (polling the used ring) until every one is back.
  */
-#include "devices.h"
 #include "hw.h"
-#include "kernel.h"
+#include "virtio_devices.h"
+#include "virtio_host.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX (1ull << 1)
 #define VIRTIO_BLK_F_SEG_MAX (1ull << 2)

@@ -1,118 +1,103 @@
 /*
  * virtio.c - the transport-independent part of device set-up: feature
- * negotiation, messages, and the dispatch to the MMIO and PCI transports.
+ * negotiation, messages, and the calls into the transport (dev->ops).
  */
 #include "virtio.h"
-#include "serial.h"
-#include "virtio_mmio.h"
-#include "virtio_pci.h"
+#include "hw.h"
+#include "virtio_host.h"
 
 uint8_t virtio_get_status(struct virtio_dev *d)
 {
-	return d->transport == VIRTIO_MMIO ? vmmio_get_status(d)
-	                                   : vpci_get_status(d);
+	return d->ops->get_status(d);
 }
 
 void virtio_set_status(struct virtio_dev *d, uint8_t status)
 {
-	if (d->transport == VIRTIO_MMIO)
-		vmmio_set_status(d, status);
-	else
-		vpci_set_status(d, status);
+	d->ops->set_status(d, status);
 }
 
 uint64_t virtio_get_features(struct virtio_dev *d)
 {
-	return d->transport == VIRTIO_MMIO ? vmmio_get_features(d)
-	                                   : vpci_get_features(d);
+	return d->ops->get_features(d);
 }
 
 void virtio_set_features(struct virtio_dev *d, uint64_t features)
 {
-	if (d->transport == VIRTIO_MMIO)
-		vmmio_set_features(d, features);
-	else
-		vpci_set_features(d, features);
-}
-
-static uintptr_t cfg_base(struct virtio_dev *d)
-{
-	return d->transport == VIRTIO_MMIO ? d->base + VMMIO_CONFIG : d->devcfg;
+	d->ops->set_features(d, features);
 }
 
 uint8_t virtio_cfg8(struct virtio_dev *d, unsigned off)
 {
-	return mmio_read8(cfg_base(d) + off);
+	return mmio_read8(d->devcfg + off);
 }
 
 uint16_t virtio_cfg16(struct virtio_dev *d, unsigned off)
 {
-	return mmio_read16(cfg_base(d) + off);
+	return mmio_read16(d->devcfg + off);
 }
 
 uint32_t virtio_cfg32(struct virtio_dev *d, unsigned off)
 {
-	return mmio_read32(cfg_base(d) + off);
+	return mmio_read32(d->devcfg + off);
 }
 
 uint64_t virtio_cfg64(struct virtio_dev *d, unsigned off)
 {
 	/* Two halves may tear across a config change: the device's 64-bit
 	 * fields here (block capacity) do not change while we run. */
-	return mmio_read32(cfg_base(d) + off) |
-	       (uint64_t)mmio_read32(cfg_base(d) + off + 4) << 32;
+	return mmio_read32(d->devcfg + off) |
+	       (uint64_t)mmio_read32(d->devcfg + off + 4) << 32;
 }
 
 uint16_t virtio_queue_max(struct virtio_dev *d, uint16_t index)
 {
-	return d->transport == VIRTIO_MMIO ? vmmio_queue_max(d, index)
-	                                   : vpci_queue_max(d, index);
+	return d->ops->queue_max(d, index);
 }
 
 bool virtio_queue_enable(struct virtio_dev *d, struct virtq *q, bool with_irq)
 {
-	return d->transport == VIRTIO_MMIO ? vmmio_queue_enable(d, q)
-	                                   : vpci_queue_enable(d, q, with_irq);
+	return d->ops->queue_enable(d, q, with_irq);
 }
 
 void virtio_notify(struct virtio_dev *d, struct virtq *q)
 {
-	if (d->transport == VIRTIO_MMIO)
-		vmmio_notify(d, q->index);
-	else
-		vpci_notify(d, q);
+	d->ops->notify(d, q);
 }
 
 void virtio_ack_interrupt(struct virtio_dev *d)
 {
-	if (d->transport == VIRTIO_MMIO)
-		vmmio_ack_interrupt(d);
-	else
-		vpci_ack_interrupt(d);
+	d->ops->ack_interrupt(d);
 }
 
 void virtio_log(const char *a, const char *b, const char *c)
 {
-	serial_puts(a);
+	virtio_host_puts(a);
 	if (b)
-		serial_puts(b);
+		virtio_host_puts(b);
 	if (c)
-		serial_puts(c);
+		virtio_host_puts(c);
 }
 
 void virtio_log_num(const char *a, uint64_t n, const char *b)
 {
-	serial_puts(a);
-	serial_put_dec(n);
+	char digits[21];
+	unsigned i = sizeof(digits) - 1;
+	digits[i] = 0;
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	virtio_host_puts(a);
+	virtio_host_puts(digits + i);
 	if (b)
-		serial_puts(b);
+		virtio_host_puts(b);
 }
 
 void virtio_refuse(struct virtio_dev *d, const char *driver, const char *why)
 {
 	virtio_log("kiln: virtio: ", driver, " at ");
 	virtio_log(d->where, ": not used: ", why);
-	serial_puts("\n");
+	virtio_host_puts("\n");
 	virtio_set_status(d, VIRTIO_STATUS_FAILED);
 }
 

@@ -9,9 +9,9 @@
  * whole frame. Batches: a read returns every frame waiting (up to n) and
  * refills the ring once; a write queues up to n frames and notifies once.
  */
-#include "devices.h"
 #include "hw.h"
-#include "kernel.h"
+#include "virtio_devices.h"
+#include "virtio_host.h"
 
 #define VIRTIO_NET_F_MTU (1ull << 3)
 #define VIRTIO_NET_F_MAC (1ull << 5)
@@ -92,7 +92,7 @@ bool virtio_net_probe(struct virtio_dev *d, unsigned index)
 			n->mac[i] = virtio_cfg8(d, i);
 	} else {
 		/* No address from the host: a locally administered one. */
-		uint64_t t = rdtsc();
+		uint64_t t = (uint64_t)platform_clock_monotonic();
 		n->mac[0] = 0x02;
 		for (unsigned i = 1; i < 6; i++)
 			n->mac[i] = (uint8_t)(t >> (8 * i));
@@ -101,8 +101,7 @@ bool virtio_net_probe(struct virtio_dev *d, unsigned index)
 
 	/* Route the interrupt line before enabling the queues (MMIO). */
 	if (d->transport == VIRTIO_MMIO)
-		d->has_irq =
-		        supervisor_call(SYS_IRQ_ROUTE, d->irq, d->slot) == 0;
+		d->has_irq = virtio_host_route_irq(d);
 	if (!setup_queue(n, &n->rx, 0, true) ||
 	    !setup_queue(n, &n->tx, 1, false)) {
 		virtio_refuse(d, "virtio-net",

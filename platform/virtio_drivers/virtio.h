@@ -1,6 +1,12 @@
 /*
  * virtio.h - virtio 1.x devices over two transports (MMIO and PCI), as the
  * drivers see them.
+ *
+ * The drivers in this folder are shared by every target that drives
+ * virtio devices (virtio on x86_64, arm64 on aarch64): one copy, no
+ * architecture in it. What they need from the CPU comes from the
+ * architecture's hw.h (MMIO accessors, barriers, cpu_pause); what they
+ * need from the target is in virtio_host.h.
  */
 #ifndef VIRTIO_VIRTIO_H
 #define VIRTIO_VIRTIO_H
@@ -26,8 +32,25 @@
 
 enum virtio_transport { VIRTIO_MMIO, VIRTIO_PCI };
 
+struct virtio_dev;
+
+/* One transport's register operations (virtio_mmio.c, the virtio
+ * target's virtio_pci.c). */
+struct virtio_ops {
+	uint8_t (*get_status)(struct virtio_dev *d);
+	void (*set_status)(struct virtio_dev *d, uint8_t s);
+	uint64_t (*get_features)(struct virtio_dev *d);
+	void (*set_features)(struct virtio_dev *d, uint64_t f);
+	uint16_t (*queue_max)(struct virtio_dev *d, uint16_t index);
+	bool (*queue_enable)(struct virtio_dev *d, struct virtq *q,
+	                     bool with_irq);
+	void (*notify)(struct virtio_dev *d, struct virtq *q);
+	void (*ack_interrupt)(struct virtio_dev *d);
+};
+
 struct virtio_dev {
 	enum virtio_transport transport;
+	const struct virtio_ops *ops;
 	uint32_t device_id;
 	char where[32]; /* "mmio 0xfeb00e00" or "pci 00:03.0", for messages */
 	unsigned slot;  /* interrupt slot: vector DEVICE_VECTOR_BASE + slot */
@@ -35,15 +58,17 @@ struct virtio_dev {
 	/* MMIO */
 	uintptr_t base;
 	uint32_t irq;
+	/* The device-specific configuration (both transports) */
+	uintptr_t devcfg;
 	/* PCI: the mapped structures, from the vendor capabilities */
-	uintptr_t common, notify, isr, devcfg;
+	uintptr_t common, notify, isr;
 	uint32_t notify_mult;
 	uintptr_t msix_table; /* 0 when the device has no MSI-X */
 	uint16_t msix_size;
 	uint8_t bus, devfn, msix_cap;
 };
 
-/* Transport operations (virtio.c dispatches on dev->transport). */
+/* Transport operations (virtio.c calls dev->ops). */
 uint8_t virtio_get_status(struct virtio_dev *d);
 void virtio_set_status(struct virtio_dev *d, uint8_t status);
 uint64_t virtio_get_features(struct virtio_dev *d);
@@ -75,7 +100,7 @@ bool virtio_negotiate(struct virtio_dev *d, const char *driver,
 /* Report a device the driver cannot use, and mark it FAILED. */
 void virtio_refuse(struct virtio_dev *d, const char *driver, const char *why);
 
-/* Console helpers shared by the drivers (CPL 3). */
+/* Console helpers shared by the drivers (user mode). */
 void virtio_log(const char *a, const char *b, const char *c);
 void virtio_log_num(const char *a, uint64_t n, const char *b);
 

@@ -1,6 +1,6 @@
 /*
  * virtio_mmio.h - the virtio-mmio transport (virtio 1.x, section 4.2;
- * version 2 register layout only).
+ * version 2 register layout only), on every architecture.
  */
 #ifndef VIRTIO_VIRTIO_MMIO_H
 #define VIRTIO_VIRTIO_MMIO_H
@@ -34,18 +34,12 @@
 
 #define VMMIO_MAGIC_VALUE 0x74726976 /* "virt" */
 
-/* Check the window at d->base (mapped) and fill d->device_id. Returns 1
- * for a usable device, 0 for an empty slot, -1 (after a message) for a
- * window that is not a virtio 1.x device. */
+/* Check the window at d->base (mapped) and fill d->device_id, d->ops and
+ * d->devcfg. Returns 1 for a usable device, 0 for an empty slot, -1
+ * (after a message) for a window that is not a virtio 1.x device. */
 int vmmio_identify(struct virtio_dev *d);
 
-uint8_t vmmio_get_status(struct virtio_dev *d);
-void vmmio_set_status(struct virtio_dev *d, uint8_t s);
-uint64_t vmmio_get_features(struct virtio_dev *d);
-void vmmio_set_features(struct virtio_dev *d, uint64_t f);
-uint16_t vmmio_queue_max(struct virtio_dev *d, uint16_t index);
-bool vmmio_queue_enable(struct virtio_dev *d, struct virtq *q);
-void vmmio_notify(struct virtio_dev *d, uint16_t index);
-void vmmio_ack_interrupt(struct virtio_dev *d);
+/* The transport's operations (virtio.h). */
+extern const struct virtio_ops vmmio_ops;
 
 #endif /* VIRTIO_VIRTIO_MMIO_H */
