@@ -81,7 +81,9 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
                kiln_time deadline);
 
 /* Non-blocking forms: -KILN_EAGAIN instead of parking. tcp_send may take
- * fewer than len bytes. */
+ * fewer than len bytes; it fails with -KILN_ENOMEM when it can take none
+ * because the heap is short and nothing is queued (no acknowledgment
+ * will come to make room), and tcp_write returns that error too. */
 long tcp_recv(struct tcp_conn *c, void *buf, size_t len);
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len);
 
@@ -133,15 +135,22 @@ const char *tcp_state_name(const struct tcp_conn *c);
  * Limits and tunables. tcp_config_defaults() fills in the defaults;
  * tcp_configure() may be called before the first socket exists (returns
  * -KILN_EINVAL for a bad value, -KILN_EAGAIN once sockets exist). Memory
- * per connection is a fixed struct plus sndbuf + rcvbuf, allocated on
- * establishment; SYN-RECEIVED entries cost only the struct and are bounded
- * by the backlogs.
+ * per connection is a fixed struct (about 600 bytes); the send and
+ * receive rings (at most sndbuf and rcvbuf) are allocated only while they
+ * hold bytes, so an idle connection costs the struct alone. The counts
+ * default to what the heap holds: max_conns one per 4 KiB of heap (16384
+ * in 64 MiB), max_time_wait a quarter of that, max_backlog an eighth (at
+ * least 256). At max_conns a new connection takes the place of the
+ * oldest orphan (closed by the application, not finished yet), which is
+ * reset: connections nobody holds never keep new ones out.
  */
 struct tcp_config {
-	unsigned max_conns;      /* connections, TIME-WAIT excluded (512) */
-	unsigned max_backlog;    /* cap on every listen backlog (256) */
+	unsigned max_conns;      /* connections, TIME-WAIT excluded (heap /
+	                            4 KiB) */
+	unsigned max_backlog;    /* cap on every listen backlog (max_conns /
+	                            8, at least 256) */
 	unsigned max_time_wait;  /* TIME-WAIT entries; the oldest is recycled
-	                            beyond this (512) */
+	                            beyond this (max_conns / 4) */
 	uint32_t sndbuf, rcvbuf; /* bytes per connection (64 KiB each) */
 	kiln_time msl;           /* TIME-WAIT lasts 2 * msl (30 s) */
 	kiln_time rto_initial;   /* 1 s (RFC 6298) */
@@ -171,12 +180,19 @@ int tcp_configure_from_args(void);
 struct tcp_stats {
 	uint64_t conns_established, conns_reset, conns_timed_out;
 	uint64_t conn_limit_drops; /* SYNs dropped: max_conns reached */
-	uint64_t no_memory_resets; /* buffers could not be allocated */
+	uint64_t no_memory_resets; /* (unused: buffers no longer fail a
+	                              connection) */
 	uint64_t rto_timeouts, fast_retransmits, sack_retransmits;
 	uint64_t challenge_acks, paws_drops, ooo_segments;
 	uint64_t delayed_acks, zero_window_probes, keepalive_probes;
 	uint64_t time_wait_recycled, rsts_rate_limited;
 	uint64_t segs_in, segs_out;
+	/* Segments dropped because the receive ring could not grow (the
+	 * heap was short); the peer sends them again. */
+	uint64_t no_memory_drops;
+	/* Orphans (closed by the application, not yet done) reset to make
+	 * room for a new connection at max_conns. */
+	uint64_t orphans_evicted;
 };
 void tcp_get_stats(struct tcp_stats *st);
 

@@ -1,16 +1,68 @@
 /*
  * lib/net/tcp_buf.c - the send and receive rings.
  *
- * Both buffers are allocated once per connection (tcp_conn_buffers) and
- * never grow. Outgoing segments point into the send ring (at most two
- * chunks when the data wraps), so bulk data is copied once: from the
- * application into the ring. Out-of-order data is written straight into
- * its final place in the receive ring, so reassembly costs no copy and no
- * memory beyond the ring and a fixed array of ranges.
+ * Each ring has a size, the most it may hold (tcp_config's sndbuf and
+ * rcvbuf: what the windows promise), and memory that is taken only while
+ * it holds bytes: a ring is allocated when the first byte comes, grows
+ * (doubling, up to its size) as more must fit, and is freed as soon as it
+ * is empty again. An idle connection so costs its struct alone, however
+ * many there are. A ring that cannot grow for want of heap takes what
+ * fits: the application's send is short (or fails with -KILN_ENOMEM when
+ * nothing is queued to wait for), a received segment is dropped as if
+ * lost and the peer sends it again (tcp_stats.no_memory_drops).
+ *
+ * Outgoing segments point into the send ring (at most two chunks when the
+ * data wraps), so bulk data is copied once: from the application into the
+ * ring. Out-of-order data is written straight into its final place in the
+ * receive ring, so reassembly costs no copy and no memory beyond the ring
+ * and a fixed array of ranges.
  */
 #include "tcp_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The smallest ring allocated. */
+#define RING_MIN 2048u
+
+/* Room for need bytes in a ring of at most size, holding used bytes
+ * from head (wrapping at *cap): allocate a larger one and move them to
+ * its start. false if the heap is short. */
+static bool ring_grow(uint8_t **buf, uint32_t *cap, uint32_t *head,
+                      uint32_t used, uint32_t need, uint32_t size)
+{
+	uint32_t n = *cap ? *cap : RING_MIN;
+	while (n < need && n < size)
+		n = n > size / 2 ? size : n * 2;
+	if (n > size)
+		n = size;
+	if (n < need)
+		return false;
+	uint8_t *nb = malloc(n);
+	if (!nb)
+		return false;
+	if (used) {
+		uint32_t first = used < *cap - *head ? used : *cap - *head;
+		memcpy(nb, *buf + *head, first);
+		memcpy(nb + first, *buf, used - first);
+	}
+	free(*buf);
+	*buf = nb;
+	*cap = n;
+	*head = 0;
+	return true;
+}
+
+void tcp_bufs_release(struct tcp_conn *c)
+{
+	free(c->snd.buf);
+	free(c->rcv.buf);
+	c->snd.buf = c->rcv.buf = NULL;
+	c->snd.cap = c->rcv.cap = 0;
+	c->snd.head = c->rcv.head = 0;
+	c->snd.len = c->rcv.len = 0;
+	c->rcv.n_ooo = 0;
+}
 
 /* ------------------------------------------------------------- send */
 
@@ -23,8 +75,13 @@ uint32_t tcp_snd_append(struct tcp_conn *c, const void *data, uint32_t len)
 {
 	struct tcp_sndbuf *b = &c->snd;
 	uint32_t n = len < b->size - b->len ? len : b->size - b->len;
-	uint32_t tail = (b->head + b->len) % b->size;
-	uint32_t first = n < b->size - tail ? n : b->size - tail;
+	if (b->len + n > b->cap &&
+	    !ring_grow(&b->buf, &b->cap, &b->head, b->len, b->len + n, b->size))
+		n = b->cap - b->len; /* what fits without growing */
+	if (!n)
+		return 0;
+	uint32_t tail = (b->head + b->len) % b->cap;
+	uint32_t first = n < b->cap - tail ? n : b->cap - tail;
 
 	memcpy(b->buf + tail, data, first);
 	memcpy(b->buf, (const uint8_t *)data + first, n - first);
@@ -37,7 +94,15 @@ void tcp_snd_drop(struct tcp_conn *c, uint32_t n)
 	struct tcp_sndbuf *b = &c->snd;
 	KILN_ASSERT(n <= b->len);
 	b->len -= n;
-	b->head = b->len ? (b->head + n) % b->size : 0;
+	if (b->len) {
+		b->head = (b->head + n) % b->cap;
+		return;
+	}
+	/* Everything was acknowledged: give the memory back. */
+	free(b->buf);
+	b->buf = NULL;
+	b->cap = 0;
+	b->head = 0;
 }
 
 unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
@@ -47,8 +112,8 @@ unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
 	KILN_ASSERT(off + len <= b->len);
 	if (!len)
 		return 0;
-	uint32_t start = (b->head + off) % b->size;
-	uint32_t first = len < b->size - start ? len : b->size - start;
+	uint32_t start = (b->head + off) % b->cap;
+	uint32_t first = len < b->cap - start ? len : b->cap - start;
 	out[0].data = b->buf + start;
 	out[0].len = first;
 	if (first == len)
@@ -62,8 +127,6 @@ unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
 
 uint32_t tcp_rcv_free(const struct tcp_conn *c)
 {
-	if (!c->rcv.buf)
-		return 0;
 	return c->rcv.size - c->rcv.len;
 }
 
@@ -71,8 +134,8 @@ uint32_t tcp_rcv_free(const struct tcp_conn *c)
 static void rcv_write(struct tcp_rcvbuf *b, uint32_t pos, const uint8_t *p,
                       uint32_t n)
 {
-	uint32_t at = (b->head + pos) % b->size;
-	uint32_t first = n < b->size - at ? n : b->size - at;
+	uint32_t at = (b->head + pos) % b->cap;
+	uint32_t first = n < b->cap - at ? n : b->cap - at;
 	memcpy(b->buf + at, p, first);
 	memcpy(b->buf, p + first, n - first);
 }
@@ -115,10 +178,21 @@ bool tcp_rcv_store(struct tcp_conn *c, uint32_t seq, struct kiln_view data)
 	uint32_t n = (uint32_t)data.len;
 	uint32_t off = seq - c->rcv_nxt;
 
-	KILN_ASSERT(b->buf && SEQ_GEQ(seq, c->rcv_nxt));
+	KILN_ASSERT(SEQ_GEQ(seq, c->rcv_nxt));
 	KILN_ASSERT(off + n <= b->size - b->len);
 	if (!n)
 		return false;
+	/* The ring must reach the new bytes and keep the out-of-order ranges
+	 * already there (the last one ends furthest). */
+	uint32_t used = b->len;
+	if (b->n_ooo)
+		used += b->ooo[b->n_ooo - 1].end - c->rcv_nxt;
+	uint32_t need = b->len + off + n > used ? b->len + off + n : used;
+	if (need > b->cap &&
+	    !ring_grow(&b->buf, &b->cap, &b->head, used, need, b->size)) {
+		tcp_stats.no_memory_drops++;
+		return false;
+	}
 	if (off > 0) {
 		/* Out of order: keep it only if the range list can track it,
 		 * else the sender retransmits it later. */
@@ -153,7 +227,7 @@ size_t tcp_rcv_peek(const struct tcp_conn *c, const void **data)
 		return 0;
 	}
 	*data = b->buf + b->head;
-	return b->len < b->size - b->head ? b->len : b->size - b->head;
+	return b->len < b->cap - b->head ? b->len : b->cap - b->head;
 }
 
 void tcp_rcv_consume(struct tcp_conn *c, uint32_t n)
@@ -161,7 +235,15 @@ void tcp_rcv_consume(struct tcp_conn *c, uint32_t n)
 	struct tcp_rcvbuf *b = &c->rcv;
 	KILN_ASSERT(n <= b->len);
 	b->len -= n;
-	b->head = (b->head + n) % b->size;
+	if (b->len || b->n_ooo) {
+		b->head = (b->head + n) % b->cap;
+		return;
+	}
+	/* All read, nothing out of order held: give the memory back. */
+	free(b->buf);
+	b->buf = NULL;
+	b->cap = 0;
+	b->head = 0;
 }
 
 unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,

@@ -1,6 +1,7 @@
 /*
  * lib/net/tcp_conn.c - configuration, the connection and listener tables,
- * TIME-WAIT bookkeeping, and delivery of events to the application.
+ * TIME-WAIT and orphan bookkeeping, and delivery of events to the
+ * application.
  */
 #include "tcp_impl.h"
 
@@ -25,22 +26,56 @@
 struct tcp_config tcp_cfg = TCP_DEFAULTS;
 struct tcp_stats tcp_stats;
 struct tcp_listener *tcp_listeners;
+/* tcp_cfg holds the configuration in force: set by tcp_configure, or the
+ * defaults for the heap taken at the first socket (tcp_settle). */
+static bool settled;
 
-#define HASH_BUCKETS 1024
-static struct tcp_conn *hash_table[HASH_BUCKETS];
+/* The connection table: chains from a power-of-two array sized for the
+ * configured counts when the first connection is hashed (the small one if
+ * that allocation fails). */
+#define HASH_SMALL 1024
+static struct tcp_conn *hash_small[HASH_SMALL];
+static struct tcp_conn **hash_table;
+static unsigned hash_mask;
 static unsigned n_active; /* allocated, not in TIME-WAIT */
 static unsigned n_time_wait;
-static struct tcp_conn *tw_head, *tw_tail; /* oldest first */
+static struct tcp_conn *tw_head, *tw_tail;     /* oldest first */
+static struct tcp_conn *orph_head, *orph_tail; /* oldest first */
 static struct tcp_conn *ev_head;
 static struct tcp_listener *lev_head;
 static bool sockets_exist;
 /* Ephemeral ports held by active opens (one bit per port). */
 static uint8_t port_bits[65536 / 8];
 
+/* Heap per connection the default max_conns allows: the struct, the
+ * application's own state for it, and room for the rings of the ones
+ * moving data. */
+#define HEAP_PER_CONN 4096u
+
 void tcp_config_defaults(struct tcp_config *cfg)
 {
 	static const struct tcp_config d = TCP_DEFAULTS;
 	*cfg = d;
+	struct kiln_mem_stats st;
+	kiln_mem_stats(&st);
+	size_t n = st.heap_size / HEAP_PER_CONN;
+	if (n < 64)
+		n = 64;
+	if (n > (1u << 20))
+		n = 1u << 20;
+	cfg->max_conns = (unsigned)n;
+	cfg->max_time_wait = n / 4 > 16 ? (unsigned)(n / 4) : 16;
+	cfg->max_backlog = n / 8 > 256 ? (unsigned)(n / 8) : 256;
+	if (cfg->max_backlog > cfg->max_conns)
+		cfg->max_backlog = cfg->max_conns;
+}
+
+void tcp_settle(void)
+{
+	if (!settled) {
+		tcp_config_defaults(&tcp_cfg);
+		settled = true;
+	}
 }
 
 int tcp_configure(const struct tcp_config *cfg)
@@ -59,12 +94,15 @@ int tcp_configure(const struct tcp_config *cfg)
 	    cfg->orphan_timeout <= 0)
 		return -KILN_EINVAL;
 	tcp_cfg = *cfg;
+	settled = true;
 	return 0;
 }
 
 int tcp_configure_from_args(void)
 {
 	struct tcp_config c = tcp_cfg;
+	if (!settled)
+		tcp_config_defaults(&c);
 	uint64_t v;
 	bool ok = true;
 
@@ -102,13 +140,32 @@ static unsigned hash_tuple(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
                            uint16_t rport)
 {
 	uint32_t t[3] = {laddr, raddr, (uint32_t)lport << 16 | rport};
-	return (unsigned)(tcp_keyed_hash(t, sizeof(t)) % HASH_BUCKETS);
+	return (unsigned)(tcp_keyed_hash(t, sizeof(t)) & hash_mask);
+}
+
+/* The table, allocated for the configured counts (a chain of about two
+ * at the most). Only called before anything is hashed. */
+static void hash_setup(void)
+{
+	unsigned want = HASH_SMALL;
+	uint64_t most = (uint64_t)tcp_cfg.max_conns + tcp_cfg.max_time_wait;
+	while (want < most / 2 && want < (1u << 20))
+		want *= 2;
+	hash_table =
+	        want > HASH_SMALL ? calloc(want, sizeof(*hash_table)) : NULL;
+	if (!hash_table) {
+		hash_table = hash_small;
+		want = HASH_SMALL;
+	}
+	hash_mask = want - 1;
 }
 
 void tcp_hash_insert(struct tcp_conn *c)
 {
 	if (c->hashed)
 		return;
+	if (!hash_table)
+		hash_setup();
 	unsigned h = hash_tuple(c->laddr, c->lport, c->raddr, c->rport);
 	c->hnext = hash_table[h];
 	hash_table[h] = c;
@@ -133,6 +190,8 @@ void tcp_hash_remove(struct tcp_conn *c)
 struct tcp_conn *tcp_lookup(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
                             uint16_t rport)
 {
+	if (!hash_table)
+		return NULL;
 	unsigned h = hash_tuple(laddr, lport, raddr, rport);
 	for (struct tcp_conn *c = hash_table[h]; c; c = c->hnext)
 		if (c->lport == lport && c->rport == rport &&
@@ -187,9 +246,55 @@ static void tcp_buffers_ready(struct net_buf_waiter *w)
 	tcp_output(c);
 }
 
+/* ---------------------------------------------------------- orphans */
+
+void tcp_orphan_add(struct tcp_conn *c)
+{
+	if (c->in_orphans)
+		return;
+	c->orph_prev = orph_tail;
+	c->orph_next = NULL;
+	if (orph_tail)
+		orph_tail->orph_next = c;
+	else
+		orph_head = c;
+	orph_tail = c;
+	c->in_orphans = true;
+}
+
+static void orphan_unlink(struct tcp_conn *c)
+{
+	if (!c->in_orphans)
+		return;
+	if (c->orph_prev)
+		c->orph_prev->orph_next = c->orph_next;
+	else
+		orph_head = c->orph_next;
+	if (c->orph_next)
+		c->orph_next->orph_prev = c->orph_prev;
+	else
+		orph_tail = c->orph_prev;
+	c->orph_prev = c->orph_next = NULL;
+	c->in_orphans = false;
+}
+
+/* At max_conns: reset the oldest orphan to make room. false if there is
+ * none (every connection is held by the application or handshaking). */
+static bool evict_orphan(void)
+{
+	struct tcp_conn *c = orph_head;
+	if (!c)
+		return false;
+	tcp_stats.orphans_evicted++;
+	tcp_send_rst_for(c);
+	tcp_conn_done(c, -KILN_ECONNRESET);
+	return true;
+}
+
 struct tcp_conn *tcp_conn_alloc(void)
 {
-	if (tcp_conn_limit_reached())
+	tcp_settle();
+	if (tcp_conn_limit_reached() && !evict_orphan())
 		return NULL;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -199,27 +304,13 @@ struct tcp_conn *tcp_conn_alloc(void)
 	c->counted = true;
 	c->rto = tcp_cfg.rto_initial;
 	c->bufwait.fn = tcp_buffers_ready;
+	/* The rings' bounds; their memory comes with the first bytes. */
+	c->snd.size = tcp_cfg.sndbuf;
+	c->rcv.size = tcp_cfg.rcvbuf;
 	kiln_waitq_init(&c->readers);
 	kiln_waitq_init(&c->writers);
 	tcp_timer_init(c);
 	return c;
-}
-
-bool tcp_conn_buffers(struct tcp_conn *c)
-{
-	if (c->snd.buf)
-		return true;
-	c->snd.buf = malloc(tcp_cfg.sndbuf);
-	c->rcv.buf = malloc(tcp_cfg.rcvbuf);
-	if (!c->snd.buf || !c->rcv.buf) {
-		free(c->snd.buf);
-		free(c->rcv.buf);
-		c->snd.buf = c->rcv.buf = NULL;
-		return false;
-	}
-	c->snd.size = tcp_cfg.sndbuf;
-	c->rcv.size = tcp_cfg.rcvbuf;
-	return true;
 }
 
 static void tw_unlink(struct tcp_conn *c)
@@ -265,13 +356,10 @@ void tcp_conn_free(struct tcp_conn *c)
 		n_active--;
 	if (!(c->flags & TF_PASSIVE) && c->lport)
 		tcp_port_hold(c->lport, false);
-	free(c->snd.buf);
-	free(c->rcv.buf);
+	orphan_unlink(c);
+	tcp_bufs_release(c);
 	if (c->busy) {
 		/* Fibers are parked on it: let them find it gone. */
-		c->snd.buf = c->rcv.buf = NULL;
-		c->snd.len = c->rcv.len = 0;
-		c->rcv.n_ooo = 0;
 		c->state = TCP_CLOSED;
 		c->zombie = true;
 		c->ev_fn = NULL;
@@ -291,11 +379,9 @@ void tcp_enter_time_wait(struct tcp_conn *c)
 	tcp_timer_update(c);
 	if (!(c->flags & TF_OWNED)) {
 		/* Nobody will read or write any more. */
-		free(c->snd.buf);
-		free(c->rcv.buf);
-		c->snd.buf = c->rcv.buf = NULL;
-		c->snd.len = c->rcv.len = 0;
+		tcp_bufs_release(c);
 	}
+	orphan_unlink(c);
 	if (c->counted) {
 		c->counted = false;
 		n_active--;

@@ -5,7 +5,7 @@
  *   tcp_conn.c    configuration, tables (connections, listeners,
  *                 TIME-WAIT), allocation, event delivery, statistics
  *   tcp_buf.c     the send ring and the receive ring with its
- *                 out-of-order ranges
+ *                 out-of-order ranges, allocated while they hold bytes
  *   tcp_isn.c     keyed hash, initial sequence numbers (RFC 6528),
  *                 random numbers, ephemeral ports
  *   tcp_output.c  building and sending segments, the send decision
@@ -100,21 +100,24 @@ enum tcp_state {
 /* SACKed ranges remembered by the sender (the scoreboard). */
 #define TCP_SCOREBOARD_MAX 8
 
-/* The send buffer: a ring whose first byte is the one at snd_una. */
+/* The send buffer: a ring whose first byte is the one at snd_una. size
+ * is the most it may hold; buf (cap bytes) is allocated only while it
+ * holds some (tcp_buf.c). */
 struct tcp_sndbuf {
 	uint8_t *buf;
-	uint32_t size, head, len;
+	uint32_t size, cap, head, len;
 };
 
 /*
  * The receive buffer: a ring of in-order bytes (head, len) followed by
  * room where out-of-order data is written at its final position; the
  * ranges of such data are kept sorted in ooo[] (absolute sequence
- * numbers, none touching rcv_nxt).
+ * numbers, none touching rcv_nxt). As for sending, size is the window's
+ * bound and buf (cap bytes) exists only while bytes are held.
  */
 struct tcp_rcvbuf {
 	uint8_t *buf;
-	uint32_t size, head, len;
+	uint32_t size, cap, head, len;
 	unsigned n_ooo;
 	struct tcp_sack_block ooo[TCP_OOO_MAX];
 	uint32_t last_ooo; /* a sequence number inside the newest range */
@@ -123,12 +126,13 @@ struct tcp_rcvbuf {
 struct tcp_listener;
 
 struct tcp_conn {
-	struct tcp_conn *hnext;             /* hash chain */
-	struct tcp_conn *tw_prev, *tw_next; /* TIME-WAIT list */
-	struct tcp_conn *qnext;             /* listener's queue */
-	struct tcp_conn *ev_next;           /* events pending delivery */
-	struct tcp_listener *listener;      /* set until accepted */
-	bool hashed, in_tw_list, ev_queued, counted;
+	struct tcp_conn *hnext;                 /* hash chain */
+	struct tcp_conn *tw_prev, *tw_next;     /* TIME-WAIT list */
+	struct tcp_conn *qnext;                 /* listener's queue */
+	struct tcp_conn *ev_next;               /* events pending delivery */
+	struct tcp_conn *orph_prev, *orph_next; /* orphans, oldest first */
+	struct tcp_listener *listener;          /* set until accepted */
+	bool hashed, in_tw_list, in_orphans, ev_queued, counted;
 
 	enum tcp_state state;
 	unsigned flags;
@@ -210,10 +214,16 @@ extern struct tcp_config tcp_cfg;
 extern struct tcp_stats tcp_stats;
 extern struct tcp_listener *tcp_listeners;
 
+/* Take the configuration in force (the defaults for the heap unless
+ * tcp_configure ran); called before the first socket. */
+void tcp_settle(void);
+/* A connection, or NULL at max_conns (after trying to reset the oldest
+ * orphan) or without memory. */
 struct tcp_conn *tcp_conn_alloc(void);
-/* Allocate the buffers (on establishment); false if memory is short. */
-bool tcp_conn_buffers(struct tcp_conn *c);
 void tcp_conn_free(struct tcp_conn *c);
+/* The application closed c and the stack finishes it: it may be reset to
+ * make room for a new connection (oldest first). */
+void tcp_orphan_add(struct tcp_conn *c);
 void tcp_hash_insert(struct tcp_conn *c);
 void tcp_hash_remove(struct tcp_conn *c);
 struct tcp_conn *tcp_lookup(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
@@ -245,6 +255,8 @@ void tcp_deliver_events(void);
  * merging what it touches. false if a new range does not fit. */
 bool tcp_ranges_insert(struct tcp_sack_block *r, unsigned *n, unsigned max,
                        uint32_t s, uint32_t e);
+/* Free both rings (the connection will not use them again). */
+void tcp_bufs_release(struct tcp_conn *c);
 uint32_t tcp_snd_space(const struct tcp_conn *c);
 uint32_t tcp_snd_append(struct tcp_conn *c, const void *data, uint32_t len);
 void tcp_snd_drop(struct tcp_conn *c, uint32_t n);
@@ -252,7 +264,8 @@ void tcp_snd_drop(struct tcp_conn *c, uint32_t n);
 unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
                         struct net_chunk out[2]);
 /* Store data at sequence seq (>= rcv_nxt, within the free space); returns
- * true if rcv_nxt advanced. */
+ * true if rcv_nxt advanced (false also when it was dropped: no room in
+ * the range list, or no memory to grow the ring). */
 bool tcp_rcv_store(struct tcp_conn *c, uint32_t seq, struct kiln_view data);
 uint32_t tcp_rcv_free(const struct tcp_conn *c);
 size_t tcp_rcv_peek(const struct tcp_conn *c, const void **data);

@@ -48,17 +48,11 @@ static void syn_options(struct tcp_conn *c, const struct tcp_header *h)
 	tcp_set_smss(c);
 }
 
-/* SYN-SENT or SYN-RECEIVED -> ESTABLISHED. false if c is gone. */
+/* SYN-SENT or SYN-RECEIVED -> ESTABLISHED. Nothing is allocated here:
+ * the rings come with the first bytes (tcp_buf.c). Returns true (c is
+ * still there). */
 static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 {
-	if (!tcp_conn_buffers(c)) {
-		tcp_stats.no_memory_resets++;
-		NET_DROP(drop_no_buffer);
-		c->snd_nxt = ack;
-		tcp_send_rst_for(c);
-		tcp_conn_done(c, -KILN_ENOMEM);
-		return false;
-	}
 	/* A close requested during the handshake takes effect now. */
 	c->state =
 	        (c->flags & TF_FIN_QUEUED) ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
@@ -585,7 +579,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		return;
 	}
 
-	uint32_t wnd = c->rcv.buf ? tcp_rcv_free(c) : tcp_cfg.rcvbuf;
+	uint32_t wnd = tcp_rcv_free(c);
 	if (SEQ_GT(c->rcv_adv, c->rcv_nxt) && c->rcv_adv - c->rcv_nxt > wnd)
 		wnd = c->rcv_adv - c->rcv_nxt;
 	if (!acceptable(c, seq, seg_len, wnd)) {

@@ -64,7 +64,7 @@ uint32_t tcp_ts_now(const struct tcp_conn *c)
 
 static uint32_t rcv_space(const struct tcp_conn *c)
 {
-	return c->rcv.buf ? c->rcv.size - c->rcv.len : tcp_cfg.rcvbuf;
+	return c->rcv.size - c->rcv.len;
 }
 
 /* The window field for a non-SYN segment; moves rcv_adv. */
@@ -74,7 +74,7 @@ static uint16_t window_field(struct tcp_conn *c)
 	uint32_t cur =
 	        SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t wnd = space;
-	uint32_t size = c->rcv.buf ? c->rcv.size : tcp_cfg.rcvbuf;
+	uint32_t size = c->rcv.size;
 	uint32_t step = size / 2 < tcp_local_mss() ? size / 2 : tcp_local_mss();
 
 	/* Receiver silly-window avoidance (RFC 9293 3.8.6.2.2): open the

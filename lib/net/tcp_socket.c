@@ -62,6 +62,7 @@ struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port, unsigned backlog,
 		set_err(err, -KILN_EINVAL);
 		return NULL;
 	}
+	tcp_settle();
 	for (struct tcp_listener *l = tcp_listeners; l; l = l->next) {
 		if (l->port == port && (l->addr == addr || !l->addr || !addr)) {
 			set_err(err, -KILN_EADDRINUSE);
@@ -183,11 +184,6 @@ struct tcp_conn *tcp_connect_nowait(net_ipv4 addr, uint16_t port, int *err)
 	c->lport = lport;
 	c->rport = port;
 	tcp_port_hold(lport, true);
-	if (!tcp_conn_buffers(c)) {
-		tcp_conn_free(c);
-		set_err(err, -KILN_ENOMEM);
-		return NULL;
-	}
 	c->state = TCP_SYN_SENT;
 	c->iss = tcp_isn(local, lport, addr, port);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
@@ -334,7 +330,7 @@ static int send_check(const struct tcp_conn *c)
 
 size_t tcp_send_space(struct tcp_conn *c)
 {
-	if (send_check(c) || !c->snd.buf)
+	if (send_check(c))
 		return 0;
 	return tcp_snd_space(c);
 }
@@ -350,7 +346,10 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 		len = 0x7fffffff;
 	uint32_t n = tcp_snd_append(c, buf, (uint32_t)len);
 	if (!n)
-		return -KILN_EAGAIN;
+		/* Nothing queued means nothing will be acknowledged to make
+		 * room: the heap is short, not the window. */
+		return c->snd.len || !tcp_snd_space(c) ? -KILN_EAGAIN
+		                                       : -KILN_ENOMEM;
 	tcp_output(c);
 	return (long)n;
 }
@@ -448,15 +447,14 @@ void tcp_close(struct tcp_conn *c)
 		return;
 	}
 	if (c->state == TCP_TIME_WAIT) {
-		free(c->snd.buf);
-		free(c->rcv.buf);
-		c->snd.buf = c->rcv.buf = NULL;
-		c->snd.len = c->rcv.len = 0;
+		tcp_bufs_release(c);
 		return;
 	}
 	tcp_shutdown(c);
-	if (c->state != TCP_TIME_WAIT)
+	if (c->state != TCP_TIME_WAIT && c->state != TCP_CLOSED) {
 		c->t_orphan = kiln_now() + tcp_cfg.orphan_timeout;
+		tcp_orphan_add(c);
+	}
 	tcp_timer_update(c);
 }
 

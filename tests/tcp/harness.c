@@ -32,6 +32,13 @@ kiln_time kiln_wall(void)
 	return KILN_SEC(1700000000) + h_now;
 }
 
+/* A 64 MiB heap, for the defaults TCP derives from it. */
+void kiln_mem_stats(struct kiln_mem_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->heap_size = (size_t)64 << 20;
+}
+
 enum kiln_log_level kiln_log_level = KILN_LOG_WARN;
 
 void kiln_log(enum kiln_log_level level, const char *subsystem, const char *fmt,

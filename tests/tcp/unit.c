@@ -1578,6 +1578,108 @@ static void test_conn_limit(void)
 	tcp_listener_close(l);
 }
 
+/* The rings exist only while they hold bytes: an idle connection costs
+ * its struct alone (issue: 10,000 idle connections in 64 MiB). */
+static void test_rings_on_demand(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 7);
+	CHECK(c);
+	CHECK(!c->snd.buf && !c->rcv.buf && c->snd.cap == 0 && c->rcv.cap == 0);
+	CHECK(c->rcv.size == tcp_cfg.rcvbuf && c->snd.size == tcp_cfg.sndbuf);
+	/* A small request: a small ring, freed once read. */
+	peer_send(&p, TCP_ACK, "GET / HTTP/1.1\r\n\r\n", 18);
+	CHECK(c->rcv.buf && c->rcv.cap >= 18 && c->rcv.cap <= 4096);
+	char out[64];
+	CHECK(tcp_recv(c, out, sizeof(out)) == 18);
+	CHECK(!c->rcv.buf && c->rcv.cap == 0);
+	/* Out-of-order data far ahead grows the ring and survives while the
+	 * hole is filled; the whole stream reads back in order. */
+	static char big[20000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 23);
+	uint32_t base = p.seq;
+	p.seq = base + 15000;
+	peer_send(&p, TCP_ACK, big + 15000, 1000);
+	CHECK(c->rcv.buf && c->rcv.n_ooo == 1 && c->rcv.cap >= 16000);
+	for (uint32_t off = 0; off < 15000; off += 1000) {
+		p.seq = base + off;
+		peer_send(&p, TCP_ACK, big + off, 1000);
+	}
+	CHECK(c->rcv.len == 16000 && c->rcv.n_ooo == 0);
+	p.seq = base + 16000;
+	static char back[20000];
+	long n = tcp_recv(c, back, sizeof(back));
+	CHECK(n == 16000 && memcmp(back, big, 16000) == 0);
+	CHECK(!c->rcv.buf);
+	/* Sending: the ring grows to what is queued, goes when all is
+	 * acknowledged. */
+	h_clear();
+	CHECK(tcp_send(c, big, 3000) == 3000);
+	CHECK(c->snd.buf && c->snd.cap >= 3000 && c->snd.cap <= 4096);
+	CHECK(tcp_send(c, big + 3000, 17000) == 17000);
+	CHECK(c->snd.cap >= 20000 && c->snd.len == 20000);
+	/* Acknowledge everything sent so far, and the rest as it goes. */
+	for (int i = 0; i < 20 && c->snd.len; i++) {
+		p.ack = c->snd_max;
+		peer_send(&p, TCP_ACK, NULL, 0);
+	}
+	CHECK(c->snd.len == 0 && !c->snd.buf && c->snd.cap == 0);
+	tcp_abort(c);
+}
+
+/* At max_conns a new connection takes the place of the oldest orphan:
+ * connections the application closed never keep new ones out. */
+static void test_orphans_make_room(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.max_conns = 3;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct peer p[4];
+	struct tcp_conn *c[3];
+	for (int i = 0; i < 3; i++) {
+		next_peer_port = (uint16_t)(42000 + i);
+		c[i] = passive_open(&p[i], false, false, -1);
+		CHECK(c[i]);
+	}
+	/* The first two are closed; their peers never answer the FIN. */
+	tcp_close(c[0]);
+	h_advance(KILN_MSEC(5));
+	tcp_close(c[1]);
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 42000) == c[0]);
+	/* A fourth arrives: the oldest orphan is reset for it. */
+	next_peer_port = 42003;
+	h_clear();
+	struct tcp_conn *d = passive_open(&p[3], false, false, -1);
+	CHECK(d);
+	CHECK(tcp_stats.orphans_evicted == 1);
+	CHECK(!tcp_lookup(H_LOCAL, 80, H_PEER, 42000));
+	CHECK(tcp_lookup(H_LOCAL, 80, H_PEER, 42001) == c[1]);
+	/* With no orphan left to take, SYNs are dropped as before. */
+	tcp_close(c[1]);
+	next_peer_port = 42004;
+	struct peer q;
+	CHECK(passive_open(&q, false, false, -1));
+	next_peer_port = 42005;
+	CHECK(!passive_open(&q, false, false, -1));
+	CHECK(tcp_stats.orphans_evicted == 2 &&
+	      tcp_stats.conn_limit_drops >= 1);
+}
+
+/* The defaults follow the heap (the harness says 64 MiB). */
+static void test_defaults_from_heap(void)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	CHECK(cfg.max_conns == 16384);
+	CHECK(cfg.max_time_wait == 4096 && cfg.max_backlog == 2048);
+	int err;
+	struct tcp_listener *l = tcp_listen(0, 81, 100000, &err);
+	CHECK(l && l->backlog == 2048 && tcp_cfg.max_conns == 16384);
+	tcp_listener_close(l);
+}
+
 static void test_config_validation(void)
 {
 	struct tcp_config cfg;
@@ -2022,6 +2124,9 @@ static const struct test tests[] = {
         T(keepalive),
         T(backlog_exhaustion),
         T(conn_limit),
+        T(rings_on_demand),
+        T(orphans_make_room),
+        T(defaults_from_heap),
         T(config_validation),
         T(config_from_args),
         T(time_wait_bound),
