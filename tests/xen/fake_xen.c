@@ -892,6 +892,8 @@ static void vif_changed(struct fake_vif *v)
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
+		if (v->slow_close)
+			break;
 		vif_disconnect(v);
 		if (be != XenbusStateClosed && be >= 0)
 			set_state(v->be, XenbusStateClosed);
@@ -919,6 +921,13 @@ void fake_vif_inject(struct fake_vif *v, const void *frame, size_t len)
 void fake_vif_close(struct fake_vif *v)
 {
 	set_state(v->be, XenbusStateClosing);
+	fake_xen_run();
+}
+
+void fake_vif_finish_close(struct fake_vif *v)
+{
+	v->slow_close = false;
+	vif_changed(v);
 	fake_xen_run();
 }
 
@@ -1268,6 +1277,8 @@ static bool vbd_run(struct fake_vbd *v)
 			rsp->status = status;
 			if (v->mangle == BM_BAD_ID)
 				rsp->id = req.id + 1000;
+			else if (v->mangle == BM_STALE_ID)
+				rsp->id = (req.id + 1) % 32;
 			else if (v->mangle == BM_BAD_OP)
 				rsp->operation = 77;
 			else if (v->mangle == BM_ERROR)

@@ -114,6 +114,7 @@ struct fake_vif {
 	bool silent;        /* no ring work at all */
 	bool keep_mapped;   /* rings stay mapped after a disconnect */
 	bool no_connect;    /* never answers the frontend's Connected */
+	bool slow_close;    /* stays Closing, rings mapped, until finished */
 	uint16_t rx_offset; /* where received frames go in the page */
 	enum fake_tx_mangle tx_mangle;
 	/* state */
@@ -136,7 +137,9 @@ struct fake_vif {
 struct fake_vif *fake_vif_add(unsigned index);
 /* A frame for the guest, delivered as receive requests allow. */
 void fake_vif_inject(struct fake_vif *v, const void *frame, size_t len);
-void fake_vif_close(struct fake_vif *v);  /* backend to Closing */
+void fake_vif_close(struct fake_vif *v); /* backend to Closing */
+/* With slow_close: the backend now unmaps and goes Closed. */
+void fake_vif_finish_close(struct fake_vif *v);
 void fake_vif_remove(struct fake_vif *v); /* backend directory gone */
 /* Hostile receive: consume the next receive request and put rsp, as
  * given, in its slot (false when none is posted); then push. */
@@ -151,6 +154,7 @@ enum fake_blk_mangle {
 	BM_NONE,
 	BM_SILENT,     /* requests are never answered */
 	BM_BAD_ID,     /* responses carry id + 1000 */
+	BM_STALE_ID,   /* responses carry the next id, in range but idle */
 	BM_BAD_OP,     /* responses carry another operation */
 	BM_ERROR,      /* BLKIF_RSP_ERROR */
 	BM_PROD_AHEAD, /* rsp_prod pushed 100 past the responses */

@@ -192,15 +192,16 @@ static void test_io(void)
 	/* Batches: 256 KiB is 64 pages, 6 requests of up to 11 pages, one
 	 * notification. */
 	struct blkfront_counters c0 = counters(h);
-	unsigned segs0 = vbd->segments;
+	unsigned segs0 = vbd->segments, kicks0 = fake_notifies(vbd->port);
 	vbd->max_batch = 0;
 	CHECK("blkfront: 256 KiB in one go",
 	      platform_block_read(h, 0, back, 256 * 1024) == PLATFORM_OK);
 	struct blkfront_counters c1 = counters(h);
 	CHECK("blkfront: six requests under one notification",
 	      c1.requests - c0.requests == 6 &&
-	              c1.notifies - c0.notifies == 1 && vbd->max_batch == 6 &&
-	              vbd->segments - segs0 == 64);
+	              c1.notifies - c0.notifies == 1 &&
+	              fake_notifies(vbd->port) - kicks0 == 1 &&
+	              vbd->max_batch == 6 && vbd->segments - segs0 == 64);
 	c0 = counters(h);
 	platform_block_read(h, 0, back, sizeof(back));
 	c1 = counters(h);
@@ -332,6 +333,8 @@ static void test_hostile(void)
 	} cases[] = {
 	        {BM_BAD_ID, "a response with a foreign id",
 	         "a bad response (id 1000, not in flight)"},
+	        {BM_STALE_ID, "a response naming a request not in flight",
+	         "a bad response (id 1, not in flight)"},
 	        {BM_BAD_OP, "a response with another operation",
 	         "a bad response (operation 77 for a read)"},
 	        {BM_PROD_AHEAD, "rsp_prod racing ahead",

@@ -555,6 +555,25 @@ static void test_reconnect(void)
 	CHECK("netfront: both ways",
 	      vif->sent_count == 1 && same_frame(&vif->sent[0], 200, 5));
 
+	/* A backend slow to close: our pages stay until it has. */
+	vif->slow_close = true;
+	fake_vif_close(vif);
+	fake_yield();
+	read_all();
+	CHECK("netfront: nothing torn down while the backend still closes",
+	      fake_grants_in_use() == NF_PAGES && counters().pages_kept == 0 &&
+	              vif->connected);
+	CHECK("netfront: frames written while down are dropped and counted",
+	      platform_net_write(h, b, 200) == PLATFORM_OK &&
+	              counters().tx_down == 1 && read_all() == 0);
+	fake_vif_finish_close(vif);
+	fake_yield();
+	read_all();
+	CHECK("netfront: reconnected once it has closed",
+	      vif->connected && vif->connects == 3 &&
+	              counters().pages_kept == 0 &&
+	              fake_grants_in_use() == NF_PAGES);
+
 	/* A backend that closes and stays away a while. */
 	char online[128];
 	snprintf(online, sizeof(online), "%s/online", vif->be);
@@ -565,7 +584,7 @@ static void test_reconnect(void)
 	      !vif->connected && fake_grants_in_use() == 0);
 	CHECK("netfront: frames written meanwhile are dropped and counted",
 	      platform_net_write(h, b, 200) == PLATFORM_OK &&
-	              counters().tx_down == 1 && read_all() == 0 &&
+	              counters().tx_down == 2 && read_all() == 0 &&
 	              (fake_yield() & (1ull << h)) == 0);
 	fake_xs_set(online, "1");
 	char state[128];
@@ -575,8 +594,8 @@ static void test_reconnect(void)
 	      fake_yield() & (1ull << h));
 	read_all();
 	CHECK("netfront: reconnected once the backend offers again",
-	      vif->connected && vif->connects == 3 &&
-	              counters().reconnects == 2);
+	      vif->connected && vif->connects == 4 &&
+	              counters().reconnects == 3);
 
 	/* A backend that keeps our pages mapped after closing. */
 	vif->keep_mapped = true;
