@@ -11,7 +11,8 @@
  * application call or a clock step to do afterwards.
  *
  * (The sources: the harness, TCP, and wire/tcp.c plus wire/checksum.c.)
- * fuzz-sources: tests/tcp/harness.c lib/net/tcp_*.c lib/net/wire/[tc][ch]*.c
+ * fuzz-sources: tests/tcp/harness.c tests/tcp/entropy.c lib/net/tcp_*.c
+ * lib/net/wire/[tc][ch]*.c
  */
 #include "../tests/tcp/harness.h"
 

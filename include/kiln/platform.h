@@ -197,6 +197,28 @@ enum platform_result platform_block_flush(platform_handle h);
  */
 enum platform_result platform_guard_page(void *page, bool guard);
 
+/* --------------------------------------------------------------- entropy */
+
+/*
+ * Fill buf with len bytes (at most PLATFORM_ENTROPY_MAX) from the best
+ * source of randomness the target has, for seeding keys (the TCP ISN key,
+ * a CSPRNG), not for bulk use:
+ *   unix     the host's getrandom()
+ *   hvt      the host's getrandom(), through the monitor
+ *   virtio,  RDSEED, else RDRAND, when CPUID says the CPU has it
+ *   xen
+ *   arm64    RNDR (ARMv8.5 FEAT_RNG), when ID_AA64ISAR0_EL1 says so
+ *   rpi3     the BCM2835 hardware random number generator
+ * PLATFORM_OK: all len bytes came from that source. PLATFORM_EUNSUPPORTED:
+ * the target (or this CPU) has no source; PLATFORM_EUNSPEC: the source
+ * kept failing. In both cases the contents of buf are unspecified and the
+ * caller must fall back on what it has (clocks, jitter). PLATFORM_EINVAL:
+ * len is above PLATFORM_ENTROPY_MAX. Never blocks for long, but may take
+ * microseconds per word: call it at start-up, not per packet.
+ */
+#define PLATFORM_ENTROPY_MAX 256
+enum platform_result platform_entropy(void *buf, size_t len);
+
 /* ------------------------------------------------------------------ exit */
 
 /* End the unikernel with status (0..255). Console output is flushed. */

@@ -4,21 +4,17 @@
  * keyed hash of the connection table.
  *
  * Everything derives from one 128-bit key through SipHash-2-4. The key is
- * seeded from the CPU's random number generator (RDSEED, else RDRAND)
- * when CPUID says it has one; both are user-mode instructions, so this
- * works at CPL 3 on every target. The wall clock, the monotonic clock and
- * the jitter between many successive monotonic readings are always mixed
- * in too, and are all there is on a CPU without either instruction; on a
- * host whose clocks are predictable that fallback is weaker than it
- * should be.
+ * seeded from the platform's entropy source (platform_entropy: the host's
+ * getrandom, RDSEED/RDRAND, RNDR or a board's generator, whatever the
+ * target has). The wall clock, the monotonic clock and the jitter between
+ * many successive monotonic readings are always mixed in too, and are all
+ * there is on a target without a source; on a host whose clocks are
+ * predictable that fallback is weaker than it should be.
  */
 #include "tcp_impl.h"
 
+#include <kiln/platform.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 static uint64_t key0, key1;
 static bool keyed;
@@ -86,61 +82,6 @@ static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-/* One 64-bit value from RDSEED (seed == true) or RDRAND into *out; false
- * when the instruction keeps reporting no value ready (CF clear). */
-static bool cpu_random(bool use_seed, uint64_t *out)
-{
-	for (int tries = 0; tries < 32; tries++) {
-		unsigned long v;
-		unsigned char ok;
-		if (use_seed)
-			__asm__ volatile("rdseed %0; setc %1"
-			                 : "=r"(v), "=qm"(ok)
-			                 :
-			                 : "cc");
-		else
-			__asm__ volatile("rdrand %0; setc %1"
-			                 : "=r"(v), "=qm"(ok)
-			                 :
-			                 : "cc");
-		if (ok) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Fills pool with words from the CPU's generator; returns how many it
- * got (0 when CPUID says there is neither RDSEED nor RDRAND). */
-static unsigned hw_entropy(uint64_t *pool, unsigned n)
-{
-	unsigned a, b, c, d;
-	bool rdrand = false, rdseed = false;
-	if (__get_cpuid(1, &a, &b, &c, &d))
-		rdrand = c & (1u << 30);
-	if (__get_cpuid_max(0, NULL) >= 7 &&
-	    __get_cpuid_count(7, 0, &a, &b, &c, &d))
-		rdseed = b & (1u << 18);
-	unsigned got = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t v;
-		if ((rdseed && cpu_random(true, &v)) ||
-		    (rdrand && cpu_random(false, &v)))
-			pool[got++] = v;
-	}
-	return got;
-}
-#else
-static unsigned hw_entropy(uint64_t *pool, unsigned n)
-{
-	(void)pool;
-	(void)n;
-	return 0;
-}
-#endif
-
 static void seed(void)
 {
 	uint64_t pool[8] = {0};
@@ -155,7 +96,10 @@ static void seed(void)
 		pool[3] = ROTL(pool[3], 5) ^ (uint64_t)(t - prev);
 		prev = t;
 	}
-	hw_entropy(pool + 4, 4);
+	/* Without a source these words stay zero and the clocks above are
+	 * all the key gets. */
+	if (platform_entropy(pool + 4, 4 * sizeof(pool[0])) != PLATFORM_OK)
+		memset(pool + 4, 0, 4 * sizeof(pool[0]));
 	key0 = siphash(0x0123456789abcdefULL, pool[1], pool, sizeof(pool));
 	key1 = siphash(pool[0], 0xfedcba9876543210ULL, pool, sizeof(pool));
 	keyed = true;

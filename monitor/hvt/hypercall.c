@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ const char *const hvt_call_names[HVT_CALL_COUNT] = {
         "console",     "walltime",    "yield",         "net acquire",
         "net read",    "net write",   "block acquire", "block read",
         "block write", "block flush", "exit",          "abort",
-        "fault",       "net flush",
+        "fault",       "net flush",   "entropy",
 };
 
 static bool in_ranges(const struct hvt_range *r, unsigned n, uint64_t addr,
@@ -101,6 +102,38 @@ static void walltime(struct hvt *h, uint32_t arg)
 	hvt_put_arg(h, arg, &w, sizeof(w));
 }
 
+/* The host's randomness for the guest's keys (platform_entropy). */
+static void entropy(struct hvt *h, uint32_t arg)
+{
+	struct hvt_entropy e;
+	if (!hvt_get_arg(h, HVT_CALL_ENTROPY, arg, &e, sizeof(e)))
+		return;
+	uint8_t *p = e.len <= HVT_ENTROPY_MAX
+	                     ? hvt_guest_ptr(h, e.data, e.len, true)
+	                     : NULL;
+	e.result = HVT_EINVAL;
+	if (p) {
+		size_t got = 0;
+		e.result = HVT_OK;
+		while (got < e.len) {
+			ssize_t n =
+			        getrandom(p + got, e.len - got, GRND_NONBLOCK);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				e.result = HVT_EUNSPEC;
+				break;
+			}
+			got += (size_t)n;
+		}
+	} else {
+		hvt_guest_error(h, "entropy: bad buffer 0x%llx+%llu",
+		                (unsigned long long)e.data,
+		                (unsigned long long)e.len);
+	}
+	hvt_put_arg(h, arg, &e, sizeof(e));
+}
+
 /* The only place the guest waits: until the timeout or device input. */
 static void yield(struct hvt *h, uint32_t arg)
 {
@@ -170,6 +203,9 @@ void hvt_hypercall(struct hvt *h, unsigned nr, uint32_t arg)
 		break;
 	case HVT_CALL_WALLTIME:
 		walltime(h, arg);
+		break;
+	case HVT_CALL_ENTROPY:
+		entropy(h, arg);
 		break;
 	case HVT_CALL_YIELD:
 		yield(h, arg);

@@ -66,6 +66,7 @@ int hvt_seccomp(struct hvt *h)
 	        SCMP_SYS(clock_gettime), SCMP_SYS(exit_group),
 	        SCMP_SYS(exit),          SCMP_SYS(rt_sigreturn),
 	        SCMP_SYS(sigaltstack), /* sanitizer runtimes, at exit */
+	        SCMP_SYS(getrandom),   /* the guest's entropy call */
 	};
 	/* User-mode networking: libslirp (and the glib allocator under it)
 	 * accepts forwarded connections, moves data on sockets and

@@ -8,6 +8,7 @@
 #ifndef AARCH64_HW_H
 #define AARCH64_HW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Device registers: single accesses of the stated width, in program
@@ -98,6 +99,24 @@ static inline uint64_t counter_now(void)
 static inline uint64_t counter_frequency(void)
 {
 	return read_sysreg(cntfrq_el0);
+}
+
+/* One value from RNDR (FEAT_RNG; the caller checks the CPU has it): it
+ * sets NZCV to 0b0100 when no value could be had in reasonable time. */
+static inline bool rndr_word(uint64_t *out)
+{
+	for (int tries = 0; tries < 32; tries++) {
+		uint64_t v, nzcv;
+		__asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tmrs %1, nzcv"
+		                 : "=r"(v), "=r"(nzcv)
+		                 :
+		                 : "cc");
+		if (!(nzcv & (1ull << 30))) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
 }
 
 #endif /* AARCH64_HW_H */

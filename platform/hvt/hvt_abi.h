@@ -81,7 +81,8 @@
 #define HVT_CALL_ABORT 11        /* struct hvt_abort */
 #define HVT_CALL_FAULT 12        /* struct hvt_fault; CPL 0 only */
 #define HVT_CALL_NET_FLUSH 13    /* struct hvt_net_flush */
-#define HVT_CALL_COUNT 14
+#define HVT_CALL_ENTROPY 14      /* struct hvt_entropy */
+#define HVT_CALL_COUNT 15
 
 /* Results, written by the monitor into each struct's result field. They
  * are the values of enum platform_result. */
@@ -157,6 +158,15 @@ struct hvt_console {
 
 struct hvt_walltime {
 	int64_t ns; /* out: nanoseconds since the epoch */
+};
+
+/* Random bytes from the host's getrandom (platform_entropy). */
+#define HVT_ENTROPY_MAX 256
+struct hvt_entropy {
+	uint64_t data;   /* in: guest buffer, written by the monitor */
+	uint64_t len;    /* in: bytes wanted, at most HVT_ENTROPY_MAX */
+	uint32_t result; /* out: HVT_OK, HVT_EINVAL, HVT_EUNSPEC */
+	uint32_t pad;
 };
 
 /*

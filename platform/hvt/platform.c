@@ -48,6 +48,15 @@ platform_time platform_clock_wall(void)
 	return w.ns;
 }
 
+enum platform_result platform_entropy(void *buf, size_t len)
+{
+	if (len > PLATFORM_ENTROPY_MAX)
+		return PLATFORM_EINVAL;
+	struct hvt_entropy e = {(uint64_t)(uintptr_t)buf, len, HVT_EUNSPEC, 0};
+	hvt_call(HVT_CALL_ENTROPY, &e);
+	return e.result == HVT_OK ? PLATFORM_OK : PLATFORM_EUNSPEC;
+}
+
 /* ---------------------------------------------------------- frame areas */
 
 /* Areas for the first devices; more devices (rare) use the per-batch

@@ -1,0 +1,4 @@
+# Test app: platform_entropy() on a target (tests/entropy/test-entropy.sh).
+name = entropy
+sources = main.c
+libraries = rt

@@ -1,0 +1,37 @@
+/*
+ * entropy - prints what platform_entropy() gives: "entropy: ok HEX" with
+ * 32 bytes, or "entropy: unsupported" / "entropy: failed (N)"; also that
+ * a request above PLATFORM_ENTROPY_MAX is refused.
+ */
+#include <kiln/platform.h>
+#include <kiln/rt.h>
+
+int kiln_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	kiln_args_check();
+	static uint8_t big[PLATFORM_ENTROPY_MAX + 1];
+	if (platform_entropy(big, sizeof(big)) != PLATFORM_EINVAL) {
+		kiln_puts("entropy: an oversized request was not refused");
+		return 1;
+	}
+	uint8_t b[32];
+	enum platform_result r = platform_entropy(b, sizeof(b));
+	if (r == PLATFORM_EUNSUPPORTED) {
+		kiln_puts("entropy: unsupported");
+		return 0;
+	}
+	if (r != PLATFORM_OK) {
+		kiln_printf("entropy: failed (%d)\n", r);
+		return 1;
+	}
+	char hex[2 * sizeof(b) + 1];
+	for (unsigned i = 0; i < sizeof(b); i++) {
+		hex[2 * i] = "0123456789abcdef"[b[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+	}
+	hex[2 * sizeof(b)] = 0;
+	kiln_printf("entropy: ok %s\n", hex);
+	return 0;
+}
