@@ -70,5 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (s->state != HTTP_S_CLOSED)
 		http_session_timeout(s, 0);
+	http_session_release(s);
 	return 0;
 }

@@ -50,9 +50,10 @@
  *   its first byte (or of the connection's start), else 408 and close; a
  *   keep-alive connection idle for idle_timeout between requests is closed
  *   without a response (a 408 there could be mistaken by a client for the
- *   answer to a request it is sending at that moment).
- * - At most max_conns connections at once: one more is answered 503 with
- *   "Connection: close" and closed at once.
+ *   answer to a request it is sending at that moment); a response the
+ *   client takes no byte of for send_timeout is dropped (reset).
+ * - At most max_conns connections at once: see "server" below for how
+ *   the idle and the slow make room, and for lingering close.
  */
 #ifndef KILN_HTTP_H
 #define KILN_HTTP_H
@@ -76,10 +77,18 @@ struct http_config {
 	size_t max_header_bytes;   /* header fields, total: 431 (32768) */
 	unsigned max_headers;      /* field lines: 431 (256) */
 	uint64_t max_discard_body; /* request bodies dropped up to (64 KiB) */
-	kiln_time header_timeout;  /* a request's head must arrive (10 s) */
-	kiln_time idle_timeout;    /* keep-alive between requests (30 s) */
-	unsigned max_conns;        /* concurrent connections (256) */
-	bool access_log;           /* a log line per request (on) */
+	/* Timeouts, as nginx's defaults: client_header_timeout,
+	 * keepalive_timeout, send_timeout, lingering_timeout and
+	 * lingering_time. */
+	kiln_time header_timeout; /* a request's head must arrive (60 s) */
+	kiln_time idle_timeout;   /* keep-alive between requests (75 s) */
+	kiln_time send_timeout;   /* a response stalls at most (60 s) */
+	kiln_time linger_timeout; /* lingering close: without input (5 s) */
+	kiln_time linger_time;    /* lingering close: in all (30 s) */
+	/* Open connections: 0 means what the heap holds (one per 5 KiB of
+	 * it when the server starts: 13107 in 64 MiB). */
+	unsigned max_conns;
+	bool access_log; /* a log line per request (on) */
 };
 
 /* Defaults as above, serving assets. */
@@ -89,7 +98,8 @@ void http_config_default(struct http_config *cfg,
 /*
  * Claim the server's boot arguments and apply them to cfg:
  *   --http-log=on|off  --http-max-conns=N  --http-idle-timeout=SECS
- *   --http-header-timeout=SECS
+ *   --http-header-timeout=SECS  --http-send-timeout=SECS
+ *   --http-linger-timeout=SECS  --http-linger-time=SECS
  * Returns false (having said why) when one is malformed.
  */
 bool http_config_from_args(struct http_config *cfg);
@@ -190,14 +200,18 @@ long http_path_normalize(struct kiln_view path, char *out, size_t cap);
 /*
  * Collects a message head as its bytes arrive in pieces, checking line
  * endings and limits on the way, so that an oversized or malformed head
- * is refused before it is complete.
+ * is refused before it is complete. The bytes go into a buffer taken from
+ * the heap as they come (http_head_init; at most HTTP_HEAD_MAX, freed by
+ * http_head_release) or into one the caller owns (http_head_init_fixed).
  */
 struct http_head {
-	uint8_t buf[HTTP_HEAD_MAX];
+	uint8_t *buf;
+	size_t cap; /* bytes at buf */
 	size_t len;
 	size_t line_start;   /* offset of the line being received */
 	size_t fields_start; /* offset of the first header field line */
 	unsigned lines;      /* complete lines, the start line included */
+	bool fixed;          /* buf is the caller's */
 };
 
 struct http_head_limits {
@@ -211,11 +225,17 @@ enum {
 	HTTP_HEAD_DONE = 0  /* the empty line was reached */
 };
 
+void http_head_init(struct http_head *h);
+void http_head_init_fixed(struct http_head *h, uint8_t *buf, size_t cap);
+/* Start over (the buffer is kept). */
 void http_head_reset(struct http_head *h);
+/* Start over and give a heap buffer back. */
+void http_head_release(struct http_head *h);
 /* Take bytes until the head is complete (HTTP_HEAD_DONE; *consumed says
  * how many were taken) or all are taken (HTTP_HEAD_MORE). Otherwise
  * returns the status for the error: 400 (bare CR or LF, NUL), 414 (start
- * line), 431 (fields). Empty lines before the start line are skipped. */
+ * line), 431 (fields), 503 (no memory to hold them). Empty lines before
+ * the start line are skipped. */
 int http_head_scan(struct http_head *h, const struct http_head_limits *lim,
                    const uint8_t *data, size_t len, size_t *consumed);
 
@@ -258,7 +278,20 @@ enum http_session_state {
 	HTTP_S_CLOSED   /* done: close the connection */
 };
 
-/* One connection's protocol state. Large (HTTP_HEAD_MAX): allocate it. */
+/* What exists only while a request is answered: the response and, for
+ * the access log, the request line's method and path. */
+struct http_reply {
+	struct http_response resp;
+	char log_method[12];
+	char log_path[96];
+};
+
+/*
+ * One connection's protocol state. Small while idle (about 150 bytes):
+ * the request head's buffer grows with the bytes that came (http_head),
+ * and the reply is allocated when a response is made and freed once it
+ * was sent. With no memory for them the answer is a 503 and close.
+ */
 struct http_session {
 	const struct http_config *cfg;
 	enum http_session_state state;
@@ -269,16 +302,15 @@ struct http_session {
 	bool line_checked;     /* its request line was checked on arrival */
 	kiln_time request_start;
 	kiln_time last_activity;
-	unsigned requests; /* responses sent */
-	struct http_response resp;
-	/* For the access log: the request line's method and path. */
-	char log_method[12];
-	char log_path[96];
-	kiln_time resp_started; /* when the request's head was complete */
+	kiln_time resp_started;   /* when the request's head was complete */
+	unsigned requests;        /* responses sent */
+	struct http_reply *reply; /* while state is HTTP_S_RESPOND */
 };
 
 void http_session_init(struct http_session *s, const struct http_config *cfg,
                        kiln_time now);
+/* Free what the session holds (it may be initialised again). */
+void http_session_release(struct http_session *s);
 
 /* Take received bytes. Returns how many were taken: fewer than len when a
  * response became ready (state HTTP_S_RESPOND); feed the rest after
@@ -286,11 +318,14 @@ void http_session_init(struct http_session *s, const struct http_config *cfg,
 size_t http_session_input(struct http_session *s, const void *data, size_t len,
                           kiln_time now, kiln_time wall);
 
-/* The response to send, or NULL when none is ready. */
+/* The response to send, or NULL when none is ready; and the request line
+ * it answers, for the log ("" when there was none). */
 const struct http_response *http_session_response(const struct http_session *s);
+const char *http_session_log_method(const struct http_session *s);
+const char *http_session_log_path(const struct http_session *s);
 
-/* The response was sent. The state becomes HTTP_S_CLOSED if the
- * connection is to close. */
+/* The response was sent (the reply and the head's buffer are freed). The
+ * state becomes HTTP_S_CLOSED if the connection is to close. */
 void http_session_sent(struct http_session *s, kiln_time now);
 
 /* When the session times out if no byte arrives (monotonic), or
@@ -307,9 +342,51 @@ bool http_session_eof(struct http_session *s, kiln_time wall);
 
 /* ---------------------------------------------------------- server */
 
-/* Listen on port and serve cfg->assets on fibers, one per connection.
+/*
+ * The server runs on callbacks, not on a fiber per connection: TCP's
+ * events drive each connection's session (lib/http/conn.c), so a
+ * connection costs its TCP struct and a few hundred bytes of its own
+ * while idle, and thousands are held at once. Answering a request never
+ * blocks (the response is built from the asset table); a handler that
+ * may block would run on a fiber taken only while it works.
+ *
+ * Bounds (struct http_config): max_conns open connections (by default
+ * what the heap holds). When a new connection finds the bound reached,
+ * the server first sheds the connection that has sent least: the oldest
+ * idle one (a new connection that sent nothing yet, or a keep-alive one
+ * between requests), closed without a response; else the one whose
+ * request head started longest ago (the slowest: slowloris), answered
+ * 408. Only when every connection is busy answering is the new one
+ * refused with 503. Every close the server starts after a response is
+ * lingering (RFC 9112 9.6): FIN after the response, input read and
+ * dropped until the peer's FIN, linger_timeout without a byte, or
+ * linger_time in all - so a client still sending its request reads the
+ * 400, 413, 431 or 503 instead of losing it to a reset.
+ */
+
+/* Listen on port and serve cfg->assets, for ever (cfg must stay valid).
  * Only returns on a listen error (a negated kiln_error). */
 int http_serve(const struct http_config *cfg, uint16_t port);
+/* The same without parking the caller: returns 0 once listening (the
+ * callbacks do the rest), or a negated kiln_error. */
+int http_server_start(const struct http_config *cfg, uint16_t port);
+
+/* What the servers of this unikernel did (never reset). */
+struct http_stats {
+	unsigned conns;     /* open now (lingering ones not counted) */
+	unsigned idle;      /* of which idle (nothing of a request yet) */
+	unsigned reading;   /* receiving a request head */
+	unsigned lingering; /* closing: draining input after the response */
+	unsigned max_conns; /* the bound in force */
+	uint64_t accepted;  /* connections taken */
+	uint64_t requests;  /* responses sent */
+	uint64_t shed_idle; /* idle connections closed to make room */
+	uint64_t shed_slow; /* slow heads answered 408 to make room */
+	uint64_t refused;   /* answered 503: every connection was busy */
+	uint64_t timeouts;  /* header, idle or send timeouts */
+	uint64_t no_memory; /* connections ended for want of heap */
+};
+void http_get_stats(struct http_stats *st);
 
 /* ---------------------------------------------------------- client */
 
@@ -318,8 +395,11 @@ int http_serve(const struct http_config *cfg, uint16_t port);
  * a body framed by Content-Length, chunked transfer coding, or the end of
  * the connection. The body goes into a buffer the caller provides.
  */
+#define HTTP_CLIENT_HEAD_MAX 16384
+
 struct http_response_parser {
 	struct http_head head;
+	uint8_t head_buf[HTTP_CLIENT_HEAD_MAX];
 	int state;
 	bool head_request; /* the request was HEAD: no body follows */
 	unsigned status;

@@ -5,6 +5,16 @@
 #include <kiln/http.h>
 #include <string.h>
 
+/* --NAME=SECS into *t (whole seconds, 1 to an hour). */
+static bool arg_secs(const char *name, kiln_time *t)
+{
+	uint64_t v = (uint64_t)(*t / KILN_SEC(1));
+	if (!kiln_arg_uint(name, 1, 3600, &v))
+		return false;
+	*t = KILN_SEC((kiln_time)v);
+	return true;
+}
+
 bool http_config_from_args(struct http_config *cfg)
 {
 	const char *log = kiln_arg_string("--http-log");
@@ -21,16 +31,12 @@ bool http_config_from_args(struct http_config *cfg)
 		}
 	}
 	uint64_t v = cfg->max_conns;
-	if (!kiln_arg_uint("--http-max-conns", 1, 100000, &v))
+	if (!kiln_arg_uint("--http-max-conns", 1, 1u << 20, &v))
 		return false;
 	cfg->max_conns = (unsigned)v;
-	v = (uint64_t)(cfg->idle_timeout / KILN_SEC(1));
-	if (!kiln_arg_uint("--http-idle-timeout", 1, 3600, &v))
-		return false;
-	cfg->idle_timeout = KILN_SEC((kiln_time)v);
-	v = (uint64_t)(cfg->header_timeout / KILN_SEC(1));
-	if (!kiln_arg_uint("--http-header-timeout", 1, 3600, &v))
-		return false;
-	cfg->header_timeout = KILN_SEC((kiln_time)v);
-	return true;
+	return arg_secs("--http-idle-timeout", &cfg->idle_timeout) &&
+	       arg_secs("--http-header-timeout", &cfg->header_timeout) &&
+	       arg_secs("--http-send-timeout", &cfg->send_timeout) &&
+	       arg_secs("--http-linger-timeout", &cfg->linger_timeout) &&
+	       arg_secs("--http-linger-time", &cfg->linger_time);
 }

@@ -29,14 +29,14 @@ enum {
 #define MAX_CHUNK_LINE 1024
 #define MAX_TRAILER 8192
 
-static const struct http_head_limits response_limits = {1024, 16384 - 1100,
-                                                        128};
+static const struct http_head_limits response_limits = {
+        1024, HTTP_CLIENT_HEAD_MAX - 1100, 128};
 
 void http_response_parser_init(struct http_response_parser *p, uint8_t *body,
                                size_t body_cap, bool head_request)
 {
 	memset(p, 0, sizeof *p);
-	http_head_reset(&p->head);
+	http_head_init_fixed(&p->head, p->head_buf, sizeof p->head_buf);
 	p->state = P_HEAD;
 	p->head_request = head_request;
 	p->body = body;

@@ -5,9 +5,51 @@
  * answers it, and then (if the request had a body) drops the body before
  * the next head. One response is outstanding at a time, which keeps
  * pipelined responses in request order without queueing them.
+ *
+ * Memory: the head's buffer grows with the bytes that came and the reply
+ * exists from the response's making to its sending; between requests the
+ * session holds neither. When the heap cannot give them, the request is
+ * answered from a shared, read-only 503 that closes the connection.
  */
 #include <kiln/http.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The answer when no reply can be allocated (no Date: it is formatted
+ * into a reply). Never written to. */
+#define NO_MEMORY_HEAD                                                         \
+	"HTTP/1.1 503 Service Unavailable\r\nServer: kiln\r\n"                 \
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n"    \
+	"Retry-After: 1\r\nConnection: close\r\n\r\n"
+static struct http_reply no_memory_reply = {
+        .resp = {.status = 503,
+                 .head = NO_MEMORY_HEAD,
+                 .head_len = sizeof NO_MEMORY_HEAD - 1,
+                 .body = (const uint8_t *)"503 Service Unavailable\n",
+                 .body_len = 24,
+                 .close = true},
+};
+
+/* A reply to fill in; the shared 503 (already filled) if memory is
+ * short. */
+static bool take_reply(struct http_session *s)
+{
+	s->reply = malloc(sizeof *s->reply);
+	if (s->reply) {
+		s->reply->log_method[0] = '\0';
+		s->reply->log_path[0] = '\0';
+		return true;
+	}
+	s->reply = &no_memory_reply;
+	return false;
+}
+
+static void drop_reply(struct http_session *s)
+{
+	if (s->reply != &no_memory_reply)
+		free(s->reply);
+	s->reply = NULL;
+}
 
 void http_config_default(struct http_config *cfg,
                          const struct kiln_asset_table *assets)
@@ -20,9 +62,14 @@ void http_config_default(struct http_config *cfg,
 	cfg->max_header_bytes = 32768;
 	cfg->max_headers = 256;
 	cfg->max_discard_body = 64 * 1024;
-	cfg->header_timeout = KILN_SEC(10);
-	cfg->idle_timeout = KILN_SEC(30);
-	cfg->max_conns = 256;
+	/* nginx's client_header_timeout, keepalive_timeout, send_timeout,
+	 * lingering_timeout and lingering_time. */
+	cfg->header_timeout = KILN_SEC(60);
+	cfg->idle_timeout = KILN_SEC(75);
+	cfg->send_timeout = KILN_SEC(60);
+	cfg->linger_timeout = KILN_SEC(5);
+	cfg->linger_time = KILN_SEC(30);
+	cfg->max_conns = 0; /* from the heap, when the server starts */
 	cfg->access_log = true;
 }
 
@@ -31,7 +78,8 @@ void http_session_init(struct http_session *s, const struct http_config *cfg,
 {
 	s->cfg = cfg;
 	s->state = HTTP_S_HEAD;
-	http_head_reset(&s->head);
+	http_head_init(&s->head);
+	s->reply = NULL;
 	s->discard = 0;
 	s->pending_drop = 0;
 	s->request_started = false;
@@ -39,47 +87,54 @@ void http_session_init(struct http_session *s, const struct http_config *cfg,
 	s->request_start = now;
 	s->last_activity = now;
 	s->requests = 0;
-	s->resp.status = 0;
-	s->log_method[0] = '\0';
-	s->log_path[0] = '\0';
 	s->resp_started = now;
 }
 
-/* Remember the request line for the access log (cut to fit). */
-static void note_request(struct http_session *s, const struct http_request *r)
+void http_session_release(struct http_session *s)
 {
-	size_t n = r->method_name.len < sizeof s->log_method - 1
+	drop_reply(s);
+	http_head_release(&s->head);
+}
+
+/* Remember the request line for the access log (cut to fit). */
+static void note_request(struct http_reply *x, const struct http_request *r)
+{
+	size_t n = r->method_name.len < sizeof x->log_method - 1
 	                   ? r->method_name.len
-	                   : sizeof s->log_method - 1;
+	                   : sizeof x->log_method - 1;
 	if (n > 0)
-		memcpy(s->log_method, r->method_name.p, n);
-	s->log_method[n] = '\0';
-	n = r->target.len < sizeof s->log_path - 1 ? r->target.len
-	                                           : sizeof s->log_path - 1;
+		memcpy(x->log_method, r->method_name.p, n);
+	x->log_method[n] = '\0';
+	n = r->target.len < sizeof x->log_path - 1 ? r->target.len
+	                                           : sizeof x->log_path - 1;
 	if (n > 0)
-		memcpy(s->log_path, r->target.p, n);
-	s->log_path[n] = '\0';
+		memcpy(x->log_path, r->target.p, n);
+	x->log_path[n] = '\0';
 }
 
 static void head_complete(struct http_session *s, kiln_time wall)
 {
+	s->state = HTTP_S_RESPOND;
+	s->pending_drop = 0;
+	if (!take_reply(s))
+		return;
 	struct http_request req;
 	int st = http_request_parse(s->head.buf, s->head.len, &req);
 	if (st == 0 || req.method_name.p != NULL)
-		note_request(s, &req);
-	http_respond(s->cfg, st == 0 ? &req : NULL, st, wall, &s->resp);
+		note_request(s->reply, &req);
+	http_respond(s->cfg, st == 0 ? &req : NULL, st, wall, &s->reply->resp);
 	/* A body (Content-Length) follows the head: drop it after the
 	 * response, unless the connection closes anyway. */
-	s->pending_drop = (st == 0 && req.has_content_length && !s->resp.close)
-	                          ? req.content_length
-	                          : 0;
-	s->state = HTTP_S_RESPOND;
+	if (st == 0 && req.has_content_length && !s->reply->resp.close)
+		s->pending_drop = req.content_length;
 }
 
 static void fail(struct http_session *s, int status, kiln_time wall)
 {
-	http_respond(s->cfg, NULL, status, wall, &s->resp);
 	s->state = HTTP_S_RESPOND;
+	s->pending_drop = 0;
+	if (take_reply(s))
+		http_respond(s->cfg, NULL, status, wall, &s->reply->resp);
 }
 
 size_t http_session_input(struct http_session *s, const void *data, size_t len,
@@ -108,8 +163,6 @@ size_t http_session_input(struct http_session *s, const void *data, size_t len,
 			s->request_started = true;
 			s->line_checked = false;
 			s->request_start = now;
-			s->log_method[0] = '\0';
-			s->log_path[0] = '\0';
 		}
 		size_t n = 0;
 		int r = http_head_scan(&s->head, &lim, p + used, len - used,
@@ -139,18 +192,30 @@ size_t http_session_input(struct http_session *s, const void *data, size_t len,
 
 const struct http_response *http_session_response(const struct http_session *s)
 {
-	return s->state == HTTP_S_RESPOND ? &s->resp : NULL;
+	return s->state == HTTP_S_RESPOND ? &s->reply->resp : NULL;
+}
+
+const char *http_session_log_method(const struct http_session *s)
+{
+	return s->reply ? s->reply->log_method : "";
+}
+
+const char *http_session_log_path(const struct http_session *s)
+{
+	return s->reply ? s->reply->log_path : "";
 }
 
 void http_session_sent(struct http_session *s, kiln_time now)
 {
 	if (s->state != HTTP_S_RESPOND)
 		return;
+	bool close = s->reply->resp.close;
+	drop_reply(s);
 	s->requests++;
 	s->last_activity = now;
 	s->request_started = false;
-	http_head_reset(&s->head);
-	if (s->resp.close) {
+	http_head_release(&s->head);
+	if (close) {
 		s->state = HTTP_S_CLOSED;
 		return;
 	}

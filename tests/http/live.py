@@ -2,6 +2,7 @@
 """Checks a running decks server over real TCP (used by test-live.sh).
 
 usage: live.py HOST PORT SITE_DIR:PREFIX... [--only=NAMES] [--header-timeout=S] [--idle-timeout=S]
+               [--send-timeout=S] [--linger-timeout=S]
 
 Prints PASS/FAIL lines (the test runner's protocol). Raw sockets, so that
 every byte the server sends is seen: pipelining, keep-alive, timeouts.
@@ -29,6 +30,8 @@ for a in sys.argv[3:]:
 ONLY = set(OPTS["only"].split(",")) if "only" in OPTS else None
 HEADER_TIMEOUT = float(OPTS.get("header-timeout", "2"))
 IDLE_TIMEOUT = float(OPTS.get("idle-timeout", "3"))
+SEND_TIMEOUT = float(OPTS.get("send-timeout", "2"))
+LINGER_TIMEOUT = float(OPTS.get("linger-timeout", "1"))
 failures = 0
 
 
@@ -283,6 +286,64 @@ def t_timeout():
     s.close()
 
 
+def t_send_timeout():
+    """A client that takes none of its response is reset after the send
+    timeout, even while it goes on sending bytes."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(1)
+    s.connect((HOST, PORT))
+    s.sendall(b"GET /reveal/reveal.js HTTP/1.1\r\nHost: t\r\n\r\n")
+    t0 = time.time()
+    took = None
+    while time.time() - t0 < SEND_TIMEOUT + 8:
+        try:
+            s.send(b"x")
+            time.sleep(0.25)
+        except OSError:
+            took = time.time() - t0
+            break
+    s.close()
+    report("a response never read: reset after the send timeout", took is not None
+           and SEND_TIMEOUT - 0.5 <= took <= SEND_TIMEOUT + 4, f"after {took}")
+
+
+def t_linger():
+    """After an error response the server keeps reading (and dropping)
+    what the client sends for the linger timeout, then lets go: only data
+    sent after that is answered with a reset."""
+    s = connect()
+    s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n")
+    rd = Reader(s)
+    r = rd.response()
+    ok = r is not None and r[0] == 413
+    early = True
+    try:
+        for _ in range(int(LINGER_TIMEOUT * 2)):
+            time.sleep(0.4)
+            s.sendall(b"y" * 1000)  # within the linger timeout each time
+        time.sleep(0.3)
+        s.settimeout(0.5)
+        try:
+            early = s.recv(100) == b""  # our FIN came with the 413
+        except socket.timeout:
+            early = False
+    except OSError:
+        early = False
+    late = False
+    time.sleep(LINGER_TIMEOUT + 1.5)
+    try:
+        s.sendall(b"z" * 1000)
+        time.sleep(0.3)
+        s.sendall(b"z" * 1000)
+        s.recv(100)
+    except OSError:
+        late = True  # the handle was given up: a reset
+    s.close()
+    report("lingering close: input read and dropped while it comes, then a reset once it stops",
+           ok and early and late, f"413 {ok}, read while lingering {early}, reset after {late}")
+
+
 def t_http09():
     """An HTTP/0.9 request line is refused at once, not after the header
     timeout."""
@@ -367,19 +428,47 @@ def t_concurrent(count=200):
 
 
 def t_busy():
-    s = connect()
-    s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-    rd = Reader(s)
-    first = rd.response()
+    """With --http-max-conns=1: the one connection that has sent least
+    makes room - an idle one is closed, a slow head gets 408 - and only a
+    connection that is busy answering makes a new one get 503."""
+    # An idle keep-alive connection is closed for a new one.
+    a = connect()
+    a.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    ra = Reader(a)
+    first = ra.response()
+    r = request(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    closed = ra.closed(3)
+    a.close()
+    report("over --http-max-conns: the idle connection makes room", first and first[0] == 200 and r
+           and r[0] == 200 and closed, f"{r and r[:2]} closed={closed}")
+    # A slow head is answered 408 for a new one.
+    a = connect()
+    a.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+    time.sleep(0.3)
+    r = request(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    ra = Reader(a)
+    a.settimeout(5)
+    slow = ra.response()
+    a.close()
+    report("over --http-max-conns: the slow head gets 408 and makes room", r and r[0] == 200 and slow
+           and slow[0] == 408, f"new {r and r[0]} slow {slow and slow[0]}")
+    # A connection busy with a response nobody reads: 503 for a new one.
+    a = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    a.settimeout(10)
+    a.connect((HOST, PORT))
+    a.sendall(b"GET /reveal/reveal.js HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.5)
     r = request(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", check_close=True)
-    s.close()
-    report("over --http-max-conns: 503 and close", first and first[0] == 200 and r and r[0] == 503 and r[3],
-           str(r and r[:2]))
+    a.close()
+    report("over --http-max-conns, all busy: 503 and close", r and r[0] == 503 and r[3]
+           and r[1].get("retry-after") == "1", str(r and r[:2]))
 
 
 TESTS = {
     "statuses": t_statuses, "conditional": t_conditional, "ranges": t_ranges, "head": t_head,
     "keepalive": t_keepalive, "pipelining": t_pipelining, "timeout": t_timeout, "http09": t_http09,
+    "send_timeout": t_send_timeout, "linger": t_linger,
     "assets": t_assets,
     "gzip": t_gzip, "concurrent": t_concurrent, "busy": t_busy,
 }

@@ -25,7 +25,7 @@ build() {
 	fi
 }
 SITE=(apps/decks/site:/ apps/decks/vendor:/reveal)
-ARGS=(--http-header-timeout=2 --http-idle-timeout=3)
+ARGS=(--http-header-timeout=2 --http-idle-timeout=3 --http-send-timeout=2 --http-linger-timeout=1)
 
 # console_ok LOG NAME: the console shows the boot line and access log and
 # no sanitizer report.
@@ -120,7 +120,7 @@ run_live() {
 		return
 	fi
 	ip netns exec "$ns" timeout 200 python3 tests/http/live.py 198.18.0.2 80 "${SITE[@]}" \
-		--header-timeout=2 --idle-timeout=3 | sed "s/^\(PASS\|FAIL\): live:/\1: $name:/"
+		--header-timeout=2 --idle-timeout=3 --send-timeout=2 --linger-timeout=1 | sed "s/^\(PASS\|FAIL\): live:/\1: $name:/"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || TEST_FAILS=$((TEST_FAILS + 1))
 	kill "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
@@ -130,7 +130,8 @@ run_live() {
 run_live unix apps/decks/_build/unix-san/decks --net tap,ifname=tap0 -- \
 	--ipv4=198.18.0.2/24 "${ARGS[@]}"
 
-# The connection bound: with --http-max-conns=1 a second client gets 503.
+# The connection bound: with --http-max-conns=1 an idle connection or a
+# slow head makes room for a second client; a busy one makes it get 503.
 ip netns exec "$ns" apps/decks/_build/unix-san/decks --net tap,ifname=tap0 -- \
 	--ipv4=198.18.0.2/24 --http-max-conns=1 --http-log=off >"$T/busy.log" 2>&1 &
 p=$!

@@ -83,6 +83,7 @@ static struct result run_step(const char *in, size_t len, size_t step)
 		}
 		off += n;
 	}
+	http_session_release(s);
 	free(s);
 	if (!r.out)
 		append(&r, "", 0);
@@ -543,6 +544,7 @@ static void test_connections(void)
 	report("closed after the 408", s->state == HTTP_S_CLOSED, "state %d",
 	       s->state);
 
+	http_session_release(s);
 	http_session_init(s, &cfg, 0);
 	const char *req = "GET /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\n";
 	http_session_input(s, req, strlen(req), KILN_SEC(1), WALL);
@@ -554,17 +556,51 @@ static void test_connections(void)
 	report("idle keep-alive closes without a response",
 	       !sent && s->state == HTTP_S_CLOSED, "sent=%d", sent);
 
+	http_session_release(s);
 	http_session_init(s, &cfg, 0);
 	sent = http_session_timeout(s, WALL);
 	report("a connection that never sends gets 408",
 	       sent && http_session_response(s)->status == 408, "sent=%d",
 	       sent);
+	http_session_release(s);
 	http_session_init(s, &cfg, 0);
 	http_session_input(s, "GET /", 5, 0, WALL);
 	report("end of stream inside a head: 400",
 	       http_session_eof(s, WALL) &&
 	               http_session_response(s)->status == 400,
 	       "no 400");
+	http_session_release(s);
+	free(s);
+}
+
+/* What a session holds: nothing between requests, a head buffer that
+ * grows with the bytes that came, a reply only while one is out. */
+static void test_session_memory(void)
+{
+	struct http_session *s = malloc(sizeof *s);
+	http_session_init(s, &cfg, 0);
+	report("a new session holds no buffer", !s->head.buf && !s->reply,
+	       "buf %p reply %p", (void *)s->head.buf, (void *)s->reply);
+	report("a session is small while idle", sizeof *s <= 192, "%zu bytes",
+	       sizeof *s);
+	http_session_input(s, "GET / HTTP/1.1\r\n", 16, 0, WALL);
+	report("a started head takes a small buffer",
+	       s->head.buf && s->head.cap == 512, "cap %zu", s->head.cap);
+	char field[3000];
+	memset(field, 'v', sizeof field);
+	http_session_input(s, "X: ", 3, 0, WALL);
+	http_session_input(s, field, sizeof field, 0, WALL);
+	report("the buffer grows with the head", s->head.cap == 4096, "cap %zu",
+	       s->head.cap);
+	http_session_input(s, "\r\nHost: x\r\n\r\n", 14, 0, WALL);
+	const struct http_response *r = http_session_response(s);
+	report("a reply exists while the response is out",
+	       r && r->status == 200 && s->reply, "no response");
+	http_session_sent(s, 0);
+	report("both are given back once it was sent",
+	       !s->head.buf && !s->reply && s->state == HTTP_S_HEAD,
+	       "buf %p reply %p", (void *)s->head.buf, (void *)s->reply);
+	http_session_release(s);
 	free(s);
 }
 
@@ -962,6 +998,7 @@ int main(void)
 	test_limits();
 	test_conformance();
 	test_connections();
+	test_session_memory();
 	test_gzip();
 	test_conditional();
 	test_ranges();
