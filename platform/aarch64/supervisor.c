@@ -117,7 +117,7 @@ static const char *exception_name(unsigned ec)
 	case EC_UNKNOWN:
 		return "undefined instruction";
 	case EC_WFX:
-		return "WFI/WFE in user mode";
+		return "WFI/WFE trapped";
 	case EC_FP:
 		return "FP/SIMD access trapped";
 	case EC_ILLEGAL:
@@ -195,7 +195,9 @@ static _Noreturn void report(struct trap_frame *f, uint64_t kind)
 		else if (mmu_is_guard(f->far))
 			kputs(" - a guard page: stack overflow?");
 		else if (status[0] == 'p')
-			kputs(insn ? " - not executable" : " - read-only");
+			kputs(insn                   ? " - not executable"
+			      : f->esr & (1u << 6) ? " - read-only"
+			                           : " - supervisor memory");
 	}
 	if (ec == EC_SP_ALIGN || ec == EC_PC_ALIGN) {
 		kputs(": sp ");
