@@ -37,6 +37,16 @@ while read -r m; do
 	echo "$m" >>"$t/modules"
 done <"$src/etc/kiln/domu-modules"
 install -m 755 "$init" "$t/init"
+# udhcpc's hook: the lease's address on the interface, nothing else.
+cat >"$t/bin/udhcpc.script" <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+bound | renew) ip addr add "$ip/${mask:-24}" dev "$interface" ;;
+deconfig) ip addr flush dev "$interface" ;;
+esac
+exit 0
+SCRIPT
+chmod 755 "$t/bin/udhcpc.script"
 find "$t" -exec touch -h -d @0 {} +
 (cd "$t" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) |
 	gzip -n >"$out"
