@@ -89,6 +89,8 @@ static struct netfront nets[NF_MAX];
  * that host tests can free them). */
 #define KEPT_MAX 8
 static uint8_t *kept_blocks[KEPT_MAX];
+/* A block whose grants all ended, kept for the next connection. */
+static uint8_t *spare_block;
 
 static RING_IDX read_once(const RING_IDX *p)
 {
@@ -124,6 +126,8 @@ static void mem_put(struct netfront *n, unsigned granted)
 				break;
 			}
 		}
+	} else if (!spare_block) {
+		spare_block = n->block; /* for the next connection */
 	} else {
 		free(n->block);
 	}
@@ -132,7 +136,11 @@ static void mem_put(struct netfront *n, unsigned granted)
 
 static bool mem_get(struct netfront *n)
 {
-	n->block = aligned_alloc(XEN_PAGE_SIZE, (size_t)PAGES * XEN_PAGE_SIZE);
+	n->block = spare_block;
+	spare_block = NULL;
+	if (!n->block)
+		n->block = aligned_alloc(XEN_PAGE_SIZE,
+		                         (size_t)PAGES * XEN_PAGE_SIZE);
 	if (!n->block) {
 		xfe_logf(&n->xf, "out of memory for rings and buffers (%u KiB)",
 		         PAGES * 4);
@@ -739,7 +747,12 @@ void netfront_reset(void)
 		kept_blocks[i] = NULL;
 	}
 	for (unsigned i = 0; i < NF_MAX; i++) {
-		free(nets[i].block);
+		/* One block stays as the spare: the next test's set-up
+		 * then costs no fresh memory. */
+		if (!spare_block)
+			spare_block = nets[i].block;
+		else
+			free(nets[i].block);
 		memset(&nets[i], 0, sizeof(nets[i]));
 	}
 }

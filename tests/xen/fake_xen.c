@@ -171,16 +171,20 @@ static struct {
 	void *page;
 	unsigned maps;
 } grants[GRANTS];
-static unsigned grant_violations;
+static unsigned grant_violations, grant_misuse;
 
 int xen_grant(domid_t domid, const void *page, bool readonly, grant_ref_t *ref)
 {
 	if ((uintptr_t)page & (XEN_PAGE_SIZE - 1)) {
 		grant_violations++;
+		grant_misuse++;
 		return -1;
 	}
-	for (grant_ref_t r = 8; r < GRANTS; r++) {
+	static grant_ref_t hint = 8;
+	for (unsigned k = 0; k < GRANTS - 8; k++) {
+		grant_ref_t r = 8 + (hint - 8 + k) % (GRANTS - 8);
 		if (!grants[r].used) {
+			hint = r + 1 < GRANTS ? r + 1 : 8;
 			grants[r].used = true;
 			grants[r].readonly = readonly;
 			grants[r].domid = domid;
@@ -197,6 +201,7 @@ int xen_grant_end(grant_ref_t ref)
 {
 	if (ref >= GRANTS || !grants[ref].used) {
 		grant_violations++;
+		grant_misuse++;
 		return -1;
 	}
 	if (grants[ref].maps > 0)
@@ -233,6 +238,11 @@ unsigned fake_grants_in_use(void)
 unsigned fake_grant_violations(void)
 {
 	return grant_violations;
+}
+
+unsigned fake_grant_misuse(void)
+{
+	return grant_misuse;
 }
 
 /* ------------------------------------------------------------- devices */
@@ -1235,8 +1245,8 @@ static bool vbd_run(struct fake_vbd *v)
 		return false;
 	if (v->hook) {
 		RING_IDX before = v->ring.req_cons;
-		v->hook(v, v->hook_ctx);
-		return v->ring.req_cons != before;
+		if (v->hook(v, v->hook_ctx))
+			return v->ring.req_cons != before;
 	}
 	bool progress = false;
 	for (;;) {
@@ -1376,7 +1386,7 @@ void fake_xen_reset(void)
 	memset(ports, 0, sizeof(ports));
 	ports[FAKE_STORE_PORT].used = true;
 	memset(grants, 0, sizeof(grants));
-	grant_violations = 0;
+	grant_violations = grant_misuse = 0;
 	memset(regs, 0, sizeof(regs));
 	next_handle = 0;
 	fake_log_clear();

@@ -81,6 +81,10 @@ unsigned fake_grants_in_use(void);
 /* Grants misused: a map the grant does not allow, ending an unknown
  * reference, granting an unaligned page. Always 0 for a good frontend. */
 unsigned fake_grant_violations(void);
+/* Only the guest's part of them: granting an unaligned page, ending a
+ * reference it does not hold. (A backend fed garbage by a hostile test
+ * may fail to map; that is not the guest's doing.) */
+unsigned fake_grant_misuse(void);
 /* What a backend (domain by) does: map a granted page, or NULL. */
 void *fake_grant_map(grant_ref_t ref, domid_t by, bool write);
 void fake_grant_unmap(grant_ref_t ref);
@@ -168,8 +172,9 @@ struct fake_vbd {
 	uint32_t sector_size;
 	bool flush, barrier, readonly, no_sectors;
 	enum fake_blk_mangle mangle;
-	/* Called instead of the ring work when set (fuzzing). */
-	void (*hook)(struct fake_vbd *v, void *ctx);
+	/* Called before the ring work when set (fuzzing): true when it
+	 * did the work itself. */
+	bool (*hook)(struct fake_vbd *v, void *ctx);
 	void *hook_ctx;
 	/* state */
 	uint8_t *disk;
