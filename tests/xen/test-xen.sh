@@ -236,7 +236,7 @@ if build decks apps/decks; then
 				bad=$((bad + 1))
 			fi
 			n=$((n + 1))
-		done < <(find apps/decks/site apps/decks/vendor -type f | sort)
+		done < <(find apps/decks/site apps/decks/vendor -type f ! -name '.*' | sort)
 		if [ "$bad" -eq 0 ] && [ "$n" -ge 10 ]; then
 			pass "decks on xen: every asset byte-exact through kiln run -t xen -p ($n files)"
 		else
