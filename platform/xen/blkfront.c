@@ -411,6 +411,10 @@ static int write_keys(uint32_t tx, void *ctx)
 		r = xfe_write_uint(&b->xf, tx, "event-channel", b->port);
 	if (r == XS_OK)
 		r = xfe_write(&b->xf, tx, "protocol", XEN_IO_PROTO_ABI_X86_64);
+	/* Our grants never change while connected: a backend may keep
+	 * them mapped instead of mapping each request's. */
+	if (r == XS_OK)
+		r = xfe_write(&b->xf, tx, "feature-persistent", "1");
 	return r;
 }
 

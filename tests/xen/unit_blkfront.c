@@ -143,11 +143,14 @@ static void test_io(void)
 	      info.capacity == 4096 * 512 && info.sector_size == 512);
 	const char *proto = fake_xs_get("device/vbd/51712/protocol");
 	const char *state = fake_xs_get("device/vbd/51712/state");
+	const char *persistent =
+	        fake_xs_get("device/vbd/51712/feature-persistent");
 	CHECK("blkfront: the keys blkback needs",
 	      fake_xs_get("device/vbd/51712/ring-ref") &&
 	              fake_xs_get("device/vbd/51712/event-channel") && proto &&
 	              strcmp(proto, "x86_64-abi") == 0 && state &&
-	              strcmp(state, "4") == 0 && vbd->connected);
+	              strcmp(state, "4") == 0 && persistent &&
+	              strcmp(persistent, "1") == 0 && vbd->connected);
 	CHECK("blkfront: pages granted once",
 	      fake_grants_in_use() == BF_PAGES && fake_grant_violations() == 0);
 	CHECK("blkfront: set-up in one line",
