@@ -22,7 +22,7 @@ void user_main(void)
 		xen_log("no xenstore ring: no devices, and the exit status "
 		        "will not reach the host");
 	else if (xs_init() != 0)
-		xen_log("xenstore does not answer: no devices");
+		xen_log("the xenstore ring is unusable: no devices");
 	else
 		xen_watch_shutdown();
 
