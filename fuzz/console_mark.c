@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			piece = size - off;
 		/* Room for this piece plus anything held back. */
 		uint8_t *tmp = malloc(piece + MARK_HELD_MAX);
-		size_t n = mark_feed(&m, kiln_view_make(data + off, piece), tmp);
+		size_t n =
+		        mark_feed(&m, kiln_view_make(data + off, piece), tmp);
 		if (n > piece + MARK_HELD_MAX)
 			abort();
 		memcpy(out + w, tmp, n);

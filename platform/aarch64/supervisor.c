@@ -195,7 +195,7 @@ static _Noreturn void report(struct trap_frame *f, uint64_t kind)
 		else if (mmu_is_guard(f->far))
 			kputs(" - a guard page: stack overflow?");
 		else if (status[0] == 'p')
-			kputs(insn                   ? " - not executable"
+			kputs(insn                 ? " - not executable"
 			      : f->esr & (1u << 6) ? " - read-only"
 			                           : " - supervisor memory");
 	}

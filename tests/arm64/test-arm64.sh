@@ -20,17 +20,8 @@ command -v aarch64-linux-gnu-gcc >/dev/null || {
 make -s programs >/dev/null 2>&1 || { fail "make" "the host programs do not build"; finish; }
 tmp=$(scratch)
 
-# run NAME WANT_RC LOG KILN-RUN-ARGS...: kiln run -t arm64, bounded.
-run() {
-	local name=$1 want=$2 log=$3 rc
-	shift 3
-	timeout --kill-after=5 60 "$KILN" run -t arm64 "$@" >"$log" 2>&1 </dev/null
-	rc=$?
-	if [ $rc -ne "$want" ]; then
-		fail "$name" "status $rc, expected $want: $(grep -v '^  ' "$log" | tail -4 | tr '\n' '|')"
-		return 1
-	fi
-}
+T=arm64
+source "$(dirname "$0")/common.sh"
 
 for app in apps/hello tests/arm64/probe tests/hello/blk; do
 	if ! "$KILN" build -t arm64 "$app" >"$tmp/build" 2>&1; then
@@ -41,79 +32,21 @@ done
 pass "apps/hello, the probe and blktest build for arm64"
 
 # --- hello --------------------------------------------------------------
-if run "hello" 0 "$tmp/hello" apps/hello -- one two; then
-	out=$(grep -v '^kiln: arm64: QEMU' "$tmp/hello")
-	host_now=$(date +%s)
-	wall=$(sed -n 's/^wall: \([0-9]*\)\..*/\1/p' <<<"$out")
-	if grep -qx 'Hello from Kiln!' <<<"$out" && grep -qx 'target: arm64' <<<"$out" &&
-		grep -qx 'arg: one' <<<"$out" && grep -qx 'arg: two' <<<"$out" &&
-		[ "$(grep -c '^slept [123]: 1[0-4][0-9] ms$' <<<"$out")" -eq 3 ] &&
-		[ "$(grep -c '^fiber [AB]: [123]$' <<<"$out")" -eq 6 ] &&
-		[ "$(tail -1 <<<"$out")" = goodbye ]; then
-		pass "hello on arm64: greeting, boot arguments, fibers, 3 x 100 ms sleeps, status 0"
-	else
-		fail "hello on arm64" "$(tr '\n' '|' <<<"$out")"
-	fi
-	if [ -n "$wall" ] && [ $((wall - host_now)) -le 5 ] && [ $((host_now - wall)) -le 60 ]; then
-		pass "wall clock from the PL031 ($wall, host $host_now)"
-	else
-		fail "wall clock" "guest says '$wall', host $host_now"
-	fi
-	if ! grep -q $'\x1b' "$tmp/hello"; then
-		pass "the exit-status mark is taken out of the output"
-	else
-		fail "exit-status mark" "an escape sequence is left in the output"
-	fi
+hello_checks
+host_now=$(date +%s)
+wall=$(sed -n 's/^wall: \([0-9]*\)\..*/\1/p' "$tmp/hello")
+if [ -n "$wall" ] && [ $((wall - host_now)) -le 5 ] && [ $((host_now - wall)) -le 60 ]; then
+	pass "wall clock from the PL031 ($wall, host $host_now)"
+else
+	fail "wall clock" "guest says '$wall', host $host_now"
 fi
-run "hello --fail" 3 "$tmp/fail" apps/hello -- --fail &&
-	grep -q '^failing as asked' "$tmp/fail" && pass "exit status 3 through kiln run"
-run "hello --bogus" 2 "$tmp/bogus" apps/hello -- --bogus &&
-	grep -q 'unknown boot argument: --bogus' "$tmp/bogus" && pass "a bad boot argument: status 2"
 run "hello on GICv3" 3 "$tmp/gic3" --machine virt-gicv3 apps/hello -- --fail &&
 	grep -q '^slept 3: ' "$tmp/gic3" && pass "hello on GICv3: sleeps and status 3"
 run "hello entered at EL2" 0 "$tmp/el2" --machine virt-el2 apps/hello &&
 	grep -qx goodbye "$tmp/el2" && pass "hello entered at EL2 (virtualization=on): drops to EL1, PSCI by smc"
 
-# --- faults -------------------------------------------------------------
-while read -r kind pat; do
-	log="$tmp/fault-$kind"
-	if run "fault $kind" 255 "$log" tests/arm64/probe -- --fault="$kind"; then
-		n=$(grep -c '^kiln: fault: ' "$log")
-		if [ "$n" -eq 1 ] && grep -qE "^kiln: fault: $pat" "$log" &&
-			! grep -q 'not caught' "$log"; then
-			pass "fault $kind: $(grep '^kiln: fault: ' "$log" | sed 's/ at pc 0x[0-9a-f]*//')"
-		else
-			fail "fault $kind" "$(grep -v '^  ' "$log" | tr '\n' '|')"
-		fi
-	fi
-done <<'EOT'
-null data abort in user mode at pc 0x[0-9a-f]+: read from 0x0 \(not mapped\) - page 0: a NULL pointer\?$
-stack data abort in user mode at pc 0x[0-9a-f]+: write to 0x[0-9a-f]+ \(not mapped\) - a guard page: stack overflow\?$
-ustack data abort in user mode at pc 0x[0-9a-f]+: write to 0x[0-9a-f]+ \(not mapped\) - a guard page: stack overflow\?$
-wx data abort in user mode at pc 0x[0-9a-f]+: write to 0x[0-9a-f]+ \(permission\) - read-only$
-nx instruction abort in user mode at pc 0x[0-9a-f]+: execute at 0x[0-9a-f]+ \(permission\) - not executable$
-ro data abort in user mode at pc 0x[0-9a-f]+: write to 0x[0-9a-f]+ \(permission\) - read-only$
-kernel data abort in user mode at pc 0x[0-9a-f]+: read from 0x[0-9a-f]+ \(permission\) - supervisor memory$
-wfi WFI/WFE trapped in user mode at pc 0x[0-9a-f]+$
-EOT
-
-# --- sleeping in WFI ------------------------------------------------------
-# Host CPU of the whole run (kiln, kiln-console, QEMU): a guest spinning
-# for the second would take about a second of it.
-if { TIMEFORMAT='%U %S'; time timeout 60 "$KILN" run -t arm64 tests/arm64/probe \
-	-- --sleep=1000 >"$tmp/sleep" 2>&1 </dev/null; } 2>"$tmp/cpu"; then
-	sleeps=$(sed -n 's/^slept \([0-9]*\) ms, \([0-9]*\) supervisor sleeps$/\2/p' "$tmp/sleep")
-	ms=$(sed -n 's/^slept \([0-9]*\) ms, .*/\1/p' "$tmp/sleep")
-	cpu=$(awk '{printf "%d", ($1 + $2) * 1000}' "$tmp/cpu")
-	if [ -n "$sleeps" ] && [ "$sleeps" -ge 1 ] && [ "$sleeps" -le 5 ] &&
-		[ "$ms" -ge 1000 ] && [ "$ms" -le 1100 ] && [ "$cpu" -lt 400 ]; then
-		pass "a 1 s sleep waits in WFI: $ms ms, $sleeps supervisor sleeps, ${cpu} ms host CPU (boot included)"
-	else
-		fail "sleep in WFI" "$(tr '\n' '|' <"$tmp/sleep") cpu ${cpu} ms"
-	fi
-else
-	fail "sleep" "$(tr '\n' '|' <"$tmp/sleep")"
-fi
+fault_checks
+sleep_check
 
 # --- virtio-blk across boots ----------------------------------------------
 disk="$tmp/disk.img"

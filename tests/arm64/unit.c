@@ -1,12 +1,15 @@
 /*
  * tests/arm64/unit.c - host unit tests of the aarch64 targets' pure parts:
- * the device-tree reader (QEMU virt's own trees, and broken ones) and
- * kiln-console's exit-status mark filter.
+ * the device-tree reader (QEMU virt's own trees, and broken ones), the
+ * ATAG reader and the SD card's CSD (rpi3), and kiln-console's
+ * exit-status mark filter.
  *
  *   unit FDT_DIR    (FDT_DIR: fuzz/corpus/fdt, QEMU virt's trees)
  */
 #include "../../monitor/console/mark.h"
+#include "../../platform/aarch64/atags.h"
 #include "../../platform/aarch64/fdt.h"
+#include "../../platform/rpi3/sd_csd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +162,88 @@ static void test_deep(void)
 	      strstr(err, "deep"));
 }
 
+static void put32le(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static struct atags_info atags;
+
+static void test_atags(void)
+{
+	uint8_t b[256] = {0};
+	char err[80];
+	size_t p = 0;
+	put32le(b + p, 5);
+	put32le(b + p + 4, ATAG_CORE);
+	p += 20;
+	put32le(b + p, 4);
+	put32le(b + p + 4, 0x54410002); /* ATAG_MEM: size, start */
+	put32le(b + p + 8, 0x3c000000);
+	put32le(b + p + 12, 0);
+	p += 16;
+	put32le(b + p, 2 + 4);
+	put32le(b + p + 4, 0x54410009); /* ATAG_CMDLINE */
+	memcpy(b + p + 8, "-- a b --fail", 14);
+	p += 24;
+	size_t end = p + 8; /* ATAG_NONE (zeros) */
+	CHECK(atags_present(b));
+	CHECK(atags_parse(b, end, &atags, err, sizeof(err)) == 0);
+	CHECK(atags.mem_base == 0 && atags.mem_size == 0x3c000000);
+	CHECK(strcmp(atags.cmdline, "-- a b --fail") == 0);
+	/* Cut anywhere: refused, never read past. */
+	int all_fail = 1;
+	for (size_t cut = 0; cut < end; cut++) {
+		uint8_t *t = malloc(cut ? cut : 1);
+		memcpy(t, b, cut);
+		all_fail &= atags_parse(t, cut, &atags, err, sizeof(err)) != 0;
+		free(t);
+	}
+	CHECK(all_fail);
+	/* A tag claiming more words than there are. */
+	put32le(b + 20, 1000);
+	CHECK(atags_parse(b, end, &atags, err, sizeof(err)) != 0 &&
+	      strstr(err, "size"));
+	put32le(b + 4, 0x1234);
+	CHECK(!atags_present(b));
+}
+
+/* A CSD as the SDHCI controller returns it: bits 127..8 of the register
+ * in resp[3]:resp[2]:resp[1]:resp[0]. */
+static void csd_set(uint32_t r[4], unsigned hi, unsigned lo, uint32_t v)
+{
+	for (unsigned b = lo; b <= hi; b++) {
+		unsigned n = b - 8;
+		if ((v >> (b - lo)) & 1)
+			r[n / 32] |= 1u << (n % 32);
+	}
+}
+
+static void test_csd(void)
+{
+	uint32_t r[4] = {0};
+	/* Version 1.0: 4 MiB = (C_SIZE + 1) * 2^(MULT + 2) * 2^READ_BL_LEN. */
+	csd_set(r, 83, 80, 9);
+	csd_set(r, 73, 62, 1023);
+	csd_set(r, 49, 47, 1);
+	CHECK(sd_csd_capacity(r) == 4u << 20);
+	/* Version 2.0: (C_SIZE + 1) * 512 KiB; 4 GiB. */
+	memset(r, 0, sizeof(r));
+	csd_set(r, 127, 126, 1);
+	csd_set(r, 69, 48, 8191);
+	CHECK(sd_csd_capacity(r) == 4ull << 30);
+	/* Version 3 (reserved) and a bad block length: refused. */
+	memset(r, 0, sizeof(r));
+	csd_set(r, 127, 126, 2);
+	CHECK(sd_csd_capacity(r) == 0);
+	memset(r, 0, sizeof(r));
+	csd_set(r, 83, 80, 15);
+	CHECK(sd_csd_capacity(r) == 0);
+}
+
 static size_t filter_all(const char *in, size_t n, char *out, int *status,
                          bool *seen)
 {
@@ -205,6 +290,8 @@ int main(int argc, char **argv)
 	}
 	test_virt(argv[1]);
 	test_deep();
+	test_atags();
+	test_csd();
 	test_mark();
 	printf("%s: aarch64 unit tests\n", failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;

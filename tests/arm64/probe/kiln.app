@@ -3,4 +3,4 @@
 name = probe
 sources = main.c
 libraries = rt
-targets = arm64
+targets = arm64 rpi3

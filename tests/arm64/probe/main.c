@@ -16,8 +16,8 @@
 #include <kiln/rt.h>
 #include <string.h>
 
-extern uint64_t yield_sleeps;  /* the platform's (devices.c, main.c) */
-extern char __kbss_start[];    /* platform/aarch64/image.ld */
+extern uint64_t yield_sleeps; /* the platform's (devices.c, main.c) */
+extern char __kbss_start[];   /* platform/aarch64/image.ld */
 extern char __user_stack_top[];
 
 static const char rodata_word[16] = "read only";
@@ -69,8 +69,8 @@ int kiln_main(int argc, char **argv)
 	if (strcmp(fault, "null") == 0) {
 		sink = *(volatile int *)(uintptr_t)sink;
 	} else if (strcmp(fault, "stack") == 0) {
-		struct kiln_fiber *f = kiln_fiber_spawn("deep", overflow, NULL,
-		                                        0);
+		struct kiln_fiber *f =
+		        kiln_fiber_spawn("deep", overflow, NULL, 0);
 		kiln_fiber_join(f);
 	} else if (strcmp(fault, "ustack") == 0) {
 		/* kiln_main runs on a fiber: fill the boot stack by hand. */
