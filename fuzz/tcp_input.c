@@ -11,9 +11,10 @@
  * application call or a clock step to do afterwards.
  *
  * (The sources: the harness, TCP, and wire/tcp.c plus wire/checksum.c.)
- * fuzz-sources: tests/tcp/harness.c tests/tcp/entropy.c lib/net/tcp_*.c
- * lib/net/wire/[tc][ch]*.c
  */
+// clang-format off
+// fuzz-sources: tests/tcp/harness.c tests/tcp/entropy.c lib/net/tcp_*.c lib/net/wire/[tc][ch]*.c
+// clang-format on
 #include "../tests/tcp/harness.h"
 
 #include "../lib/net/wire/checksum.h"
