@@ -4,7 +4,9 @@
 # libslirp in the host process writes into sockets whose peer is gone. The
 # unikernel must stay up, serve, and exit 0 on SIGTERM - on unix
 # (ASan+UBSan) and, where KVM works, on hvt (the monitor's libslirp).
-# tests/http/peer_close.py is the client.
+# tests/http/peer_close.py is the client. And the console's reader going
+# away (kiln run ... | head): the access log's writes then fail with
+# EPIPE, and the unikernel goes on serving.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -49,9 +51,36 @@ run_case() {
 	fi
 }
 
+# console_case NAME KILN-RUN-ARGS...: the console into a pipe whose reader
+# exits after the first bytes; then requests, each logged.
+console_case() {
+	local name=$1
+	shift
+	local port=$((20000 + RANDOM % 20000))
+	("$KILN" run "$@" apps/decks -p "$port:80" 2>&1 & echo $! >"$T/$name.pid"; wait) | head -c 50 >/dev/null &
+	local pipe=$!
+	if ! wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$port/"; then
+		fail "$name: console reader gone: server up" "no answer"
+		kill "$(cat "$T/$name.pid")" 2>/dev/null
+		return
+	fi
+	on_exit "kill -9 $(cat "$T/$name.pid") 2>/dev/null"
+	local ok=0
+	for _ in $(seq 1 50); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/kiln/" && ok=$((ok + 1))
+	done
+	[ "$ok" -eq 50 ] && kill -0 "$(cat "$T/$name.pid")" 2>/dev/null &&
+		pass "$name: console reader gone: 50 requests logged into a closed pipe, all 200, still running" ||
+		fail "$name: console reader gone" "$ok of 50 answered; running: $(kill -0 "$(cat "$T/$name.pid")" 2>/dev/null && echo yes || echo no)"
+	kill "$(cat "$T/$name.pid")" 2>/dev/null
+	wait "$pipe" 2>/dev/null
+}
+
 run_case unix -t unix --sanitize
+console_case unix -t unix --sanitize
 if have_kvm && [ -x "$KILN_HVT" ]; then
 	run_case hvt -t hvt
+	console_case hvt -t hvt
 else
 	skip "hvt" "${KVM_WHY:-no kiln-hvt}"
 fi
