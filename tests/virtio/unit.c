@@ -4,10 +4,10 @@
  * the command line, PVH start info and PCI capability parsing.
  * Built and run by test-unit.sh under ASan and UBSan.
  */
-#include "../../platform/virtio_drivers/cmdline.h"
 #include "../../platform/virtio/pci.h"
-#include "../../platform/x86_64/startinfo.h"
+#include "../../platform/virtio_drivers/cmdline.h"
 #include "../../platform/virtio_drivers/virtq.h"
+#include "../../platform/x86_64/startinfo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
