@@ -63,6 +63,23 @@ if run "blk write" 0 "$tmp/blk1" tests/hello/blk --block "$disk" -- --seed=42 &&
 		pass "virtio-blk: another seed does not verify (the check can fail)"
 fi
 
+# --- the launcher's command line -------------------------------------------
+d=$(platform/arm64/launch --dry-run --net user,hostfwd=tcp:127.0.0.1:8080-:80 \
+	--net tap,ifname=atap9 --block "file=$disk" --mem 128M apps/hello/_build/arm64/hello -- a b |
+	tr -d '\\')
+if grep -q 'kiln-console --name arm64 -- .*kiln-usernet --net user,hostfwd=tcp:127.0.0.1:8080-:80 --peer-fd 10 -- qemu-system-aarch64 ' <<<"$d" &&
+	grep -q -- '-netdev stream,id=net0,addr.type=fd,addr.str=10 -device virtio-net-device,netdev=net0' <<<"$d" &&
+	grep -q -- '-netdev tap,id=net1,ifname=atap9,script=no,downscript=no -device virtio-net-device,netdev=net1' <<<"$d" &&
+	grep -q -- "-device virtio-blk-device,drive=blk0" <<<"$d" && grep -q -- '-m 128M' <<<"$d" &&
+	grep -q -- 'force-legacy=false' <<<"$d" && grep -q -- "-append -- a b" <<<"$d"; then
+	pass "launcher: user-mode net through kiln-usernet, tap, block, memory, boot arguments"
+else
+	fail "launcher --dry-run" "$d"
+fi
+platform/arm64/launch --machine vexpress apps/hello/_build/arm64/hello >"$tmp/l" 2>&1
+[ $? -eq 125 ] && grep -q 'expected virt' "$tmp/l" && pass "launcher: an unknown machine is one line, 125" ||
+	fail "launcher --machine" "$(cat "$tmp/l")"
+
 # --- kiln-console ---------------------------------------------------------
 C="$ROOT/bin/kiln-console"
 out=$("$C" --name t -- printf 'a\033]kiln-exit;7\007b') rc=$?
