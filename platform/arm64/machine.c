@@ -29,7 +29,6 @@ static struct fdt_info dt KERNEL_BSS;
 static uint32_t timer_intid KERNEL_BSS;
 /* Device slot of each SPI the application routed (slot + 1; 0: none). */
 static uint8_t spi_slot[1020] KERNEL_BSS;
-static uint32_t routed_mask KERNEL_BSS; /* slots routed */
 
 void machine_boot(uint64_t x0)
 {
@@ -163,7 +162,6 @@ static int64_t irq_route(uint64_t intid, uint64_t slot)
 	if (!known)
 		return -1;
 	spi_slot[intid] = (uint8_t)(slot + 1);
-	routed_mask |= 1u << slot;
 	return 0;
 }
 
