@@ -2,7 +2,7 @@
 # The network on the arm64 target (QEMU virt, TCG; virtio-net over MMIO
 # with the shared drivers), through kiln run -t arm64:
 # - apps/echo with user-mode networking (-p, kiln-usernet): 16 MiB each
-#   way over TCP checked by SHA-256, UDP datagrams, DHCP;
+#   way over TCP checked by SHA-256, UDP datagrams, DHCP; 1 MiB on GICv3;
 # - apps/decks (-p): every asset (kiln-assets leaves dot files out), byte
 #   for byte;
 # - apps/echo on a tap device in a network namespace the test creates
@@ -84,6 +84,18 @@ PY
 		grep -q "lease of 198.18.0.15" "$tmp/echo"
 	check "echo: virtio-net with interrupts" \
 		grep -q "virtio-net at mmio 0x0a003e00, mac .*, mtu 1500, interrupts" "$tmp/echo"
+	stop "$guest"
+fi
+
+# The same on GICv3: the device's SPI routed by affinity (GICD_IROUTER).
+tport=$(free_port)
+if boot "echo on GICv3" "$tmp/echo3" "^echo: serving" --machine virt-gicv3 apps/echo \
+	-p "$tport:7"; then
+	if out=$(timeout 60 python3 tests/arm64/echo_sha256.py 127.0.0.1 "$tport" $((1 << 20))); then
+		pass "echo on GICv3 (the virtio-net SPI routed by affinity): $out"
+	else
+		fail "echo on GICv3" "$out"
+	fi
 	stop "$guest"
 fi
 
