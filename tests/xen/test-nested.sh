@@ -5,7 +5,8 @@
 # runs under Xen 4.17 nested in QEMU TCG with a Linux PVH domU standing in
 # for a Kiln guest (tests/xen/nested/domu-init): the console arrives on
 # stdout while the guest runs; exit statuses (the guest's xenstore key,
-# none -> 255, crash -> 255, a bad image -> 125 in one line); a disk whose
+# none -> 255, crash -> 255, reboot -> 255, a bad image -> 125 in one
+# line); a disk whose
 # writes land in the host's file and are read back by a second run; HTTP
 # from the host through kiln-usernet's port forward (and, where network
 # namespaces can be made, a tap beside it); a never-ending guest ended by
@@ -166,6 +167,11 @@ if run "crash" 255 "$LAUNCH" --xen-log "$tmp/c.log" --dom0-script "$tmp/dom0.sh"
 	expect "crash: console before it" "$tmp/crash.out" '^domu: crashing'
 	expect "dom0 script: ran beside the guest" "$tmp/dom0.out" '^domain [0-9]+ is kiln-guest$'
 	expect "dom0 script: its files" "$tmp/dom0.out" '^seen from dom0$'
+fi
+
+# ------------------------------------------- a reboot (a triple fault)
+if run "reboot" 255 "$LAUNCH" --xen-log "$tmp/rb.log" "${DOMU[@]}" -- $KARGS kiln.mode=reboot; then
+	expect "reboot: said" "$tmp/reboot.err" '^xen: guest triple-faulted or rebooted$'
 fi
 
 # ------------------------- HTTP through kiln-usernet (and a tap), bound
