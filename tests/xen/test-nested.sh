@@ -11,9 +11,109 @@
 # from the host through kiln-usernet's port forward (and, where network
 # namespaces can be made, a tap beside it); a never-ending guest ended by
 # its bound with nothing left running. A Linux domU boots in 20-40 s here.
+# First, without QEMU, the Xen-host mode against a fake xl
+# (tests/xen/nested/fake-xl): IMAGE.xl, the statuses, a failed xl create,
+# --net there, a stop signal.
 # timeout: 1200
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
+
+# run NAME WANT CMD...: CMD under the bound, stdout to $tmp/NAME.out,
+# stderr to $tmp/NAME.err; PASS/FAIL on its exit status.
+run() {
+	local name=$1 want=$2
+	shift 2
+	timeout --kill-after=10 "$BOUND" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name: exit status $want" "got $rc; $(tail -6 "$tmp/$name.out" "$tmp/$name.err" | tr '\n' '|')"
+		return 1
+	fi
+	pass "$name: exit status $want"
+}
+# expect NAME FILE PATTERN
+expect() {
+	if grep -qE -- "$3" "$2"; then
+		pass "$1"
+	else
+		fail "$1" "no line matching '$3' in $(basename "$2"): $(tail -6 "$2" | tr '\n' '|')"
+	fi
+}
+# nothing_left NAME PATTERN: no process whose command line matches.
+nothing_left() {
+	local i
+	for i in $(seq 30); do
+		pgrep -f -- "$2" >/dev/null || break
+		sleep 0.2
+	done
+	if pgrep -f -- "$2" >/dev/null; then
+		fail "$1: nothing left running" "$(pgrep -af -- "$2" | cut -c1-120 | head -3 | tr '\n' '|')"
+		pgrep -f -- "$2" | xargs -r kill -9
+	else
+		pass "$1: nothing left running"
+	fi
+}
+
+# ------------------------------------ the Xen-host mode, with a fake xl
+# (no Xen host here: tests/xen/nested/fake-xl plays xl and xenstore-read)
+fk=$(scratch)
+mkdir -p "$fk/bin" "$fk/state"
+cp tests/xen/nested/fake-xl "$fk/bin/xl"
+cp tests/xen/nested/fake-xl "$fk/bin/xenstore-read"
+echo "control_d" >"$fk/caps"
+head -c 4096 /dev/zero >"$fk/img"
+# host NAME MODE WANT [OPTIONS...]: run the launcher against the fake.
+host() {
+	local name=$1 mode=$2 want=$3
+	shift 3
+	rm -f "$fk/state"/*
+	echo "$mode" >"$fk/state/mode"
+	PATH="$fk/bin:$PATH" FAKE_XEN=$fk/state KILN_XEN_CAPABILITIES=$fk/caps \
+		timeout 30 platform/xen/launch "$@" "$fk/img" -- a b >"$fk/$name.out" 2>"$fk/$name.err" </dev/null
+	local rc=$?
+	if [ $rc -eq "$want" ]; then pass "xen host ($name): exit status $want"; else
+		fail "xen host ($name): exit status $want" "got $rc: $(tr '\n' '|' <"$fk/$name.err")"
+	fi
+}
+host exit exit:3 3
+expect "xen host: guest console on stdout" "$fk/exit.out" '^fake guest: a b$'
+expect "xen host: IMAGE.xl beside the image" "$fk/img.xl" '^kernel = "/.*/img"$'
+expect "xen host: xl create -c" "$fk/state/calls" '^xl create -c .*/img\.xl$'
+expect "xen host: the domain destroyed" "$fk/state/destroyed" 'destroyed'
+if grep -q 'no Xen host' "$fk/exit.err"; then fail "xen host: not nested"; else pass "xen host: not nested"; fi
+host noexit noexit 255
+expect "xen host: no status said" "$fk/noexit.err" '^xen: guest stopped without an exit status$'
+host crash crash 255
+expect "xen host: crash said" "$fk/crash.err" '^xen: guest crashed'
+host reboot reboot 255
+expect "xen host: reboot said" "$fk/reboot.err" '^xen: guest triple-faulted or rebooted$'
+host createfail createfail 125
+if [ "$(wc -l <"$fk/createfail.err")" -eq 1 ] && grep -q '^xen: xl create failed: libxl: error: .*Invalid kernel' "$fk/createfail.err"; then
+	pass "xen host: xl create failure in one line"
+else
+	fail "xen host: xl create failure in one line" "$(tr '\n' '|' <"$fk/createfail.err")"
+fi
+host user-refused noexit 125 --net user,hostfwd=tcp:127.0.0.1:8080-:80
+expect "xen host: --net user needs a bridge named" "$fk/user-refused.err" '^xen: --net user on a Xen host: set KILN_XEN_BRIDGE'
+KILN_XEN_BRIDGE=kilnbr host user-bridge exit:0 0 --mem 32M --net user,hostfwd=tcp:127.0.0.1:8080-:80 --block "file=$fk/img"
+expect "xen host: forwards not set up, said" "$fk/user-bridge.err" 'port forwards .* are not set up'
+expect "xen host: vif on the named bridge" "$fk/img.xl" "^vif = \[ 'bridge=kilnbr,mac=00:16:3e:4b:00:00' \]$"
+expect "xen host: the disk by its path" "$fk/img.xl" "^disk = \[ 'format=raw,vdev=xvda,access=rw,target=/.*/img' \]$"
+expect "xen host: memory" "$fk/img.xl" '^memory = 32$'
+# A never-ending guest and a stop signal: xl ended, the domain destroyed.
+rm -f "$fk/state"/*
+echo forever >"$fk/state/mode"
+PATH="$fk/bin:$PATH" FAKE_XEN=$fk/state KILN_XEN_CAPABILITIES=$fk/caps \
+	platform/xen/launch "$fk/img" >"$fk/forever.out" 2>&1 </dev/null &
+lp=$!
+wait_for 10 grep -q '^fake guest' "$fk/forever.out"
+kill -TERM "$lp"
+wait "$lp"
+rc=$?
+if [ $rc -ne 0 ] && [ -f "$fk/state/destroyed" ]; then pass "xen host: a stop signal destroys the domain (status $rc)"; else
+	fail "xen host: a stop signal destroys the domain" "status $rc"
+fi
+nothing_left "xen host: stop" "$fk/bin/xl"
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip "xen nested" "qemu-system-x86_64 not installed (scripts/deps.sh)"
@@ -64,42 +164,6 @@ tests/xen/nested/mkdomu.sh "$NESTED" tests/xen/nested/domu-init "$tmp/domu.cpio.
 	}
 KARGS="console=hvc0 rdinit=/init quiet loglevel=2 mitigations=off init_on_alloc=0 cryptomgr.notests pci=off"
 DOMU=(--mem 160M --ramdisk "$tmp/domu.cpio.gz" "$tmp/vmlinux.gz")
-
-# run NAME WANT CMD...: CMD under the bound, stdout to $tmp/NAME.out,
-# stderr to $tmp/NAME.err; PASS/FAIL on its exit status.
-run() {
-	local name=$1 want=$2
-	shift 2
-	timeout --kill-after=10 "$BOUND" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$name: exit status $want" "got $rc; $(tail -6 "$tmp/$name.out" "$tmp/$name.err" | tr '\n' '|')"
-		return 1
-	fi
-	pass "$name: exit status $want"
-}
-# expect NAME FILE PATTERN
-expect() {
-	if grep -qE -- "$3" "$2"; then
-		pass "$1"
-	else
-		fail "$1" "no line matching '$3' in $(basename "$2"): $(tail -6 "$2" | tr '\n' '|')"
-	fi
-}
-# nothing_left NAME PATTERN: no process whose command line matches.
-nothing_left() {
-	local i
-	for i in $(seq 30); do
-		pgrep -f -- "$2" >/dev/null || break
-		sleep 0.2
-	done
-	if pgrep -f -- "$2" >/dev/null; then
-		fail "$1: nothing left running" "$(pgrep -af -- "$2" | cut -c1-120 | head -3 | tr '\n' '|')"
-		pgrep -f -- "$2" | xargs -r kill -9
-	else
-		pass "$1: nothing left running"
-	fi
-}
 
 # ---------------------------------------------------------- the xl config
 blk=$tmp/disk.img
