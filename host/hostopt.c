@@ -285,18 +285,103 @@ bool host_parse_block(const char *value, struct host_block_opt *blk, char *err,
 	return true;
 }
 
+/* -------------------------------------------------------------- --vchan */
+
+/* A peer name: 1..HOST_VCHAN_PEER_MAX of A-Z a-z 0-9 . _ - */
+static bool peer_ok(const struct kiln_view *v)
+{
+	if (v->len == 0 || v->len > HOST_VCHAN_PEER_MAX)
+		return false;
+	for (size_t i = 0; i < v->len; i++) {
+		int c = kiln_view_peek(v, i);
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+bool host_parse_vchan(const char *value, struct host_vchan_opt *vc, char *err,
+                      size_t errlen)
+{
+	char b1[64];
+	struct kiln_view v = view_of(value);
+
+	memset(vc, 0, sizeof(*vc));
+	vc->window = HOST_VCHAN_WINDOW_DEFAULT;
+	while (v.len > 0) {
+		struct kiln_view item = view_until(&v, ',');
+		if (view_starts(&item, "peer=")) {
+			kiln_view_skip(&item, 5);
+			if (!peer_ok(&item)) {
+				seterr(err, errlen,
+				       "--vchan: bad peer '%s' (1 to %d of A-Z "
+				       "a-z 0-9 . _ -)",
+				       show(&item, b1, sizeof(b1)),
+				       HOST_VCHAN_PEER_MAX);
+				return false;
+			}
+			memcpy(vc->peer, item.p, item.len);
+			vc->peer[item.len] = '\0';
+		} else if (view_starts(&item, "path=")) {
+			kiln_view_skip(&item, 5);
+			if (item.len == 0 || item.len > HOST_VCHAN_PATH_MAX ||
+			    memchr(item.p, '\0', item.len)) {
+				seterr(err, errlen,
+				       "--vchan: path= takes 1 to %d bytes",
+				       HOST_VCHAN_PATH_MAX);
+				return false;
+			}
+			memcpy(vc->path, item.p, item.len);
+			vc->path[item.len] = '\0';
+		} else if (view_starts(&item, "window=")) {
+			kiln_view_skip(&item, 7);
+			char num[24];
+			uint64_t w;
+			if (item.len >= sizeof(num))
+				item.len = sizeof(num) - 1;
+			memcpy(num, item.p, item.len);
+			num[item.len] = '\0';
+			if (!host_parse_size(num, &w) ||
+			    w < HOST_VCHAN_WINDOW_MIN ||
+			    w > HOST_VCHAN_WINDOW_MAX || w % (2u << 20) != 0) {
+				seterr(err, errlen,
+				       "--vchan: window=%s is not a multiple "
+				       "of "
+				       "2M from 4M to 64M",
+				       show(&item, b1, sizeof(b1)));
+				return false;
+			}
+			vc->window = w;
+		} else {
+			seterr(err, errlen, "--vchan: unknown setting '%s'",
+			       show(&item, b1, sizeof(b1)));
+			return false;
+		}
+	}
+	if (vc->peer[0] == '\0' || vc->path[0] == '\0') {
+		seterr(err, errlen,
+		       "--vchan: peer=NAME and path=PATH are required");
+		return false;
+	}
+	return true;
+}
+
 /* --------------------------------------------------------------- options */
 
 int host_option(struct host_options *o, int argc, char **argv, int i, char *err,
                 size_t errlen)
 {
-	static const char *const names[] = {"--mem", "--net", "--block"};
+	static const char *const names[] = {"--mem", "--net", "--block",
+	                                    "--vchan"};
+	enum { NAMES = sizeof(names) / sizeof(names[0]) };
 	const char *arg = argv[i];
 	const char *value = NULL;
 	int used = 1;
 	unsigned which;
 
-	for (which = 0; which < 3; which++) {
+	for (which = 0; which < NAMES; which++) {
 		size_t n = strlen(names[which]);
 		if (strncmp(arg, names[which], n) != 0)
 			continue;
@@ -314,7 +399,7 @@ int host_option(struct host_options *o, int argc, char **argv, int i, char *err,
 			break;
 		}
 	}
-	if (which == 3)
+	if (which == NAMES)
 		return 0;
 
 	switch (which) {
@@ -343,6 +428,25 @@ int host_option(struct host_options *o, int argc, char **argv, int i, char *err,
 		if (!host_parse_net(value, &o->net[o->n_net], err, errlen))
 			return -1;
 		o->n_net++;
+		return used;
+	case 3:
+		if (o->n_vchan == HOST_MAX_VCHANS) {
+			seterr(err, errlen, "--vchan: at most %d links",
+			       HOST_MAX_VCHANS);
+			return -1;
+		}
+		if (!host_parse_vchan(value, &o->vchan[o->n_vchan], err,
+		                      errlen))
+			return -1;
+		for (unsigned k = 0; k < o->n_vchan; k++)
+			if (strcmp(o->vchan[k].peer,
+			           o->vchan[o->n_vchan].peer) == 0) {
+				seterr(err, errlen,
+				       "--vchan: two links to peer '%s'",
+				       o->vchan[k].peer);
+				return -1;
+			}
+		o->n_vchan++;
 		return used;
 	default:
 		if (o->n_block == HOST_MAX_BLOCKS) {

@@ -7,6 +7,10 @@
  *                                   user-mode networking (libslirp)
  *   --net tap,ifname=NAME           a tap device
  *   --block file=PATH               a file-backed block device
+ *   --vchan peer=NAME,path=PATH[,window=SIZE]
+ *                                   a vchan link to the unikernel that
+ *                                   names the same rendezvous PATH
+ *                                   (host/vchan_link.h, docs/vchan.md)
  *
  * The n-th --net is device "net<n>" (from 0), the n-th --block "blk<n>".
  * Each option may also be written --opt=VALUE.
@@ -26,6 +30,13 @@
 #define HOST_MAX_BLOCKS 8
 #define HOST_MAX_HOSTFWDS 16
 #define HOST_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+#define HOST_MAX_VCHANS 4
+#define HOST_VCHAN_PEER_MAX 31  /* bytes of a peer name */
+#define HOST_VCHAN_PATH_MAX 107 /* sizeof(sun_path) - 1 */
+/* The window a link's unikernels share: both halves together. */
+#define HOST_VCHAN_WINDOW_DEFAULT ((uint64_t)8 << 20)
+#define HOST_VCHAN_WINDOW_MIN ((uint64_t)4 << 20)
+#define HOST_VCHAN_WINDOW_MAX ((uint64_t)64 << 20)
 
 #define HOST_MEM_DEFAULT ((uint64_t)64 << 20)
 #define HOST_MEM_MIN ((uint64_t)1 << 20)
@@ -52,11 +63,22 @@ struct host_block_opt {
 	const char *path; /* points into argv */
 };
 
+/* One vchan link: the peer's name as the unikernel says it, the
+ * rendezvous path both sides are given, the window's size (a multiple of
+ * 2 MiB, HOST_VCHAN_WINDOW_MIN..MAX). */
+struct host_vchan_opt {
+	char peer[HOST_VCHAN_PEER_MAX + 1];
+	char path[HOST_VCHAN_PATH_MAX + 1];
+	uint64_t window;
+};
+
 struct host_options {
 	uint64_t mem; /* bytes, a multiple of 4 KiB */
 	unsigned n_net, n_block;
 	struct host_net_opt net[HOST_MAX_NETS];
 	struct host_block_opt block[HOST_MAX_BLOCKS];
+	unsigned n_vchan;
+	struct host_vchan_opt vchan[HOST_MAX_VCHANS];
 };
 
 /* Defaults: 64 MiB, no devices. */
@@ -80,6 +102,8 @@ bool host_parse_size(const char *s, uint64_t *out);
 bool host_parse_net(const char *value, struct host_net_opt *net, char *err,
                     size_t errlen);
 bool host_parse_block(const char *value, struct host_block_opt *blk, char *err,
+                      size_t errlen);
+bool host_parse_vchan(const char *value, struct host_vchan_opt *vc, char *err,
                       size_t errlen);
 
 #endif /* KILN_HOST_HOSTOPT_H */

@@ -186,6 +186,82 @@ enum platform_result platform_block_write(platform_handle h, uint64_t offset,
                                           const void *buf, size_t size);
 enum platform_result platform_block_flush(platform_handle h);
 
+/* --------------------------------------------------------- shared memory */
+
+/*
+ * Pages shared with one peer on the same host (another unikernel, or a
+ * host program), with a doorbell, for lib/vchan's rings. The peer is named
+ * as the host configures it: on xen a domain id in decimal ("0" is dom0);
+ * on hvt and unix the peer name of a --vchan link (docs/vchan.md). A
+ * target without shared memory answers PLATFORM_EUNSUPPORTED.
+ *
+ * The offering side:
+ *   platform_shm_offer()    zeroed pages the peer may map, and a doorbell;
+ *                           refs[i] is how the peer names page i;
+ *   ... it writes what the peer must find there (lib/vchan's control
+ *   page, which lists the refs of the other pages) ...
+ *   platform_shm_publish()  lets the peer find the offer under a name.
+ * The finding side:
+ *   platform_shm_find()     looks a published offer up and maps its first
+ *                           page and its doorbell (PLATFORM_AGAIN while
+ *                           nothing is published under that name: look
+ *                           again later);
+ *   platform_shm_map()      maps more of the offer's pages, named by the
+ *                           refs the offering side wrote down.
+ * Both sides: platform_shm_notify() rings the peer's doorbell;
+ * platform_yield() reports the handle ready once the peer rang it, or
+ * when something about the peer changed (it went away) -- a report may be
+ * spurious, so the caller looks at the pages to see what happened;
+ * platform_shm_peer_gone() says whether the peer is certainly gone (its
+ * process or domain ended); platform_shm_close() gives everything back.
+ *
+ * The peer can write the shared pages at any time, with anything: code
+ * that reads them copies each value once and then checks it. Handles are
+ * device handles (the space of net and block, reported by yield); a
+ * closed handle may be given out again.
+ */
+#define PLATFORM_SHM_MAX_PAGES 1024 /* pages of one offer */
+#define PLATFORM_SHM_NAME_MAX 63    /* bytes of a peer or port name */
+
+/* Offer peer `pages` zeroed pages (1..PLATFORM_SHM_MAX_PAGES),
+ * contiguous at *mem; refs (`pages` entries) receives their references.
+ * PLATFORM_ENOENT: no such peer; PLATFORM_EINVAL: a bad count or name;
+ * PLATFORM_EUNSPEC: no room (pages, handles or doorbells). */
+enum platform_result platform_shm_offer(const char *peer, unsigned pages,
+                                        platform_handle *h, void **mem,
+                                        uint32_t *refs);
+
+/* Publish offer h under port (1..PLATFORM_SHM_NAME_MAX bytes). The
+ * target defines how names look (xen: a path in xenstore, or a word; see
+ * docs/vchan.md); PLATFORM_EINVAL for one it cannot take. */
+enum platform_result platform_shm_publish(platform_handle h, const char *port);
+
+/* Find what peer published under port: *first is its first page, mapped
+ * read-write, and h its doorbell. PLATFORM_AGAIN: nothing is published
+ * there (yet); PLATFORM_ENOENT: no such peer; PLATFORM_EUNSPEC: it is
+ * published but could not be mapped (details logged). */
+enum platform_result platform_shm_find(const char *peer, const char *port,
+                                       platform_handle *h, void **first);
+
+/* Map n (1..PLATFORM_SHM_MAX_PAGES) more pages of the offer found as h,
+ * read-write and contiguous at *mem, given their refs. PLATFORM_EINVAL
+ * for refs the target cannot map (a target may require references that
+ * follow each other, as its own offers' do). Mapped until close. */
+enum platform_result platform_shm_map(platform_handle h, const uint32_t *refs,
+                                      unsigned n, void **mem);
+
+/* Ring the peer's doorbell. It reaches the peer at the latest when the
+ * caller next yields. */
+void platform_shm_notify(platform_handle h);
+
+/* True once the peer is certainly gone: its process or domain ended, or
+ * it can no longer be reached through h. Cheap enough to call often. */
+bool platform_shm_peer_gone(platform_handle h);
+
+/* Unmap and stop sharing; the handle is free afterwards. Pages the peer
+ * still maps are not reused while it does. */
+void platform_shm_close(platform_handle h);
+
 /* ---------------------------------------------------------------- memory */
 
 /*

@@ -20,6 +20,7 @@ static void usage(const char *prog)
 {
 	unix_say("usage: %s [--mem SIZE] [--net user[,hostfwd=tcp:127.0.0.1:"
 	         "H-:G]...] [--net tap,ifname=NAME] [--block file=PATH] "
+	         "[--vchan peer=NAME,path=PATH[,window=SIZE]] "
 	         "[-- BOOT ARGUMENTS]",
 	         prog);
 }
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unix_devices_open(&opts);
+	unix_shm_setup(&opts);
 	host_stop_init();
 
 	struct platform_start_info info = {

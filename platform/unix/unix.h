@@ -66,6 +66,23 @@ void unix_usernet_flush(void);
  * refused, if anything. */
 void unix_devices_report(void);
 
+/* ------------------------------------------------ shared memory (shm.c) */
+
+/* Channel i of the --vchan links is device handle UNIX_SHM_HANDLE_BASE +
+ * i, above every configured device's. */
+#define UNIX_SHM_HANDLE_BASE 24
+
+struct host_pollset;
+
+/* Rendezvous on the --vchan links of the host options; exits 1 with a
+ * message on failure. */
+void unix_shm_setup(const struct host_options *o);
+
+/* Ring the doorbells marked since the last wait and add the links'
+ * descriptors to the poll set; afterwards, the channels to report. */
+void unix_shm_poll_fill(struct host_pollset *ps);
+platform_device_set unix_shm_poll_done(const struct host_pollset *ps, int r);
+
 /* Write a message line to stderr (unbuffered). */
 void unix_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -51,6 +51,10 @@ platform_device_set platform_yield(platform_time deadline)
 		}
 	}
 
+	/* The vchan links: doorbells rung since the last wait go out now;
+	 * a peer's doorbell, arrival or departure ends the wait. */
+	unix_shm_poll_fill(&pollset);
+
 	/* Nothing to poll, nothing to run and no time to wait (fibers are
 	 * ready, no device is open): skip the system call. */
 	if (pollset.n == 0 && timeout == 0 && !have_usernet)
@@ -77,6 +81,7 @@ platform_device_set platform_yield(platform_time deadline)
 
 	if (host_stop_requested())
 		ready |= PLATFORM_STOP;
+	ready |= unix_shm_poll_done(&pollset, r);
 	for (unsigned h = 0; h < unix_n_handles; h++) {
 		struct unix_device *d = unix_by_handle[h];
 		bool in = false;
