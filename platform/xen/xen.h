@@ -26,11 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
 #include <xen/io/console.h>
 #include <xen/io/xs_wire.h>
+#include <xen/xen.h>
 
 #define XEN_PAGE_SIZE 4096
 
@@ -78,8 +78,7 @@ bool xen_event_wait(evtchn_port_t port, platform_time deadline);
  * reference is stored in *ref. 0 on success; -1 when the page is not one
  * the app may share or the grant table is full.
  */
-int xen_grant(domid_t domid, const void *page, bool readonly,
-              grant_ref_t *ref);
+int xen_grant(domid_t domid, const void *page, bool readonly, grant_ref_t *ref);
 
 /* End a grant. 0 on success; -1 while the other domain still maps the
  * page (the grant then stays, and the page must not be reused). */
