@@ -617,17 +617,25 @@ static uint64_t link_channels(const struct host_vchan *v, unsigned li)
 	return set;
 }
 
-void host_vchan_poll_fill(struct host_vchan *v, struct host_pollset *ps)
+void host_vchan_ring(struct host_vchan *v)
 {
 	for (unsigned i = 0; i < v->nlinks; i++) {
 		struct host_vchan_link *l = &v->link[i];
-		l->ix_listen = l->ix_conn = l->ix_bell = -1;
 		if (l->ring && peer_present(l)) {
 			uint64_t one = 1;
 			if (write(l->bell[1 - side_of(l)], &one, 8) == 8)
 				l->bells_rung++;
 		}
 		l->ring = false;
+	}
+}
+
+void host_vchan_poll_fill(struct host_vchan *v, struct host_pollset *ps)
+{
+	host_vchan_ring(v);
+	for (unsigned i = 0; i < v->nlinks; i++) {
+		struct host_vchan_link *l = &v->link[i];
+		l->ix_listen = l->ix_conn = l->ix_bell = -1;
 		if (l->dead)
 			continue;
 		if (l->creator && l->conn_fd < 0)

@@ -138,6 +138,9 @@ void host_vchan_close(struct host_vchan *v, unsigned chan);
 /* The link a channel is on (for the window's address). */
 unsigned host_vchan_chan_link(const struct host_vchan *v, unsigned chan);
 
+/* Ring the marked doorbells now. */
+void host_vchan_ring(struct host_vchan *v);
+
 /* Ring the marked doorbells, then add the links' descriptors to ps. */
 void host_vchan_poll_fill(struct host_vchan *v, struct host_pollset *ps);
 

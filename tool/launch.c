@@ -146,6 +146,25 @@ void launch_add_net(struct launch_options *o, const char *spec)
 	die(EXIT_USAGE, "--net takes 'user' or 'tap:IFNAME', not '%s'", spec);
 }
 
+void launch_add_vchan(struct launch_options *o, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	size_t pl = colon ? (size_t)(colon - spec) : 0;
+	bool ok = pl > 0 && pl < 32 && colon[1] != '\0' &&
+	          strlen(colon + 1) < 108 && !strchr(colon + 1, ',');
+	static const char peer_chars[] = "abcdefghijklmnopqrstuvwxyz"
+	                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                 "0123456789._-";
+	for (size_t i = 0; ok && i < pl; i++)
+		ok = strchr(peer_chars, spec[i]) != NULL;
+	if (!ok)
+		die(EXIT_USAGE,
+		    "--vchan %s: expected PEER:PATH (a peer name of A-Z a-z "
+		    "0-9 . _ -, a path without commas)",
+		    spec);
+	sv_pushf(&o->vchans, "peer=%.*s,path=%s", (int)pl, spec, colon + 1);
+}
+
 bool launch_valid_mem(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
@@ -220,6 +239,10 @@ static void host_options(const struct project *p, struct launch_options *o,
 	for (size_t i = 0; i < o->blocks.n; i++) {
 		sv_push(out, "--block");
 		sv_pushf(out, "file=%s", o->blocks.v[i]);
+	}
+	for (size_t i = 0; i < o->vchans.n; i++) {
+		sv_push(out, "--vchan");
+		sv_push(out, o->vchans.v[i]);
 	}
 	if (o->machine) {
 		sv_push(out, "--machine");

@@ -20,6 +20,7 @@ struct launch_options {
 	struct strvec forwards; /* -p values, before they find a user net */
 	struct strvec urls;     /* "http://127.0.0.1:H/" of HTTP forwards */
 	struct strvec blocks;   /* --block paths */
+	struct strvec vchans;   /* --vchan host option values */
 	const char *mem;
 	const char *machine;
 	struct strvec args; /* boot arguments (after --) */
@@ -39,6 +40,9 @@ void launch_parse_forward(const char *spec, const char *what,
                           struct launch_forward *f);
 /* --net user | --net tap:IFNAME; dies with status 2 on a mistake. */
 void launch_add_net(struct launch_options *o, const char *spec);
+/* --vchan PEER:PATH (a vchan link, docs/vchan.md); dies with status 2
+ * on a mistake. */
+void launch_add_vchan(struct launch_options *o, const char *spec);
 /* --mem SIZE: digits with an optional K, M or G. */
 bool launch_valid_mem(const char *s);
 

@@ -69,6 +69,8 @@ static const char usage_run[] =
         "  --net user           a user-mode network device\n"
         "  --net tap:IFNAME     a network device on tap interface IFNAME\n"
         "  --block PATH         a block device backed by the file PATH\n"
+        "  --vchan PEER:PATH    a vchan link to PEER, the unikernel given\n"
+        "                       the same rendezvous PATH (unix, hvt)\n"
         "  --mem SIZE           guest memory, e.g. 16M\n"
         "  --machine NAME       the machine, for targets that list some\n"
         "\n"
@@ -220,6 +222,9 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 				          "please",
 				          v);
 			sv_push(&c->launch.blocks, v);
+		} else if (run && strcmp(a, "--vchan") == 0) {
+			launch_add_vchan(&c->launch,
+			                 option_value(c, argc, argv, &i));
 		} else if (run && strcmp(a, "--mem") == 0) {
 			const char *v = option_value(c, argc, argv, &i);
 			if (!launch_valid_mem(v))

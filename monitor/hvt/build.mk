@@ -4,7 +4,7 @@
 # the unix target; host/'s user-mode networking (libslirp) goes into
 # kiln-hvt-usernet.so, loaded only by runs that use it.
 HVT_SRCS := $(wildcard monitor/hvt/*.c) platform/hvt/supervisor.S \
-	host/hostopt.c host/tap.c host/pollset.c host/stop.c
+	host/hostopt.c host/tap.c host/pollset.c host/stop.c host/vchan_link.c
 HVT_HDRS := $(wildcard monitor/hvt/*.h) platform/hvt/hvt_abi.h \
 	include/kiln/view.h $(wildcard host/*.h)
 

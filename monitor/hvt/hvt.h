@@ -153,8 +153,31 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg);
  * acquired device; returns the set of ready handles. */
 uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns);
 
+/* Make the wait's poll set large enough up front (no allocation once
+ * seccomp is on). */
+void hvt_net_reserve(void);
+
 /* Send what every frame area holds (at the guest's exit). */
 void hvt_net_flush_all(struct hvt *h);
+
+/* vchan.c: the --vchan links (docs/vchan.md). Setup rendezvouses on
+ * every link (before KVM); map adds the windows' memory slots; tables
+ * writes their page-table entries (after the layout is built). */
+struct host_options;
+struct host_pollset;
+int hvt_vchan_setup(struct hvt *h, const struct host_options *o);
+bool hvt_vchan_links(void);
+int hvt_vchan_map(struct hvt *h);
+void hvt_vchan_tables(struct hvt *h);
+void hvt_vchan_call(struct hvt *h, uint32_t arg);
+/* The yield: ring the guest's doorbells (flush), poll the links; the
+ * channel handles to report ready. */
+void hvt_vchan_flush(struct hvt *h);
+void hvt_vchan_poll_fill(struct hvt *h, struct host_pollset *ps);
+uint64_t hvt_vchan_poll_done(struct hvt *h, const struct host_pollset *ps,
+                             int r);
+/* Link i's listening socket when this monitor created it, else -1. */
+int hvt_vchan_listen_fd(unsigned i);
 
 /* usernet.c: host/usernet.h's functions, from bin/kiln-hvt-usernet.so,
  * which the first hvt_usernet_new() loads. */

@@ -24,7 +24,7 @@ const char *const hvt_call_names[HVT_CALL_COUNT] = {
         "console",     "walltime",    "yield",         "net acquire",
         "net read",    "net write",   "block acquire", "block read",
         "block write", "block flush", "exit",          "abort",
-        "fault",       "net flush",   "entropy",
+        "fault",       "net flush",   "entropy",       "shm",
 };
 
 static bool in_ranges(const struct hvt_range *r, unsigned n, uint64_t addr,
@@ -206,6 +206,9 @@ void hvt_hypercall(struct hvt *h, unsigned nr, uint32_t arg)
 		break;
 	case HVT_CALL_ENTROPY:
 		entropy(h, arg);
+		break;
+	case HVT_CALL_SHM:
+		hvt_vchan_call(h, arg);
 		break;
 	case HVT_CALL_YIELD:
 		yield(h, arg);

@@ -30,6 +30,9 @@ _Static_assert(sizeof(struct hvt_boot_info) <= 4 * HVT_PAGE,
                "boot info fits below the image");
 _Static_assert(HVT_BOOT_INFO + sizeof(struct hvt_boot_info) <= HVT_IMAGE_MIN,
                "boot info below the image");
+_Static_assert(HVT_BOOT_INFO + 4 * HVT_PAGE <= HVT_VCHAN_PD &&
+                       HVT_VCHAN_PD + HVT_PAGE <= HVT_IMAGE_MIN,
+               "the windows' page directory between boot info and image");
 _Static_assert(__builtin_offsetof(struct hvt_super_data, fault) == HVT_SD_FAULT,
                "supervisor.S offsets");
 _Static_assert(__builtin_offsetof(struct hvt_super_data, pt_base) ==

@@ -46,6 +46,9 @@ static void usage(FILE *f)
 	        "interface\n"
 	        "  --block file=PATH    a block device on a file (blk0, "
 	        "blk1, ...)\n"
+	        "  --vchan peer=NAME,path=PATH[,window=SIZE]\n"
+	        "                       a vchan link to the guest given the "
+	        "same PATH\n"
 	        "  --quiet              discard the guest's console output\n"
 	        "  --stats              print exits by hypercall and frame "
 	        "counts at the end\n"
@@ -256,13 +259,16 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < opt.n_net; k++)
 		if (hvt_net_add(h, &opt.net[k]) < 0)
 			exit(2);
+	if (hvt_vchan_setup(h, &opt) < 0)
+		exit(2);
 
-	if (hvt_kvm_open(h) < 0)
+	if (hvt_kvm_open(h) < 0 || hvt_vchan_map(h) < 0)
 		exit(2);
 	hvt_elf_copy(file, len, &h->img, h->mem, h->lay.mem_size);
 	free(file);
 	if (hvt_layout_build(h, cmdline) < 0 || hvt_kvm_setup(h) < 0)
 		die("cannot set up the guest");
+	hvt_vchan_tables(h);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	((struct hvt_boot_info *)(h->mem + HVT_BOOT_INFO))->wall_ns =

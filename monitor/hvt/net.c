@@ -64,11 +64,16 @@ int hvt_net_add(struct hvt *h, const struct host_net_opt *opt)
 	n->mtu = HOST_USERNET_MTU;
 	snprintf(n->name, sizeof(n->name), "net%u", h->nnet);
 	h->nnet++;
+	hvt_net_reserve();
+	return 0;
+}
+
+void hvt_net_reserve(void)
+{
 	/* Grow the poll set now: after seccomp, allocation is best avoided. */
 	for (int i = 0; i < 64; i++)
 		host_pollset_add(&pollset, -1, 0);
 	host_pollset_clear(&pollset);
-	return 0;
 }
 
 static void acquire(struct hvt *h, uint32_t arg)
@@ -250,6 +255,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	uint64_t ready = 0;
 
 	hvt_net_flush_all(h);
+	hvt_vchan_flush(h); /* the guest's doorbells */
 	if (host_stop_requested())
 		return HVT_READY_STOP;
 	/* Frames already there (unread, or more behind a full area) make
@@ -266,7 +272,9 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	}
 	if (pending) {
 		timeout_ns = 0;
-		if (!user) {
+		/* (A poll all the same with vchan links, so that a busy
+		 * network does not starve their doorbells.) */
+		if (!user && !hvt_vchan_links()) {
 			h->st.waits_skipped++;
 			return ready;
 		}
@@ -289,6 +297,9 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 			any = true;
 		}
 	}
+	/* The vchan links: a peer's doorbell, arrival or departure. */
+	hvt_vchan_poll_fill(h, &pollset);
+	any |= hvt_vchan_links();
 	/* A wait of more than a million seconds (11.6 days) with nothing
 	 * that could end it early is reported like an endless one. */
 	if (!any && timeout_ns > 1000000 * (int64_t)1000000000) {
@@ -323,6 +334,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		if (input)
 			ready |= 1ull << HVT_NET_HANDLE(i);
 	}
+	ready |= hvt_vchan_poll_done(h, &pollset, r);
 	if (host_stop_requested())
 		ready |= HVT_READY_STOP;
 	return ready;

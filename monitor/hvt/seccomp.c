@@ -15,6 +15,8 @@
  */
 #include "hvt.h"
 
+#include "../../host/hostopt.h"
+
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
@@ -101,6 +103,29 @@ int hvt_seccomp(struct hvt *h)
 		 * receives from it. FIONREAD only reads a count. */
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		                       SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	}
+	/* vchan links (vchan.c, host/vchan_link.c): a departed peer's
+	 * socket is closed; the monitor that created a link takes a new
+	 * peer on its listening socket alone and sends it the window's
+	 * memfd and the doorbells (SCM_RIGHTS). Doorbells are eventfd
+	 * reads and writes, allowed above. */
+	if (hvt_vchan_links()) {
+		bool creator = false;
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0);
+		for (unsigned i = 0; i < HOST_MAX_VCHANS; i++) {
+			int fd = hvt_vchan_listen_fd(i);
+			if (fd < 0)
+				continue;
+			creator = true;
+			rc |= seccomp_rule_add(
+			        ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+			        SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+		}
+		if (creator)
+			rc |= seccomp_rule_add(
+			        ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+			        SCMP_A2(SCMP_CMP_EQ,
+			                MSG_NOSIGNAL | MSG_DONTWAIT));
 	}
 	/* ioctl: only on the vCPU, and only to run it or read registers
 	 * for a fault report. */

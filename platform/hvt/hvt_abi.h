@@ -19,6 +19,7 @@
  *   image end ..       heap                     user, read-write, no-exec
  *   guard, boot stack, guard                    user, read-write, no-exec
  *   top of memory      page tables              supervisor, read-write
+ *   HVT_VCHAN_BASE ..  the --vchan windows      user, read-write, no-exec
  *
  * Hypercalls: the guest runs at CPL 3 with IOPL 3 and executes
  *   outl %eax, $(HVT_PORT_BASE + HVT_CALL_x)
@@ -41,6 +42,12 @@
 #define HVT_IST_TOP 0x8000
 #define HVT_BOOT_INFO 0x8000
 #define HVT_IMAGE_MIN 0x100000 /* lowest address a segment may use */
+/* The --vchan windows: link i's at HVT_VCHAN_BASE + i * HVT_VCHAN_STRIDE,
+ * above all of memory, mapped with 2 MiB pages through the page
+ * directory at HVT_VCHAN_PD (an otherwise unused page below the image). */
+#define HVT_VCHAN_BASE 0xc0000000ull
+#define HVT_VCHAN_STRIDE (64ull << 20)
+#define HVT_VCHAN_PD 0xf000
 
 /* Guest memory is at most this (pointers in hypercalls are 32-bit). */
 #define HVT_MEM_MAX (3ull << 30)
@@ -82,7 +89,8 @@
 #define HVT_CALL_FAULT 12        /* struct hvt_fault; CPL 0 only */
 #define HVT_CALL_NET_FLUSH 13    /* struct hvt_net_flush */
 #define HVT_CALL_ENTROPY 14      /* struct hvt_entropy */
-#define HVT_CALL_COUNT 15
+#define HVT_CALL_SHM 15          /* struct hvt_shm */
+#define HVT_CALL_COUNT 16
 
 /* Results, written by the monitor into each struct's result field. They
  * are the values of enum platform_result. */
@@ -281,6 +289,60 @@ struct hvt_exit {
 struct hvt_abort {
 	uint64_t msg; /* guest address of the message */
 	uint64_t len;
+};
+
+/*
+ * Shared memory with the peer of a --vchan link (platform_shm_*): one
+ * call, the operation in op. Channel handles are HVT_SHM_HANDLE_BASE + i.
+ * References are page numbers in the link's window; the window of link l
+ * is at HVT_VCHAN_BASE + l * HVT_VCHAN_STRIDE.
+ *
+ *   HVT_SHM_AREA     addr: the guest's struct hvt_shm_area (once, first)
+ *   HVT_SHM_OFFER    peer, count -> handle, addr, first (zeroed pages)
+ *   HVT_SHM_PUBLISH  handle, port
+ *   HVT_SHM_FIND     peer, port -> handle, addr (the offer's first page);
+ *                    HVT_AGAIN while nothing is published there
+ *   HVT_SHM_MAP      handle, refs, count -> addr (refs must follow
+ *                    each other, in the peer's half of the window)
+ *   HVT_SHM_CLOSE    handle
+ *
+ * Names are NUL-terminated, at most HVT_SHM_NAME_MAX bytes with the NUL.
+ */
+#define HVT_SHM_AREA 0
+#define HVT_SHM_OFFER 1
+#define HVT_SHM_PUBLISH 2
+#define HVT_SHM_FIND 3
+#define HVT_SHM_MAP 4
+#define HVT_SHM_CLOSE 5
+#define HVT_SHM_HANDLE_BASE 16
+#define HVT_SHM_CHANNELS 32
+#define HVT_SHM_NAME_MAX 64
+#define HVT_SHM_PAGES_MAX 1024
+
+struct hvt_shm {
+	uint32_t op;
+	uint32_t result; /* out: HVT_OK, HVT_AGAIN, HVT_EINVAL, HVT_EUNSPEC,
+	                    HVT_ENOENT */
+	uint32_t handle;
+	uint32_t count;
+	uint64_t peer; /* guest address of a name */
+	uint64_t port; /* guest address of a name */
+	uint64_t refs; /* guest address of uint32_t[count] */
+	uint64_t addr;
+	uint32_t first;
+	uint32_t pad;
+};
+
+/*
+ * Doorbells ride on the yield, like frames: the guest sets bit i of
+ * notify to ring channel i's peer; the monitor rings them at the next
+ * yield (or exit) and clears the bits it took. The monitor sets bit i of
+ * gone once channel i's peer has gone (its process ended, or the link is
+ * dead); the channel's handle is then ready.
+ */
+struct hvt_shm_area {
+	uint64_t notify; /* guest sets, monitor clears */
+	uint64_t gone;   /* monitor writes */
 };
 
 #endif /* !__ASSEMBLER__ */

@@ -21,6 +21,9 @@
 
 static uint64_t tsc_start;
 
+/* shm.c: doorbells wait for the next yield. */
+bool hvt_shm_pending(void);
+
 void hvt_clock_init(void)
 {
 	tsc_start = __builtin_ia32_rdtsc();
@@ -97,6 +100,8 @@ platform_device_set platform_yield(platform_time deadline)
 			          << net_area_of[i].handle;
 		queued |= a->tx_count != 0;
 	}
+	/* Doorbells for vchan peers go out with the yield too. */
+	queued |= hvt_shm_pending();
 	/* Frames still to read: report them without an exit, unless some
 	 * are waiting to go out, which a polling exit sends. */
 	if (unread && !queued)
