@@ -23,6 +23,12 @@ struct ctx {
 	struct dns_writer w;
 	uint16_t counts[3]; /* answer, authority, additional */
 	bool tc, aa;
+	bool apex_ns;   /* the answer holds the apex NS RRset */
+	bool left_zone; /* a CNAME pointed outside the zone */
+	/* RRsets in the answer section, not repeated as additional data */
+	const struct dns_node *ans_node[MAX_CHAIN + 2];
+	uint16_t ans_type[MAX_CHAIN + 2];
+	unsigned nans;
 	uint8_t rcode;
 	uint16_t qtype;
 	struct dns_name extra[MAX_EXTRA];
@@ -76,11 +82,16 @@ static void write_rr(struct ctx *x, const struct dns_name *owner,
 	dns_writer_put_u16(&x->w, at, (uint16_t)(x->w.len - start));
 }
 
+static void want_addresses(struct ctx *x, const struct dns_node *nd,
+                           uint16_t type);
+
 /* The RRset of type at nd, owned by owner, into section; all or none. */
-static bool add_rrset(struct ctx *x, int section, const struct dns_name *owner,
-                      const struct dns_node *nd, uint16_t type)
+static bool add_rrset_opt(struct ctx *x, int section,
+                          const struct dns_name *owner,
+                          const struct dns_node *nd, uint16_t type,
+                          bool optional)
 {
-	if (x->tc && section != AR)
+	if (x->tc && !optional)
 		return false;
 	struct dns_writer_mark m = dns_writer_mark(&x->w);
 	uint16_t n = 0;
@@ -91,12 +102,39 @@ static bool add_rrset(struct ctx *x, int section, const struct dns_name *owner,
 		}
 	if (x->w.overflow) {
 		dns_writer_rollback(&x->w, m);
-		if (section != AR)
+		if (!optional)
 			x->tc = true;
 		return false;
 	}
 	x->counts[section] = (uint16_t)(x->counts[section] + n);
+	if (section == AN && nd == x->z->apex_node && type == DNS_T_NS)
+		x->apex_ns = true;
+	if (section == AN && x->nans < MAX_CHAIN + 2) {
+		x->ans_node[x->nans] = nd;
+		x->ans_type[x->nans++] = type;
+	}
 	return true;
+}
+
+/* An RRset the answer needs (TC when it does not fit), or one it may
+ * leave out (the additional section, the authority of a positive
+ * answer). */
+static bool add_rrset(struct ctx *x, int section, const struct dns_name *owner,
+                      const struct dns_node *nd, uint16_t type)
+{
+	return add_rrset_opt(x, section, owner, nd, type, section == AR);
+}
+
+/* A positive answer also names the zone's servers (authority) and their
+ * addresses (additional) when they fit, as NSD and BIND do. */
+static void add_apex_ns(struct ctx *x)
+{
+	if (x->apex_ns || x->left_zone || !x->aa || x->rcode != DNS_R_NOERROR ||
+	    !x->counts[AN] || x->counts[NS] || x->tc)
+		return;
+	const struct dns_node *apex = x->z->apex_node;
+	if (add_rrset_opt(x, NS, &apex->name, apex, DNS_T_NS, true))
+		want_addresses(x, apex, DNS_T_NS);
 }
 
 /* The SOA for a negative answer, its TTL the lesser of its own and its
@@ -151,8 +189,16 @@ static void add_additional(struct ctx *x)
 		const struct dns_node *nd = dns_zone_find(x->z, &x->extra[i]);
 		if (!nd)
 			continue;
-		add_rrset(x, AR, &nd->name, nd, DNS_T_A);
-		add_rrset(x, AR, &nd->name, nd, DNS_T_AAAA);
+		bool have_a = false, have_aaaa = false;
+		for (unsigned k = 0; k < x->nans; k++)
+			if (x->ans_node[k] == nd) {
+				have_a |= x->ans_type[k] == DNS_T_A;
+				have_aaaa |= x->ans_type[k] == DNS_T_AAAA;
+			}
+		if (!have_a)
+			add_rrset(x, AR, &nd->name, nd, DNS_T_A);
+		if (!have_aaaa)
+			add_rrset(x, AR, &nd->name, nd, DNS_T_AAAA);
 	}
 }
 
@@ -182,8 +228,9 @@ static void answer_node(struct ctx *x, const struct dns_name *owner,
 		if (dns_name_read(&v, &v, &target) != DNS_OK)
 			return;
 		/* Follow only inside this zone, and not forever. */
-		if (depth < MAX_CHAIN &&
-		    dns_name_is_below(&target, &x->z->apex))
+		if (!dns_name_is_below(&target, &x->z->apex))
+			x->left_zone = true;
+		else if (depth < MAX_CHAIN)
 			resolve(x, &target, depth + 1);
 		return;
 	}
@@ -410,6 +457,7 @@ size_t dns_answer(const struct dns_catalog *c, const uint8_t *query, size_t len,
 			x.aa = true;
 			x.qtype = q.qtype;
 			resolve(&x, &q.qname, 0);
+			add_apex_ns(&x);
 			add_additional(&x);
 		}
 	}
