@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# lib/dns on the host with ASan and UBSan (tests/dns/unit.c): names and
+# compression, zone errors as FILE:LINE, the answer rules, hostile
+# messages and 10,000 random datagrams; and kiln-zone failing a build.
+# timeout: 120
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+out="$ROOT/_build/tests/dns"
+mkdir -p "$out"
+srcs="lib/dns/name.c lib/dns/wire.c lib/dns/zone.c lib/dns/master.c
+	lib/dns/answer.c lib/dns/axfr.c"
+# shellcheck disable=SC2086
+if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-Iinclude tests/dns/unit.c $srcs -o "$out/unit" >"$out/unit.build.log" 2>&1; then
+	fail "dns unit" "does not build: $(head -5 "$out/unit.build.log")"
+	finish
+fi
+if timeout 60 "$out/unit" >"$out/unit.out" 2>&1; then
+	pass "dns unit: $(grep '^random' "$out/unit.out")"
+else
+	fail "dns unit" "$(grep -v '^PASS' "$out/unit.out" | head -10 | tr '\n' '|')"
+fi
+
+# A zone mistake stops the build at kiln-zone with FILE:LINE.
+make -s bin/kiln bin/kiln-zone >/dev/null 2>&1
+tmp=$(scratch)
+mkdir -p "$tmp/app/zones"
+cp apps/dns/kiln.app apps/dns/main.c "$tmp/app/"
+printf '$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 300.1.1.1\n' >"$tmp/app/zones/bad.test.zone"
+if KILN_ROOT="$ROOT" "$KILN" build -t unix "$tmp/app" >"$tmp/build.log" 2>&1; then
+	fail "zone error at build" "the build succeeded"
+elif grep -q "^zones/bad.test.zone:4: bad IPv4 address '300.1.1.1'" "$tmp/build.log"; then
+	pass "a zone mistake fails the build as zones/bad.test.zone:4: bad IPv4 address"
+else
+	fail "zone error at build" "$(tail -3 "$tmp/build.log" | tr '\n' '|')"
+fi
+finish
