@@ -93,8 +93,10 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len);
 size_t tcp_peek(struct tcp_conn *c, const void **data);
 void tcp_consume(struct tcp_conn *c, size_t n);
 
-/* Bytes that tcp_send would take now. */
+/* Bytes that tcp_send would take now, and bytes queued that the peer has
+ * not acknowledged yet. */
 size_t tcp_send_space(struct tcp_conn *c);
+size_t tcp_send_queued(const struct tcp_conn *c);
 
 enum tcp_event {
 	TCP_EV_READABLE = 1, /* data or FIN to read */

@@ -176,6 +176,9 @@ static void on_timer(struct kiln_timer *t, void *arg)
  * Callbacks never run at the same time, so one buffer serves all. */
 static uint8_t joint[8192];
 
+/* The least send room a large body waits for (see send_some). */
+#define SEND_LOWAT 16384
+
 /* Queue more of r. Returns 1 when all of it is queued, 0 when TCP's send
  * ring is full (TCP_EV_WRITABLE follows), or a negated kiln_error. */
 static int send_some(struct http_conn *c, const struct http_response *r,
@@ -204,6 +207,14 @@ static int send_some(struct http_conn *c, const struct http_response *r,
 		} else {
 			p = r->body + (c->sent - r->head_len);
 			n = total - c->sent;
+			/* Wait for room worth filling, as Linux wakes a writer
+			 * only at a third of its buffer: pieces of a segment
+			 * or two, each sent at once (no Nagle), would cut a
+			 * large body into small packets. */
+			size_t room = tcp_send_space(c->tcp);
+			if (room < n && room < SEND_LOWAT &&
+			    tcp_send_queued(c->tcp) > 0)
+				return 0;
 		}
 		long w = tcp_send(c->tcp, p, n);
 		if (w == -KILN_EAGAIN)
@@ -221,12 +232,9 @@ static void log_response(struct http_conn *c, const struct http_response *r,
 {
 	if (!c->srv->cfg->access_log || !kiln_log_enabled(KILN_LOG_INFO))
 		return;
-	const char *m = http_session_log_method(&c->s);
-	const char *p = http_session_log_path(&c->s);
-	kiln_time us = (now - c->s.resp_started) / 1000;
-	http_log_access("%s %s %u %zu %lld.%03lldms", m[0] ? m : "-",
-	                p[0] ? p : "-", r->status, r->body_len,
-	                (long long)(us / 1000), (long long)(us % 1000));
+	http_log_response(http_session_log_method(&c->s),
+	                  http_session_log_path(&c->s), r->status, r->body_len,
+	                  now - c->s.resp_started);
 }
 
 /* -------------------------------------------------------- lingering */

@@ -335,6 +335,11 @@ size_t tcp_send_space(struct tcp_conn *c)
 	return tcp_snd_space(c);
 }
 
+size_t tcp_send_queued(const struct tcp_conn *c)
+{
+	return c->snd.len;
+}
+
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 {
 	int e = send_check(c);

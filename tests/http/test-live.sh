@@ -147,6 +147,21 @@ fi
 kill "$p" 2>/dev/null
 wait "$p" 2>/dev/null
 
+# The smallest TCP rings (4 KiB): every asset still arrives whole (the
+# send path waits for room, never for more room than the ring has).
+ip netns exec "$ns" apps/decks/_build/unix-san/decks --net tap,ifname=tap0 -- \
+	--ipv4=198.18.0.2/24 --tcp-sndbuf=4096 --tcp-rcvbuf=4096 --http-log=off >"$T/small.log" 2>&1 &
+p=$!
+if wait_for 30 ip netns exec "$ns" curl -sf -o /dev/null http://198.18.0.2/; then
+	ip netns exec "$ns" timeout 60 python3 tests/http/live.py 198.18.0.2 80 "${SITE[@]}" --only=assets,pipelining |
+		sed "s/^\(PASS\|FAIL\): live:/\1: unix, 4 KiB TCP rings:/"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || TEST_FAILS=$((TEST_FAILS + 1))
+else
+	fail "unix: --tcp-sndbuf=4096 server up" "$(tail -5 "$T/small.log")"
+fi
+kill "$p" 2>/dev/null
+wait "$p" 2>/dev/null
+
 if have_kvm && [ -x "$KILN_HVT" ] && [ -f platform/hvt/kiln.target ]; then
 	build -t hvt
 	run_live hvt "$KILN_HVT" --net tap,ifname=tap0 apps/decks/_build/hvt/decks -- \
