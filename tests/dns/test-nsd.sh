@@ -82,8 +82,18 @@ compare_with() {
 	grep -q 'flags: qr aa tc' <<<"$a" &&
 		pass "$name: 2 KB RRset over UDP without EDNS sets TC" ||
 		fail "$name tc" "$(head -8 <<<"$a" | tr '\n' '|')"
+	# 10,000 hostile datagrams, then a good query is still answered and
+	# the counters show what was dropped or refused
+	if $PY tests/dns/junk.py "$kport" 10000 >"$tmp/$name.junk" 2>&1; then
+		pass "$name: 10,000 hostile datagrams, then still answering"
+	else
+		fail "$name junk" "$(cat "$tmp/$name.junk")"
+	fi
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	grep -q '^dns: queries .* dropped [1-9][0-9]* formerr [1-9]' "$out" &&
+		pass "$name: counted: $(grep '^dns: queries' "$out" | head -1)" ||
+		fail "$name junk counters" "$(grep '^dns:' "$out" | tail -2 | tr '\n' '|')"
 	grep -q '^dns: queries [1-9]' "$out" &&
 		! grep -q 'ERROR: AddressSanitizer\|runtime error' "$out" &&
 		pass "$name: exits with its counters, no sanitizer report" ||
