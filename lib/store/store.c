@@ -105,7 +105,7 @@ struct sb {
 static int sb_parse(const uint8_t *p, size_t n, struct sb *sb)
 {
 	struct kiln_view v = kiln_view_make(p, n);
-	uint32_t magic, crc;
+	uint32_t magic = 0, crc = 0;
 	kiln_view_u32_le(&v, &magic);
 	kiln_view_u32_le(&v, &crc);
 	if (magic == 0) {
@@ -184,8 +184,8 @@ static int apply(struct store *s, const uint8_t *p, size_t plen, unsigned n,
 {
 	struct kiln_view v = kiln_view_make(p, plen);
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t kind, klen;
-		uint32_t vlen, vcrc;
+		uint8_t kind = 0, klen = 0;
+		uint32_t vlen = 0, vcrc = 0;
 		kiln_view_u8(&v, &kind);
 		kiln_view_u8(&v, &klen);
 		kiln_view_u32_le(&v, &vlen);
@@ -217,8 +217,8 @@ static int rec_check(struct store *s, const uint8_t *p, size_t have,
                      uint64_t room, size_t *total)
 {
 	struct kiln_view v = kiln_view_make(p, have);
-	uint32_t magic, crc, prev, nonce, plen, nops;
-	uint64_t seq;
+	uint32_t magic = 0, crc = 0, prev = 0, nonce = 0, plen = 0, nops = 0;
+	uint64_t seq = 0;
 	kiln_view_u32_le(&v, &magic);
 	kiln_view_u32_le(&v, &crc);
 	kiln_view_u64_le(&v, &seq);
@@ -257,8 +257,8 @@ static int rec_check(struct store *s, const uint8_t *p, size_t have,
 	/* the ops must tile the payload exactly */
 	struct kiln_view o = kiln_view_make(p + REC_HDR, plen);
 	for (uint32_t i = 0; i < nops; i++) {
-		uint8_t kind, klen;
-		uint32_t vlen, vcrc;
+		uint8_t kind = 0, klen = 0;
+		uint32_t vlen = 0, vcrc = 0;
 		kiln_view_u8(&o, &kind);
 		kiln_view_u8(&o, &klen);
 		kiln_view_u32_le(&o, &vlen);
@@ -281,8 +281,8 @@ static bool later_record(struct store *s, uint64_t base, uint64_t room)
 		if (dev_read(s, base + s->tail + o, p, s->sector))
 			return false;
 		struct kiln_view v = kiln_view_make(p, s->sector);
-		uint32_t magic, crc, prev, nonce, plen;
-		uint64_t seq;
+		uint32_t magic = 0, crc = 0, prev = 0, nonce = 0, plen = 0;
+		uint64_t seq = 0;
 		kiln_view_u32_le(&v, &magic);
 		kiln_view_u32_le(&v, &crc);
 		kiln_view_u64_le(&v, &seq);
