@@ -15,7 +15,7 @@ if ! cc -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Iplatform/hvt \
 	monitor/hvt/*.c platform/hvt/supervisor.S host/hostopt.c host/tap.c \
-	host/pollset.c host/stop.c -o "$asan" -lseccomp -ldl 2>"$tmp/cc.log"; then
+	host/pollset.c host/stop.c host/vchan_link.c -o "$asan" -lseccomp -ldl 2>"$tmp/cc.log"; then
 	fail "build kiln-hvt with ASan" "$(head -5 "$tmp/cc.log")"
 	finish
 fi
