@@ -28,21 +28,22 @@ if [ ${#names[@]} -eq 0 ]; then
 	echo "SKIP: fuzz: no harnesses yet"
 	exit 0
 fi
-rc=0
-for n in "${names[@]}"; do
+# fuzz_one NAME: build and run one harness; prints its PASS/FAIL line
+# (and what went wrong) in one piece, exit status 1 on failure.
+fuzz_one() {
+	local n=$1 src srcs bin corpus seeds execs
 	src="fuzz/$n.c"
 	srcs=$(sed -n 's/.*fuzz-sources: *//p' "$src" | head -1)
 	# shellcheck disable=SC2086
 	srcs=$(eval echo $srcs)
 	bin="$out/$n"
+	# shellcheck disable=SC2086
 	if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 		-Wno-unused-function \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -DKILN_FUZZ "$src" $srcs -o "$bin" >"$out/$n.build.log" 2>&1; then
-		echo "FAIL: fuzz $n: does not build"
-		cat "$out/$n.build.log" | head -30
-		rc=1
-		continue
+		{ echo "FAIL: fuzz $n: does not build"; head -30 "$out/$n.build.log"; } >"$out/$n.report"
+		return 1
 	fi
 	corpus="$out/$n.corpus"
 	mkdir -p "$corpus"
@@ -52,11 +53,34 @@ for n in "${names[@]}"; do
 		-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		"$corpus" "${seeds[@]}" >"$out/$n.log" 2>&1); then
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$n.log")
-		echo "PASS: fuzz $n (${execs:-?} runs in ${secs}s)"
-	else
+		echo "PASS: fuzz $n (${execs:-?} runs in ${secs}s)" >"$out/$n.report"
+		return 0
+	fi
+	{
 		echo "FAIL: fuzz $n: crash; see _build/fuzz/$n.log"
 		grep -A30 -m1 'ERROR:' "$out/$n.log" | head -40
-		rc=1
+	} >"$out/$n.report"
+	return 1
+}
+
+# As many harnesses at a time as there are CPUs (FUZZ_JOBS to choose);
+# each one's report is printed whole, in the harnesses' order.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+rc=0
+running=()
+for n in "${names[@]}"; do
+	rm -f "$out/$n.report"
+	fuzz_one "$n" &
+	running+=($!)
+	if [ ${#running[@]} -ge "$jobs" ]; then
+		wait "${running[0]}" || rc=1
+		running=("${running[@]:1}")
 	fi
+done
+for p in ${running[@]+"${running[@]}"}; do
+	wait "$p" || rc=1
+done
+for n in "${names[@]}"; do
+	cat "$out/$n.report" 2>/dev/null || { echo "FAIL: fuzz $n: no report"; rc=1; }
 done
 exit $rc
