@@ -3,6 +3,8 @@
 #   make          build the host programs into bin/ (kiln, kiln-hvt, ...)
 #   make run      install what is missing, build, and run the main job
 #   make test     install what is missing, build, and run the whole suite
+#   make test-long  the long torture runs (lib/store: 40 simulated workloads
+#                 of power cuts, 1,000 SIGKILLs per target)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -35,6 +37,10 @@ test: deps
 	$(MAKE) programs
 	tests/run.sh
 
+test-long: programs
+	SEEDS=40 bash tests/store/test-sim.sh
+	KILLS=1000 bash tests/store/test-crash.sh
+
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
@@ -42,4 +48,4 @@ clean:
 	rm -rf bin _build
 	find apps tests -name _build -type d -prune -exec rm -rf {} +
 
-.PHONY: all programs deps run test format clean
+.PHONY: all programs deps run test test-long format clean
