@@ -54,6 +54,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 out=${out:-$root/_build/xen-nested}
+# Absolute: the build changes directory (apt-get download runs in its own).
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 
 die() {
 	echo "xen-nested: $*" >&2
