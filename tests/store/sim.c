@@ -23,7 +23,9 @@
 #include <string.h>
 
 #define SECTOR 512
+#ifndef SECTORS
 #define SECTORS 160
+#endif
 #define KEYS 24
 
 /* ------------------------------------------------------ simulated disk */

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# lib/store benchmark (bench/store/app) on unix and hvt, each on a block
+# file in /tmp (on its file system: flush is fdatasync there):
+# - commits/s: one put per commit flushed, 64 puts per commit flushed,
+#   unflushed commits with one flush at the end;
+# - recovery: 1 GiB of 16 KiB values (MB to change), the writer then
+#   rewriting them is killed with SIGKILL, and the next boot's open is
+#   timed (the whole log replayed and every record's checksum checked).
+# usage: bench/store/run.sh   (env: N=2000 MB=1024 TARGETS="unix hvt")
+# Not part of the test suite.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+N=${N:-2000}
+MB=${MB:-1024}
+TARGETS=${TARGETS:-unix hvt}
+make -s bin/kiln bin/kiln-hvt
+tmp=$(mktemp -d /tmp/kiln-bench-store.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+for t in $TARGETS; do
+	if [ "$t" = hvt ] && [ ! -w /dev/kvm ]; then
+		echo "== hvt: no KVM"
+		continue
+	fi
+	bin/kiln build -t "$t" bench/store/app >/dev/null || exit 1
+	img=bench/store/app/_build/$t/storebench
+	run() {
+		if [ "$t" = unix ]; then "$img" --mem 512M --block "file=$1" -- "${@:2}"
+		else bin/kiln-hvt --mem 512M --block "file=$1" "$img" -- "${@:2}"; fi
+	}
+	echo "== $t: commits ($N each)"
+	rm -f "$tmp/c.img"
+	truncate -s 256M "$tmp/c.img"
+	run "$tmp/c.img" commits --n="$N" | grep -v '^open'
+	echo "== $t: recovery after a cut at $MB MiB"
+	rm -f "$tmp/f.img"
+	truncate -s $((MB * 2 + 256))M "$tmp/f.img"
+	run "$tmp/f.img" fill --mb="$MB" >"$tmp/fill.log" 2>&1 &
+	pid=$!
+	while ! grep -q '^filled' "$tmp/fill.log"; do
+		sleep 0.5
+		kill -0 $pid 2>/dev/null || break
+	done
+	sleep 2
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	grep '^filled' "$tmp/fill.log" | sed 's/^/  /'
+	run "$tmp/f.img" open | sed 's/^/  /'
+done
