@@ -42,7 +42,8 @@ static int do_write(struct store *s)
 		struct store_batch *b = store_batch_new(s);
 		unsigned k[3], n = keys_of(i, k);
 		for (unsigned j = 0; j < n; j++) {
-			int kl = snprintf(keys[j], sizeof(keys[j]), "k%u", k[j]);
+			int kl =
+			        snprintf(keys[j], sizeof(keys[j]), "k%u", k[j]);
 			size_t vl = value_of(k[j], i, vals[j]);
 			store_batch_put(b, keys[j], (size_t)kl, vals[j], vl);
 		}
@@ -123,13 +124,12 @@ int kiln_main(int argc, char **argv)
 		kiln_printf("store: %s\n", kiln_strerror(err));
 		return 1;
 	}
-	kiln_printf("store: generation %llu, %llu commits, %llu keys%s%s\n",
-	            (unsigned long long)rec.generation,
-	            (unsigned long long)rec.commits,
-	            (unsigned long long)rec.keys,
-	            rec.bad_record ? ", stopped at a torn or damaged record"
-	                           : "",
-	            rec.bad_superblock ? ", one superblock bad" : "");
+	kiln_printf(
+	        "store: generation %llu, %llu commits, %llu keys%s%s\n",
+	        (unsigned long long)rec.generation,
+	        (unsigned long long)rec.commits, (unsigned long long)rec.keys,
+	        rec.bad_record ? ", stopped at a torn or damaged record" : "",
+	        rec.bad_superblock ? ", one superblock bad" : "");
 	int rc = strcmp(mode, "write") == 0 ? do_write(s) : do_check(s, acked);
 	store_close(s);
 	return rc;
