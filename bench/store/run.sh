@@ -34,7 +34,15 @@ for t in $TARGETS; do
 	echo "== $t: recovery after a cut at $MB MiB"
 	rm -f "$tmp/f.img"
 	truncate -s $((MB * 2 + 256))M "$tmp/f.img"
-	run "$tmp/f.img" fill --mb="$MB" >"$tmp/fill.log" 2>&1 &
+	# exec, so that $! is the writer itself (or hvt's monitor) and the
+	# SIGKILL is the cut
+	(
+		if [ "$t" = unix ]; then
+			exec "$img" --mem 512M --block "file=$tmp/f.img" -- fill --mb="$MB"
+		else
+			exec bin/kiln-hvt --mem 512M --block "file=$tmp/f.img" "$img" -- fill --mb="$MB"
+		fi
+	) >"$tmp/fill.log" 2>&1 &
 	pid=$!
 	while ! grep -q '^filled' "$tmp/fill.log"; do
 		sleep 0.5
