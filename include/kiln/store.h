@@ -63,7 +63,9 @@ struct store *store_open(const struct store_config *cfg,
                          struct store_recovery *rec, int *err);
 void store_close(struct store *s);
 
-/* A batch of operations committed atomically. */
+/* A batch of operations committed atomically. The batch keeps pointers
+ * to the keys and values given to it (no copies): they must stay
+ * unchanged until store_batch_commit or store_batch_free. */
 struct store_batch;
 struct store_batch *store_batch_new(struct store *s);
 int store_batch_put(struct store_batch *b, const void *key, size_t klen,
