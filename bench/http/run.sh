@@ -2,13 +2,26 @@
 # HTTP benchmark: wrk against the decks unikernel (unix and hvt targets,
 # each on a tap) and against nginx (Debian's nginx-light, one worker)
 # serving the same files over a veth, all inside network namespaces this
-# script creates and removes. Figures: requests/s and p99 latency for a
-# small page (/index.html, ~670 bytes) and reveal.js's largest file
-# (/reveal/reveal.js, ~110 KB), medians of RUNS runs with the spread, and
-# the ratio to nginx measured in the same run; for hvt, VM exits per
-# request (KILN_HVT_STATS).
+# script creates and removes. Figures, each beside nginx's from the same
+# run:
+# - requests/s and p99 latency for a small page (/index.html, ~670 bytes)
+#   and reveal.js's largest file (/reveal/reveal.js, ~110 KB), medians of
+#   RUNS runs with the spread; for hvt, VM exits per request
+#   (KILN_HVT_STATS), and the small page with the access log on as well
+#   as off (Kiln's default is on);
+# - a normal client (wrk -c4) while 2,000 slowloris connections are held
+#   (tests/http/hostile.py: a head byte every 3 s each): req/s, p99,
+#   non-2xx and socket errors;
+# - memory per idle connection with 10,000 held (hostile.py idle; half
+#   new, half keep-alive): the guest heap's growth (decks --stats-every)
+#   for Kiln, the worker's RSS growth for nginx (user space only: the
+#   kernel's socket structures are not in it), divided by the
+#   connections. Measured before the slowloris run, which would leave
+#   nginx's RSS grown.
 #
-# usage: bench/http/run.sh   (as root; env: DURATION=10 CONNS=32 RUNS=3)
+# usage: bench/http/run.sh   (as root; env: DURATION=10 CONNS=32 RUNS=3
+#                             SLOW=2000 IDLE=10000
+#                             SECTIONS="throughput slowloris idle")
 # Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +29,11 @@ ROOT=$PWD
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
 RUNS=${RUNS:-3}
+SLOW=${SLOW:-2000}
+IDLE=${IDLE:-10000}
+SECTIONS=${SECTIONS:-throughput slowloris idle}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+ulimit -n 30000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ "$(id -u)" -eq 0 ] || { echo "bench/http: needs root (network namespaces)"; exit 1; }
 for c in wrk nginx ip; do
 	command -v $c >/dev/null || { echo "bench/http: $c missing"; exit 1; }
@@ -65,10 +83,11 @@ cp -r apps/decks/site/. "$T/www/"
 cp -r apps/decks/vendor "$T/www/reveal"
 cat >"$T/nginx.conf" <<CONF
 worker_processes 1;
+worker_rlimit_nofile 40000;
 daemon off;
 pid $T/nginx.pid;
 error_log $T/nginx.err;
-events { worker_connections 4096; }
+events { worker_connections 20000; }
 http {
 	access_log off;
 	sendfile on;
@@ -114,45 +133,157 @@ measure() {
 		sort -n | awk '{a[NR]=$1} END {printf "%.2fms", a[int((NR+1)/2)]}')
 }
 
-declare -A R P S
+declare -A R P S X
 FILES=(/index.html /reveal/reveal.js)
 up http://198.18.1.2/index.html
-for f in "${FILES[@]}"; do
-	measure nginx "http://198.18.1.2$f"
-	R[nginx$f]=$RPS P[nginx$f]=$P99 S[nginx$f]=$SPREAD
-done
-
-ip netns exec "$NC" apps/decks/_build/unix/decks --net tap,ifname=tap0 -- \
-	--ipv4=198.18.0.2/24 --http-log=off --http-max-conns=1024 >"$T/unix.log" 2>&1 &
-UNIX_PID=$!
-PIDS+=($UNIX_PID)
-up http://198.18.0.2/index.html
-for f in "${FILES[@]}"; do
-	measure unix "http://198.18.0.2$f"
-	R[unix$f]=$RPS P[unix$f]=$P99 S[unix$f]=$SPREAD
-done
-kill $UNIX_PID
-wait $UNIX_PID 2>/dev/null || true
-
-declare -A X
-if [ $HVT = yes ]; then
+if want throughput; then
 	for f in "${FILES[@]}"; do
-		# One guest per file; it exits by itself so that kiln-hvt
-		# prints its exit counts.
-		secs=$((3 + 2 + RUNS * (DURATION + 1) + 3))
-		KILN_HVT_STATS=1 ip netns exec "$NC" bin/kiln-hvt --net tap,ifname=tap0 \
-			apps/decks/_build/hvt/decks -- --ipv4=198.18.0.2/24 --http-log=off \
-			--http-max-conns=1024 --exit-after=$secs >"$T/hvt.log" 2>&1 &
-		HVT_PID=$!
-		PIDS+=($HVT_PID)
-		up "http://198.18.0.2$f"
-		REQS=0
-		measure hvt "http://198.18.0.2$f"
-		R[hvt$f]=$RPS P[hvt$f]=$P99 S[hvt$f]=$SPREAD
-		wait $HVT_PID || true
-		exits=$(sed -n 's/^kiln-hvt: \([0-9]*\) exits.*/\1/p' "$T/hvt.log")
-		X[$f]=$(awk -v e="${exits:-0}" -v r="$REQS" 'BEGIN {if (r > 0 && e > 0) printf "%.2f", e / r; else print "?"}')
-		grep "^kiln-hvt:" "$T/hvt.log" | sed 's/^/   /'
+		measure nginx "http://198.18.1.2$f"
+		R[nginx$f]=$RPS P[nginx$f]=$P99 S[nginx$f]=$SPREAD
+	done
+
+	ip netns exec "$NC" apps/decks/_build/unix/decks --net tap,ifname=tap0 -- \
+		--ipv4=198.18.0.2/24 --http-log=off >"$T/unix.log" 2>&1 &
+	UNIX_PID=$!
+	PIDS+=($UNIX_PID)
+	up http://198.18.0.2/index.html
+	for f in "${FILES[@]}"; do
+		measure unix "http://198.18.0.2$f"
+		R[unix$f]=$RPS P[unix$f]=$P99 S[unix$f]=$SPREAD
+	done
+	kill $UNIX_PID
+	wait $UNIX_PID 2>/dev/null || true
+
+	if [ $HVT = yes ]; then
+		for f in "${FILES[@]}"; do
+			# One guest per file; it exits by itself so that kiln-hvt
+			# prints its exit counts.
+			secs=$((3 + 2 + RUNS * (DURATION + 1) + 3))
+			KILN_HVT_STATS=1 ip netns exec "$NC" bin/kiln-hvt --net tap,ifname=tap0 \
+				apps/decks/_build/hvt/decks -- --ipv4=198.18.0.2/24 --http-log=off \
+				--exit-after=$secs >"$T/hvt.log" 2>&1 &
+			HVT_PID=$!
+			PIDS+=($HVT_PID)
+			up "http://198.18.0.2$f"
+			REQS=0
+			measure hvt "http://198.18.0.2$f"
+			R[hvt$f]=$RPS P[hvt$f]=$P99 S[hvt$f]=$SPREAD
+			wait $HVT_PID || true
+			exits=$(sed -n 's/^kiln-hvt: \([0-9]*\) exits.*/\1/p' "$T/hvt.log")
+			X[$f]=$(awk -v e="${exits:-0}" -v r="$REQS" 'BEGIN {if (r > 0 && e > 0) printf "%.2f", e / r; else print "?"}')
+			grep "^kiln-hvt:" "$T/hvt.log" | sed 's/^/   /'
+		done
+		# The access log on (the default) against off, the small page,
+		# RUNS rounds each measuring both (a fresh guest each time), so
+		# that load from elsewhere on the machine hits both alike.
+		declare -A LOGR=([on]="" [off]="")
+		for _ in $(seq 1 "$RUNS"); do
+			for lg in on off; do
+				ip netns exec "$NC" bin/kiln-hvt --net tap,ifname=tap0 apps/decks/_build/hvt/decks -- \
+					--ipv4=198.18.0.2/24 --http-log=$lg >"$T/hvt-log.log" 2>&1 &
+				HVT_PID=$!
+				PIDS+=($HVT_PID)
+				up http://198.18.0.2/index.html
+				ip netns exec "$NC" wrk -t1 -c"$CONNS" -d2s http://198.18.0.2/index.html >/dev/null
+				out=$(ip netns exec "$NC" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency http://198.18.0.2/index.html)
+				LOGR[$lg]+="$(echo "$out" | awk '/^Requests\/sec/ {print $2}') "
+				kill $HVT_PID
+				wait $HVT_PID 2>/dev/null || true
+			done
+		done
+		LOG_ON=$(printf '%s\n' ${LOGR[on]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+		LOG_OFF=$(printf '%s\n' ${LOGR[off]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+		echo "   (access log on: ${LOGR[on]}req/s; off: ${LOGR[off]}req/s)"
+	fi
+
+fi
+
+# Kiln's servers for the hostile runs: NAME -> command (started fresh
+# for each run, default bounds and timeouts, access log off as nginx's).
+declare -A SERVE
+SERVE[unix]="apps/decks/_build/unix/decks --net tap,ifname=tap0 --"
+[ $HVT = yes ] && SERVE[hvt]="bin/kiln-hvt --net tap,ifname=tap0 apps/decks/_build/hvt/decks --"
+HOSTILE=(tests/http/hostile.py)
+start_kiln() { # NAME LOG ARGS...: sets KPID
+	local name=$1 log=$2
+	shift 2
+	# shellcheck disable=SC2086
+	ip netns exec "$NC" ${SERVE[$name]} --ipv4=198.18.0.2/24 --http-log=off "$@" >"$log" 2>&1 &
+	KPID=$!
+	PIDS+=($KPID)
+	up http://198.18.0.2/index.html
+}
+
+# slowloris NAME URL: wrk -c4 while SLOW slowloris connections are held.
+declare -A SL_RPS SL_P99 SL_ERR
+slowloris() {
+	local name=$1 host=$2 out
+	ip netns exec "$NC" python3 "${HOSTILE[@]}" "$host" 80 slowloris "$SLOW" \
+		--secs=$((DURATION + 8)) >"$T/slow-$name.out" 2>&1 &
+	local hp=$!
+	sleep 5 # all connections open, heads trickling
+	out=$(ip netns exec "$NC" wrk -t1 -c4 -d"${DURATION}s" --latency "http://$host/index.html")
+	wait $hp || true
+	SL_RPS[$name]=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
+	SL_P99[$name]=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	SL_ERR[$name]=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr -s ' ' | tr '\n' ' ' || true)
+	SL_ERR[$name]=${SL_ERR[$name]:-none}
+	grep "^figures:" "$T/slow-$name.out" | sed "s/^/   ($name) /" || true
+}
+
+# idle NAME HOST SAMPLE_CMD: IDLE idle connections; SAMPLE_CMD prints the
+# bytes in use (heap or RSS) and is run before and while they are held.
+declare -A ID_PER ID_CONNS
+idle() {
+	local name=$1 host=$2
+	shift 2
+	local before during
+	before=$("$@")
+	ip netns exec "$NC" python3 "${HOSTILE[@]}" "$host" 80 idle "$IDLE" --hold=6 --secs=2 \
+		>"$T/idle-$name.out" 2>&1 &
+	local hp=$!
+	for _ in $(seq 1 300); do
+		grep -q "^figures: idle .* held" "$T/idle-$name.out" && break
+		sleep 0.1
+	done
+	sleep 2.5
+	during=$("$@")
+	wait $hp || true
+	grep -E "^(FAIL|figures)" "$T/idle-$name.out" | sed "s/^/   ($name) /" || true
+	echo "   ($name) in use: $before bytes before, $during while held"
+	ID_CONNS[$name]=$IDLE
+	ID_PER[$name]=$(awk -v a="$before" -v b="$during" -v n="$IDLE" 'BEGIN {printf "%.0f", (b - a) / n}')
+}
+nginx_rss() { # the worker's RSS in bytes
+	local w
+	w=$(pgrep -P "$(cat "$T/nginx.pid")" | head -1)
+	echo $(($(ps -o rss= -p "$w") * 1024))
+}
+kiln_heap() { # the guest heap in use, from the last stats line
+	sleep 1.2
+	grep '^decks: stats ' "$KLOG" | tail -1 | sed -n 's/.*heap_in_use=\([0-9]*\).*/\1/p'
+}
+
+if want idle; then
+	echo "== $IDLE idle connections: memory"
+	idle nginx 198.18.1.2 nginx_rss
+	for k in "${!SERVE[@]}"; do
+		KLOG="$T/idle-$k.log"
+		start_kiln "$k" "$KLOG" --stats-every=1
+		idle "$k" 198.18.0.2 kiln_heap
+		kill "$KPID"
+		wait "$KPID" 2>/dev/null || true
+	done
+fi
+
+if want slowloris; then
+	echo "== $SLOW slowloris connections, wrk -c4 alongside"
+	slowloris nginx 198.18.1.2
+	for k in "${!SERVE[@]}"; do
+		start_kiln "$k" "$T/slow-$k.log"
+		slowloris "$k" 198.18.0.2
+		kill "$KPID"
+		wait "$KPID" 2>/dev/null || true
 	done
 fi
 
@@ -169,3 +300,21 @@ for f in "${FILES[@]}"; do
 	done
 done
 echo "(sizes: $(stat -c '%n %s bytes' apps/decks/site/index.html apps/decks/vendor/reveal.js | tr '\n' ' '))"
+if [ -n "${LOG_ON:-}" ]; then
+	echo
+	echo "== hvt, /index.html, access log on and off (median of $RUNS rounds, alternating)"
+	awk -v on="$LOG_ON" -v off="$LOG_OFF" 'BEGIN {printf "log on %.0f req/s, off %.0f req/s: the log costs %.1f%%\n", on, off, 100 * (off - on) / off}'
+fi
+echo
+echo "== a normal client (wrk -t1 -c4, ${DURATION}s) while $SLOW slowloris connections are held"
+printf '%-8s %10s %10s  %s\n' server req/s p99 errors
+for k in nginx unix hvt; do
+	[ -n "${SL_RPS[$k]:-}" ] || continue
+	printf '%-8s %10s %10s  %s\n' "$k" "${SL_RPS[$k]}" "${SL_P99[$k]}" "${SL_ERR[$k]}"
+done
+echo
+echo "== memory per idle connection ($IDLE held; nginx: worker RSS, Kiln: guest heap)"
+for k in nginx unix hvt; do
+	[ -n "${ID_PER[$k]:-}" ] || continue
+	printf '%-8s %8s bytes per connection\n' "$k" "${ID_PER[$k]}"
+done

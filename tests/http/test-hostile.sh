@@ -4,9 +4,10 @@
 # the client:
 # - error responses (400, 413, 431, and 503 when every connection is
 #   busy) reach a client that goes on sending 8 MiB (lingering close);
+#   curl uploading 8 MiB gets its 413;
 # - slowloris with 2,000 connections: a normal client gets >= 99% 200s,
 #   with the default bounds and with --http-max-conns=500 (the slow and
-#   idle make room);
+#   idle make room), and wrk alongside gets nothing but 200s;
 # - 10,000 idle connections at once (half new, half keep-alive): a normal
 #   client gets 200s with p99 < 100 ms, all 10,000 stay open, and on hvt
 #   the guest's heap grows by at most 2 KiB per connection with no failed
@@ -30,6 +31,7 @@ build() {
 		finish
 	fi
 }
+head -c $((8 << 20)) /dev/zero >"$T/8m"
 # 10,000 client sockets, and as many on the server side for unix.
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
@@ -98,6 +100,13 @@ hostile() {
 	local log="$T/$name.log"
 	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
 	run "$name" errors
+	# curl uploading 8 MiB to a server that refuses the body at once:
+	# the 413, not "connection reset".
+	local st
+	st=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' \
+		--data-binary @"$T/8m" http://198.18.0.2/ 2>&1)
+	[ "$st" = 413 ] && pass "$name: curl uploading 8 MiB gets the 413" ||
+		fail "$name: curl uploading 8 MiB" "got $st"
 	stop "$name" "$log"
 
 	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=1 || return
@@ -105,7 +114,16 @@ hostile() {
 	stop "$name" "$log"
 
 	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
+	# wrk as a second normal client, while the slowloris is held.
+	(sleep 4 && ip netns exec "$ns" wrk -t1 -c8 -d5s http://198.18.0.2/ >"$T/wrk.out" 2>&1) &
+	local wp=$!
 	run "$name" slowloris 2000 --secs=10
+	wait "$wp"
+	local n
+	n=$(awk '/requests in/ {print $1}' "$T/wrk.out")
+	! grep -q "Non-2xx\|Socket errors" "$T/wrk.out" && [ "${n:-0}" -gt 100 ] &&
+		pass "$name: wrk alongside the slowloris: $n requests, all 200" ||
+		fail "$name: wrk alongside the slowloris" "$(grep -E 'requests in|Non-2xx|Socket errors' "$T/wrk.out" | tr -s ' ')"
 	stop "$name" "$log"
 
 	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=500 || return
