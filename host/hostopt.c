@@ -197,9 +197,10 @@ bad:
 	return false;
 }
 
-static bool ifname_ok(const struct kiln_view *v)
+/* A name of 1..max bytes of A-Z a-z 0-9 . _ - (interface and peer names). */
+static bool name_ok(const struct kiln_view *v, size_t max)
 {
-	if (v->len == 0 || v->len > HOST_IFNAME_MAX)
+	if (v->len == 0 || v->len > max)
 		return false;
 	for (size_t i = 0; i < v->len; i++) {
 		int c = kiln_view_peek(v, i);
@@ -209,6 +210,11 @@ static bool ifname_ok(const struct kiln_view *v)
 			return false;
 	}
 	return true;
+}
+
+static bool ifname_ok(const struct kiln_view *v)
+{
+	return name_ok(v, HOST_IFNAME_MAX);
 }
 
 bool host_parse_net(const char *value, struct host_net_opt *net, char *err,
@@ -290,16 +296,7 @@ bool host_parse_block(const char *value, struct host_block_opt *blk, char *err,
 /* A peer name: 1..HOST_VCHAN_PEER_MAX of A-Z a-z 0-9 . _ - */
 static bool peer_ok(const struct kiln_view *v)
 {
-	if (v->len == 0 || v->len > HOST_VCHAN_PEER_MAX)
-		return false;
-	for (size_t i = 0; i < v->len; i++) {
-		int c = kiln_view_peek(v, i);
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.'))
-			return false;
-	}
-	return true;
+	return name_ok(v, HOST_VCHAN_PEER_MAX);
 }
 
 bool host_parse_vchan(const char *value, struct host_vchan_opt *vc, char *err,
