@@ -352,24 +352,31 @@ static bool nf_has_input(void *ctx)
 	return rx_prod(n, &prod, false) && prod != n->rx.rsp_cons;
 }
 
+/* Count a response that breaks the protocol; report the first one of
+ * each direction in one line (what: "receive response (%s) dropped"). */
+static void bad_response(struct netfront *n, uint64_t *count, bool *said,
+                         const char *what, const char *fmt, va_list ap)
+{
+	(*count)++;
+	if (*said)
+		return;
+	*said = true;
+	char detail[120], line[200];
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	snprintf(line, sizeof(line), what, detail);
+	xfe_logf(&n->xf, "a bad %s; further ones counted only", line);
+}
+
 static void rx_bad(struct netfront *n, const char *fmt, ...)
         __attribute__((__format__(__printf__, 2, 3)));
 
 static void rx_bad(struct netfront *n, const char *fmt, ...)
 {
-	n->c.rx_bad++;
-	if (n->said_rx)
-		return;
-	n->said_rx = true;
-	char detail[120];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	bad_response(n, &n->c.rx_bad, &n->said_rx,
+	             "receive response (%s) dropped", fmt, ap);
 	va_end(ap);
-	xfe_logf(&n->xf,
-	         "a bad receive response (%s) dropped; further ones counted "
-	         "only",
-	         detail);
 }
 
 static struct netfront *net_of(platform_handle h)
@@ -500,19 +507,11 @@ static void tx_bad(struct netfront *n, const char *fmt, ...)
 
 static void tx_bad(struct netfront *n, const char *fmt, ...)
 {
-	n->c.tx_bad++;
-	if (n->said_tx)
-		return;
-	n->said_tx = true;
-	char detail[120];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	bad_response(n, &n->c.tx_bad, &n->said_tx,
+	             "transmit response (%s) ignored", fmt, ap);
 	va_end(ap);
-	xfe_logf(&n->xf,
-	         "a bad transmit response (%s) ignored; further ones counted "
-	         "only",
-	         detail);
 }
 
 /* Take back the transmit buffers the backend is done with. */
