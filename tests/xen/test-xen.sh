@@ -247,6 +247,13 @@ if build decks apps/decks; then
 		else
 			fail "decks on xen: gzip variant" "differs"
 		fi
+		# The browser driver (playwright-core, npm), as tests/decks installs it.
+		if [ -x /usr/bin/chromium ] && command -v node >/dev/null &&
+			{ [ ! -d tests/decks/node_modules/playwright-core ] ||
+				[ tests/decks/package-lock.json -nt tests/decks/node_modules ]; }; then
+			(cd tests/decks && npm ci --ignore-scripts --no-audit --no-fund \
+				--loglevel=error >"$tmp/npm.log" 2>&1 && touch node_modules)
+		fi
 		if [ -x /usr/bin/chromium ] && [ -d tests/decks/node_modules/playwright-core ]; then
 			if timeout 180 node tests/decks/browse.js "$base" "$tmp/xen-slide2.png" >"$tmp/browse" 2>&1; then
 				sed 's/^\(PASS\|FAIL\): /\1: decks on xen, headless Chromium: /' "$tmp/browse" | grep -E '^(PASS|FAIL): '
@@ -255,7 +262,7 @@ if build decks apps/decks; then
 				fail "decks on xen: headless Chromium" "$(tail -n 5 "$tmp/browse" | tr '\n' '|')"
 			fi
 		else
-			skip "decks on xen: headless Chromium" "chromium or tests/decks/node_modules missing (tests/decks/test-browser.sh installs them)"
+			skip "decks on xen: headless Chromium" "chromium, node or playwright-core (npm ci in tests/decks) missing"
 		fi
 	else
 		fail "decks on xen" "no answer on $base: $(tail -n 5 "$tmp/decks" "$tmp/decks.err" | tr '\n' '|')"
