@@ -217,6 +217,9 @@ static uint64_t map_special_page(uint64_t pfn)
 
 void machine_map(void)
 {
+	/* The slots for other domains' grants must be clear of RAM. */
+	if (supervisor_overlaps_ram(XEN_SHM_BASE, XEN_SHM_SLOTS * PAGE_SIZE))
+		supervisor_boot_fail("RAM reaches the grant-mapping slots");
 	uint64_t sip = (uint64_t)(uintptr_t)&shared_info_page;
 	if (add_to_physmap(XENMAPSPACE_shared_info, 0, sip >> 12) != 0)
 		supervisor_boot_fail("cannot map the shared-info page");
@@ -409,6 +412,96 @@ static int64_t sys_grant_end(uint64_t ref)
 	return 0;
 }
 
+/* --------------------------------------------- other domains' grants */
+
+/* The grant handles of the mapped slots (XEN_SHM_BASE); a slot is in use
+ * when its bit is set. */
+static grant_handle_t slot_handle[XEN_SHM_SLOTS] KERNEL_BSS;
+static uint64_t slot_used[XEN_SHM_SLOTS / 64] KERNEL_BSS;
+
+static bool slot_busy(uint64_t slot)
+{
+	return slot_used[slot / 64] >> (slot % 64) & 1;
+}
+
+static void invlpg(uint64_t a)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+}
+
+/* Map domain domid's grant ref at slot's guest-physical page (Xen puts
+ * the frame there in our p2m), then map that page for CPL 3. */
+static int64_t sys_grant_map(uint64_t domid, uint64_t ref, uint64_t slot)
+{
+	if (domid >= DOMID_FIRST_RESERVED || ref > UINT32_MAX ||
+	    slot >= XEN_SHM_SLOTS || slot_busy(slot))
+		return -1;
+	uint64_t gpa = XEN_SHM_BASE + slot * PAGE_SIZE;
+	struct gnttab_map_grant_ref m = {.host_addr = gpa,
+	                                 .flags = GNTMAP_host_map,
+	                                 .ref = (grant_ref_t)ref,
+	                                 .dom = (domid_t)domid};
+	if (hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref,
+	              (uint64_t)(uintptr_t)&m, 1) != 0 ||
+	    m.status != GNTST_okay)
+		return -1;
+	if (!paging_map(gpa, PAGE_SIZE, PTE_US | PTE_RW | PTE_NX)) {
+		struct gnttab_unmap_grant_ref u = {.host_addr = gpa,
+		                                   .handle = m.handle};
+		hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref,
+		          (uint64_t)(uintptr_t)&u, 1);
+		return -1;
+	}
+	invlpg(gpa);
+	slot_handle[slot] = m.handle;
+	slot_used[slot / 64] |= 1ull << (slot % 64);
+	return 0;
+}
+
+static int64_t sys_grant_unmap(uint64_t slot)
+{
+	if (slot >= XEN_SHM_SLOTS || !slot_busy(slot))
+		return -1;
+	uint64_t gpa = XEN_SHM_BASE + slot * PAGE_SIZE;
+	/* User code loses the page first, then Xen takes it back. */
+	paging_unmap_page(gpa);
+	invlpg(gpa);
+	struct gnttab_unmap_grant_ref u = {.host_addr = gpa,
+	                                   .handle = slot_handle[slot]};
+	hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref,
+	          (uint64_t)(uintptr_t)&u, 1);
+	slot_used[slot / 64] &= ~(1ull << (slot % 64));
+	return u.status == GNTST_okay ? 0 : -1;
+}
+
+static int64_t sys_evtchn_bind(uint64_t domid, uint64_t port)
+{
+	if (domid >= DOMID_FIRST_RESERVED || port >= XEN_EVENT_WORDS * 64)
+		return -1;
+	struct evtchn_bind_interdomain b = {.remote_dom = (domid_t)domid,
+	                                    .remote_port = (evtchn_port_t)port};
+	if (evtchn_op(EVTCHNOP_bind_interdomain, &b) != 0)
+		return -1;
+	evtchn_unmask(b.local_port);
+	return b.local_port;
+}
+
+static int64_t sys_evtchn_status(uint64_t port)
+{
+	if (port >= XEN_EVENT_WORDS * 64)
+		return -1;
+	struct evtchn_status st = {.dom = DOMID_SELF,
+	                           .port = (evtchn_port_t)port};
+	if (evtchn_op(EVTCHNOP_status, &st) != 0)
+		return -1;
+	uint64_t other = 0;
+	if (st.status == EVTCHNSTAT_interdomain)
+		other = st.u.interdomain.dom;
+	else if (st.status == EVTCHNSTAT_unbound)
+		other = st.u.unbound.dom;
+	return (int64_t)(st.status | other << 16);
+}
+
 /* ----------------------------------------------------------------- calls */
 
 /* Is [a, a + n) memory user code can read (image, data, heap)? */
@@ -474,6 +567,18 @@ void machine_call(struct trap_frame *f)
 				outb(XEN_DEBUG_PORT, (uint8_t)b[i]);
 			r = 0;
 		}
+		break;
+	case SYS_XEN_GRANT_MAP:
+		r = sys_grant_map(f->rdi, f->rsi, f->rdx);
+		break;
+	case SYS_XEN_GRANT_UNMAP:
+		r = sys_grant_unmap(f->rdi);
+		break;
+	case SYS_XEN_EVTCHN_BIND:
+		r = sys_evtchn_bind(f->rdi, f->rsi);
+		break;
+	case SYS_XEN_EVTCHN_STATUS:
+		r = sys_evtchn_status(f->rdi);
 		break;
 	case SYS_XEN_SHUTDOWN:
 		if (f->rdi == SHUTDOWN_poweroff || f->rdi == SHUTDOWN_crash)

@@ -25,9 +25,25 @@ enum {
 	                              returns the grant reference */
 	SYS_XEN_GRANT_END = 20,    /* rdi: grant reference */
 	SYS_XEN_SHUTDOWN = 21,     /* rdi: SHUTDOWN_poweroff or _crash */
-	SYS_XEN_DEBUG_WRITE = 22   /* rdi: buffer, rsi: length; to Xen's
+	SYS_XEN_DEBUG_WRITE = 22,  /* rdi: buffer, rsi: length; to Xen's
 	                              debug port (no console ring) */
+	/* For vchan (shm.c): another domain's grants and event channels. */
+	SYS_XEN_GRANT_MAP = 23,    /* rdi: domid, rsi: grant reference,
+	                              rdx: slot; maps the granted page at
+	                              XEN_SHM_BASE + slot * 4096 for CPL 3
+	                              (read-write, no-exec); 0 or -1 */
+	SYS_XEN_GRANT_UNMAP = 24,  /* rdi: slot; 0 or -1 */
+	SYS_XEN_EVTCHN_BIND = 25,  /* rdi: remote domid, rsi: remote port;
+	                              returns the local port */
+	SYS_XEN_EVTCHN_STATUS = 26 /* rdi: port; returns EVTCHNSTAT_* | the
+	                              other domain << 16, or -1 */
 };
+
+/* Where the pages other domains grant are mapped: slots of one page,
+ * above any RAM a domain of this target has (checked at boot), in no
+ * range Xen uses. */
+#define XEN_SHM_BASE 0x800000000ull /* 32 GiB */
+#define XEN_SHM_SLOTS 4096
 
 /* Event channels a 64-bit guest has with the 2-level ABI. */
 #define XEN_EVENT_WORDS 64

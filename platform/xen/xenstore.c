@@ -346,6 +346,24 @@ int xs_write_uint(uint32_t tx, const char *path, uint64_t v)
 	return xs_write(tx, path, buf);
 }
 
+int xs_rm(uint32_t tx, const char *path)
+{
+	struct xs_part parts[] = {string_part(path)};
+	return request(XS_RM, tx, parts, 1, path);
+}
+
+int xs_set_perms(uint32_t tx, const char *path, const char *const *perms,
+                 unsigned n)
+{
+	struct xs_part parts[1 + XS_PERMS_MAX];
+	if (n == 0 || n > XS_PERMS_MAX)
+		return XS_EINVAL;
+	parts[0] = string_part(path);
+	for (unsigned i = 0; i < n; i++)
+		parts[1 + i] = string_part(perms[i]);
+	return request(XS_SET_PERMS, tx, parts, 1 + n, path);
+}
+
 int xs_directory(uint32_t tx, const char *path, char *buf, size_t size,
                  size_t *count)
 {

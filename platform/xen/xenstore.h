@@ -56,6 +56,17 @@ int xs_read_uint(uint32_t tx, const char *path, uint64_t max, uint64_t *v);
 int xs_write(uint32_t tx, const char *path, const char *value);
 int xs_write_uint(uint32_t tx, const char *path, uint64_t v);
 
+/* Remove path and everything below it. */
+int xs_rm(uint32_t tx, const char *path);
+
+/* Set path's permissions: perms[0] names the owner and what every domain
+ * not listed may do, the others one domain each, in xenstore's form
+ * ("n5": domain 5, no access; "r0": domain 0 may read; "b", "w" too). At
+ * most XS_PERMS_MAX. */
+#define XS_PERMS_MAX 4
+int xs_set_perms(uint32_t tx, const char *path, const char *const *perms,
+                 unsigned n);
+
 /* List path's children into buf as consecutive NUL-terminated names;
  * *count of them. XS_ETOOLONG when they do not fit in size bytes. */
 int xs_directory(uint32_t tx, const char *path, char *buf, size_t size,
