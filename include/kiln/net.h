@@ -263,6 +263,13 @@ struct net_counters {
 	/* Times a TCP sender found the pool at its reserve and waited for
 	 * buffers instead of sending (the data stays queued). */
 	uint64_t tcp_buffer_waits;
+	/* ARP defences: live entries another MAC claimed (confirmed with
+	 * the old one before any change), ARP packets that were neither
+	 * asked for nor from a neighbour we know (no entry made), pending
+	 * lookups pushed out of their full pool by newer ones. */
+	uint64_t arp_conflicts, arp_ignored, arp_lookups_evicted;
+	/* DHCP replies from a server other than the one we deal with. */
+	uint64_t dhcp_ignored;
 };
 void net_get_counters(struct net_counters *c);
 /* Print the counters that are non-zero, one per line. */

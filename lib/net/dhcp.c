@@ -89,6 +89,18 @@ static uint8_t wait_reply(kiln_time deadline, struct dhcp_msg *m)
 	}
 }
 
+/* Whether m comes from the server we chose (REQUESTING) or hold the lease
+ * from (RENEWING): an ACK or NAK from any other is ignored, so a stranger
+ * on the link can neither refuse nor hand out our lease (RFC 2131 4.4.1:
+ * the client selects one server). REBINDING takes any server's answer. */
+static bool from_our_server(const struct dhcp_msg *m)
+{
+	if (m->has_server_id && m->server_id == dhcp.server)
+		return true;
+	net_counters.dhcp_ignored++;
+	return false;
+}
+
 static unsigned mask_to_prefix(net_ipv4 mask)
 {
 	unsigned p = 0;
@@ -198,6 +210,8 @@ static void run_requesting(void)
 		kiln_time deadline = sent + jitter(backoff);
 		uint8_t type;
 		while ((type = wait_reply(deadline, &m)) != 0) {
+			if (!from_our_server(&m))
+				continue;
 			if (type == DHCP_ACK && m.yiaddr == dhcp.offered) {
 				if (address_in_use(m.yiaddr)) {
 					char a[16];
@@ -242,6 +256,8 @@ static void run_extend(void)
 		kiln_time deadline = sent + wait < until ? sent + wait : until;
 		uint8_t type;
 		while ((type = wait_reply(deadline, &m)) != 0) {
+			if (renewing && !from_our_server(&m))
+				continue;
 			if (type == DHCP_ACK && m.yiaddr == net_if.addr) {
 				bind_lease(&m, sent);
 				return;

@@ -87,7 +87,11 @@ void net_rx_ready(void *arg);
 
 /* ------------------------------------------------------------------ ARP */
 
-#define ARP_CACHE_SIZE 32
+#define ARP_CACHE_SIZE 32 /* resolved neighbours */
+#define ARP_LOOKUPS 8     /* addresses being resolved (their own pool) */
+#define ARP_HINTS 8       /* recent requesters, used if we answer them */
+#define ARP_HINT_LIFETIME KILN_SEC(10)
+#define ARP_DEFEND_INTERVAL KILN_SEC(10) /* RFC 5227 DEFEND_INTERVAL */
 #define ARP_PENDING_MAX 4 /* packets queued per unresolved address */
 #define ARP_RETRIES 3     /* requests after the first */
 #define ARP_RETRY_INTERVAL KILN_MSEC(500)
@@ -97,7 +101,7 @@ void arp_init(void);
 void arp_input(struct kiln_view payload);
 /* Send the frame in b (IPv4 packet at data + 14, Ethernet header to be
  * filled in) to next_hop, resolving it first if needed. Takes ownership.
- * Returns 0 or -KILN_ENOMEM (dropped: pending queue or cache full). */
+ * Returns 0 or -KILN_ENOMEM (dropped: the address's queue was full). */
 int arp_output(net_ipv4 next_hop, struct pktbuf *b);
 /* Broadcast a gratuitous ARP request for our address. */
 void arp_announce(void);

@@ -283,6 +283,10 @@ static const struct {
         COUNTER(tcp_resets_sent),
         COUNTER(tcp_syn_backlog_drops),
         COUNTER(tcp_buffer_waits),
+        COUNTER(arp_conflicts),
+        COUNTER(arp_ignored),
+        COUNTER(arp_lookups_evicted),
+        COUNTER(dhcp_ignored),
 };
 
 void net_get_counters(struct net_counters *c)

@@ -593,6 +593,141 @@ static void test_arp_probe(void)
 	fake_sent_clear();
 }
 
+static const uint8_t forger_mac[6] = {0x02, 0, 0, 0, 0, 0x66};
+
+/* Where a UDP datagram to dst goes now: 1 = straight to mac, 0 = an ARP
+ * request first, -1 = something else. Leaves the sent frames. */
+static int udp_goes_to(struct udp_sock *s, net_ipv4 dst, const uint8_t *mac)
+{
+	struct eth_hdr e;
+	struct ipv4_hdr h;
+	struct arp_pkt a;
+	fake_sent_clear();
+	udp_sendto(s, dst, 9, "x", 1);
+	fake_turn();
+	if (fake_nsent >= 1 && sent_ip(0, &e, &h) && h.dst == dst)
+		return memcmp(e.dst, mac, 6) == 0 ? 1 : -1;
+	if (fake_nsent >= 1 && sent_arp(0, &a) && a.tpa == dst)
+		return 0;
+	return -1;
+}
+
+/* A flood of lookups for addresses that never answer (as the SYN-ACKs to
+ * a spoofed on-link SYN flood make) does not push resolved neighbours
+ * out: lookups have a pool of their own, and the oldest gives way. */
+static void test_arp_flood(void)
+{
+	uint8_t f[128];
+	int err;
+	struct udp_sock *s = udp_bind(0, 0, &err);
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, peer_mac, PEER, US));
+	fake_turn();
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+	uint64_t evicted = net_counters.arp_lookups_evicted;
+	for (int i = 0; i < 3 * ARP_CACHE_SIZE; i++) {
+		udp_sendto(s, NET_IPV4(198, 18, 0, 100 + i), 9, "x", 1);
+		fake_turn();
+	}
+	EXPECT(net_counters.arp_lookups_evicted > evicted);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+	/* A new lookup still gets its answer during the flood. */
+	EXPECT(udp_goes_to(s, PEER2, peer2_mac) == 1 ||
+	       udp_goes_to(s, PEER2, peer2_mac) == 0);
+	fake_sent_clear();
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer2_mac, PEER2, US));
+	fake_turn();
+	EXPECT(udp_goes_to(s, PEER2, peer2_mac) == 1);
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	udp_close(s);
+	fake_sent_clear();
+}
+
+/* Forged replies and gratuitous ARP for a live neighbour do not move it:
+ * the MAC we know is asked first and keeps the address while it answers;
+ * only its silence hands the address over. ARP from strangers nobody
+ * asked about makes no entry. */
+static void test_arp_forged(void)
+{
+	uint8_t f[128];
+	struct arp_pkt a;
+	int err;
+	struct udp_sock *s = udp_bind(0, 0, &err);
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, peer_mac, PEER, US));
+	fake_turn();
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+	uint64_t conflicts = net_counters.arp_conflicts;
+
+	/* An unsolicited reply: still peer_mac, and a unicast request to
+	 * it goes out; the real neighbour answers. */
+	fake_sent_clear();
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, forger_mac, PEER, US));
+	fake_turn();
+	EXPECT(net_counters.arp_conflicts == conflicts + 1);
+	EXPECT(fake_nsent == 1 && sent_arp(0, &a) && a.op == ARP_OP_REQUEST &&
+	       a.tpa == PEER && memcmp(fake_sent[0].data, peer_mac, 6) == 0);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer_mac, PEER, US));
+	fake_turn();
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+
+	/* A gratuitous request (sender = target = PEER) alike. */
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, PEER, PEER));
+	fake_turn();
+	EXPECT(net_counters.arp_conflicts == conflicts + 2);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, peer_mac, PEER, US));
+	fake_turn();
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+
+	/* The neighbour really moved (its old MAC is silent): after the
+	 * confirmation requests, the new MAC has it. */
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, PEER, PEER));
+	fake_turn();
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	EXPECT(udp_goes_to(s, PEER, forger_mac) == 1);
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, peer_mac, PEER, PEER));
+	fake_turn();
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+	EXPECT(udp_goes_to(s, PEER, peer_mac) == 1);
+
+	/* Unsolicited replies and gratuitous ARP from an unknown address
+	 * make no entry: sending there asks by broadcast. */
+	net_ipv4 stranger = NET_IPV4(198, 18, 0, 200);
+	uint64_t ignored = net_counters.arp_ignored;
+	fake_inject(f, arp_frame(f, ARP_OP_REPLY, forger_mac, stranger, US));
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, stranger,
+	                         stranger));
+	fake_turn();
+	EXPECT(net_counters.arp_ignored == ignored + 2);
+	EXPECT(udp_goes_to(s, stranger, forger_mac) == 0);
+	for (int i = 0; i < ARP_RETRIES + 2; i++)
+		fake_advance(ARP_RETRY_INTERVAL);
+
+	/* Someone claiming our address: one announcement per
+	 * ARP_DEFEND_INTERVAL. */
+	fake_sent_clear();
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, US, US));
+	fake_turn();
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, US, US));
+	fake_turn();
+	EXPECT(fake_nsent == 1 && sent_arp(0, &a) && a.spa == US &&
+	       a.tpa == US && memcmp(a.sha, fake_mac, 6) == 0);
+	fake_advance(ARP_DEFEND_INTERVAL);
+	fake_sent_clear();
+	fake_inject(f, arp_frame(f, ARP_OP_REQUEST, forger_mac, US, US));
+	fake_turn();
+	EXPECT(fake_nsent == 1);
+	udp_close(s);
+	fake_sent_clear();
+}
+
 static void test_exhaustion(void)
 {
 	uint8_t f[128];
@@ -736,6 +871,8 @@ int main(void)
 	test_rate_limit();
 	test_arp_expiry();
 	test_arp_probe();
+	test_arp_flood();
+	test_arp_forged();
 	test_exhaustion();
 	test_buffer_waiters();
 	if (!failures) {
