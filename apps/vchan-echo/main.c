@@ -85,6 +85,9 @@ static void serve(void *arg)
 		if (!v) {
 			kiln_printf(APP ": peer %s: cannot listen on %s: %s\n",
 			            s->peer, port, kiln_strerror(err));
+			/* A target without shared memory will never have it. */
+			if (err == -KILN_ENOSYS)
+				kiln_exit(1);
 			backoff = KILN_SEC(1);
 			continue;
 		}
