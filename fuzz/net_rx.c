@@ -10,7 +10,7 @@
  * the frame.
  */
 // clang-format off
-// fuzz-sources: lib/net/wire/*.c lib/net/[!t]*.c tests/net/fake.c tests/net/tcp_standin.c
+// fuzz-sources: lib/net/wire/*.c lib/net/[!t]*.c tests/net/fake.c tests/net/tcp_standin.c lib/rt/random.c
 // clang-format on
 #include "../lib/net/iface.h"
 #include "../tests/net/fake.h"

@@ -264,6 +264,29 @@ struct kiln_mem_stats {
  * tells). */
 void kiln_mem_stats(struct kiln_mem_stats *st);
 
+/* ---------------------------------------------------------------- random */
+
+/*
+ * The image's one CSPRNG (ChaCha20, fast key erasure), seeded on first use
+ * from platform_entropy() plus the clocks and re-keyed from it every MiB.
+ * TLS, TCP ISNs and secrets, DHCP xids and IP ids all draw from it.
+ */
+void kiln_random(void *out, size_t len);
+uint32_t kiln_random32(void);
+uint64_t kiln_random64(void);
+/* True when the seed came from the target's entropy source; false when it
+ * had none and only the clocks seeded the generator (predictable). */
+bool kiln_random_strong(void);
+/* What platform_entropy() answered when the generator was seeded. */
+enum platform_result kiln_random_source(void);
+/* For users that must not run on a weak seed (TLS): unless
+ * kiln_random_strong(), print "WHO: no entropy source on this TARGET ..."
+ * and exit with status 1. */
+void kiln_random_require(const char *who);
+/* RFC 8439's ChaCha20 block function (exposed for its known-answer test). */
+void kiln_chacha20_block(const uint32_t key[8], uint32_t counter,
+                         const uint32_t nonce[3], uint8_t out[64]);
+
 /* Loop statistics, for benchmarks and the counters apps print. */
 struct kiln_loop_stats {
 	uint64_t turns;    /* loop iterations */

@@ -162,7 +162,7 @@ void udp_input(const struct ipv4_hdr *h, struct kiln_view packet);
  * lease. */
 int dhcp_start(void);
 
-/* A cheap pseudo-random number (xids, IP ids, ephemeral ports). */
+/* A random number from lib/rt's CSPRNG (xids, IP ids, ephemeral ports). */
 uint32_t net_random(void);
 
 #endif /* KILN_NET_IFACE_H */

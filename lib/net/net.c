@@ -72,20 +72,8 @@ bool net_is_broadcast(net_ipv4 a)
 
 uint32_t net_random(void)
 {
-	/* xorshift32, seeded from the clocks and the MAC: unpredictable
-	 * enough for xids and IP ids, not for security. */
-	static uint32_t state;
-	if (state == 0) {
-		state = (uint32_t)kiln_wall() ^ (uint32_t)kiln_now() ^
-		        (uint32_t)net_if.mac[5] << 24 ^
-		        (uint32_t)net_if.mac[4] << 16;
-		if (state == 0)
-			state = 0x9e3779b9;
-	}
-	state ^= state << 13;
-	state ^= state >> 17;
-	state ^= state << 5;
-	return state;
+	/* lib/rt's CSPRNG: DHCP xids and IP ids are not guessable. */
+	return kiln_random32();
 }
 
 void net_configure(net_ipv4 addr, unsigned prefix, net_ipv4 gateway)

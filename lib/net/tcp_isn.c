@@ -3,22 +3,16 @@
  * RFC 6528, random numbers (ephemeral ports, timestamp offsets) and the
  * keyed hash of the connection table.
  *
- * Everything derives from one 128-bit key through SipHash-2-4. The key is
- * seeded from the platform's entropy source (platform_entropy: the host's
- * getrandom, RDSEED/RDRAND, RNDR or a board's generator, whatever the
- * target has). The wall clock, the monotonic clock and the jitter between
- * many successive monotonic readings are always mixed in too, and are all
- * there is on a target without a source; on a host whose clocks are
- * predictable that fallback is weaker than it should be.
+ * The ISNs and the table hash derive from one 128-bit SipHash-2-4 key
+ * drawn from lib/rt's CSPRNG (kiln_random, seeded from platform_entropy);
+ * random numbers come from that generator directly.
  */
 #include "tcp_impl.h"
 
-#include <kiln/platform.h>
 #include <string.h>
 
 static uint64_t key0, key1;
 static bool keyed;
-static uint64_t random_counter;
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -84,24 +78,8 @@ static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 
 static void seed(void)
 {
-	uint64_t pool[8] = {0};
-	pool[0] = (uint64_t)kiln_wall();
-	pool[1] = (uint64_t)kiln_now();
-	pool[2] = (uint64_t)(uintptr_t)&pool; /* stack placement */
-	/* The low bits of the time between successive clock reads vary with
-	 * cache, interrupt and host scheduling noise. */
-	kiln_time prev = kiln_now();
-	for (int i = 0; i < 256; i++) {
-		kiln_time t = kiln_now();
-		pool[3] = ROTL(pool[3], 5) ^ (uint64_t)(t - prev);
-		prev = t;
-	}
-	/* Without a source these words stay zero and the clocks above are
-	 * all the key gets. */
-	if (platform_entropy(pool + 4, 4 * sizeof(pool[0])) != PLATFORM_OK)
-		memset(pool + 4, 0, 4 * sizeof(pool[0]));
-	key0 = siphash(0x0123456789abcdefULL, pool[1], pool, sizeof(pool));
-	key1 = siphash(pool[0], 0xfedcba9876543210ULL, pool, sizeof(pool));
+	key0 = kiln_random64();
+	key1 = kiln_random64();
 	keyed = true;
 }
 
@@ -127,11 +105,7 @@ uint32_t tcp_isn(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr, uint16_t rport)
 
 uint32_t tcp_random32(void)
 {
-	uint8_t t[9];
-	uint64_t n = ++random_counter;
-	memcpy(t, &n, 8);
-	t[8] = 'R';
-	return (uint32_t)tcp_keyed_hash(t, sizeof(t));
+	return kiln_random32();
 }
 
 #define EPHEMERAL_LOW 49152u

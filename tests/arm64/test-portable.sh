@@ -86,7 +86,7 @@ done
 # --- lib/net and TCP -----------------------------------------------------------
 net_srcs="lib/net/wire/*.c lib/net/net.c lib/net/iface.c lib/net/pktbuf.c
 	lib/net/arp.c lib/net/ipv4.c lib/net/frag.c lib/net/icmp.c
-	lib/net/udp.c lib/net/dhcp.c tests/net/fake.c tests/net/tcp_standin.c"
+	lib/net/udp.c lib/net/dhcp.c tests/net/fake.c tests/net/tcp_standin.c lib/rt/random.c"
 for t in wire_test stack_test; do
 	build "$t" "tests/net/$t.c $net_srcs" || continue
 	timeout 120 $QEMU "$out/$t" >"$out/$t.log" 2>"$out/$t.stderr"
@@ -94,7 +94,7 @@ for t in wire_test stack_test; do
 	lines "net" "$out/$t.log"
 	[ $rc -eq 0 ] || fail "aarch64 net $t" "status $rc: $(tail -3 "$out/$t.stderr" | tr '\n' '|')"
 done
-if build tcp_unit "tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/net/tcp_*.c
+if build tcp_unit "tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c
 	lib/net/wire/tcp.c lib/net/wire/checksum.c"; then
 	timeout 400 $QEMU "$out/tcp_unit" >"$out/tcp.log" 2>"$out/tcp.stderr"
 	rc=$?

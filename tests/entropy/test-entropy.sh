@@ -24,8 +24,9 @@ run() {
 	a=$(sed -n 's/^entropy: ok \([0-9a-f]\{64\}\)$/\1/p' "$tmp/$t.1")
 	b=$(sed -n 's/^entropy: ok \([0-9a-f]\{64\}\)$/\1/p' "$tmp/$t.2")
 	if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] &&
-		grep -qx 'rc=0' "$tmp/$t.1" && grep -qx 'rc=0' "$tmp/$t.2"; then
-		pass "entropy on $t: 32 bytes from the platform, different each boot"
+		grep -qx 'rc=0' "$tmp/$t.1" && grep -qx 'rc=0' "$tmp/$t.2" &&
+		grep -qx 'random: strong' "$tmp/$t.1"; then
+		pass "entropy on $t: 32 bytes from the platform, different each boot; kiln_random seeded from it"
 	else
 		fail "entropy on $t" "$(grep -v '^  ' "$tmp/$t.1" | tr '\n' '|')"
 	fi

@@ -8,7 +8,7 @@ out="$ROOT/_build/tests/net"
 mkdir -p "$out"
 net_srcs="lib/net/wire/*.c lib/net/net.c lib/net/iface.c lib/net/pktbuf.c
 	lib/net/arp.c lib/net/ipv4.c lib/net/frag.c lib/net/icmp.c
-	lib/net/udp.c lib/net/dhcp.c tests/net/fake.c tests/net/tcp_standin.c"
+	lib/net/udp.c lib/net/dhcp.c tests/net/fake.c tests/net/tcp_standin.c lib/rt/random.c"
 for t in wire_test stack_test; do
 	# shellcheck disable=SC2086
 	if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \

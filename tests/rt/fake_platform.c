@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,4 +189,19 @@ int main(int argc, char **argv)
 	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct platform_start_info info = {cmdline, heap, heap_size, "fake"};
 	platform_exit(kiln_start(&info));
+}
+
+/* The host's getrandom; FAKE_ENTROPY=none plays a target without a
+ * source, FAKE_ENTROPY=fail one whose source keeps failing. */
+enum platform_result platform_entropy(void *buf, size_t len)
+{
+	const char *e = getenv("FAKE_ENTROPY");
+	if (len > PLATFORM_ENTROPY_MAX)
+		return PLATFORM_EINVAL;
+	if (e && !strcmp(e, "none"))
+		return PLATFORM_EUNSUPPORTED;
+	if (e && !strcmp(e, "fail"))
+		return PLATFORM_EUNSPEC;
+	return getrandom(buf, len, 0) == (ssize_t)len ? PLATFORM_OK
+	                                              : PLATFORM_EUNSPEC;
 }

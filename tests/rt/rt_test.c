@@ -531,6 +531,68 @@ static void test_assert(void)
 	KILN_ASSERT(x == 2);
 }
 
+/* The CSPRNG: ChaCha20's block against RFC 8439 2.3.2, then the
+ * generator seeded from the (host's) source: strong, never repeating,
+ * bytes evenly spread over 2 MiB (past a re-key). */
+static void test_random(void)
+{
+	static const uint8_t want[64] = {
+	        0x10, 0xf1, 0xe7, 0xe4, 0xd1, 0x3b, 0x59, 0x15, 0x50, 0x0f,
+	        0xdd, 0x1f, 0xa3, 0x20, 0x71, 0xc4, 0xc7, 0xd1, 0xf4, 0xc7,
+	        0x33, 0xc0, 0x68, 0x03, 0x04, 0x22, 0xaa, 0x9a, 0xc3, 0xd4,
+	        0x6c, 0x4e, 0xd2, 0x82, 0x64, 0x46, 0x07, 0x9f, 0xaa, 0x09,
+	        0x14, 0xc2, 0xd7, 0x05, 0xd9, 0x8b, 0x02, 0xa2, 0xb5, 0x12,
+	        0x9c, 0xd1, 0xde, 0x16, 0x4e, 0xb9, 0xcb, 0xd0, 0x83, 0xe8,
+	        0xa2, 0x50, 0x3c, 0x4e};
+	uint32_t key[8];
+	for (uint32_t i = 0; i < 8; i++)
+		key[i] = (4 * i) | (4 * i + 1) << 8 | (4 * i + 2) << 16 |
+		         (4 * i + 3) << 24;
+	const uint32_t nonce[3] = {0x09000000, 0x4a000000, 0};
+	uint8_t block[64];
+	kiln_chacha20_block(key, 1, nonce, block);
+	CHECK("chacha20 RFC 8439 block", !memcmp(block, want, 64),
+	      "first word %02x%02x%02x%02x", block[0], block[1], block[2],
+	      block[3]);
+
+	CHECK("random seeded from the source", kiln_random_strong(),
+	      "source answered %d", kiln_random_source());
+	uint8_t a[64], b[64], z[64] = {0};
+	kiln_random(a, sizeof(a));
+	kiln_random(b, sizeof(b));
+	CHECK("random draws differ", memcmp(a, b, 64) && memcmp(a, z, 64),
+	      "two draws alike");
+	static uint8_t big[2 << 20];
+	kiln_random(big, sizeof(big));
+	unsigned count[256] = {0};
+	for (size_t i = 0; i < sizeof(big); i++)
+		count[big[i]]++;
+	/* 8192 expected per value; 6 sigma is about 540. */
+	unsigned lo = ~0u, hi = 0;
+	for (int i = 0; i < 256; i++) {
+		lo = count[i] < lo ? count[i] : lo;
+		hi = count[i] > hi ? count[i] : hi;
+	}
+	CHECK("random bytes evenly spread", lo > 7600 && hi < 8800,
+	      "counts from %u to %u", lo, hi);
+	kiln_random_require("test");
+	CHECK("random required and present", true, "-");
+}
+
+/* Without a source: weak, said so, and kiln_random_require exits 1. */
+static void test_random_none(void)
+{
+	CHECK("random weak without a source", !kiln_random_strong(),
+	      "claims strong");
+	uint8_t a[16], b[16];
+	kiln_random(a, sizeof(a));
+	kiln_random(b, sizeof(b));
+	CHECK("random without a source still differs", memcmp(a, b, 16),
+	      "two draws alike");
+	kiln_random_require("tls");
+	kiln_puts("random_require returned");
+}
+
 int kiln_main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "";
@@ -559,6 +621,10 @@ int kiln_main(int argc, char **argv)
 		test_sleep();
 	else if (!strcmp(which, "loop"))
 		test_loop();
+	else if (!strcmp(which, "random"))
+		test_random();
+	else if (!strcmp(which, "random-none"))
+		test_random_none();
 	else if (!strcmp(which, "misc"))
 		test_misc();
 	else if (!strcmp(which, "deadlock"))

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # lib/rt unit tests on the fake platform (virtual time), under ASan+UBSan:
+# the CSPRNG (ChaCha20 known answer, seeding, refusing to start without a
+# source),
 # timers, fibers, wait queues, join, the loop, boot arguments, exits,
 # panics and the deadlock report.
 # timeout: 300
@@ -35,6 +37,20 @@ run_case() {
 
 for t in timers fibers waitq join loop misc; do
 	run_case "$t" 0 "$t" && pass "$t exits 0"
+done
+
+run_case random 0 random && pass "random exits 0"
+for e in none fail; do
+	if FAKE_ENTROPY=$e run_case "random-$e" 1 random-none; then
+		log="$out/random-$e.log"
+		want="tls: no entropy source on this fake (platform_entropy: not supported): refusing to start without one"
+		[ $e = fail ] && want="${want/not supported/the source failed}"
+		if grep -qxF "$want" "$log" && ! grep -q 'random_require returned' "$log"; then
+			pass "no entropy ($e): the image refuses to start, saying why"
+		else
+			fail "random-$e" "unexpected output: $(cat "$log")"
+		fi
+	fi
 done
 
 # Real time: sleeps last at least their duration and not much more.

@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 out="$ROOT/_build/tests/tcp"
 mkdir -p "$out"
-srcs="tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/net/tcp_*.c
+srcs="tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c
 	lib/net/wire/tcp.c lib/net/wire/checksum.c"
 # shellcheck disable=SC2086
 if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \

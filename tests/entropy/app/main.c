@@ -1,7 +1,8 @@
 /*
  * entropy - prints what platform_entropy() gives: "entropy: ok HEX" with
  * 32 bytes, or "entropy: unsupported" / "entropy: failed (N)"; also that
- * a request above PLATFORM_ENTROPY_MAX is refused.
+ * a request above PLATFORM_ENTROPY_MAX is refused; then "random: strong"
+ * when lib/rt's CSPRNG was seeded from that source.
  */
 #include <kiln/platform.h>
 #include <kiln/rt.h>
@@ -33,5 +34,16 @@ int kiln_main(int argc, char **argv)
 	}
 	hex[2 * sizeof(b)] = 0;
 	kiln_printf("entropy: ok %s\n", hex);
-	return 0;
+	/* lib/rt's CSPRNG was seeded from that source, and TLS may start. */
+	kiln_random_require("entropy");
+	uint8_t x[16], y[16];
+	kiln_random(x, sizeof(x));
+	kiln_random(y, sizeof(y));
+	for (unsigned i = 0; i < sizeof(x); i++)
+		if (x[i] != y[i]) {
+			kiln_puts("random: strong");
+			return 0;
+		}
+	kiln_puts("random: two draws alike");
+	return 1;
 }
