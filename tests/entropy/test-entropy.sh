@@ -3,6 +3,8 @@
 # tests/entropy/app each report 32 bytes from the target's source (the
 # host's getrandom on unix and, through the monitor, hvt; RDSEED/RDRAND on
 # virtio; RNDR on arm64; the hardware RNG on rpi3), and the two differ.
+# On virtio, a CPU without RDRAND and RDSEED ends the boot with a line
+# saying there is no entropy source (kiln_random_require).
 # A target whose machine is missing here (no KVM, no QEMU) is skipped.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
@@ -36,6 +38,17 @@ run unix
 if have_kvm; then run hvt; else skip "entropy on hvt" "$KVM_WHY"; fi
 if command -v qemu-system-x86_64 >/dev/null; then
 	KILN_ACCEL=tcg run virtio
+	# A CPU without RDRAND and RDSEED: the boot ends with a clear line.
+	"$KILN" build -t virtio tests/entropy/app >/dev/null 2>&1
+	KILN_ACCEL=tcg KILN_QEMU_CPU=max,-rdrand,-rdseed timeout 60 "$KILN" run -t virtio \
+		tests/entropy/app >"$tmp/none" 2>&1 </dev/null
+	rc=$?
+	if [ $rc -eq 1 ] && grep -qx 'entropy: unsupported' "$tmp/none" &&
+		grep -qx 'entropy: no entropy source on this virtio (platform_entropy: not supported): refusing to start without one' "$tmp/none"; then
+		pass "virtio on a CPU without RDRAND/RDSEED: the boot fails, saying why"
+	else
+		fail "virtio without a CPU RNG" "rc=$rc: $(tr '\n' '|' <"$tmp/none")"
+	fi
 else
 	skip "entropy on virtio" "no qemu-system-x86_64"
 fi

@@ -2,7 +2,8 @@
  * entropy - prints what platform_entropy() gives: "entropy: ok HEX" with
  * 32 bytes, or "entropy: unsupported" / "entropy: failed (N)"; also that
  * a request above PLATFORM_ENTROPY_MAX is refused; then "random: strong"
- * when lib/rt's CSPRNG was seeded from that source.
+ * when lib/rt's CSPRNG was seeded from that source. Without a source the
+ * image ends through kiln_random_require, as a TLS image does.
  */
 #include <kiln/platform.h>
 #include <kiln/rt.h>
@@ -21,6 +22,8 @@ int kiln_main(int argc, char **argv)
 	enum platform_result r = platform_entropy(b, sizeof(b));
 	if (r == PLATFORM_EUNSUPPORTED) {
 		kiln_puts("entropy: unsupported");
+		/* What a TLS image does without a source: end, saying so. */
+		kiln_random_require("entropy");
 		return 0;
 	}
 	if (r != PLATFORM_OK) {
