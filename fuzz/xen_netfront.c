@@ -50,7 +50,8 @@ static void reads(platform_handle h)
 	struct platform_frame f[8];
 	unsigned n = 1 + take() % 8;
 	for (unsigned i = 0; i < n; i++)
-		f[i] = (struct platform_frame){bufs[i], take16() % 2049, 0};
+		f[i] = (struct platform_frame){
+		        bufs[i], take16() % 2049, 0, {0}};
 	int r = platform_net_read_batch(h, f, n);
 	check_result(r, n);
 	for (int i = 0; i < r; i++)
@@ -65,7 +66,7 @@ static void writes(platform_handle h)
 	unsigned n = 1 + take() % 8;
 	for (unsigned i = 0; i < n; i++) {
 		size_t len = take16() % 1600;
-		f[i] = (struct platform_frame){buf, sizeof(buf), len};
+		f[i] = (struct platform_frame){buf, sizeof(buf), len, {0}};
 	}
 	check_result(platform_net_write_batch(h, f, n), n);
 }

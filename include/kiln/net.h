@@ -270,6 +270,9 @@ struct net_counters {
 	uint64_t arp_conflicts, arp_ignored, arp_lookups_evicted;
 	/* DHCP replies from a server other than the one we deal with. */
 	uint64_t dhcp_ignored;
+	/* Received frames whose offload metadata from the host did not fit
+	 * them (an unknown kind, a checksum position outside the frame). */
+	uint64_t drop_bad_offload;
 };
 void net_get_counters(struct net_counters *c);
 /* Print the counters that are non-zero, one per line. */

@@ -113,8 +113,70 @@ platform_device_set platform_yield(platform_time deadline);
 struct platform_net_info {
 	uint8_t mac[6];
 	/* Largest frame payload (IP packet) the device carries; frames are at
-	 * most mtu + 14 bytes (Ethernet header, no FCS, no VLAN tag). */
+	 * most mtu + 14 bytes (Ethernet header, no FCS, no VLAN tag), except
+	 * the large ones of the offloads below once turned on. */
 	uint16_t mtu;
+	/* The offloads the device can do (PLATFORM_NET_OFF_*); 0 for a
+	 * target that has none. All are off until platform_net_offload()
+	 * turns them on. */
+	uint32_t offloads;
+};
+
+/*
+ * Offloads, in the spirit of virtio-net's header. Each is a promise about
+ * the frames of the batch calls (platform_net_read_batch and
+ * platform_net_write_batch, through struct platform_net_meta); the
+ * single-frame calls never use them.
+ *
+ *   TX_CSUM   a frame sent may leave its TCP or UDP checksum to the device:
+ *             meta.flags has NEEDS_CSUM, the checksum field holds the
+ *             folded pseudo-header sum, and the device sums from
+ *             csum_start to the end and stores the result at csum_start +
+ *             csum_offset.
+ *   TX_TSO4   a frame sent may be one TCP/IPv4 segment of up to 65535 IP
+ *             bytes that the device cuts into segments of gso_size payload
+ *             bytes (gso_type TCPV4, hdr_len the Ethernet, IP and TCP
+ *             header bytes, NEEDS_CSUM set). The IP total length and
+ *             checksum are those of the large packet; the device fixes them
+ *             per segment, with IP ids counting up from the large one's.
+ *             Needs TX_CSUM.
+ *   RX_CSUM   a received frame may come with DATA_VALID (the host checked
+ *             its TCP/UDP checksum) or NEEDS_CSUM (it came from the host
+ *             itself, never crossed a wire, and its checksum field holds
+ *             only the pseudo-header sum: treat it as valid).
+ *   RX_TSO4   received frames may be coalesced TCP/IPv4 segments of up to
+ *             65535 IP bytes (gso_type TCPV4; gso_size the size of the
+ *             segments that were joined): the read buffers must hold
+ *             PLATFORM_NET_FRAME_MAX bytes. Needs RX_CSUM.
+ *
+ * A target validates nothing in the meta of received frames beyond its
+ * own format: the caller checks csum_start / csum_offset against the frame
+ * and drops (and counts) frames whose meta does not fit.
+ */
+#define PLATFORM_NET_OFF_TX_CSUM 0x1u
+#define PLATFORM_NET_OFF_TX_TSO4 0x2u
+#define PLATFORM_NET_OFF_RX_CSUM 0x4u
+#define PLATFORM_NET_OFF_RX_TSO4 0x8u
+
+/* The largest frame with offloads on: a 65535-byte IP packet in an
+ * Ethernet frame. */
+#define PLATFORM_NET_FRAME_MAX (65535 + 14)
+
+#define PLATFORM_NET_META_NEEDS_CSUM 0x1 /* see TX_CSUM and RX_CSUM */
+#define PLATFORM_NET_META_DATA_VALID 0x2 /* see RX_CSUM */
+
+#define PLATFORM_NET_GSO_NONE 0
+#define PLATFORM_NET_GSO_TCPV4 1
+
+/* Offload metadata of one frame. All zero: a plain frame, complete with
+ * its checksums, no larger than mtu + 14 bytes. */
+struct platform_net_meta {
+	uint8_t flags;        /* PLATFORM_NET_META_* */
+	uint8_t gso_type;     /* PLATFORM_NET_GSO_* */
+	uint16_t hdr_len;     /* header bytes before the payload (GSO) */
+	uint16_t gso_size;    /* payload bytes per segment (GSO) */
+	uint16_t csum_start;  /* frame offset where the sum starts */
+	uint16_t csum_offset; /* checksum field, from csum_start */
 };
 
 /* Acquire the network device called name. PLATFORM_ENOENT if the host
@@ -138,13 +200,23 @@ enum platform_result platform_net_read(platform_handle h, void *buf,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len);
 
+/*
+ * Turn on the offloads in want (a subset of platform_net_info.offloads;
+ * 0 turns all off). PLATFORM_EINVAL for one the device does not offer.
+ * Call it before the first frame is read or written.
+ */
+enum platform_result platform_net_offload(platform_handle h, uint32_t want);
+
 /* One frame of a batch: data points to the buffer; size is its capacity
  * (for reads); len is the frame length (filled in by reads, read by
- * writes). */
+ * writes). meta is the frame's offload metadata: read by writes (it must
+ * be all zero unless offloads are on); on reads the caller zeroes it and a
+ * target with receive offloads on fills it in. */
 struct platform_frame {
 	void *data;
 	size_t size;
 	size_t len;
+	struct platform_net_meta meta;
 };
 
 /*

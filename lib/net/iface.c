@@ -61,6 +61,7 @@ static bool tx_send_queued(void)
 			frames[n].data = b->data;
 			frames[n].size = pktbuf_size;
 			frames[n].len = b->len;
+			frames[n].meta = b->meta;
 		}
 		int sent = platform_net_write_batch(net_if.dev, frames, n);
 		net_counters.tx_batches++;
@@ -148,6 +149,53 @@ void net_rx_frame(const uint8_t *frame, size_t len)
 	}
 }
 
+bool net_rx_csum_trusted;
+
+/*
+ * A received frame with the host's offload metadata (all zero unless
+ * receive offloads are on). A partial checksum (the packet came from the
+ * host itself) is trusted for TCP, which then sums nothing; for anything
+ * else it is finished here, as the device would have. Metadata that does
+ * not fit the frame is the host's mistake: the frame is dropped.
+ */
+static void rx_offloaded_frame(struct platform_frame *f)
+{
+	const struct platform_net_meta *m = &f->meta;
+	uint8_t *p = f->data;
+	bool gso_ok = (net_if.offloads & PLATFORM_NET_OFF_RX_TSO4) &&
+	              m->gso_type == PLATFORM_NET_GSO_TCPV4;
+	bool bad = (m->flags & ~(PLATFORM_NET_META_NEEDS_CSUM |
+	                         PLATFORM_NET_META_DATA_VALID)) ||
+	           (m->gso_type != PLATFORM_NET_GSO_NONE && !gso_ok);
+	if ((m->flags & PLATFORM_NET_META_NEEDS_CSUM) &&
+	    ((size_t)m->csum_start + m->csum_offset + 2 > f->len ||
+	     m->csum_start < ETH_HDR_LEN + IPV4_HDR_LEN))
+		bad = true;
+	/* A coalesced frame is TCP/IPv4 with its checksum partial. */
+	if (m->gso_type != PLATFORM_NET_GSO_NONE &&
+	    (!(m->flags & PLATFORM_NET_META_NEEDS_CSUM) || f->len < 34 ||
+	     p[23] != NET_PROTO_TCP))
+		bad = true;
+	if (bad) {
+		net_counters.rx_frames++;
+		net_counters.rx_bytes += f->len;
+		NET_DROP(drop_bad_offload);
+		return;
+	}
+	bool tcp = f->len >= 34 && p[12] == 0x08 && p[13] == 0x00 &&
+	           p[23] == NET_PROTO_TCP;
+	if ((m->flags & PLATFORM_NET_META_NEEDS_CSUM) && !tcp) {
+		uint32_t sum = net_csum_add(0, p + m->csum_start,
+		                            f->len - m->csum_start);
+		uint16_t v = net_csum_finish(sum);
+		p[m->csum_start + m->csum_offset] = (uint8_t)(v >> 8);
+		p[m->csum_start + m->csum_offset + 1] = (uint8_t)v;
+	}
+	net_rx_csum_trusted = tcp && m->flags != 0;
+	net_rx_frame(f->data, f->len);
+	net_rx_csum_trusted = false;
+}
+
 void net_rx_ready(void *arg)
 {
 	(void)arg;
@@ -163,6 +211,7 @@ void net_rx_ready(void *arg)
 			frames[n].data = bufs[n]->data;
 			frames[n].size = pktbuf_size;
 			frames[n].len = 0;
+			memset(&frames[n].meta, 0, sizeof(frames[n].meta));
 			n++;
 		}
 		if (n == 0) {
@@ -187,7 +236,7 @@ void net_rx_ready(void *arg)
 			got = 0;
 		}
 		for (int i = 0; i < got; i++)
-			net_rx_frame(frames[i].data, frames[i].len);
+			rx_offloaded_frame(&frames[i]);
 		for (unsigned i = 0; i < n; i++)
 			pktbuf_put(bufs[i]);
 		if ((unsigned)got < n)

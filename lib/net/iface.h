@@ -29,9 +29,11 @@ struct pktbuf {
 	struct pktbuf *next;
 	uint8_t *data; /* pktbuf_size bytes */
 	size_t len;    /* bytes used, from data[0] (the Ethernet header) */
+	struct platform_net_meta meta; /* offloads asked of the device */
 };
 
 #define PKTBUF_DEFAULT_COUNT 256
+#define PKTBUF_LARGE_COUNT 64 /* when buffers hold 64 KiB frames */
 
 extern size_t pktbuf_size;
 /* Allocate count buffers of size bytes each; -KILN_ENOMEM on failure. */
@@ -58,7 +60,8 @@ struct net_iface {
 	platform_handle dev;
 	uint8_t mac[ETH_ADDR_LEN];
 	uint16_t mtu;
-	net_ipv4 addr; /* 0 while unconfigured (DHCP in progress) */
+	uint32_t offloads; /* PLATFORM_NET_OFF_* turned on */
+	net_ipv4 addr;     /* 0 while unconfigured (DHCP in progress) */
 	unsigned prefix;
 	net_ipv4 gateway;
 	struct kiln_waitq configured; /* woken when addr becomes set */

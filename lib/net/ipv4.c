@@ -107,13 +107,33 @@ static net_ipv4 next_hop(net_ipv4 dst)
 	return net_if.gateway;
 }
 
-int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
-              const struct net_chunk *chunks, unsigned n, bool allow_frag)
+bool net_tx_csum_offload(void)
+{
+	return net_if.offloads & PLATFORM_NET_OFF_TX_CSUM;
+}
+
+size_t net_tso_max_payload(void)
+{
+	if (!(net_if.offloads & PLATFORM_NET_OFF_TX_TSO4) ||
+	    pktbuf_size < PLATFORM_NET_FRAME_MAX)
+		return 0;
+	/* The largest IP packet, less IP and the largest TCP header. */
+	return IPV4_MAX_LEN - IPV4_HDR_LEN - 60;
+}
+
+/* ipv4_send, with the offloads of tcp (NULL: none) asked of the device:
+ * tcp->csum_offset set means a partial TCP checksum, tcp->gso_size a
+ * packet to cut. */
+static int send_packet(net_ipv4 src, net_ipv4 dst, uint8_t proto,
+                       const struct net_chunk *chunks, unsigned n,
+                       bool allow_frag, const struct platform_net_meta *tcp)
 {
 	size_t total = 0;
 	for (unsigned i = 0; i < n; i++)
 		total += chunks[i].len;
 	size_t mtu_payload = ipv4_payload_mtu();
+	if (tcp && tcp->gso_size)
+		mtu_payload = IPV4_MAX_LEN - IPV4_HDR_LEN;
 	if (total > IPV4_MAX_LEN - IPV4_HDR_LEN ||
 	    (!allow_frag && total > mtu_payload))
 		return -KILN_EMSGSIZE;
@@ -159,6 +179,15 @@ int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 		at += ipv4_emit(b->data + at, pktbuf_size - at, &h, len);
 		gather(b->data + at, chunks, n, off, len);
 		b->len = at + len;
+		if (tcp) {
+			b->meta = *tcp;
+			b->meta.flags = PLATFORM_NET_META_NEEDS_CSUM;
+			b->meta.csum_start = ETH_HDR_LEN + IPV4_HDR_LEN;
+			const uint8_t *th = chunks[0].data;
+			b->meta.hdr_len =
+			        (uint16_t)(ETH_HDR_LEN + IPV4_HDR_LEN +
+			                   (th[12] >> 4) * 4);
+		}
 		if (total > mtu_payload)
 			net_counters.ip_frags_sent++;
 		/* Ethernet's minimum frame is 60 bytes: pad short ones. */
@@ -174,8 +203,27 @@ int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 	return err;
 }
 
+int ipv4_send(net_ipv4 src, net_ipv4 dst, uint8_t proto,
+              const struct net_chunk *chunks, unsigned n, bool allow_frag)
+{
+	return send_packet(src, dst, proto, chunks, n, allow_frag, NULL);
+}
+
 int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
                 const struct net_chunk *chunks, unsigned n)
 {
 	return ipv4_send(src, dst, proto, chunks, n, false);
+}
+
+int ipv4_output_tcp_offload(net_ipv4 src, net_ipv4 dst,
+                            const struct net_chunk *chunks, unsigned n,
+                            uint16_t gso_size)
+{
+	struct platform_net_meta tcp = {
+	        .csum_offset = 16, /* the TCP header's checksum field */
+	        .gso_size = gso_size,
+	        .gso_type = gso_size ? PLATFORM_NET_GSO_TCPV4
+	                             : PLATFORM_NET_GSO_NONE,
+	};
+	return send_packet(src, dst, NET_PROTO_TCP, chunks, n, false, &tcp);
 }

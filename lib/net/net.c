@@ -131,11 +131,12 @@ int net_start(const char *device, kiln_time deadline)
 	 * when the device is missing. */
 	const char *ipv4 = kiln_arg_string("--ipv4");
 	const char *gw = kiln_arg_string("--ipv4-gateway");
-	uint64_t nbufs = PKTBUF_DEFAULT_COUNT, slots = FRAG_DEFAULT_SLOTS;
+	uint64_t nbufs = 0, slots = FRAG_DEFAULT_SLOTS, offload = 1;
 	net_ipv4 addr = 0, gateway = 0;
 	unsigned prefix = 0;
 	if (!kiln_arg_uint("--net-buffers", 24, 65536, &nbufs) ||
-	    !kiln_arg_uint("--net-reasm-slots", 0, 64, &slots))
+	    !kiln_arg_uint("--net-reasm-slots", 0, 64, &slots) ||
+	    !kiln_arg_uint("--net-offload", 0, 1, &offload))
 		return -KILN_EINVAL;
 	/* TCP's limits (--tcp-max-conns, --tcp-sndbuf, ...). */
 	if (tcp_configure_from_args() < 0) {
@@ -171,7 +172,29 @@ int net_start(const char *device, kiln_time deadline)
 		           (unsigned)info.mtu);
 		return -KILN_EINVAL;
 	}
-	int err = pktbuf_pool_init((unsigned)nbufs, info.mtu + ETH_HDR_LEN);
+	/* Every offload the device has, unless --net-offload=0. Large
+	 * frames (either way) need buffers of PLATFORM_NET_FRAME_MAX bytes,
+	 * and then fewer of them by default: each holds up to 44 frames'
+	 * worth. */
+	const uint32_t large =
+	        PLATFORM_NET_OFF_TX_TSO4 | PLATFORM_NET_OFF_RX_TSO4;
+	uint32_t want = offload ? info.offloads : 0;
+	if (!(want & PLATFORM_NET_OFF_TX_CSUM))
+		want &= ~PLATFORM_NET_OFF_TX_TSO4;
+	if (!(want & PLATFORM_NET_OFF_RX_CSUM))
+		want &= ~PLATFORM_NET_OFF_RX_TSO4;
+	if (want && platform_net_offload(net_if.dev, want) != PLATFORM_OK) {
+		KILN_WARN(NET_SUBSYS, "device %s: offloads refused", device);
+		want = 0;
+		platform_net_offload(net_if.dev, 0);
+	}
+	net_if.offloads = want;
+	if (!nbufs)
+		nbufs = (want & large) ? PKTBUF_LARGE_COUNT
+		                       : PKTBUF_DEFAULT_COUNT;
+	int err = pktbuf_pool_init((unsigned)nbufs,
+	                           (want & large) ? PLATFORM_NET_FRAME_MAX
+	                                          : info.mtu + ETH_HDR_LEN);
 	if (!err)
 		err = frag_init((unsigned)slots);
 	if (err) {
@@ -186,10 +209,11 @@ int net_start(const char *device, kiln_time deadline)
 	kiln_device_watch(net_if.dev, net_rx_ready, NULL);
 	kiln_before_yield(&tx_hook, net_tx_flush, NULL);
 	KILN_INFO(NET_SUBSYS,
-	          "%s: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u, %u buffers",
+	          "%s: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u, %u buffers, "
+	          "offloads 0x%x",
 	          device, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
-	          info.mac[4], info.mac[5], (unsigned)info.mtu,
-	          (unsigned)nbufs);
+	          info.mac[4], info.mac[5], (unsigned)info.mtu, (unsigned)nbufs,
+	          (unsigned)want);
 
 	if (ipv4) {
 		if (gateway && ((gateway ^ addr) >> (32 - prefix)) != 0 &&
@@ -275,6 +299,7 @@ static const struct {
         COUNTER(arp_ignored),
         COUNTER(arp_lookups_evicted),
         COUNTER(dhcp_ignored),
+        COUNTER(drop_bad_offload),
 };
 
 void net_get_counters(struct net_counters *c)

@@ -11,6 +11,7 @@
  */
 #include "iface.h"
 #include <stdlib.h>
+#include <string.h>
 
 size_t pktbuf_size;
 static struct pktbuf *free_list;
@@ -45,6 +46,7 @@ struct pktbuf *pktbuf_get(void)
 	free_count--;
 	b->next = NULL;
 	b->len = 0;
+	memset(&b->meta, 0, sizeof(b->meta));
 	return b;
 }
 

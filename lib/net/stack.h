@@ -41,6 +41,28 @@ int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 size_t ipv4_payload_mtu(void);
 
 /*
+ * Offloads (kiln/platform.h): does the device finish TCP checksums we
+ * leave partial, and the largest TCP payload one segment may carry for the
+ * device to cut (0 when it cuts nothing).
+ */
+bool net_tx_csum_offload(void);
+size_t net_tso_max_payload(void);
+
+/*
+ * As ipv4_output for TCP, with the checksum left to the device: the TCP
+ * header in chunks[0] holds the folded pseudo-header sum. gso_size, when
+ * not 0, is the payload per segment the device cuts the packet into (the
+ * payload may then be up to 65515 bytes).
+ */
+int ipv4_output_tcp_offload(net_ipv4 src, net_ipv4 dst,
+                            const struct net_chunk *chunks, unsigned n,
+                            uint16_t gso_size);
+
+/* Set for the frame being handled when the host vouched for its TCP
+ * checksum (or the packet never crossed a wire): TCP skips checking it. */
+extern bool net_rx_csum_trusted;
+
+/*
  * Waiting for packet buffers. Every packet sent takes a buffer from one
  * fixed pool until the frame has left; a sender of bulk data (TCP) that
  * finds the pool down to its reserve stops, queues a waiter and carries

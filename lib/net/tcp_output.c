@@ -97,15 +97,36 @@ static uint16_t window_field(struct tcp_conn *c)
 	return (uint16_t)field;
 }
 
+/*
+ * The checksum is ours to compute unless the device finishes it: then the
+ * field holds the pseudo-header sum only. A segment of more than gso_size
+ * payload bytes is cut by the device (net_tso_max_payload).
+ */
 static void send_segment(net_ipv4 laddr, net_ipv4 raddr, uint8_t *hdr,
-                         size_t hlen, struct net_chunk *chunks, unsigned n)
+                         size_t hlen, struct net_chunk *chunks, unsigned n,
+                         uint16_t gso_size)
 {
-	uint16_t sum = tcp_checksum(laddr, raddr, hdr, hlen, chunks + 1, n - 1);
-	hdr[16] = (uint8_t)(sum >> 8);
-	hdr[17] = (uint8_t)sum;
+	int err;
 	chunks[0].data = hdr;
 	chunks[0].len = hlen;
-	int err = ipv4_output(laddr, raddr, NET_PROTO_TCP, chunks, n);
+	if (net_tx_csum_offload()) {
+		size_t total = 0;
+		for (unsigned i = 0; i < n; i++)
+			total += chunks[i].len;
+		uint16_t sum = (uint16_t)~net_csum_finish(net_csum_pseudo(
+		        0, laddr, raddr, NET_PROTO_TCP, (uint16_t)total));
+		hdr[16] = (uint8_t)(sum >> 8);
+		hdr[17] = (uint8_t)sum;
+		err = ipv4_output_tcp_offload(laddr, raddr, chunks, n,
+		                              total - hlen > gso_size ? gso_size
+		                                                      : 0);
+	} else {
+		uint16_t sum = tcp_checksum(laddr, raddr, hdr, hlen, chunks + 1,
+		                            n - 1);
+		hdr[16] = (uint8_t)(sum >> 8);
+		hdr[17] = (uint8_t)sum;
+		err = ipv4_output(laddr, raddr, NET_PROTO_TCP, chunks, n);
+	}
 	/* A packet the IP layer could not send is like one lost on the
 	 * wire: the timers recover. */
 	(void)err;
@@ -184,13 +205,25 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);
 	KILN_ASSERT(hlen);
 	unsigned n = 1 + tcp_snd_chunks(c, off, len, chunks + 1);
-	send_segment(c->laddr, c->raddr, hdr, hlen, chunks, n);
+	/* A large segment is cut into segments of smss bytes (which allows
+	 * for the timestamps every segment carries). */
+	send_segment(c->laddr, c->raddr, hdr, hlen, chunks, n, c->smss);
 	if (flags & TCP_ACK) {
 		c->last_ack_sent = c->rcv_nxt;
 		c->flags &= ~TF_ACKNOW;
 		c->rcv_unacked = 0;
 		c->t_delack = 0;
 	}
+}
+
+/* The most data one segment may carry: smss, or as many whole smss as
+ * the device cuts (TSO). */
+static uint32_t tcp_seg_max(const struct tcp_conn *c)
+{
+	size_t tso = net_tso_max_payload();
+	if (tso <= c->smss)
+		return c->smss;
+	return (uint32_t)(tso / c->smss * c->smss);
 }
 
 uint32_t tcp_flight(const struct tcp_conn *c)
@@ -267,7 +300,7 @@ void tcp_send_rst_reply(net_ipv4 laddr, net_ipv4 raddr,
 		h.flags = TCP_RST | TCP_ACK;
 	}
 	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);
-	send_segment(laddr, raddr, hdr, hlen, chunks, 1);
+	send_segment(laddr, raddr, hdr, hlen, chunks, 1, 0);
 	net_counters.tcp_resets_sent++;
 }
 
@@ -333,12 +366,17 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
 		uint32_t usable = wnd > off ? wnd - off : 0;
 		uint32_t len = avail < usable ? avail : usable;
-		if (len > c->smss)
-			len = c->smss;
+		uint32_t seg_max = tcp_seg_max(c);
+		if (len > seg_max)
+			len = seg_max;
+		/* A large segment is cut by the device: whole segments only,
+		 * unless it ends the data (Nagle as for one segment). */
+		if (len > c->smss && len < avail)
+			len -= len % c->smss;
 		bool fin = (c->flags & TF_FIN_QUEUED) && len == avail;
 		bool rexmit = SEQ_LT(c->snd_nxt, c->snd_max);
 		bool go;
-		if (len == c->smss)
+		if (len >= c->smss)
 			go = true;
 		else if (len && len == avail &&
 		         ((c->flags & TF_NODELAY) || off == 0 || fin))

@@ -147,7 +147,15 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	*h = a.handle;
 	memcpy(info->mac, a.mac, 6);
 	info->mtu = a.mtu;
+	info->offloads = 0;
 	return PLATFORM_OK;
+}
+
+/* No offloads on this target (yet): only "all off" is accepted. */
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	(void)h;
+	return want ? PLATFORM_EINVAL : PLATFORM_OK;
 }
 
 /* Up to HVT_BATCH_MAX frames per exit; returns the count or -error. */
@@ -256,7 +264,7 @@ int platform_net_write_batch(platform_handle h,
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
-	struct platform_frame f = {buf, size, 0};
+	struct platform_frame f = {buf, size, 0, {0}};
 	int r = platform_net_read_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;
@@ -269,7 +277,7 @@ enum platform_result platform_net_read(platform_handle h, void *buf,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len)
 {
-	struct platform_frame f = {(void *)buf, len, len};
+	struct platform_frame f = {(void *)buf, len, len, {0}};
 	int r = platform_net_write_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;

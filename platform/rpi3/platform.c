@@ -34,6 +34,13 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	return PLATFORM_ENOENT;
 }
 
+/* No offloads on this target (yet): only "all off" is accepted. */
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	(void)h;
+	return want ? PLATFORM_EINVAL : PLATFORM_OK;
+}
+
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {

@@ -3,6 +3,8 @@
  */
 #include "unix.h"
 
+#include "../../host/tap.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -10,19 +12,26 @@
 
 #define FRAME_MAX (HOST_USERNET_MTU + 14)
 
-/* One frame from a tap fd. A frame longer than size is detected with a
- * one-byte spill buffer, dropped and reported as PLATFORM_EINVAL. */
-static enum platform_result tap_read(int fd, void *buf, size_t size,
-                                     size_t *len)
+/* One frame from a tap fd, after its vnet header when the tap has them
+ * (into *vh). A frame longer than size is detected with a one-byte spill
+ * buffer, dropped and reported as PLATFORM_EINVAL. */
+static enum platform_result tap_read(const struct unix_device *d, void *buf,
+                                     size_t size, size_t *len,
+                                     struct host_tap_vnet_hdr *vh)
 {
 	char spill;
-	struct iovec iov[2] = {{buf, size}, {&spill, 1}};
+	struct host_tap_vnet_hdr scratch;
+	struct iovec iov[3] = {{vh ? vh : &scratch, HOST_TAP_VNET_HDR_LEN},
+	                       {buf, size},
+	                       {&spill, 1}};
+	struct iovec *v = d->vnet ? iov : iov + 1;
+	size_t hdr = d->vnet ? HOST_TAP_VNET_HDR_LEN : 0;
 	for (;;) {
-		ssize_t n = readv(fd, iov, 2);
+		ssize_t n = readv(d->fd, v, d->vnet ? 3 : 2);
 		if (n >= 0) {
-			if ((size_t)n > size)
+			if ((size_t)n > size + hdr || (size_t)n < hdr)
 				return PLATFORM_EINVAL;
-			*len = (size_t)n;
+			*len = (size_t)n - hdr;
 			return PLATFORM_OK;
 		}
 		if (errno == EINTR)
@@ -33,6 +42,61 @@ static enum platform_result tap_read(int fd, void *buf, size_t size,
 	}
 }
 
+/* One frame to a tap fd, with a vnet header made of meta if it has them. */
+static enum platform_result tap_write(const struct unix_device *d,
+                                      const void *buf, size_t len,
+                                      const struct platform_net_meta *meta)
+{
+	struct host_tap_vnet_hdr vh = {0};
+	if (meta) {
+		vh.flags = meta->flags;
+		vh.gso_type = meta->gso_type;
+		vh.hdr_len = meta->hdr_len;
+		vh.gso_size = meta->gso_size;
+		vh.csum_start = meta->csum_start;
+		vh.csum_offset = meta->csum_offset;
+	}
+	struct iovec iov[2] = {{&vh, HOST_TAP_VNET_HDR_LEN},
+	                       {(void *)(uintptr_t)buf, len}};
+	for (;;) {
+		ssize_t n = d->vnet ? writev(d->fd, iov, 2)
+		                    : write(d->fd, buf, len);
+		if (n >= 0)
+			return PLATFORM_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return PLATFORM_AGAIN;
+		/* E.g. EIO while the interface is down: the wire drops it;
+		 * EINVAL: the kernel refused the header. */
+		return errno == EIO || errno == EINVAL ? PLATFORM_OK
+		                                       : PLATFORM_EUNSPEC;
+	}
+}
+
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	struct unix_device *d = unix_device_get(h, true);
+	if (d == NULL)
+		return PLATFORM_EINVAL;
+	if (want == 0 && !d->vnet)
+		return PLATFORM_OK;
+	const uint32_t all =
+	        PLATFORM_NET_OFF_TX_CSUM | PLATFORM_NET_OFF_TX_TSO4 |
+	        PLATFORM_NET_OFF_RX_CSUM | PLATFORM_NET_OFF_RX_TSO4;
+	if (d->kind != UNIX_NET_TAP || !d->vnet || (want & ~all) ||
+	    ((want & PLATFORM_NET_OFF_TX_TSO4) &&
+	     !(want & PLATFORM_NET_OFF_TX_CSUM)) ||
+	    ((want & PLATFORM_NET_OFF_RX_TSO4) &&
+	     !(want & PLATFORM_NET_OFF_RX_CSUM)))
+		return PLATFORM_EINVAL;
+	if (host_tap_set_offload(d->fd, want & PLATFORM_NET_OFF_RX_CSUM,
+	                         want & PLATFORM_NET_OFF_RX_TSO4) < 0)
+		return PLATFORM_EUNSPEC;
+	d->offloads = want;
+	return PLATFORM_OK;
+}
+
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
@@ -40,7 +104,7 @@ enum platform_result platform_net_read(platform_handle h, void *buf,
 	if (d == NULL)
 		return PLATFORM_EINVAL;
 	if (d->kind == UNIX_NET_TAP)
-		return tap_read(d->fd, buf, size, len);
+		return tap_read(d, buf, size, len, NULL);
 	long n = host_usernet_recv(d->usernet, buf, size);
 	if (n == 0)
 		return PLATFORM_AGAIN;
@@ -69,17 +133,7 @@ enum platform_result platform_net_write(platform_handle h, const void *buf,
 		q->count++;
 		return PLATFORM_OK;
 	}
-	for (;;) {
-		ssize_t n = write(d->fd, buf, len);
-		if (n >= 0)
-			return PLATFORM_OK;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return PLATFORM_AGAIN;
-		/* E.g. EIO while the interface is down: the wire drops it. */
-		return errno == EIO ? PLATFORM_OK : PLATFORM_EUNSPEC;
-	}
+	return tap_write(d, buf, len, NULL);
 }
 
 /* Frames too large for their buffer are skipped (dropped) in a batch. */
@@ -88,11 +142,25 @@ int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
 {
 	if (unix_device_get(h, true) == NULL)
 		return -PLATFORM_EINVAL;
+	struct unix_device *d = unix_device_get(h, true);
 	unsigned got = 0;
 	while (got < n) {
+		struct platform_frame *f = &frames[got];
+		struct host_tap_vnet_hdr vh = {0};
 		enum platform_result r =
-		        platform_net_read(h, frames[got].data, frames[got].size,
-		                          &frames[got].len);
+		        d->kind == UNIX_NET_TAP
+		                ? tap_read(d, f->data, f->size, &f->len, &vh)
+		                : platform_net_read(h, f->data, f->size,
+		                                    &f->len);
+		if (r == PLATFORM_OK &&
+		    (d->offloads & PLATFORM_NET_OFF_RX_CSUM)) {
+			f->meta.flags = vh.flags;
+			f->meta.gso_type = vh.gso_type;
+			f->meta.hdr_len = vh.hdr_len;
+			f->meta.gso_size = vh.gso_size;
+			f->meta.csum_start = vh.csum_start;
+			f->meta.csum_offset = vh.csum_offset;
+		}
 		if (r == PLATFORM_OK)
 			got++;
 		else if (r == PLATFORM_EINVAL)
@@ -110,10 +178,22 @@ int platform_net_write_batch(platform_handle h,
 {
 	if (unix_device_get(h, true) == NULL)
 		return -PLATFORM_EINVAL;
+	struct unix_device *d = unix_device_get(h, true);
 	unsigned sent = 0;
 	while (sent < n) {
-		enum platform_result r = platform_net_write(
-		        h, frames[sent].data, frames[sent].len);
+		const struct platform_frame *f = &frames[sent];
+		bool large = f->meta.gso_type != PLATFORM_NET_GSO_NONE;
+		if (f->meta.flags && !(d->offloads & PLATFORM_NET_OFF_TX_CSUM))
+			return sent ? (int)sent : -PLATFORM_EINVAL;
+		if (large && !(d->offloads & PLATFORM_NET_OFF_TX_TSO4))
+			return sent ? (int)sent : -PLATFORM_EINVAL;
+		enum platform_result r;
+		if (d->kind == UNIX_NET_TAP &&
+		    f->len <= (large ? PLATFORM_NET_FRAME_MAX : FRAME_MAX) &&
+		    f->len >= 14)
+			r = tap_write(d, f->data, f->len, &f->meta);
+		else
+			r = platform_net_write(h, f->data, f->len);
 		if (r == PLATFORM_AGAIN)
 			break;
 		if (r != PLATFORM_OK)

@@ -36,6 +36,8 @@ struct unix_device {
 	struct host_usernet *usernet;
 	struct unix_txq *txq; /* user-mode networking: frames to send */
 	uint64_t capacity;    /* block: bytes, a multiple of 512 */
+	bool vnet;            /* tap: frames carry a host_tap_vnet_hdr */
+	uint32_t offloads;    /* tap: PLATFORM_NET_OFF_* turned on */
 	bool acquired;
 	platform_handle handle;
 };

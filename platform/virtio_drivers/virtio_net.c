@@ -166,7 +166,15 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	for (unsigned i = 0; i < 6; i++)
 		info->mac[i] = d->net->mac[i];
 	info->mtu = d->net->mtu;
+	info->offloads = 0;
 	return PLATFORM_OK;
+}
+
+/* No offloads on this target (yet): only "all off" is accepted. */
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	(void)h;
+	return want ? PLATFORM_EINVAL : PLATFORM_OK;
 }
 
 static struct vnet *net_of(platform_handle h)
@@ -216,7 +224,7 @@ int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
-	struct platform_frame f = {buf, size, 0};
+	struct platform_frame f = {buf, size, 0, {0}};
 	int r = platform_net_read_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;
@@ -267,7 +275,7 @@ int platform_net_write_batch(platform_handle h,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len)
 {
-	struct platform_frame f = {(void *)(uintptr_t)buf, len, len};
+	struct platform_frame f = {(void *)(uintptr_t)buf, len, len, {0}};
 	/* A full ring empties as the host sends: wait a little for it. */
 	platform_time give_up = platform_clock_monotonic() + 10000000;
 	for (;;) {

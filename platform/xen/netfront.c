@@ -490,7 +490,7 @@ int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
-	struct platform_frame f = {buf, size, 0};
+	struct platform_frame f = {.data = buf, .size = size};
 	int r = platform_net_read_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;
@@ -608,7 +608,8 @@ int platform_net_write_batch(platform_handle h,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len)
 {
-	struct platform_frame f = {(void *)(uintptr_t)buf, len, len};
+	struct platform_frame f = {
+	        .data = (void *)(uintptr_t)buf, .size = len, .len = len};
 	platform_time give_up = platform_clock_monotonic() + WRITE_WAIT_NS;
 	for (;;) {
 		int r = platform_net_write_batch(h, &f, 1);
@@ -721,12 +722,20 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	*h = n->h;
 	memcpy(info->mac, n->mac, 6);
 	info->mtu = n->mtu;
+	info->offloads = 0;
 	xfe_logf(f,
 	         "netfront, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, "
 	         "backend %.100s",
 	         n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
 	         n->mac[5], n->mtu, f->backend);
 	return PLATFORM_OK;
+}
+
+/* No offloads on this target (yet): only "all off" is accepted. */
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	(void)h;
+	return want ? PLATFORM_EINVAL : PLATFORM_OK;
 }
 
 bool netfront_get_counters(platform_handle h, struct netfront_counters *c)

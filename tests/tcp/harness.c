@@ -315,6 +315,27 @@ size_t ipv4_payload_mtu(void)
 	return h_mtu;
 }
 
+/* The scripted IP layer has no offloads. */
+bool net_rx_csum_trusted;
+
+bool net_tx_csum_offload(void)
+{
+	return false;
+}
+
+size_t net_tso_max_payload(void)
+{
+	return 0;
+}
+
+int ipv4_output_tcp_offload(net_ipv4 src, net_ipv4 dst,
+                            const struct net_chunk *chunks, unsigned n,
+                            uint16_t gso_size)
+{
+	(void)gso_size;
+	return ipv4_output(src, dst, NET_PROTO_TCP, chunks, n);
+}
+
 int ipv4_output(net_ipv4 src, net_ipv4 dst, uint8_t proto,
                 const struct net_chunk *chunks, unsigned n)
 {

@@ -19,8 +19,8 @@ static void on_ready(void *arg)
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 4; i++)
-			f[i] = (struct platform_frame){bufs[i], sizeof(bufs[i]),
-			                               0};
+			f[i] = (struct platform_frame){
+			        bufs[i], sizeof(bufs[i]), 0, {0}};
 		int n = platform_net_read_batch(dev, f, 4);
 		if (n <= 0)
 			return;
@@ -58,7 +58,7 @@ int kiln_main(int argc, char **argv)
 	memcpy(arp + 38, gateway, 4);
 	kiln_waitq_init(&replied);
 	kiln_device_watch(dev, on_ready, NULL);
-	struct platform_frame f = {arp, sizeof(arp), sizeof(arp)};
+	struct platform_frame f = {arp, sizeof(arp), sizeof(arp), {0}};
 	if (platform_net_write_batch(dev, &f, 1) != 1) {
 		kiln_puts("send failed");
 		return 1;

@@ -41,7 +41,8 @@ static int send_frames(uint32_t n)
 	static struct platform_frame f[MAX_FRAMES];
 	for (uint32_t i = 0; i < n; i++) {
 		make_frame(data[i], i);
-		f[i] = (struct platform_frame){data[i], FRAME_LEN, FRAME_LEN};
+		f[i] = (struct platform_frame){
+		        data[i], FRAME_LEN, FRAME_LEN, {0}};
 	}
 	/* One call for them all; the platform flushes full areas itself. */
 	uint32_t sent = 0;
@@ -67,8 +68,8 @@ static void on_ready(void *arg)
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 16; i++)
-			f[i] = (struct platform_frame){bufs[i], sizeof(bufs[i]),
-			                               0};
+			f[i] = (struct platform_frame){
+			        bufs[i], sizeof(bufs[i]), 0, {0}};
 		int n = platform_net_read_batch(dev, f, 16);
 		if (n <= 0)
 			return;

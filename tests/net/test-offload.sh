@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checksum and segmentation offload (kiln/platform.h) against Linux over a
+# tap: 64 MiB echoed byte-exact with offloads on (the tap opened with
+# IFF_VNET_HDR: TCP sends segments of up to 64 KB for the kernel to cut,
+# takes coalesced ones, sums nothing) and off (--net-offload=0), and with
+# offloads on against a peer whose path MTU is 1280 bytes (the kernel must
+# cut at the peer's MSS). hvt's device has no offloads: it must say so and
+# still carry the 64 MiB.
+# timeout: 600
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/netns.sh"
+have_netns || { skip "net offload" "$NETNS_WHY"; exit 0; }
+net_targets
+ns=kiln-net-off-$$
+tmp=$(scratch)
+on_exit "rm -rf '$tmp'"
+here="$ROOT/tests/net"
+runs=0
+
+# run TARGET OFFLOAD MIB NAME [peer route options]
+run() {
+	local target=$1 off=$2 mib=$3 name=$4
+	shift 4
+	netns_setup "$ns"
+	[ $# -gt 0 ] && ip -n "$ns" route replace 198.18.0.0/24 dev ktap0 "$@"
+	runs=$((runs + 1))
+	local log="$tmp/echo-$runs.log"
+	if ! echo_start "$ns" "$target" "$log" --ipv4=$ECHO_IP/24 --net-offload=$off; then
+		fail "$target: $name: echo starts" "$(tail -5 "$log" "$log.build" 2>/dev/null)"
+	else
+		local got want
+		got=$(sed -n 's/.*offloads \(0x[0-9a-f]*\).*/\1/p' "$log" | head -1)
+		case "$target,$off" in
+		hvt,*|*,0) want=0x0 ;;
+		*) want=0xf ;;
+		esac
+		local r
+		r=$(timeout 240 ip netns exec "$ns" "$here/bulk_echo.py" $ECHO_IP 7 "$mib" 2>&1 | tail -1)
+		local s
+		s=$(stats "$ns")
+		local what="$target: $name: $mib MiB each way byte-exact, offloads $got"
+		if [ "${r%% *}" = ok ] && [ "$got" = "$want" ] &&
+			[ "$(counter "$s" drop_tcp_checksum)" = 0 ] &&
+			[ "$(counter "$s" drop_bad_offload)" = 0 ]; then
+			pass "$what ($r)"
+		else
+			fail "$what" "$r; want offloads $want; $(echo "$s" | grep -E 'checksum|offload' | tr '\n' ' ')"
+		fi
+	fi
+	echo_stop
+	ip netns del "$ns"
+}
+
+for target in $NET_TARGETS; do
+	case $target in
+	unix)
+		run unix 1 64 "offloads on"
+		run unix 0 64 "offloads off"
+		run unix 1 8 "offloads on, path MTU 1280" mtu lock 1280 advmss 1240
+		;;
+	unix-san) run unix-san 1 8 "offloads on" ;;
+	hvt) run hvt 1 64 "no offloads on this device" ;;
+	esac
+done
+finish
