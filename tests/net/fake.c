@@ -258,7 +258,14 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	*h = 0;
 	memcpy(info->mac, fake_mac, 6);
 	info->mtu = 1500;
+	info->offloads = 0;
 	return PLATFORM_OK;
+}
+
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	(void)h;
+	return want ? PLATFORM_EINVAL : PLATFORM_OK;
 }
 
 void fake_inject(const void *frame, size_t len)

@@ -99,6 +99,11 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	return PLATFORM_ENOENT;
 }
 
+enum platform_result platform_net_offload(platform_handle h, uint32_t want)
+{
+	return PLATFORM_EINVAL;
+}
+
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
