@@ -141,7 +141,7 @@ static void test_memcmp_memchr(void)
  * bytes above 0x7f to catch signed comparisons. */
 static void random_string(char *s, size_t max)
 {
-	static const char alphabet[] = "aab\xff\x80 c";
+	static const char alphabet[] = "aabAB\xff\x80 c";
 	size_t n = rng_below((unsigned)max);
 
 	for (size_t i = 0; i < n; i++)
@@ -164,7 +164,7 @@ static void test_str(void)
 		int c = (unsigned char)"ab\xff c\0z"[rng_below(7)];
 		if (rng_below(8) == 0)
 			c += 256; /* only the low byte counts */
-		cases += 13;
+		cases += 15;
 		if (rt_strlen(a) != strlen(a))
 			NOTE(bad, first, "strlen \"%s\"", a);
 		if (rt_strnlen(a, n) != strnlen(a, n))
@@ -173,6 +173,11 @@ static void test_str(void)
 			NOTE(bad, first, "strcmp \"%s\" \"%s\"", a, b);
 		if (sign(rt_strncmp(a, b, n)) != sign(strncmp(a, b, n)))
 			NOTE(bad, first, "strncmp \"%s\" \"%s\" %zu", a, b, n);
+		if (sign(rt_strcasecmp(a, b)) != sign(strcasecmp(a, b)))
+			NOTE(bad, first, "strcasecmp \"%s\" \"%s\"", a, b);
+		if (sign(rt_strncasecmp(a, b, n)) != sign(strncasecmp(a, b, n)))
+			NOTE(bad, first, "strncasecmp \"%s\" \"%s\" %zu", a, b,
+			     n);
 		if (rt_strchr(a, c) != strchr(a, c))
 			NOTE(bad, first, "strchr \"%s\" %d", a, c);
 		if (rt_strrchr(a, c) != strrchr(a, c))

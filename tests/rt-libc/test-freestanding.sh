@@ -52,7 +52,7 @@ done
 
 # Every name the headers declare is defined by std_names.o.
 dir="$out/gcc-O2"
-names=$(sed -n 's/^[a-z].*[ *]\([a-z_]*\)(.*/\1/p' lib/rt/libc/include/{string,stdlib,stdio,ctype}.h | sort -u)
+names=$(sed -n 's/^[a-z].*[ *]\([a-z_]*\)(.*/\1/p' lib/rt/libc/include/{string,strings,stdlib,stdio,ctype}.h | sort -u)
 defined=$(nm --defined-only "$dir/std_names.o" | awk '{print $3}' | sort -u)
 missing=$(comm -23 <(echo "$names") <(echo "$defined") | tr '\n' ' ')
 if [ -z "$names" ]; then

@@ -38,6 +38,8 @@ size_t rt_strlen(const char *s);
 size_t rt_strnlen(const char *s, size_t max);
 int rt_strcmp(const char *a, const char *b);
 int rt_strncmp(const char *a, const char *b, size_t n);
+int rt_strcasecmp(const char *a, const char *b);
+int rt_strncasecmp(const char *a, const char *b, size_t n);
 char *rt_strchr(const char *s, int c);
 char *rt_strrchr(const char *s, int c);
 char *rt_strstr(const char *haystack, const char *needle);

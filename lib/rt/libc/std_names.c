@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---------------------------------------------------------- string.h */
 
@@ -56,6 +57,16 @@ int strcmp(const char *a, const char *b)
 int strncmp(const char *a, const char *b, size_t n)
 {
 	return rt_strncmp(a, b, n);
+}
+
+int strcasecmp(const char *a, const char *b)
+{
+	return rt_strcasecmp(a, b);
+}
+
+int strncasecmp(const char *a, const char *b, size_t n)
+{
+	return rt_strncasecmp(a, b, n);
 }
 
 char *strchr(const char *s, int c)

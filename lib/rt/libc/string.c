@@ -204,6 +204,32 @@ int rt_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+/* Case folding of the C locale: only A-Z. */
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+int rt_strncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	for (; n > 0; n--, x++, y++) {
+		unsigned char p = fold(*x), q = fold(*y);
+		if (p != q)
+			return p < q ? -1 : 1;
+		if (p == 0)
+			break;
+	}
+	return 0;
+}
+
+int rt_strcasecmp(const char *a, const char *b)
+{
+	return rt_strncasecmp(a, b, (size_t)-1);
+}
+
 char *rt_strchr(const char *s, int c)
 {
 	for (;; s++) {
