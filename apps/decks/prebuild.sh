@@ -20,7 +20,8 @@ src=node_modules/reveal.js/dist
 [ -f "$src/reveal.js" ] || { echo "decks: $src/reveal.js missing" >&2; exit 1; }
 
 # The files the decks load: the script, its styles, the white theme and
-# the theme's font (plus the licences that come with them).
+# the theme's font (plus the licences that come with them); the highlight
+# plugin below.
 files="reveal.js reveal.css reset.css theme/white.css
 theme/fonts/source-sans-pro/source-sans-pro.css
 theme/fonts/source-sans-pro/LICENSE"
@@ -35,6 +36,13 @@ for f in $files; do
 		touch -r package-lock.json "vendor/$f"
 	fi
 done
+# The highlight plugin (with highlight.js in it) for the code slides.
+f=plugin/highlight/highlight.js
+mkdir -p "vendor/$(dirname "$f")"
+if ! cmp -s "node_modules/reveal.js/$f" "vendor/$f"; then
+	cp "node_modules/reveal.js/$f" "vendor/$f"
+	touch -r package-lock.json "vendor/$f"
+fi
 if ! cmp -s node_modules/reveal.js/LICENSE vendor/LICENSE; then
 	cp node_modules/reveal.js/LICENSE vendor/LICENSE
 	touch -r package-lock.json vendor/LICENSE
