@@ -6,16 +6,38 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define STOP_GRACE_NS 1000000000 /* 1 s */
 
 static volatile sig_atomic_t stop_requested;
 static int stop_pipe[2] = {-1, -1};
 
+/* When the first signal came (CLOCK_MONOTONIC, ns). */
+static volatile int64_t stop_time;
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void on_stop_signal(int sig)
 {
-	if (stop_requested)
-		_exit(128 + sig);
+	/* A second signal ends the process, but only once the guest had
+	 * STOP_GRACE_NS to stop: a stopper that signals the whole process
+	 * tree (the launcher passes the signal on, and the caller signals
+	 * the child too) must not cut off the exit hooks. */
+	if (stop_requested) {
+		if (monotonic_ns() - stop_time >= STOP_GRACE_NS)
+			_exit(128 + sig);
+		return;
+	}
+	stop_time = monotonic_ns();
 	stop_requested = 1;
 	if (stop_pipe[1] >= 0) {
 		char c = 1;

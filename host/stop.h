@@ -6,9 +6,12 @@
  * (ppoll) watches host_stop_fd(), so a wait in progress ends at once and
  * there is no window between checking the flag and sleeping. The host
  * then reports PLATFORM_STOP from every yield, and the guest's runtime
- * runs its exit hooks and exits 0. A second signal, for a guest that
- * never yields again, ends the process at once with 128 + the signal
- * (_exit: allowed by kiln-hvt's sandbox, where re-raising is not).
+ * runs its exit hooks and exits 0. A second signal at least a second
+ * after the first, for a guest that never yields again, ends the process
+ * at once with 128 + the signal (_exit: allowed by kiln-hvt's sandbox,
+ * where re-raising is not); one sooner is ignored, so a stopper that
+ * signals both the launcher and the guest does not cut off the exit
+ * hooks that print the counters.
  *
  * host_stop_init also ignores SIGPIPE: nothing a peer does may kill a
  * host process. A write to a socket or pipe whose reader has gone (a

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SIGTERM and SIGINT stop a unikernel cleanly: the runtime runs the exit
-# hooks (apps/echo prints its counters) and the exit status is 0. Checked
+# hooks (apps/echo prints its counters) and the exit status is 0, also
+# when more SIGTERMs follow during the stop (a stopper signalling both the
+# launcher and the guest, as tests/net/netns.sh's echo_stop does). Checked
 # on unix (plain and sanitizer builds) and on hvt where KVM works.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
@@ -8,10 +10,12 @@ cd "$ROOT"
 tmp=$(scratch)
 
 # stop_check NAME SIGNAL CMD...: start CMD, wait until echo serves, send
-# SIGNAL, expect exit 0 and the counters.
+# SIGNAL (TERM2: more SIGTERMs after it, up to 200, while it runs), expect exit 0 and the
+# counters.
 stop_check() {
-	local name=$1 sig=$2
+	local name=$1 sig=$2 twice=
 	shift 2
+	[ "$sig" = TERM2 ] && sig=TERM twice=1
 	"$@" >"$tmp/out" 2>&1 &
 	local pid=$!
 	if ! wait_for 30 grep -q '^echo: serving' "$tmp/out"; then
@@ -21,13 +25,17 @@ stop_check() {
 		return
 	fi
 	kill -"$sig" $pid
+	if [ -n "$twice" ]; then
+		local i
+		for i in $(seq 200); do kill -TERM $pid 2>/dev/null || break; done
+	fi
 	local rc
 	timeout 20 tail --pid=$pid -f /dev/null
 	wait $pid
 	rc=$?
 	if [ $rc -eq 0 ] && grep -q '^rx_frames [0-9]' "$tmp/out" &&
 		grep -q '^echo: ' "$tmp/out"; then
-		pass "$name: SIG$sig stops cleanly, counters printed, status 0"
+		pass "$name: SIG$sig${twice:+ repeated} stops cleanly, counters printed, status 0"
 	else
 		kill -KILL $pid 2>/dev/null
 		fail "$name: SIG$sig stops cleanly" "status $rc: $(tail -4 "$tmp/out" | tr '\n' '|')"
@@ -43,12 +51,14 @@ for san in "" --sanitize; do
 	img=apps/echo/_build/unix${san:+-san}/echo
 	stop_check "$v" TERM "$img" --net user --
 	stop_check "$v" INT "$img" --net user --
+	stop_check "$v" TERM2 "$img" --net user --
 done
 
 if have_kvm; then
 	if timeout 240 "$KILN" build -t hvt apps/echo >"$tmp/build" 2>&1; then
 		stop_check hvt TERM "$KILN_HVT" --net user apps/echo/_build/hvt/echo --
 		stop_check hvt INT "$KILN_HVT" --net user apps/echo/_build/hvt/echo --
+		stop_check hvt TERM2 "$KILN_HVT" --net user apps/echo/_build/hvt/echo --
 	else
 		fail "hvt: echo builds" "$(tail -3 "$tmp/build")"
 	fi
