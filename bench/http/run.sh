@@ -21,7 +21,9 @@
 #
 # usage: bench/http/run.sh   (as root; env: DURATION=10 CONNS=32 RUNS=3
 #                             SLOW=2000 IDLE=10000
-#                             SECTIONS="throughput slowloris idle")
+#                             SECTIONS="throughput slowloris idle"
+#                             KILN_ARGS="--net-offload=0": more boot
+#                             arguments for Kiln on unix)
 # Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -142,8 +144,9 @@ if want throughput; then
 		R[nginx$f]=$RPS P[nginx$f]=$P99 S[nginx$f]=$SPREAD
 	done
 
+	# shellcheck disable=SC2086
 	ip netns exec "$NC" apps/decks/_build/unix/decks --net tap,ifname=tap0 -- \
-		--ipv4=198.18.0.2/24 --http-log=off >"$T/unix.log" 2>&1 &
+		--ipv4=198.18.0.2/24 --http-log=off ${KILN_ARGS:-} >"$T/unix.log" 2>&1 &
 	UNIX_PID=$!
 	PIDS+=($UNIX_PID)
 	up http://198.18.0.2/index.html

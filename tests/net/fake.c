@@ -275,6 +275,14 @@ void fake_inject(const void *frame, size_t len)
 	struct fake_frame *f = &inq[(inq_head + inq_len++) % FAKE_MAX_FRAMES];
 	memcpy(f->data, frame, len);
 	f->len = len;
+	memset(&f->meta, 0, sizeof(f->meta));
+}
+
+void fake_inject_meta(const void *frame, size_t len,
+                      const struct platform_net_meta *meta)
+{
+	fake_inject(frame, len);
+	inq[(inq_head + inq_len - 1) % FAKE_MAX_FRAMES].meta = *meta;
 }
 
 enum platform_result platform_net_read(platform_handle h, void *buf,
@@ -298,6 +306,8 @@ int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
 {
 	unsigned i = 0;
 	while (i < n) {
+		if (inq_len)
+			frames[i].meta = inq[inq_head].meta;
 		enum platform_result r = platform_net_read(
 		        h, frames[i].data, frames[i].size, &frames[i].len);
 		if (r == PLATFORM_AGAIN)

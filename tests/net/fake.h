@@ -22,6 +22,9 @@ void fake_set_args(const char **args);
 
 /* Queue a frame for the stack to read. */
 void fake_inject(const void *frame, size_t len);
+/* The same with offload metadata from the "host". */
+void fake_inject_meta(const void *frame, size_t len,
+                      const struct platform_net_meta *meta);
 /* Run what the loop would: the device watcher (if frames are queued),
  * expired timers, and the before-yield hooks. */
 void fake_turn(void);
@@ -34,6 +37,7 @@ void fake_advance(kiln_time d);
 struct fake_frame {
 	uint8_t data[FAKE_FRAME_SIZE];
 	size_t len;
+	struct platform_net_meta meta; /* as the batch read hands it over */
 };
 extern struct fake_frame fake_sent[FAKE_MAX_FRAMES];
 extern unsigned fake_nsent;

@@ -858,6 +858,55 @@ static void test_buffer_waiters(void)
 	fake_sent_clear();
 }
 
+/* Offload metadata the host got wrong is dropped and counted; a partial
+ * checksum (a frame from the host itself) is finished before UDP sees it. */
+static void test_bad_offload(void)
+{
+	uint8_t f[1600], buf[16];
+	int err;
+	struct udp_sock *s = udp_bind(0, 4242, &err);
+	EXPECT(s && err == 0);
+	uint64_t bad = net_counters.drop_bad_offload;
+	uint64_t udp_bad = net_counters.drop_udp_checksum;
+	size_t n = udp_frame(f, peer_mac, PEER, 5555, 4242, "meta", 4);
+	/* Coalesced, on a device that joins nothing (none negotiated). */
+	struct platform_net_meta m = {.flags = PLATFORM_NET_META_NEEDS_CSUM,
+	                              .gso_type = PLATFORM_NET_GSO_TCPV4,
+	                              .gso_size = 1000,
+	                              .csum_start = 34,
+	                              .csum_offset = 6};
+	fake_inject_meta(f, n, &m);
+	/* An unknown flag. */
+	m = (struct platform_net_meta){.flags = 0x80};
+	fake_inject_meta(f, n, &m);
+	/* A checksum position past the frame's end. */
+	m = (struct platform_net_meta){.flags = PLATFORM_NET_META_NEEDS_CSUM,
+	                               .csum_start = 34,
+	                               .csum_offset = 4000};
+	fake_inject_meta(f, n, &m);
+	/* ... and one before the transport header. */
+	m.csum_start = 2;
+	m.csum_offset = 6;
+	fake_inject_meta(f, n, &m);
+	fake_turn();
+	EXPECT(net_counters.drop_bad_offload == bad + 4);
+	EXPECT(udp_recvfrom(s, buf, sizeof(buf), NULL, NULL, 0) < 0);
+
+	/* A partial checksum: the field holds the pseudo-header sum. */
+	uint16_t partial = (uint16_t)~net_csum_finish(
+	        net_csum_pseudo(0, PEER, US, NET_PROTO_UDP, 8 + 4));
+	f[40] = (uint8_t)(partial >> 8);
+	f[41] = (uint8_t)partial;
+	m.csum_start = 34;
+	fake_inject_meta(f, n, &m);
+	fake_turn();
+	EXPECT(udp_recvfrom(s, buf, sizeof(buf), NULL, NULL, 0) == 4 &&
+	       memcmp(buf, "meta", 4) == 0);
+	EXPECT(net_counters.drop_bad_offload == bad + 4 &&
+	       net_counters.drop_udp_checksum == udp_bad);
+	udp_close(s);
+}
+
 int main(void)
 {
 	test_start();
@@ -875,6 +924,7 @@ int main(void)
 	test_arp_forged();
 	test_exhaustion();
 	test_buffer_waiters();
+	test_bad_offload();
 	if (!failures) {
 		printf("PASS: stack on a fake device\n");
 		fflush(stdout);
