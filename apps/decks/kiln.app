@@ -4,8 +4,9 @@ name = decks
 sources = main.c
 libraries = http net assets
 devices = net:net0
-# site/ is the decks; vendor/ is filled by prebuild.sh from npm.
-assets = site vendor:/reveal
+# site/ is the decks; vendor/ is filled by prebuild.sh from npm, plots/
+# with the benchmark plots of bench/data/.
+assets = site vendor:/reveal plots:/bench
 prebuild = sh prebuild.sh
 # kiln run forwards 127.0.0.1:8080 to the server and prints its URL.
 forward = 8080:80/http

@@ -47,3 +47,11 @@ if ! cmp -s node_modules/reveal.js/LICENSE vendor/LICENSE; then
 	cp node_modules/reveal.js/LICENSE vendor/LICENSE
 	touch -r package-lock.json vendor/LICENSE
 fi
+
+# The benchmark plots (served as /bench/), drawn from the figures in
+# bench/data/ by the site's plot.js (no packages needed); a plot whose data
+# file went is removed.
+node ../site/plot.js plots ../../bench/data/*.tsv
+for f in plots/*.svg; do
+	[ -f "../../bench/data/$(basename "$f" .svg).tsv" ] || rm -f "$f"
+done

@@ -87,3 +87,22 @@ ${parts.join('\n')}
 }
 
 module.exports = { parse, svg };
+
+// node plot.js OUT_DIR DATA.tsv...: one NAME.svg per data file, written
+// only when its content changes (the decks' prebuild uses this).
+if (require.main === module) {
+	const fs = require('fs');
+	const path = require('path');
+	const [outDir, ...files] = process.argv.slice(2);
+	if (!outDir || files.length === 0) {
+		console.error('usage: node plot.js OUT_DIR DATA.tsv...');
+		process.exit(2);
+	}
+	fs.mkdirSync(outDir, { recursive: true });
+	for (const f of files) {
+		const text = svg(parse(fs.readFileSync(f, 'utf8'), f));
+		const to = path.join(outDir, path.basename(f, '.tsv') + '.svg');
+		if (!fs.existsSync(to) || fs.readFileSync(to, 'utf8') !== text)
+			fs.writeFileSync(to, text);
+	}
+}
