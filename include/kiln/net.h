@@ -168,12 +168,17 @@ struct tcp_config {
 	                             is reset after this (60 s) */
 	unsigned rst_per_sec;     /* RSTs to segments for no socket (200) */
 	unsigned challenge_acks_per_sec; /* RFC 5961 challenge ACKs (100) */
+	/* Per connection, at most one ACK per this to segments outside the
+	 * window or failing PAWS (RFC 5961 7; 500 ms as Linux; 0: every
+	 * one is answered). --tcp-oow-ack-ms=N. */
+	kiln_time oow_ack_interval;
 	bool sack, timestamps, window_scaling; /* offer/accept them (all on) */
 };
 void tcp_config_defaults(struct tcp_config *cfg);
 int tcp_configure(const struct tcp_config *cfg);
 /* Apply boot arguments --tcp-max-conns=N --tcp-backlog=N --tcp-sndbuf=N
- * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N (claims them).
+ * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N --tcp-oow-ack-ms=N
+ * (claims them).
  * Returns 0 or -KILN_EINVAL (after printing what was wrong). */
 int tcp_configure_from_args(void);
 
@@ -195,6 +200,9 @@ struct tcp_stats {
 	/* Orphans (closed by the application, not yet done) reset to make
 	 * room for a new connection at max_conns. */
 	uint64_t orphans_evicted;
+	/* Out-of-window or PAWS-failing segments left unanswered by the
+	 * oow_ack_interval limit. */
+	uint64_t oow_acks_limited;
 };
 void tcp_get_stats(struct tcp_stats *st);
 

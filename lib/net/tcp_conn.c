@@ -19,7 +19,8 @@
 		.delack = KILN_MSEC(40), .keep_idle = KILN_SEC(7200),          \
 		.keep_interval = KILN_SEC(75), .keep_count = 9,                \
 		.orphan_timeout = KILN_SEC(60), .rst_per_sec = 200,            \
-		.challenge_acks_per_sec = 100, .sack = true,                   \
+		.challenge_acks_per_sec = 100,                                 \
+		.oow_ack_interval = KILN_MSEC(500), .sack = true,              \
 		.timestamps = true, .window_scaling = true,                    \
 	}
 
@@ -124,6 +125,9 @@ int tcp_configure_from_args(void)
 	v = (uint64_t)(c.msl / KILN_MSEC(1));
 	ok &= kiln_arg_uint("--tcp-msl-ms", 1, 600000, &v);
 	c.msl = KILN_MSEC((kiln_time)v);
+	v = (uint64_t)(c.oow_ack_interval / KILN_MSEC(1));
+	ok &= kiln_arg_uint("--tcp-oow-ack-ms", 0, 60000, &v);
+	c.oow_ack_interval = KILN_MSEC((kiln_time)v);
 	if (!ok)
 		return -KILN_EINVAL;
 	return tcp_configure(&c);

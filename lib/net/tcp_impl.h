@@ -154,6 +154,7 @@ struct tcp_conn {
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_offset;
 	kiln_time ts_recent_age;
+	kiln_time last_oow_ack; /* our last ACK to an unacceptable segment */
 
 	/* Congestion control (RFC 5681, RFC 6582). */
 	uint32_t cwnd, ssthresh, recover, bytes_acked, rexmit_next;

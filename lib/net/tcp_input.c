@@ -479,6 +479,21 @@ static void data_arrived(struct tcp_conn *c, uint32_t seq,
 }
 
 /* Is a segment of seg_len octets at seq acceptable (RFC 9293 3.10.7.4)? */
+/* The ACK RFC 9293 asks for to a segment outside the window (or failing
+ * PAWS), at most one per tcp_cfg.oow_ack_interval per connection (RFC
+ * 5961 7): a flood of stale or forged segments must not be answered one
+ * for one. */
+static void send_oow_ack(struct tcp_conn *c, kiln_time now)
+{
+	if (tcp_cfg.oow_ack_interval && c->last_oow_ack &&
+	    now - c->last_oow_ack < tcp_cfg.oow_ack_interval) {
+		tcp_stats.oow_acks_limited++;
+		return;
+	}
+	c->last_oow_ack = now ? now : 1;
+	tcp_send_ack(c);
+}
+
 static bool acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seg_len,
                        uint32_t wnd)
 {
@@ -575,7 +590,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 	    now - c->ts_recent_age < TS_24_DAYS) {
 		tcp_stats.paws_drops++;
 		NET_DROP(drop_tcp_invalid);
-		tcp_send_ack(c);
+		send_oow_ack(c, now);
 		return;
 	}
 
@@ -598,7 +613,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		} else {
 			NET_DROP(drop_tcp_invalid);
 			if (!(fl & TCP_RST))
-				tcp_send_ack(c);
+				send_oow_ack(c, now);
 			return;
 		}
 	}

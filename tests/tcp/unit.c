@@ -732,6 +732,35 @@ static void test_challenge_ack_rate_limit(void)
 	tcp_abort(c);
 }
 
+/* Segments outside the window are answered with an ACK, but at most one
+ * per oow_ack_interval per connection (RFC 5961 7). */
+static void test_oow_ack_rate_limit(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, -1);
+	CHECK(c);
+	uint32_t nxt = p.seq;
+	uint64_t limited = tcp_stats.oow_acks_limited;
+	h_clear();
+	for (int i = 0; i < 50; i++) {
+		p.seq = nxt + 10000000 + (uint32_t)i * 100;
+		peer_send(&p, TCP_ACK, "zz", 2);
+	}
+	CHECK(h_nout == 1 && h_get(0)->h.ack == nxt);
+	CHECK(tcp_stats.oow_acks_limited == limited + 49);
+	h_advance(tcp_cfg.oow_ack_interval);
+	h_clear();
+	peer_send(&p, TCP_ACK, "zz", 2);
+	CHECK(h_nout == 1);
+	/* In-window data is untouched by the limit. */
+	h_clear();
+	p.seq = nxt;
+	peer_send(&p, TCP_ACK | TCP_PSH, "ok", 2);
+	char b[4];
+	CHECK(tcp_recv(c, b, sizeof(b)) == 2 && !memcmp(b, "ok", 2));
+	tcp_abort(c);
+}
+
 static void test_rst_to_closed_port(void)
 {
 	struct h_in in;
@@ -2098,6 +2127,7 @@ static const struct test tests[] = {
         T(rst_exact_resets),
         T(rst_in_window_challenge),
         T(challenge_ack_rate_limit),
+        T(oow_ack_rate_limit),
         T(rst_to_closed_port),
         T(bad_checksum_and_malformed),
         T(rto_backoff_and_karn),
