@@ -5,7 +5,7 @@
 # takes coalesced ones, sums nothing) and off (--net-offload=0), and with
 # offloads on against a peer whose path MTU is 1280 bytes (the kernel must
 # cut at the peer's MSS). hvt's device has no offloads: it must say so and
-# still carry the 64 MiB.
+# still carry the 64 MiB, also on a tap where offloads were on before.
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/netns.sh"
@@ -21,7 +21,7 @@ runs=0
 run() {
 	local target=$1 off=$2 mib=$3 name=$4
 	shift 4
-	netns_setup "$ns"
+	ip netns list | grep -qw "$ns" || netns_setup "$ns"
 	[ $# -gt 0 ] && ip -n "$ns" route replace 198.18.0.0/24 dev ktap0 "$@"
 	runs=$((runs + 1))
 	local log="$tmp/echo-$runs.log"
@@ -48,7 +48,7 @@ run() {
 		fi
 	fi
 	echo_stop
-	ip netns del "$ns"
+	[ -n "${KEEP:-}" ] || ip netns del "$ns"
 }
 
 for target in $NET_TARGETS; do
@@ -59,7 +59,12 @@ for target in $NET_TARGETS; do
 		run unix 1 8 "offloads on, path MTU 1280" mtu lock 1280 advmss 1240
 		;;
 	unix-san) run unix-san 1 8 "offloads on" ;;
-	hvt) run hvt 1 64 "no offloads on this device" ;;
+	hvt)
+		# On the tap the unix run left with offloads set: kiln-hvt,
+		# which reads no vnet headers, must get whole checksums.
+		KEEP=1 run unix 1 1 "offloads on, before hvt on the same tap"
+		run hvt 1 64 "no offloads on this device, after unix on the same tap"
+		;;
 	esac
 done
 finish
