@@ -35,7 +35,9 @@
  *   carry no data to protect and on reordering paths arrive late).
  * - RFC 5961: exact-sequence RSTs only, challenge ACKs (rate limited) for
  *   other in-window RSTs, SYNs on synchronized connections and ACKs
- *   outside [snd_una - max window, snd_max].
+ *   outside [snd_una - max window, snd_max]; ACKs to segments outside
+ *   the window or failing PAWS at most one per oow_ack_interval per
+ *   connection (RFC 5961 7).
  * - TIME-WAIT lasts 2 * MSL (30 s); RSTs do not end it (RFC 1337); a SYN
  *   above the old sequence space (or with a newer timestamp) reopens the
  *   pair; the number of entries is bounded and the oldest is recycled.
