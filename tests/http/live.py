@@ -230,7 +230,7 @@ def t_keepalive():
     s = connect()
     rd = Reader(s)
     ok = True
-    for path in ["/", "/kiln/", "/decks.css", "/favicon.svg", "/writing-apps/"]:
+    for path in ["/", "/kiln/", "/kiln.css", "/favicon.svg", "/writing-apps/"]:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
         r = rd.response()
         ok = ok and r is not None and r[0] == 200
@@ -256,7 +256,7 @@ def t_keepalive():
 
 
 def t_pipelining():
-    paths = ["/decks.css", "/favicon.svg", "/nope", "/kiln/architecture.svg", "/"]
+    paths = ["/kiln.css", "/favicon.svg", "/nope", "/kiln/architecture.svg", "/"]
     s = connect()
     s.sendall(b"".join(f"GET {p} HTTP/1.1\r\nHost: t\r\n\r\n".encode() for p in paths))
     rd = Reader(s)
@@ -402,7 +402,7 @@ def t_concurrent(count=200):
             if not r or r[0] != 200:
                 errors.append(f"{i}: first {r and r[0]}")
             barrier.wait(timeout=60)  # all connections open at once
-            for p in ["/decks.css", "/kiln/"]:
+            for p in ["/kiln.css", "/kiln/"]:
                 s.sendall(f"GET {p} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
                 r = rd.response()
                 if not r or r[0] != 200:

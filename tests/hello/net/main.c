@@ -50,7 +50,7 @@ static void put32(uint8_t *p, uint32_t v)
 static void send_frames(uint8_t (*out)[FRAME_SIZE], const size_t *len,
                         unsigned n)
 {
-	struct platform_frame f[BATCH];
+	struct platform_frame f[BATCH] = {0};
 	for (unsigned i = 0; i < n; i++) {
 		f[i].data = out[i];
 		f[i].size = FRAME_SIZE;
@@ -303,7 +303,7 @@ int kiln_main(int argc, char **argv)
 	kiln_time deadline = kiln_now() + KILN_SEC(timeout);
 	uint64_t seen = 0;
 	for (;;) {
-		struct platform_frame in[BATCH];
+		struct platform_frame in[BATCH] = {0};
 		for (int i = 0; i < BATCH; i++) {
 			in[i].data = frames[i];
 			in[i].size = FRAME_SIZE;

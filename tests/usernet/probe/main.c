@@ -310,7 +310,7 @@ static void pump(kiln_time until, const bool *done)
 			kiln_puts("timeout");
 			platform_exit(1);
 		}
-		struct platform_frame in[BATCH];
+		struct platform_frame in[BATCH] = {0};
 		for (int i = 0; i < BATCH; i++) {
 			in[i].data = buf[i];
 			in[i].size = FRAME_SIZE;

@@ -15,7 +15,7 @@ static unsigned char bufs[4][1600];
 
 static void on_ready(void *arg)
 {
-	struct platform_frame f[4];
+	struct platform_frame f[4] = {0};
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 4; i++)

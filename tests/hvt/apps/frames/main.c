@@ -64,7 +64,7 @@ static int send_frames(uint32_t n)
 static void on_ready(void *arg)
 {
 	static unsigned char bufs[16][1600];
-	struct platform_frame f[16];
+	struct platform_frame f[16] = {0};
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 16; i++)
