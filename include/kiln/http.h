@@ -71,8 +71,12 @@
  * of struct http_config must fit in it. */
 #define HTTP_HEAD_MAX 49152
 
+struct http_route;
+
 struct http_config {
-	const struct kiln_asset_table *assets;
+	const struct kiln_asset_table *assets; /* NULL: no assets */
+	struct http_route *routes; /* http_route(); none: assets only */
+	uint64_t max_body;         /* request bodies a handler reads (1 MiB) */
 	size_t max_request_line;   /* longer: 414 (default 8192) */
 	size_t max_header_bytes;   /* header fields, total: 431 (32768) */
 	unsigned max_headers;      /* field lines: 431 (256) */
@@ -146,6 +150,7 @@ struct http_request {
 	bool has_content_length;
 	uint64_t content_length;
 	bool has_transfer_encoding;
+	bool chunked; /* Transfer-Encoding is exactly "chunked" */
 	bool conn_close, conn_keep_alive; /* Connection tokens */
 	struct kiln_view host, if_none_match, if_modified_since, range,
 	        if_range, accept_encoding;
@@ -263,11 +268,162 @@ const char *http_reason(unsigned status);
 void http_respond(const struct http_config *cfg, const struct http_request *req,
                   int parse_status, kiln_time wall, struct http_response *out);
 
+/* A status with its short text body (and extra, CRLF-terminated header
+ * lines, or NULL); out->close must be set already. */
+void http_respond_error(unsigned status, kiln_time wall, bool head_only,
+                        bool keep_alive_10, const char *extra,
+                        struct http_response *out);
+
 /* Format an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"; 29 bytes and a
  * NUL) and parse one (also the obsolete RFC 850 and asctime forms).
  * Parsing returns false for anything else. */
 void http_date_format(int64_t secs, char out[30]);
 bool http_date_parse(struct kiln_view v, int64_t *secs);
+
+/* --------------------------------------------------------- routes */
+
+/*
+ * Handlers. An app registers them on its config before starting the
+ * server:
+ *
+ *   static int hello(struct http_exchange *x, void *arg)
+ *   {
+ *           return http_reply(x, 200, "text/plain", "hello\n", 6);
+ *   }
+ *   http_route(&cfg, HTTP_GET, "/hello", hello, NULL);
+ *
+ * Patterns: "/hello" matches that path exactly; "/static/STAR" (STAR
+ * being '*') every path below "/static/"; "/items/{id}" one segment in
+ * place of {id} (at most HTTP_MAX_PARAMS of them, read with
+ * http_param). Paths are matched after %-decoding and dot-segment
+ * removal (http_path_normalize). Routes are tried in the order they were
+ * added; the first whose pattern and method match wins. A route for GET
+ * also answers HEAD (the body is then not sent, its length is). method
+ * HTTP_UNKNOWN accepts every method. A path some route matches but none
+ * for its method gets 405 with an Allow field listing the methods of the
+ * routes that match it. A path no route matches is served from
+ * cfg->assets as before (404 without assets): static serving is the
+ * handler of last resort, and a handler can serve an asset itself with
+ * http_reply_asset.
+ *
+ * Handlers run on a fiber of their own (taken when the request's head is
+ * complete, freed when the handler returns), so they may block: read the
+ * body, send, sleep, talk TCP. The connection's other requests wait
+ * (pipelined requests are answered in order). A handler returns 0 once
+ * it has answered, or a negative value for an error: if nothing was sent
+ * yet the client gets a 500, else the connection is reset; either way a
+ * log line says which route failed. A handler that returns 0 without
+ * answering also gets a 500.
+ *
+ * Request bodies (Content-Length or chunked) are read as a stream with
+ * http_body_read, at most cfg->max_body bytes: a Content-Length beyond
+ * it is answered 413 without calling the handler; a chunked body that
+ * grows beyond it makes http_body_read fail with -KILN_EMSGSIZE (the
+ * handler should answer 413: http_reply_status(x, 413)). With "Expect:
+ * 100-continue" the interim 100 is sent when the handler first reads.
+ * What a handler leaves unread is dropped after its response (up to
+ * max_discard_body, else the connection closes).
+ */
+#define HTTP_MAX_PARAMS 4
+
+struct http_exchange;
+typedef int (*http_handler)(struct http_exchange *x, void *arg);
+
+/* Add a route (kept for the life of the unikernel). Returns 0, or
+ * -KILN_EINVAL for a pattern that is not one of the forms above, or
+ * -KILN_ENOMEM. */
+int http_route(struct http_config *cfg, enum http_method method,
+               const char *pattern, http_handler fn, void *arg);
+
+/* What matching a normalised path gives: the route (NULL for none), and
+ * the {name} segments it captured as views into path. allow is a bit
+ * per enum http_method of the routes whose pattern matched (for 405). */
+struct http_match {
+	const struct http_route *route;
+	unsigned allow;
+	unsigned nparams;
+	const char *param_name[HTTP_MAX_PARAMS];
+	size_t param_name_len[HTTP_MAX_PARAMS];
+	struct kiln_view param[HTTP_MAX_PARAMS];
+};
+void http_route_match(const struct http_route *routes, enum http_method m,
+                      const char *path, size_t len, struct http_match *out);
+/* "GET, HEAD, POST" for an allow mask, into out (cap bytes). */
+void http_allow_format(unsigned allow, char *out, size_t cap);
+/* Call the route's handler. */
+int http_route_call(const struct http_route *r, struct http_exchange *x);
+const char *http_route_pattern(const struct http_route *r);
+
+/* ---------------------------------------------- a handler's exchange */
+
+/* The request, valid while the handler runs. */
+enum http_method http_method(const struct http_exchange *x);
+struct kiln_view http_target(const struct http_exchange *x); /* as sent */
+/* The decoded, normalised path (NUL-terminated). */
+const char *http_path(const struct http_exchange *x);
+/* A {name} segment of the route's pattern, NUL-terminated into out;
+ * false if the pattern has no such name or it does not fit. */
+bool http_param(const struct http_exchange *x, const char *name, char *out,
+                size_t cap);
+/* The first query parameter called name ("a=1&b=x%20y": '+' and %XX
+ * decoded) into out; false if absent, malformed or too long. */
+bool http_query(const struct http_exchange *x, const char *name, char *out,
+                size_t cap);
+/* A header field's value, every line of it combined with ", " (RFC 9110
+ * 5.3), NUL-terminated into out; false if absent or too long. */
+bool http_header(const struct http_exchange *x, const char *name, char *out,
+                 size_t cap);
+/* The client's address and port. */
+void http_client(const struct http_exchange *x, uint32_t *addr, uint16_t *port);
+/* The request's body length if it is framed by Content-Length, else -1
+ * (chunked) ; 0 when there is none. */
+int64_t http_body_length(const struct http_exchange *x);
+/* Read up to cap bytes of the body, blocking for them: returns how many
+ * (0 at its end), or -KILN_EMSGSIZE past cfg->max_body, -KILN_EINVAL for
+ * bad chunked framing, -KILN_ETIMEDOUT, or the connection's error. */
+long http_body_read(struct http_exchange *x, void *buf, size_t cap);
+
+/* Responses. Extra header fields ("Name: value", no CRLF) go in before
+ * the reply, up to HTTP_RESPONSE_HEAD_MAX in all. */
+int http_add_header(struct http_exchange *x, const char *field);
+/* A whole response from a buffer (sent before returning). */
+int http_reply(struct http_exchange *x, unsigned status,
+               const char *content_type, const void *body, size_t len);
+/* A status with its short text body ("404 Not Found\n"). */
+int http_reply_status(struct http_exchange *x, unsigned status);
+/* The asset the request names, with everything the static server does
+ * (conditional requests, ranges, gzip variants, 301 for folders, 404). */
+int http_reply_asset(struct http_exchange *x);
+/* A streamed response: length is the body's size if known (sent as
+ * Content-Length), else -1 (chunked; with HTTP/1.0 the connection
+ * closes at its end instead). http_stream_write blocks while the
+ * client's send ring is full, so a slow client parks the handler rather
+ * than anything piling up; it fails with -KILN_ETIMEDOUT when the client
+ * takes nothing for send_timeout, or with the connection's error. */
+int http_stream_begin(struct http_exchange *x, unsigned status,
+                      const char *content_type, int64_t length);
+int http_stream_write(struct http_exchange *x, const void *data, size_t len);
+int http_stream_end(struct http_exchange *x);
+
+/*
+ * A chunked body decoder (RFC 9112 7.1) without I/O: feed it what came,
+ * it writes the data bytes to out. Chunk extensions and trailer fields
+ * are read and dropped.
+ */
+struct http_chunked {
+	int state;
+	uint64_t size; /* of the current chunk: bytes left */
+	unsigned line; /* bytes of the current size or trailer line */
+	bool digits;
+	uint64_t total; /* data bytes so far */
+};
+enum { HTTP_CHUNKED_MORE = 1, HTTP_CHUNKED_DONE = 0 };
+void http_chunked_init(struct http_chunked *d);
+/* Take bytes from in (*used says how many), data into out (*produced).
+ * Returns HTTP_CHUNKED_MORE, HTTP_CHUNKED_DONE (the last chunk and the
+ * trailer ended: *used stops there), or -KILN_EINVAL. */
+int http_chunked_feed(struct http_chunked *d, const uint8_t *in, size_t len,
+                      size_t *used, uint8_t *out, size_t cap, size_t *produced);
 
 /* ------------------------------------------------------- sessions */
 
@@ -275,6 +431,7 @@ enum http_session_state {
 	HTTP_S_HEAD,    /* receiving a request head */
 	HTTP_S_BODY,    /* dropping a request body */
 	HTTP_S_RESPOND, /* a response is ready: http_session_response() */
+	HTTP_S_HANDLER, /* a route's handler is to answer (http_session_*) */
 	HTTP_S_CLOSED   /* done: close the connection */
 };
 
@@ -282,6 +439,9 @@ enum http_session_state {
  * the access log, the request line's method and path. */
 struct http_reply {
 	struct http_response resp;
+	struct http_request req; /* while a handler answers */
+	struct http_match match;
+	char *path; /* normalised, NUL-terminated (heap) */
 	char log_method[12];
 	char log_path[96];
 };
@@ -323,6 +483,16 @@ size_t http_session_input(struct http_session *s, const void *data, size_t len,
 const struct http_response *http_session_response(const struct http_session *s);
 const char *http_session_log_method(const struct http_session *s);
 const char *http_session_log_path(const struct http_session *s);
+
+/* The request a handler is to answer (state HTTP_S_HANDLER), its match
+ * and its normalised path; NULL otherwise. */
+const struct http_reply *http_session_handler(const struct http_session *s);
+/* The handler's response was sent; unread is what is left of a body
+ * framed by Content-Length (to drop), or UINT64_MAX for a body that
+ * cannot be skipped (the connection then closes), close whether the
+ * response asked for that. As http_session_sent otherwise. */
+void http_session_handled(struct http_session *s, uint64_t unread, bool close,
+                          kiln_time now);
 
 /* The response was sent (the reply and the head's buffer are freed). The
  * state becomes HTTP_S_CLOSED if the connection is to close. */

@@ -20,6 +20,8 @@ static int compare_paths(const char *a, size_t alen, const char *b, size_t blen)
 const struct kiln_asset *kiln_asset_find(const struct kiln_asset_table *t,
                                          const char *path, size_t len)
 {
+	if (!t)
+		return NULL; /* no table: nothing found */
 	size_t lo = 0, hi = t->count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -116,7 +116,10 @@ static void settle(struct http_conn *c)
 	const struct http_session *s = &c->s;
 	enum conn_list want;
 	kiln_time deadline;
-	if (c->lingering) {
+	if (c->in_handler) {
+		want = L_BUSY;
+		deadline = KILN_NEVER; /* the handler's fiber keeps time */
+	} else if (c->lingering) {
 		want = L_LINGER;
 		deadline = c->linger_end < c->linger_idle ? c->linger_end
 		                                          : c->linger_idle;
@@ -141,6 +144,8 @@ static void on_timer(struct kiln_timer *t, void *arg)
 	struct http_session *s = &c->s;
 	kiln_time now = kiln_now();
 	(void)t;
+	if (c->in_handler)
+		return;
 	if (c->lingering) {
 		if (now >= c->linger_end || now >= c->linger_idle)
 			end_close(c);
@@ -280,12 +285,24 @@ static void linger_start(struct http_conn *c)
 static void pump(struct http_conn *c)
 {
 	struct http_session *s = &c->s;
+	if (c->in_handler) {
+		kiln_waitq_wake_all(&c->wq);
+		return;
+	}
 	if (c->lingering) {
 		linger_drain(c);
 		return;
 	}
 	kiln_time now = kiln_now();
 	for (;;) {
+		if (http_session_handler(s)) {
+			if (!conn_handler_start(c)) {
+				http_stats.no_memory++;
+				end_abort(c);
+				return;
+			}
+			break;
+		}
 		const struct http_response *r = http_session_response(s);
 		if (r) {
 			int st = send_some(c, r, now);
@@ -346,6 +363,20 @@ static void pump(struct http_conn *c)
 	settle(c);
 }
 
+void conn_handler_done(struct http_conn *c, bool failed)
+{
+	c->in_handler = false;
+	if (failed) {
+		end_abort(c);
+		return;
+	}
+	if (c->s.state == HTTP_S_CLOSED) {
+		linger_start(c);
+		return;
+	}
+	pump(c);
+}
+
 static void on_event(struct tcp_conn *t, unsigned events, void *arg)
 {
 	(void)t;
@@ -364,6 +395,7 @@ bool conn_open(struct http_server *srv, struct tcp_conn *t)
 	c->tcp = t;
 	c->list = L_COUNT;
 	kiln_timer_init(&c->timer, on_timer, c);
+	kiln_waitq_init(&c->wq);
 	http_session_init(&c->s, srv->cfg, kiln_now());
 	tcp_set_nodelay(t, true);
 	tcp_on_event(t, on_event, c);

@@ -223,8 +223,13 @@ static int parse_field(struct kiln_view line, struct http_request *req)
 			parse_connection(value, req);
 		break;
 	case 't':
-		if (http_view_ieq(name, "transfer-encoding"))
+		if (http_view_ieq(name, "transfer-encoding")) {
+			/* Only a lone "chunked" is a body a handler can
+			 * read; a second line or other codings are not. */
+			req->chunked = !req->has_transfer_encoding &&
+			               http_view_ieq(value, "chunked");
 			req->has_transfer_encoding = true;
+		}
 		break;
 	case 'i':
 		/* If-None-Match and Accept-Encoding are lists: their lines
@@ -287,7 +292,7 @@ int http_request_parse(const uint8_t *head, size_t len,
 	if (req->method == HTTP_UNKNOWN)
 		return 501;
 	if (req->has_transfer_encoding)
-		return 501; /* request bodies in a transfer coding: not done */
+		return 501; /* the session lets handlers take chunked ones */
 	return 0;
 }
 

@@ -115,6 +115,15 @@ static void error_response(struct http_response *r, unsigned status,
 	}
 }
 
+void http_respond_error(unsigned status, kiln_time wall, bool head_only,
+                        bool keep_alive_10, const char *extra,
+                        struct http_response *out)
+{
+	out->body = NULL;
+	out->body_len = 0;
+	error_response(out, status, wall, head_only, keep_alive_10, extra);
+}
+
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in
  * thousandths. A malformed one counts as 0: identity is always safe. */
 static int parse_qvalue(struct kiln_view v)

@@ -47,8 +47,10 @@ struct http_conn {
 	kiln_time linger_end;  /* lingering: the close happens by then */
 	kiln_time linger_idle; /* ... or when no byte came by then */
 	bool lingering;
-	bool in_pump; /* pump() is running: conn_end waits for it */
-	bool ended;   /* to be freed when pump() returns */
+	bool in_handler;      /* a route's handler runs on its fiber */
+	struct kiln_waitq wq; /* where that fiber waits for TCP */
+	bool in_pump;         /* pump() is running: conn_end waits for it */
+	bool ended;           /* to be freed when pump() returns */
 };
 
 extern struct http_stats http_stats;
@@ -63,6 +65,12 @@ void conn_refuse(struct http_server *srv, struct tcp_conn *t);
 /* Make room: close an idle connection without a response, or answer a
  * slow head 408 and close. */
 void conn_shed(struct http_conn *c);
+/* Run the route's handler the session chose on a fiber (exchange.c);
+ * false without memory for one. */
+bool conn_handler_start(struct http_conn *c);
+/* The handler's fiber is done (its response sent, the session told):
+ * go on with the connection, or reset it when its I/O failed. */
+void conn_handler_done(struct http_conn *c, bool failed);
 /* Close a lingering connection now. */
 void conn_linger_end(struct http_conn *c);
 

@@ -12,6 +12,7 @@
  * answered from a shared, read-only 503 that closes the connection.
  */
 #include <kiln/http.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ static bool take_reply(struct http_session *s)
 {
 	s->reply = malloc(sizeof *s->reply);
 	if (s->reply) {
+		s->reply->path = NULL;
+		s->reply->match.route = NULL;
 		s->reply->log_method[0] = '\0';
 		s->reply->log_path[0] = '\0';
 		return true;
@@ -46,8 +49,10 @@ static bool take_reply(struct http_session *s)
 
 static void drop_reply(struct http_session *s)
 {
-	if (s->reply != &no_memory_reply)
+	if (s->reply != &no_memory_reply && s->reply) {
+		free(s->reply->path);
 		free(s->reply);
+	}
 	s->reply = NULL;
 }
 
@@ -55,6 +60,8 @@ void http_config_default(struct http_config *cfg,
                          const struct kiln_asset_table *assets)
 {
 	cfg->assets = assets;
+	cfg->routes = NULL;
+	cfg->max_body = 1024 * 1024;
 	/* nginx's large_client_header_buffers (4 8k): a request line of
 	 * 8 KiB, fields of 32 KiB in all; it has no bound on the number of
 	 * lines, Apache's is 100. */
@@ -112,21 +119,70 @@ static void note_request(struct http_reply *x, const struct http_request *r)
 	x->log_path[n] = '\0';
 }
 
+/* A request some route may answer. Returns true when it was decided
+ * here: a handler is to run (HTTP_S_HANDLER), or a 405 or 413 is ready;
+ * false when no route's pattern matches (the assets answer). */
+static bool route_request(struct http_session *s, const struct http_request *r,
+                          kiln_time wall)
+{
+	struct http_reply *x = s->reply;
+	x->path = malloc(r->path.len + 1);
+	if (!x->path)
+		return false;
+	long n = http_path_normalize(r->path, x->path, r->path.len + 1);
+	if (n < 0)
+		return false; /* http_respond says 400 */
+	x->path[n] = '\0';
+	http_route_match(s->cfg->routes, r->method, x->path, (size_t)n,
+	                 &x->match);
+	if (!x->match.allow)
+		return false;
+	struct http_response *out = &x->resp;
+	bool ka10 = r->version == 10 && r->conn_keep_alive && !r->conn_close;
+	out->close = r->version == 11 ? r->conn_close : !ka10;
+	if (!x->match.route) {
+		char allow[96], extra[112];
+		http_allow_format(x->match.allow, allow, sizeof allow);
+		snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
+		/* A body it came with is not read: close. */
+		if (r->has_transfer_encoding)
+			out->close = true;
+		http_respond_error(405, wall, r->method == HTTP_HEAD, ka10,
+		                   extra, out);
+		if (r->has_content_length && !out->close)
+			s->pending_drop = r->content_length;
+		return true;
+	}
+	if (r->has_content_length && r->content_length > s->cfg->max_body) {
+		out->close = true;
+		http_respond_error(413, wall, r->method == HTTP_HEAD, false,
+		                   NULL, out);
+		return true;
+	}
+	s->state = HTTP_S_HANDLER;
+	return true;
+}
+
 static void head_complete(struct http_session *s, kiln_time wall)
 {
 	s->state = HTTP_S_RESPOND;
 	s->pending_drop = 0;
 	if (!take_reply(s))
 		return;
-	struct http_request req;
-	int st = http_request_parse(s->head.buf, s->head.len, &req);
-	if (st == 0 || req.method_name.p != NULL)
-		note_request(s->reply, &req);
-	http_respond(s->cfg, st == 0 ? &req : NULL, st, wall, &s->reply->resp);
+	struct http_request *req = &s->reply->req;
+	int st = http_request_parse(s->head.buf, s->head.len, req);
+	if (st == 0 || req->method_name.p != NULL)
+		note_request(s->reply, req);
+	/* Routes take chunked bodies, which the assets refuse (501). */
+	bool routable = st == 0 || (st == 501 && req->chunked &&
+	                            req->method != HTTP_UNKNOWN);
+	if (s->cfg->routes && routable && route_request(s, req, wall))
+		return;
+	http_respond(s->cfg, st == 0 ? req : NULL, st, wall, &s->reply->resp);
 	/* A body (Content-Length) follows the head: drop it after the
 	 * response, unless the connection closes anyway. */
-	if (st == 0 && req.has_content_length && !s->reply->resp.close)
-		s->pending_drop = req.content_length;
+	if (st == 0 && req->has_content_length && !s->reply->resp.close)
+		s->pending_drop = req->content_length;
 }
 
 static void fail(struct http_session *s, int status, kiln_time wall)
@@ -203,6 +259,29 @@ const char *http_session_log_method(const struct http_session *s)
 const char *http_session_log_path(const struct http_session *s)
 {
 	return s->reply ? s->reply->log_path : "";
+}
+
+const struct http_reply *http_session_handler(const struct http_session *s)
+{
+	return s->state == HTTP_S_HANDLER ? s->reply : NULL;
+}
+
+void http_session_handled(struct http_session *s, uint64_t unread, bool close,
+                          kiln_time now)
+{
+	if (s->state != HTTP_S_HANDLER)
+		return;
+	drop_reply(s);
+	s->requests++;
+	s->last_activity = now;
+	s->request_started = false;
+	http_head_release(&s->head);
+	if (close || unread > s->cfg->max_discard_body) {
+		s->state = HTTP_S_CLOSED;
+		return;
+	}
+	s->discard = unread;
+	s->state = unread > 0 ? HTTP_S_BODY : HTTP_S_HEAD;
 }
 
 void http_session_sent(struct http_session *s, kiln_time now)

@@ -14,7 +14,7 @@ SOURCE_DATE_EPOCH=1700000000 bin/kiln-assets --output "$out/site.c" \
 if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
 	-o "$out/unit" tests/http/unit.c lib/http/head.c lib/http/request.c lib/http/path.c \
-	lib/http/response.c lib/http/session.c lib/http/date.c \
+	lib/http/response.c lib/http/session.c lib/http/route.c lib/http/chunked.c lib/http/date.c \
 	lib/http/response_parser.c lib/assets/assets.c "$out/site.c" -lz \
 	2>"$out/build.log"; then
 	fail "http-core" "does not build: $(head -5 "$out/build.log")"
