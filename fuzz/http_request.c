@@ -3,7 +3,7 @@
  * into pieces at points chosen by the input, with a small asset table.
  */
 // clang-format off
-// fuzz-sources: lib/http/{head,request,path,response,session,date}.c lib/assets/assets.c
+// fuzz-sources: lib/http/{head,request,path,response,session,route,chunked,date}.c lib/assets/assets.c
 // clang-format on
 #include <kiln/http.h>
 #include <stdlib.h>
