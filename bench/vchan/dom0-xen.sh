@@ -12,13 +12,8 @@ ip link add xenbr9 type bridge && ip link set xenbr9 up
 echo 0 >/sys/class/net/xenbr9/bridge/forward_delay
 buf=""
 
-domid_of() {
-	local d
-	for d in $(xenstore-list /local/domain 2>/dev/null); do
-		[ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$1" ] &&
-			echo "$d" && return
-	done
-}
+# domid_of NAME
+. $F/dom0-domains.sh
 # create NAME IMAGE MAC CMDLINE [-p]
 create() {
 	cat >/tmp/$1.cfg <<CFG

@@ -28,7 +28,7 @@ echo "$PINGS" >"$tmp/pings"
 KILN_QEMU="$root/tests/vchan/qemu-no-xsave" \
 	timeout 900 platform/xen/launch --dom0-only --mem 256M \
 	--dom0-script bench/vchan/dom0-xen.sh \
-	--dom0-file "$tmp/echo" --dom0-file "$tmp/client" --dom0-file "$tmp/mb" \
+	--dom0-file "$tmp/echo" --dom0-file "$tmp/client" --dom0-file "$tmp/mb" --dom0-file tests/vchan/dom0-domains.sh \
 	--dom0-file "$tmp/pings" --dom0-out "$tmp/out" --xen-log "$tmp/xen.log" \
 	"$tmp/echo" 2>"$tmp/err" </dev/null
 rc=$?

@@ -45,14 +45,8 @@ xlr() {
 }
 con() { cat "$CON/guest-$1.log" 2>/dev/null; }
 
-# domid_of NAME: from xenstore, empty if there is none.
-domid_of() {
-	local d
-	for d in $(xenstore-list /local/domain 2>/dev/null); do
-		[ "$(xenstore-read /local/domain/$d/name 2>/dev/null)" = "$1" ] &&
-			echo "$d" && return
-	done
-}
+# domid_of NAME
+. $F/dom0-domains.sh
 
 # create NAME IMAGE MEM CMDLINE [-p]: a guest (paused with -p); prints its
 # domid.

@@ -36,7 +36,7 @@ cp "$(readlink -f "$lib")" "$tmp/$(basename "$lib")"
 KILN_QEMU="$ROOT/tests/vchan/qemu-no-xsave" \
 	timeout --kill-after=10 1000 platform/xen/launch --dom0-only --mem 192M \
 	--dom0-script tests/vchan/dom0-vchan.sh \
-	--dom0-file "$tmp/echo" --dom0-file "$tmp/client" --dom0-file "$tmp/hostile" \
+	--dom0-file "$tmp/echo" --dom0-file "$tmp/client" --dom0-file "$tmp/hostile" --dom0-file tests/vchan/dom0-domains.sh \
 	--dom0-file "$tmp/vchan-socket-proxy" --dom0-file "$tmp/$(basename "$lib")" \
 	--dom0-out "$tmp/out" --xen-log "$ROOT/_build/tests/vchan-xen.log" "$tmp/echo" \
 	>"$tmp/launch.out" 2>"$tmp/launch.err" </dev/null
