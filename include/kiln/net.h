@@ -173,12 +173,19 @@ struct tcp_config {
 	 * one is answered). --tcp-oow-ack-ms=N. */
 	kiln_time oow_ack_interval;
 	bool sack, timestamps, window_scaling; /* offer/accept them (all on) */
+	/* SYN cookies (RFC 4987 3.6): TCP_SYNCOOKIES_AUTO (the default) once
+	 * a listen backlog is full, _OFF never, _ALWAYS for every SYN.
+	 * --tcp-syncookies=0|1|2. */
+	unsigned syncookies;
 };
+#define TCP_SYNCOOKIES_OFF 0
+#define TCP_SYNCOOKIES_AUTO 1
+#define TCP_SYNCOOKIES_ALWAYS 2
 void tcp_config_defaults(struct tcp_config *cfg);
 int tcp_configure(const struct tcp_config *cfg);
 /* Apply boot arguments --tcp-max-conns=N --tcp-backlog=N --tcp-sndbuf=N
  * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N --tcp-oow-ack-ms=N
- * (claims them).
+ * --tcp-syncookies=0|1|2 (claims them).
  * Returns 0 or -KILN_EINVAL (after printing what was wrong). */
 int tcp_configure_from_args(void);
 
@@ -245,6 +252,9 @@ struct net_counters {
 	uint64_t drop_no_buffer;
 	uint64_t tcp_active_opens, tcp_passive_opens, tcp_retransmits;
 	uint64_t tcp_resets_sent, tcp_syn_backlog_drops;
+	/* SYN cookies: SYN-ACKs sent with one, ACKs that returned a good one
+	 * (connections made), ACKs checked as cookies that failed. */
+	uint64_t tcp_syncookies_sent, tcp_syncookies_ok, tcp_syncookies_failed;
 	uint64_t icmp_echo_replies;
 	/* Below TCP: more drop reasons (each also counted in rx_dropped). */
 	uint64_t drop_eth_unsupported; /* EtherType or 802.3 frame we ignore */

@@ -22,6 +22,7 @@
 		.challenge_acks_per_sec = 100,                                 \
 		.oow_ack_interval = KILN_MSEC(500), .sack = true,              \
 		.timestamps = true, .window_scaling = true,                    \
+		.syncookies = TCP_SYNCOOKIES_AUTO,                             \
 	}
 
 struct tcp_config tcp_cfg = TCP_DEFAULTS;
@@ -92,7 +93,7 @@ int tcp_configure(const struct tcp_config *cfg)
 	    cfg->rto_initial < cfg->rto_min ||
 	    cfg->rto_max < cfg->rto_initial || cfg->delack <= 0 ||
 	    cfg->keep_idle <= 0 || cfg->keep_interval <= 0 ||
-	    cfg->orphan_timeout <= 0)
+	    cfg->orphan_timeout <= 0 || cfg->syncookies > TCP_SYNCOOKIES_ALWAYS)
 		return -KILN_EINVAL;
 	tcp_cfg = *cfg;
 	settled = true;
@@ -128,6 +129,9 @@ int tcp_configure_from_args(void)
 	v = (uint64_t)(c.oow_ack_interval / KILN_MSEC(1));
 	ok &= kiln_arg_uint("--tcp-oow-ack-ms", 0, 60000, &v);
 	c.oow_ack_interval = KILN_MSEC((kiln_time)v);
+	v = c.syncookies;
+	ok &= kiln_arg_uint("--tcp-syncookies", 0, 2, &v);
+	c.syncookies = (unsigned)v;
 	if (!ok)
 		return -KILN_EINVAL;
 	return tcp_configure(&c);

@@ -15,6 +15,7 @@
  *   tcp_timer.c   retransmission (RFC 6298), persist, keepalive,
  *                 delayed ACK, TIME-WAIT and orphan timers
  *   tcp_socket.c  the public socket API of include/kiln/net.h
+ *   tcp_syncookie.c  SYN cookies (RFC 4987 3.6) once a backlog is full
  *
  * Choices, in one place:
  * - RTO (RFC 6298): initial 1 s, minimum 200 ms (not the RFC's 1 s),
@@ -41,13 +42,14 @@
  * - TIME-WAIT lasts 2 * MSL (30 s); RSTs do not end it (RFC 1337); a SYN
  *   above the old sequence space (or with a newer timestamp) reopens the
  *   pair; the number of entries is bounded and the oldest is recycled.
- * - Listen backlog: bounded; when full, a new SYN may replace a
- *   half-open entry whose SYN-ACK already went unanswered once (SYN-flood
- *   resilience without SYN cookies).
+ * - Listen backlog: bounded; when full, SYNs are answered with SYN
+ *   cookies (tcp_syncookie.c; MSS, window scale, SACK and timestamps
+ *   kept); with cookies off, a new SYN may replace a half-open entry
+ *   whose SYN-ACK already went unanswered once.
  * - Not done: urgent data (the URG pointer is ignored and the data read
  *   inline), ECN, path-MTU discovery (ICMP "fragmentation needed" is
- *   ignored; the MSS is clamped to the interface MTU), SYN cookies,
- *   D-SACK, TCP Fast Open.
+ *   ignored; the MSS is clamped to the interface MTU), D-SACK, TCP Fast
+ *   Open.
  */
 #ifndef KILN_NET_TCP_IMPL_H
 #define KILN_NET_TCP_IMPL_H
@@ -308,6 +310,38 @@ uint32_t tcp_ts_now(const struct tcp_conn *c);
 uint16_t tcp_local_mss(void);
 /* Recompute smss after options were agreed. */
 void tcp_set_smss(struct tcp_conn *c);
+
+/* Send a segment that belongs to no connection (h complete but for the
+ * checksum); false if it could not go out (no packet buffer). */
+bool tcp_send_stateless(net_ipv4 laddr, net_ipv4 raddr,
+                        const struct tcp_header *h);
+
+/* -------------------------------------------------- tcp_syncookie.c */
+
+/* Answer SYNs to l with cookies rather than backlog entries? */
+bool tcp_syncookie_wanted(const struct tcp_listener *l);
+/* Answer the SYN in with a SYN-ACK carrying a cookie (nothing kept). */
+void tcp_syncookie_send(net_ipv4 laddr, net_ipv4 raddr,
+                        const struct tcp_header *in);
+/* An ACK to listener l matching no connection: if it returns a valid
+ * cookie, a new connection in SYN-RECEIVED (hashed, queued on l) that the
+ * ACK then completes; NULL otherwise. */
+struct tcp_conn *tcp_syncookie_check(struct tcp_listener *l, net_ipv4 src,
+                                     net_ipv4 dst, const struct tcp_header *h);
+/* The pieces, for the unit tests: the time counter (64 s periods); the
+ * ISN for a cookie; decoding one (the MSS index, or -1 if the MAC fails
+ * or the counter is over 2 periods old); the MSS table. opts: the option
+ * bits (0x0f: no window scale, else the shift; 0x10 SACK; 0x40
+ * timestamps). */
+uint32_t tcp_syncookie_counter(void);
+uint32_t tcp_syncookie_make(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
+                            uint16_t rport, uint32_t peer_isn, uint32_t count,
+                            unsigned mss_index, unsigned opts);
+int tcp_syncookie_decode(net_ipv4 laddr, uint16_t lport, net_ipv4 raddr,
+                         uint16_t rport, uint32_t isn, uint32_t peer_isn,
+                         uint32_t now_count, unsigned opts);
+unsigned tcp_syncookie_mss_index(uint16_t peer_mss);
+uint16_t tcp_syncookie_mss(unsigned mss_index);
 
 /* ----------------------------------------------------- tcp_timer.c */
 

@@ -66,7 +66,7 @@ static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 	c->recover = ack;
 	c->rexmit_next = ack;
 	c->t_rexmt = 0;
-	if (c->retries == 0)
+	if (c->retries == 0 && c->rtt_start) /* 0: no sample (a cookie) */
 		tcp_rtt_sample(c, kiln_now() - c->rtt_start);
 	uint32_t iw = 10u * c->smss;
 	uint32_t floor = 2u * c->smss > 14600 ? 2u * c->smss : 14600;
@@ -120,6 +120,10 @@ static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
 	}
 	if (!(h->flags & TCP_SYN)) {
 		NET_DROP(drop_tcp_invalid);
+		return;
+	}
+	if (tcp_syncookie_wanted(l)) {
+		tcp_syncookie_send(dst, src, h);
 		return;
 	}
 	if (l->n_queued >= l->backlog && !evict_stale_syn(l)) {
@@ -819,7 +823,11 @@ void tcp_input(net_ipv4 src, net_ipv4 dst, const uint8_t *seg, size_t len)
 	}
 	if (!c) {
 		struct tcp_listener *l = tcp_listener_find(dst, h.dport);
-		if (l) {
+		if (l && (c = tcp_syncookie_check(l, src, dst, &h))) {
+			/* A good cookie: the ACK completes the handshake. */
+			c->last_rx = kiln_now();
+			conn_input(c, &h, src, dst, data);
+		} else if (l) {
 			listen_input(l, src, dst, &h, data.len);
 		} else {
 			NET_DROP(drop_tcp_no_socket);

@@ -304,6 +304,19 @@ void tcp_send_rst_reply(net_ipv4 laddr, net_ipv4 raddr,
 	net_counters.tcp_resets_sent++;
 }
 
+bool tcp_send_stateless(net_ipv4 laddr, net_ipv4 raddr,
+                        const struct tcp_header *h)
+{
+	uint8_t hdr[TCP_HDR_MAX];
+	struct net_chunk chunks[1];
+	if (!net_tx_any_buffer())
+		return false;
+	size_t hlen = tcp_emit(hdr, sizeof(hdr), h);
+	KILN_ASSERT(hlen);
+	send_segment(laddr, raddr, hdr, hlen, chunks, 1, 0);
+	return true;
+}
+
 void tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	if (SEQ_LT(seq, c->snd_una))

@@ -1499,6 +1499,11 @@ static void test_keepalive(void)
 static void test_backlog_exhaustion(void)
 {
 	int err;
+	/* The stack without SYN cookies (tests/tcp/syncookie.c has them). */
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.syncookies = TCP_SYNCOOKIES_OFF;
+	CHECK(tcp_configure(&cfg) == 0);
 	struct tcp_listener *l = tcp_listen(0, 81, 2, &err);
 	CHECK(l);
 	for (int i = 0; i < 5; i++) {
