@@ -8,7 +8,10 @@
  * established connection, the listener from a fuzzed port, a closed
  * port, or the raw ports), whether seq/ack are pulled near the
  * connection's own numbers, whether the checksum is fixed, and an
- * application call or a clock step to do afterwards.
+ * application call or a clock step to do afterwards. Inputs of odd
+ * length run with SYN cookies for every SYN (the established connection
+ * is then made from a cookie, and segments to the listener are checked as
+ * cookies), even ones with cookies once the backlog is full.
  *
  * (The sources: the harness, TCP, and wire/tcp.c plus wire/checksum.c.)
  */
@@ -53,6 +56,7 @@ static struct tcp_conn *establish(void)
 	memset(&in.opt, 0, sizeof(in.opt));
 	in.opt.has_ts = true;
 	in.opt.ts_val = 2;
+	in.opt.ts_ecr = s->h.opt.ts_val; /* a cookie's options ride on it */
 	in.seq = 1001;
 	in.ack = s->h.seq + 1;
 	in.flags = TCP_ACK;
@@ -71,6 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tcp_conn *old;
 	while ((old = tcp_accept_nowait(l, &err)))
 		tcp_abort(old);
+	tcp_cfg.syncookies =
+	        size % 2 ? TCP_SYNCOOKIES_ALWAYS : TCP_SYNCOOKIES_AUTO;
 	struct tcp_conn *c = establish();
 	if (!c)
 		return 0; /* limits reached: a legal outcome */

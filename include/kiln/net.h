@@ -52,7 +52,9 @@ struct tcp_listener;
 struct tcp_conn;
 
 /* Listen on port (addr 0: any local address). backlog bounds the
- * connections waiting for accept (SYN-RECEIVED and ESTABLISHED). */
+ * connections waiting for accept (SYN-RECEIVED and ESTABLISHED); once it
+ * is full, connections made from SYN cookies may add up to backlog more
+ * ESTABLISHED ones. */
 struct tcp_listener *tcp_listen(net_ipv4 addr, uint16_t port, unsigned backlog,
                                 int *err);
 /* Park until a connection is established, or deadline (-KILN_ETIMEDOUT;
