@@ -3,9 +3,10 @@
 # emulator (qemu-aarch64): lib/rt on its fake platform (timers, fibers on
 # the aarch64 switch, wait queues, join, the loop, boot arguments, exits,
 # panics, the deadlock report), lib/rt/libc's string, heap and printf
-# tests, lib/net's wire and stack tests, TCP's unit tests and host/'s
-# option parser. Cross-built with aarch64-linux-gnu-gcc, static, with
-# UBSan trapping (the cross toolchain here has no ASan runtime).
+# tests, lib/net's wire and stack tests, TCP's unit tests (SYN cookies
+# too) and host/'s option parser. Cross-built with aarch64-linux-gnu-gcc,
+# static, with UBSan trapping (the cross toolchain here has no ASan
+# runtime).
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -100,6 +101,13 @@ if build tcp_unit "tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/
 	rc=$?
 	lines "tcp" "$out/tcp.log"
 	[ $rc -eq 0 ] || fail "aarch64 tcp unit tests" "status $rc: $(grep -E 'check failed|panic' "$out/tcp.stderr" | head -3 | tr '\n' '|')"
+fi
+if build tcp_syncookie "tests/tcp/syncookie.c tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c
+	lib/net/wire/tcp.c lib/net/wire/checksum.c"; then
+	timeout 120 $QEMU "$out/tcp_syncookie" >"$out/syncookie.log" 2>"$out/syncookie.stderr"
+	rc=$?
+	lines "tcp" "$out/syncookie.log"
+	[ $rc -eq 0 ] || fail "aarch64 tcp syncookie tests" "status $rc: $(grep -E 'check failed|panic' "$out/syncookie.stderr" | head -3 | tr '\n' '|')"
 fi
 
 # --- host/ ---------------------------------------------------------------
