@@ -9,13 +9,17 @@
  * directly.
  *
  * What the server does (and where it chooses among what the RFCs allow):
- * - GET and HEAD of the assets of a struct kiln_asset_table. A path that
- *   names a folder with an index.html but lacks the trailing slash gets a
- *   301 to the path with the slash (relative links then resolve).
- * - Other known methods: 405 with "Allow: GET, HEAD"; unknown ones: 501.
- * - Request bodies framed by Content-Length are read and dropped, up to
- *   max_discard_body bytes (413 and close beyond). Transfer-Encoding on a
- *   request (chunked bodies) is answered 501 and the connection closed.
+ * - Requests go to routes (see "routes"): an app's handlers, and asset
+ *   routes, which serve the assets of a struct kiln_asset_table: GET and
+ *   HEAD; a path that names a folder with an index.html but lacks the
+ *   trailing slash gets a 301 to the path with the slash (relative links
+ *   then resolve). A path no route matches: 404.
+ * - A method no route of the path has: 405 with an Allow field listing
+ *   those it has ("GET, HEAD" for assets); unknown methods: 501.
+ * - Request bodies framed by Content-Length that no handler reads are
+ *   dropped, up to max_discard_body bytes (413 and close beyond).
+ *   Transfer-Encoding on a request that no handler reads (chunked bodies)
+ *   is answered 501 and the connection closed.
  * - Malformed requests (request line, header syntax, obs-fold, bare CR or
  *   LF, NUL, bad or conflicting Content-Length, Transfer-Encoding with
  *   Content-Length, HTTP/1.1 without exactly one Host) get 400; too long a
@@ -74,8 +78,7 @@
 struct http_route;
 
 struct http_config {
-	const struct kiln_asset_table *assets; /* NULL: no assets */
-	struct http_route *routes; /* http_route(); none: assets only */
+	struct http_route *routes; /* http_route(), http_route_assets() */
 	uint64_t max_body;         /* request bodies a handler reads (1 MiB) */
 	size_t max_request_line;   /* longer: 414 (default 8192) */
 	size_t max_header_bytes;   /* header fields, total: 431 (32768) */
@@ -95,7 +98,8 @@ struct http_config {
 	bool access_log; /* a log line per request (on) */
 };
 
-/* Defaults as above, serving assets. */
+/* Defaults as above, without routes; assets non-NULL adds the asset
+ * route http_route_assets(cfg, "/STAR", assets) (STAR being '*'). */
 void http_config_default(struct http_config *cfg,
                          const struct kiln_asset_table *assets);
 
@@ -260,13 +264,22 @@ struct http_response {
 /* The reason phrase for a status ("Not Found"), "" if unknown. */
 const char *http_reason(unsigned status);
 
-/*
- * Build the response to req. parse_status is 0 for a well-formed request
- * (req then describes it) or the error status from the scanner or parser
- * (req may be NULL). wall is kiln_wall() for the Date field.
+/* Build the response to a request no route answers. parse_status is 0
+ * for a well-formed request (req then describes it: 404, or 400 for a bad
+ * path, 413 for a body beyond max_discard_body) or the error status from
+ * the scanner or parser (req may be NULL). wall is kiln_wall() for the
+ * Date field.
  */
 void http_respond(const struct http_config *cfg, const struct http_request *req,
                   int parse_status, kiln_time wall, struct http_response *out);
+/* Build the response to req from an asset table: everything the static
+ * server does (conditional requests, ranges, gzip variants, 301 for
+ * folders, 404, 405 for methods other than GET and HEAD). The body points
+ * into the table. */
+void http_respond_asset(const struct http_config *cfg,
+                        const struct kiln_asset_table *assets,
+                        const struct http_request *req, kiln_time wall,
+                        struct http_response *out);
 
 /* A status with its short text body (and extra, CRLF-terminated header
  * lines, or NULL); out->close must be set already. */
@@ -293,18 +306,24 @@ bool http_date_parse(struct kiln_view v, int64_t *secs);
  *   http_route(&cfg, HTTP_GET, "/hello", hello, NULL);
  *
  * Patterns: "/hello" matches that path exactly; "/static/STAR" (STAR
- * being '*') every path below "/static/"; "/items/{id}" one segment in
- * place of {id} (at most HTTP_MAX_PARAMS of them, read with
- * http_param). Paths are matched after %-decoding and dot-segment
- * removal (http_path_normalize). Routes are tried in the order they were
- * added; the first whose pattern and method match wins. A route for GET
- * also answers HEAD (the body is then not sent, its length is). method
- * HTTP_UNKNOWN accepts every method. A path some route matches but none
- * for its method gets 405 with an Allow field listing the methods of the
- * routes that match it. A path no route matches is served from
- * cfg->assets as before (404 without assets): static serving is the
- * handler of last resort, and a handler can serve an asset itself with
- * http_reply_asset.
+ * being '*') every path below "/static/" ("/STAR": every path);
+ * "/items/{id}" one segment in place of {id} (at most HTTP_MAX_PARAMS of
+ * them, read with http_param). Paths are matched after %-decoding and
+ * dot-segment removal (http_path_normalize). Precedence: exact patterns
+ * are tried first, then those with {name} segments, then prefixes, the
+ * longest first; among equals, in the order they were added. The first
+ * whose pattern and method match wins. A route for GET also answers HEAD
+ * (the body is then not sent, its length is). method HTTP_UNKNOWN
+ * accepts every method. A path some route matches but none for its
+ * method gets 405 with an Allow field listing the methods of the routes
+ * that match it. A path no route matches gets 404.
+ *
+ * Static assets are served by an asset route (http_route_assets), one
+ * route among the others: "/STAR" serves a whole table as the route of
+ * last resort, "/docs/STAR" only what lies below /docs/ (the table's
+ * paths are the full paths). An asset route answers at once, without a
+ * fiber (nothing it does blocks); a handler can also serve an asset
+ * itself with http_reply_asset.
  *
  * Handlers run on a fiber of their own (taken when the request's head is
  * complete, freed when the handler returns), so they may block: read the
@@ -334,6 +353,12 @@ typedef int (*http_handler)(struct http_exchange *x, void *arg);
  * -KILN_ENOMEM. */
 int http_route(struct http_config *cfg, enum http_method method,
                const char *pattern, http_handler fn, void *arg);
+/* Add an asset route: GET and HEAD of pattern's paths from table. */
+int http_route_assets(struct http_config *cfg, const char *pattern,
+                      const struct kiln_asset_table *table);
+/* An asset route's table; NULL for a handler's route. */
+const struct kiln_asset_table *
+http_route_asset_table(const struct http_route *r);
 
 /* What matching a normalised path gives: the route (NULL for none), and
  * the {name} segments it captured as views into path. allow is a bit
@@ -391,9 +416,11 @@ int http_reply(struct http_exchange *x, unsigned status,
                const char *content_type, const void *body, size_t len);
 /* A status with its short text body ("404 Not Found\n"). */
 int http_reply_status(struct http_exchange *x, unsigned status);
-/* The asset the request names, with everything the static server does
- * (conditional requests, ranges, gzip variants, 301 for folders, 404). */
-int http_reply_asset(struct http_exchange *x);
+/* The asset of table the request names, with everything the static
+ * server does (conditional requests, ranges, gzip variants, 301 for
+ * folders, 404). */
+int http_reply_asset(struct http_exchange *x,
+                     const struct kiln_asset_table *table);
 /* A streamed response: length is the body's size if known (sent as
  * Content-Length), else -1 (chunked; with HTTP/1.0 the connection
  * closes at its end instead). http_stream_write blocks while the
@@ -516,9 +543,10 @@ bool http_session_eof(struct http_session *s, kiln_time wall);
  * The server runs on callbacks, not on a fiber per connection: TCP's
  * events drive each connection's session (lib/http/conn.c), so a
  * connection costs its TCP struct and a few hundred bytes of its own
- * while idle, and thousands are held at once. Answering a request never
- * blocks (the response is built from the asset table); a handler that
- * may block would run on a fiber taken only while it works.
+ * while idle, and thousands are held at once. Asset routes and errors
+ * are answered without blocking (the response is built from the asset
+ * table); a handler, which may block, runs on a fiber taken only while it
+ * works.
  *
  * Bounds (struct http_config): max_conns open connections (by default
  * what the heap holds). When a new connection finds the bound reached,
@@ -534,7 +562,7 @@ bool http_session_eof(struct http_session *s, kiln_time wall);
  * 400, 413, 431 or 503 instead of losing it to a reset.
  */
 
-/* Listen on port and serve cfg->assets, for ever (cfg must stay valid).
+/* Listen on port and serve cfg's routes, for ever (cfg must stay valid).
  * Only returns on a listen error (a negated kiln_error). */
 int http_serve(const struct http_config *cfg, uint16_t port);
 /* The same without parking the caller: returns 0 once listening (the
@@ -557,6 +585,49 @@ struct http_stats {
 	uint64_t no_memory; /* connections ended for want of heap */
 };
 void http_get_stats(struct http_stats *st);
+
+/* ------------------------------------------------------------- apps */
+
+/*
+ * The start-up of an app that serves assets (and perhaps a few handlers
+ * of its own): boot arguments, the network, the asset route, the server.
+ *
+ *   static struct http_app app;
+ *   int kiln_main(int argc, char **argv)
+ *   {
+ *           int st = http_app_init(&app, "decks", &kiln_assets);
+ *           if (st)
+ *                   return st;
+ *           http_route(&app.config, HTTP_POST, "/x", x_handler, NULL);
+ *           return http_app_run(&app);
+ *   }
+ *
+ * Boot arguments: --port=N (80), --exit-after=SECS (end with status 0
+ * after that long, so a host sees a clean exit), --stats-every=SECS (a
+ * line "NAME: stats conns=... heap_peak=..." that often; also printed at
+ * exit, with the network's drop counters), the server's
+ * (http_config_from_args) and the network's (--ipv4=ADDR/PREFIX,
+ * --ipv4-gateway=ADDR; DHCP otherwise). The app may claim its own
+ * between the two calls.
+ */
+struct http_app {
+	const char *name; /* in its console lines */
+	const struct kiln_asset_table *assets;
+	struct http_config config; /* routes may be added to it */
+	uint16_t port;
+	uint64_t exit_after, stats_every;
+};
+
+/* Defaults, the boot arguments above, and the asset route "/STAR" of
+ * assets (if not NULL). Returns 0, or the exit status for kiln_main (2:
+ * a malformed argument, said why). */
+int http_app_init(struct http_app *app, const char *name,
+                  const struct kiln_asset_table *assets);
+/* Start the network and serve, for ever; returns the exit status when
+ * that cannot be done (having said why). */
+int http_app_run(struct http_app *app);
+/* The --stats-every line, now. */
+void http_app_print_stats(const struct http_app *app);
 
 /* ---------------------------------------------------------- client */
 

@@ -316,12 +316,13 @@ int http_reply_status(struct http_exchange *x, unsigned status)
 	                  strlen(text));
 }
 
-int http_reply_asset(struct http_exchange *x)
+int http_reply_asset(struct http_exchange *x,
+                     const struct kiln_asset_table *table)
 {
-	if (x->started)
+	if (x->started || !table)
 		return -KILN_EINVAL;
 	static struct http_response resp; /* not on the fiber's stack */
-	http_respond(x->cfg, &x->rp->req, 0, kiln_wall(), &resp);
+	http_respond_asset(x->cfg, table, &x->rp->req, kiln_wall(), &resp);
 	x->started = true;
 	x->status = resp.status;
 	x->close = resp.close || (x->chunked && !x->body_done);
@@ -393,7 +394,10 @@ static void run(void *arg)
 		                    !strcasecmp(v, "100-continue");
 	}
 	kiln_time start = kiln_now();
-	int rc = http_route_call(rp->match.route, &x);
+	const struct kiln_asset_table *assets =
+	        http_route_asset_table(rp->match.route);
+	int rc = assets ? http_reply_asset(&x, assets)
+	                : http_route_call(rp->match.route, &x);
 	if (rc < 0 || !x.started)
 		KILN_ERROR("http", "%s %s: handler for %s failed (%s)",
 		           rp->log_method, rp->log_path,

@@ -300,6 +300,22 @@ static bool encode_path(const char *path, size_t len, char *out, size_t cap)
 	return true;
 }
 
+/* How the connection goes on after a response to req: out->close, and
+ * whether an HTTP/1.0 client asked to keep it (ka10). */
+static bool persistence(const struct http_request *req,
+                        struct http_response *out)
+{
+	out->close = false;
+	if (req->version == 11) {
+		out->close = req->conn_close;
+		return false;
+	}
+	if (req->conn_keep_alive && !req->conn_close)
+		return true;
+	out->close = true;
+	return false;
+}
+
 void http_respond(const struct http_config *cfg, const struct http_request *req,
                   int parse_status, kiln_time wall, struct http_response *out)
 {
@@ -311,13 +327,30 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 		return;
 	}
 	bool head_only = req->method == HTTP_HEAD;
-	bool ka10 = false;
-	if (req->version == 11)
-		out->close = req->conn_close;
-	else if (req->conn_keep_alive && !req->conn_close)
-		ka10 = true;
-	else
+	bool ka10 = persistence(req, out);
+	if (req->has_content_length &&
+	    req->content_length > cfg->max_discard_body) {
 		out->close = true;
+		error_response(out, 413, wall, head_only, false, NULL);
+		return;
+	}
+	/* Scratch for the decoded path: static, as below. */
+	static char path[HTTP_HEAD_MAX];
+	if (http_path_normalize(req->path, path, sizeof path) < 0) {
+		out->close = true;
+		error_response(out, 400, wall, head_only, false, NULL);
+		return;
+	}
+	error_response(out, 404, wall, head_only, ka10, NULL);
+}
+
+void http_respond_asset(const struct http_config *cfg,
+                        const struct kiln_asset_table *assets,
+                        const struct http_request *req, kiln_time wall,
+                        struct http_response *out)
+{
+	bool head_only = req->method == HTTP_HEAD;
+	bool ka10 = persistence(req, out);
 
 	if (req->has_content_length &&
 	    req->content_length > cfg->max_discard_body) {
@@ -341,7 +374,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 		return;
 	}
 	const struct kiln_asset *a =
-	        kiln_asset_find(cfg->assets, path, (size_t)plen);
+	        kiln_asset_find(assets, path, (size_t)plen);
 	if (a == NULL) {
 		/* A folder named without its slash: send the client there, so
 		 * that relative links in its index.html resolve. The Location
@@ -351,8 +384,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 		if (plen > 0 && path[plen - 1] != '/' &&
 		    (size_t)plen + 1 < sizeof path) {
 			path[plen] = '/';
-			if (kiln_asset_find(cfg->assets, path,
-			                    (size_t)plen + 1) &&
+			if (kiln_asset_find(assets, path, (size_t)plen + 1) &&
 			    encode_path(path, (size_t)plen + 1, enc,
 			                sizeof enc)) {
 				snprintf(loc, sizeof loc, "Location: %s\r\n",
@@ -371,7 +403,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	enum range_result range = RANGE_NONE;
 	if (req->method == HTTP_GET && req->range.p != NULL &&
 	    !(req->repeated & (HTTP_REPEATED_RANGE | HTTP_REPEATED_IF_RANGE)) &&
-	    if_range_holds(req->if_range, a->etag, cfg->assets->build_time))
+	    if_range_holds(req->if_range, a->etag, assets->build_time))
 		range = parse_range(req->range, a->size, &first, &last);
 	bool gz = a->gzip != NULL && range == RANGE_NONE &&
 	          req->accept_encoding.p != NULL && accepts_gzip(req);
@@ -379,7 +411,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	const uint8_t *body = gz ? a->gzip : a->data;
 	size_t size = gz ? a->gzip_size : a->size;
 	char modified[30];
-	http_date_format(cfg->assets->build_time, modified);
+	http_date_format(assets->build_time, modified);
 
 	/* Preconditions: If-None-Match wins over If-Modified-Since. */
 	bool not_modified = false;
@@ -389,7 +421,7 @@ void http_respond(const struct http_config *cfg, const struct http_request *req,
 	           !(req->repeated & HTTP_REPEATED_IF_MODIFIED_SINCE)) {
 		int64_t since;
 		if (http_date_parse(req->if_modified_since, &since))
-			not_modified = cfg->assets->build_time <= since;
+			not_modified = assets->build_time <= since;
 	}
 	if (not_modified)
 		range = RANGE_NONE;

@@ -12,7 +12,20 @@ struct http_route {
 	char *pattern;
 	http_handler fn;
 	void *arg;
+	const struct kiln_asset_table *assets; /* an asset route's table */
+	/* Precedence: exact patterns (2) before {param} ones (1) before
+	 * prefixes (0); among prefixes the longer first. */
+	int rank;
+	size_t len;
 };
+
+/* Outranks: is a tried before b? */
+static bool outranks(const struct http_route *a, const struct http_route *b)
+{
+	if (a->rank != b->rank)
+		return a->rank > b->rank;
+	return a->rank == 0 && a->len > b->len;
+}
 
 /* A pattern is "/" then segments of path bytes, "{name}" segments, and
  * at most one "*" as its last segment. */
@@ -43,10 +56,11 @@ static bool pattern_ok(const char *p)
 	}
 }
 
-int http_route(struct http_config *cfg, enum http_method method,
-               const char *pattern, http_handler fn, void *arg)
+static int add_route(struct http_config *cfg, enum http_method method,
+                     const char *pattern, http_handler fn, void *arg,
+                     const struct kiln_asset_table *assets)
 {
-	if (!pattern || !fn || !pattern_ok(pattern))
+	if (!pattern || (!fn && !assets) || !pattern_ok(pattern))
 		return -KILN_EINVAL;
 	struct http_route *r = calloc(1, sizeof *r);
 	size_t n = strlen(pattern);
@@ -61,11 +75,41 @@ int http_route(struct http_config *cfg, enum http_method method,
 	r->pattern = copy;
 	r->fn = fn;
 	r->arg = arg;
-	struct http_route **tail = &cfg->routes;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = r;
+	r->assets = assets;
+	r->len = n;
+	r->rank = n >= 1 && pattern[n - 1] == '*' ? 0
+	          : strchr(pattern, '{')          ? 1
+	                                          : 2;
+	/* Kept sorted by precedence, in the order added among equals. */
+	struct http_route **at = &cfg->routes;
+	while (*at && !outranks(r, *at))
+		at = &(*at)->next;
+	r->next = *at;
+	*at = r;
 	return 0;
+}
+
+int http_route(struct http_config *cfg, enum http_method method,
+               const char *pattern, http_handler fn, void *arg)
+{
+	return add_route(cfg, method, pattern, fn, arg, NULL);
+}
+
+int http_route_assets(struct http_config *cfg, const char *pattern,
+                      const struct kiln_asset_table *table)
+{
+	if (!table)
+		return -KILN_EINVAL;
+	/* No handler function: the session answers an asset route itself,
+	 * without a fiber (a fiber that found one would serve it with
+	 * http_reply_asset). */
+	return add_route(cfg, HTTP_GET, pattern, NULL, NULL, table);
+}
+
+const struct kiln_asset_table *
+http_route_asset_table(const struct http_route *r)
+{
+	return r->assets;
 }
 
 /* Does path match pattern? Captures {name} segments into m. */

@@ -59,7 +59,6 @@ static void drop_reply(struct http_session *s)
 void http_config_default(struct http_config *cfg,
                          const struct kiln_asset_table *assets)
 {
-	cfg->assets = assets;
 	cfg->routes = NULL;
 	cfg->max_body = 1024 * 1024;
 	/* nginx's large_client_header_buffers (4 8k): a request line of
@@ -78,6 +77,10 @@ void http_config_default(struct http_config *cfg,
 	cfg->linger_time = KILN_SEC(30);
 	cfg->max_conns = 0; /* from the heap, when the server starts */
 	cfg->access_log = true;
+	/* Static serving is a route like any other (the one of last
+	 * resort: every other pattern outranks a bare prefix). */
+	if (assets)
+		http_route_assets(cfg, "/*", assets);
 }
 
 void http_session_init(struct http_session *s, const struct http_config *cfg,
@@ -120,15 +123,23 @@ static void note_request(struct http_reply *x, const struct http_request *r)
 }
 
 /* A request some route may answer. Returns true when it was decided
- * here: a handler is to run (HTTP_S_HANDLER), or a 405 or 413 is ready;
- * false when no route's pattern matches (the assets answer). */
+ * here: a handler is to run (HTTP_S_HANDLER), or a response is ready (an
+ * asset route's, a 405, a 413); false when no route's pattern matches
+ * (http_respond answers: 404, or 400 for a bad path). */
 static bool route_request(struct http_session *s, const struct http_request *r,
                           kiln_time wall)
 {
 	struct http_reply *x = s->reply;
+	struct http_response *out = &x->resp;
+	bool ka10 = r->version == 10 && r->conn_keep_alive && !r->conn_close;
+	out->close = r->version == 11 ? r->conn_close : !ka10;
 	x->path = malloc(r->path.len + 1);
-	if (!x->path)
-		return false;
+	if (!x->path) {
+		out->close = true;
+		http_respond_error(503, wall, r->method == HTTP_HEAD, false,
+		                   "Retry-After: 1\r\n", out);
+		return true;
+	}
 	long n = http_path_normalize(r->path, x->path, r->path.len + 1);
 	if (n < 0)
 		return false; /* http_respond says 400 */
@@ -137,13 +148,31 @@ static bool route_request(struct http_session *s, const struct http_request *r,
 	                 &x->match);
 	if (!x->match.allow)
 		return false;
-	struct http_response *out = &x->resp;
-	bool ka10 = r->version == 10 && r->conn_keep_alive && !r->conn_close;
-	out->close = r->version == 11 ? r->conn_close : !ka10;
+	/* A body the handler does not read is dropped, up to a bound. */
+	bool too_big = r->has_content_length &&
+	               r->content_length > s->cfg->max_discard_body;
+	const struct kiln_asset_table *assets =
+	        x->match.route ? http_route_asset_table(x->match.route) : NULL;
+	if (assets) {
+		/* Answered at once, without a fiber: nothing here blocks. A
+		 * chunked body is not read: 501, as from any asset. */
+		if (r->has_transfer_encoding)
+			return false;
+		http_respond_asset(s->cfg, assets, r, wall, out);
+		if (r->has_content_length && !out->close)
+			s->pending_drop = r->content_length;
+		return true;
+	}
 	if (!x->match.route) {
 		char allow[96], extra[112];
 		http_allow_format(x->match.allow, allow, sizeof allow);
 		snprintf(extra, sizeof extra, "Allow: %s\r\n", allow);
+		if (too_big) {
+			out->close = true;
+			http_respond_error(413, wall, r->method == HTTP_HEAD,
+			                   false, NULL, out);
+			return true;
+		}
 		/* A body it came with is not read: close. */
 		if (r->has_transfer_encoding)
 			out->close = true;
@@ -176,7 +205,7 @@ static void head_complete(struct http_session *s, kiln_time wall)
 	/* Routes take chunked bodies, which the assets refuse (501). */
 	bool routable = st == 0 || (st == 501 && req->chunked &&
 	                            req->method != HTTP_UNKNOWN);
-	if (s->cfg->routes && routable && route_request(s, req, wall))
+	if (routable && route_request(s, req, wall))
 		return;
 	http_respond(s->cfg, st == 0 ? req : NULL, st, wall, &s->reply->resp);
 	/* A body (Content-Length) follows the head: drop it after the

@@ -228,10 +228,14 @@ static void test_methods(void)
 	              "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501, true);
 	expect_status("lower-case get is another method: 501",
 	              "get / HTTP/1.1\r\nHost: x\r\n\r\n", 501, true);
-	expect_status("chunked request body: 501",
-	              "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+	expect_status("chunked body to an asset: 501",
+	              "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
 	              "chunked\r\n\r\n0\r\n\r\n",
 	              501, true);
+	expect_status("chunked POST to an asset: 405, closed (body unread)",
+	              "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+	              "chunked\r\n\r\n0\r\n\r\n",
+	              405, true);
 	r = run("GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: "
 	        "3\r\n\r\nabcGET /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\n");
 	report("GET body read and dropped",
