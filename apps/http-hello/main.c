@@ -8,6 +8,7 @@
  *   GET  /stream?n=N     N bytes streamed ('a' .. 'z' over and over),
  *                        chunked, or sized with &sized=1
  *   GET  /fail           a handler error: 500
+ *   GET  /metrics        the Prometheus exposition (http_route_metrics)
  */
 #include <kiln/http.h>
 #include <kiln/net.h>
@@ -107,6 +108,7 @@ int kiln_main(int argc, char **argv)
 	http_route(&config, HTTP_POST, "/upload", upload, NULL);
 	http_route(&config, HTTP_GET, "/stream", stream, NULL);
 	http_route(&config, HTTP_GET, "/fail", fail, NULL);
+	http_route_metrics(&config, "/metrics");
 	int err = net_start(NULL, kiln_now() + KILN_SEC(30));
 	if (err) {
 		kiln_printf("http-hello: no network: %s\n", kiln_strerror(err));

@@ -583,8 +583,33 @@ struct http_stats {
 	uint64_t refused;   /* answered 503: every connection was busy */
 	uint64_t timeouts;  /* header, idle or send timeouts */
 	uint64_t no_memory; /* connections ended for want of heap */
+	uint64_t status_class[6]; /* responses by status: [2] 2xx, ... */
+	uint64_t bytes_in;        /* taken from TCP (heads, bodies) */
+	uint64_t bytes_out;       /* given to TCP (responses) */
 };
 void http_get_stats(struct http_stats *st);
+
+/* ---------------------------------------------------------- metrics */
+
+/*
+ * What this unikernel did, for an operator's scraper, in Prometheus's
+ * text exposition format (version 0.0.4): responses by status class
+ * (kiln_http_responses_total{code="2xx"}, ...), bytes received and sent
+ * by the HTTP server, open, idle and lingering connections and what the
+ * bound did (struct http_stats), the heap's size, bytes in use, peak and
+ * failures (kiln_mem_stats), and every counter of the network stack as
+ * kiln_net_NAME_total (net_format_counters: TCP opens, retransmits,
+ * resets, every drop reason). One line in an app:
+ *
+ *   http_route_metrics(&cfg, "/metrics");
+ *
+ * The figures are the moment's: the request for them is counted in
+ * bytes received and open connections, not yet as a response.
+ */
+int http_route_metrics(struct http_config *cfg, const char *path);
+/* The exposition text into buf (NUL-terminated); its length, or 0 if it
+ * does not fit in cap. */
+size_t http_metrics_format(char *buf, size_t cap);
 
 /* ------------------------------------------------------------- apps */
 

@@ -226,6 +226,7 @@ static int send_some(struct http_conn *c, const struct http_response *r,
 			return 0;
 		if (w < 0)
 			return (int)w;
+		http_stats.bytes_out += (size_t)w;
 		c->sent += (size_t)w;
 		c->send_until = now + c->srv->cfg->send_timeout;
 	}
@@ -253,6 +254,7 @@ static void linger_drain(struct http_conn *c)
 	bool got = false;
 	while ((n = tcp_peek(c->tcp, &p)) > 0) {
 		tcp_consume(c->tcp, n);
+		http_stats.bytes_in += n;
 		got = true;
 	}
 	if (got)
@@ -317,7 +319,7 @@ static void pump(struct http_conn *c)
 			if (st == 0)
 				break; /* TCP_EV_WRITABLE resumes */
 			log_response(c, r, now);
-			http_stats.requests++;
+			http_count_response(r->status);
 			c->sent = 0;
 			c->sending = false;
 			http_session_sent(s, now);
@@ -337,6 +339,7 @@ static void pump(struct http_conn *c)
 			size_t used =
 			        http_session_input(s, p, n, now, wall_now());
 			tcp_consume(c->tcp, used);
+			http_stats.bytes_in += used;
 			if (used == 0 && !http_session_response(s) &&
 			    s->state != HTTP_S_CLOSED) {
 				end_abort(c); /* cannot happen: no progress */
@@ -430,7 +433,10 @@ void conn_refuse(struct http_server *srv, struct tcp_conn *t)
 		                srv->lists[L_IDLE].n + srv->lists[L_READING].n +
 		                        srv->lists[L_BUSY].n);
 	tcp_set_nodelay(t, true);
-	tcp_send(t, busy, sizeof busy - 1);
+	long w = tcp_send(t, busy, sizeof busy - 1);
+	if (w > 0)
+		http_stats.bytes_out += (size_t)w;
+	http_stats.status_class[5]++;
 	struct http_conn *c = calloc(1, sizeof *c);
 	if (!c) {
 		http_stats.no_memory++;

@@ -60,6 +60,7 @@ static int io_write(struct http_exchange *x, const void *p, size_t n)
 	while (n > 0) {
 		long w = tcp_send(x->c->tcp, b, n);
 		if (w > 0) {
+			http_stats.bytes_out += (size_t)w;
 			b += w;
 			n -= (size_t)w;
 			continue;
@@ -220,6 +221,7 @@ long http_body_read(struct http_exchange *x, void *buf, size_t cap)
 				k = (size_t)x->remaining;
 			memcpy(buf, p, k);
 			tcp_consume(x->c->tcp, k);
+			http_stats.bytes_in += k;
 			x->remaining -= k;
 			x->body_done = x->remaining == 0;
 			return (long)k;
@@ -228,6 +230,7 @@ long http_body_read(struct http_exchange *x, void *buf, size_t cap)
 		int st = http_chunked_feed(&x->dec, p, (size_t)n, &used, buf,
 		                           cap, &got);
 		tcp_consume(x->c->tcp, used);
+		http_stats.bytes_in += used;
 		if (st < 0)
 			return st;
 		if (x->dec.total > x->cfg->max_body)
@@ -414,7 +417,7 @@ static void run(void *arg)
 	if (x.cfg->access_log && kiln_log_enabled(KILN_LOG_INFO))
 		http_log_response(rp->log_method, rp->log_path, x.status,
 		                  (size_t)x.bytes, kiln_now() - start);
-	http_stats.requests++;
+	http_count_response(x.status);
 	uint64_t unread =
 	        x.chunked ? (x.body_done ? 0 : UINT64_MAX) : x.remaining;
 	http_session_handled(&c->s, unread, x.close, kiln_now());

@@ -55,6 +55,14 @@ struct http_conn {
 
 extern struct http_stats http_stats;
 
+/* A response was sent in full (or its handler ended): count it. */
+static inline void http_count_response(unsigned status)
+{
+	http_stats.requests++;
+	http_stats.status_class[status >= 100 && status < 600 ? status / 100
+	                                                      : 0]++;
+}
+
 /* A connection for t (accepted): on the idle list, its timer armed,
  * anything already received handled. false without memory (t is still
  * the caller's). */
