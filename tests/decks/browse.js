@@ -53,6 +53,10 @@ function report(name, ok, why) {
 		page.on('pageerror', (e) => errors.push(e.message));
 
 		await page.goto(`${base}/`, { waitUntil: 'load', timeout: 20000 });
+		// Let the index's late requests (the favicon) end before leaving
+		// it: a navigation aborts what is still in flight, and on a slow
+		// target that would count as a failed request of the server's.
+		await page.waitForLoadState('networkidle', { timeout: 20000 });
 		const links = await page.$$eval('#decks a', (as) =>
 			as.map((a) => [a.textContent, a.getAttribute('href')]));
 		report('the index lists the decks',

@@ -92,9 +92,26 @@ function overflowing(deck) {
 	let requests = 0;
 	try {
 		const page = context.pages()[0] || (await context.newPage());
-		page.on('request', () => requests++);
-		page.on('requestfailed', (r) =>
-			failed.push(`${r.url()} ${r.failure() && r.failure().errorText}`));
+		// A navigation cancels what the page left in flight (a late
+		// favicon, say): Chromium reports that as net::ERR_ABORTED. Such a
+		// cancellation is the crawl's doing, not the server's, so a request
+		// aborted after the page it belonged to was left is not counted.
+		let navigations = 0;
+		const startedIn = new Map();
+		page.on('framenavigated', (f) => {
+			if (f === page.mainFrame())
+				navigations++;
+		});
+		page.on('request', (r) => {
+			requests++;
+			startedIn.set(r, navigations);
+		});
+		page.on('requestfailed', (r) => {
+			const why = r.failure() && r.failure().errorText;
+			if (why === 'net::ERR_ABORTED' && startedIn.get(r) !== navigations)
+				return;
+			failed.push(`${r.url()} ${why}`);
+		});
 		page.on('response', (r) => {
 			if (r.status() >= 400)
 				failed.push(`${r.url()} ${r.status()}`);

@@ -131,16 +131,16 @@ wait_http() {
 }
 
 if build echo apps/echo; then
-	port=$(free_port)
+	port=$(free_port) sport=$(free_port)
 	# The echo server waits for clients forever: after the checks the
 	# bound's signal ends it.
 	timeout --kill-after=10 "$BOUND" "$LAUNCH" --xen-log "$tmp/echo.xenlog" \
-		--net "user,hostfwd=tcp:127.0.0.1:$port-:7,hostfwd=udp:127.0.0.1:$port-:7" \
+		--net "user,hostfwd=tcp:127.0.0.1:$port-:7,hostfwd=udp:127.0.0.1:$port-:7,hostfwd=udp:127.0.0.1:$sport-:8" \
 		apps/echo/_build/xen/echo >"$tmp/echo" 2>"$tmp/echo.err" </dev/null &
 	echo_pid=$!
 	on_exit "kill $echo_pid"
 	if wait_echo "$port" 180; then
-		timeout 180 python3 - "$port" <<'PY' || fail "echo over netfront" "the client failed"
+		timeout 180 python3 - "$port" <<'PY' 2>"$tmp/echo.client" || echo_client_failed=1
 import hashlib, os, socket, sys, threading, time
 port = int(sys.argv[1])
 N = 16 << 20
@@ -154,12 +154,15 @@ def send():
 th = threading.Thread(target=send)
 th.start()
 h, n = hashlib.sha256(), 0
-while True:
-    b = s.recv(1 << 16)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
+try:
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+except OSError as e:
+    sys.exit("%s after %d of %d bytes back in %.1f s" % (e, n, N, time.time() - t))
 th.join()
 dt = time.time() - t
 if n == N and h.hexdigest() == want:
@@ -179,6 +182,16 @@ for i in range(20):
         pass
 print(("PASS" if ok >= 19 else "FAIL") + ": UDP echo over netfront (%d of 20 datagrams back)" % ok)
 PY
+		if [ -n "${echo_client_failed:-}" ]; then
+			# The guest's counters, from its stats port, for the report.
+			python3 - "$sport" >"$tmp/echo.stats" 2>&1 <<'PY'
+import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(b"?", ("127.0.0.1", int(sys.argv[1])))
+print(" ".join(l for l in u.recvfrom(65536)[0].decode().splitlines() if not l.endswith(" 0")))
+PY
+		fi
 	else
 		fail "echo over netfront" "no answer on 127.0.0.1:$port: $(tail -n 5 "$tmp/echo" "$tmp/echo.err" | tr '\n' '|')"
 	fi
@@ -188,6 +201,11 @@ PY
 	kill -TERM "$echo_pid"
 	wait "$echo_pid"
 	t1=$(date +%s)
+	# A failed client is reported once the guest has stopped, with the
+	# client's error and the guest's own counters.
+	if [ -n "${echo_client_failed:-}" ]; then
+		fail "echo over netfront" "the client failed: $(tail -n 3 "$tmp/echo.client" | tr '\n' '|') guest counters: $(cut -c1-2000 "$tmp/echo.stats")"
+	fi
 	if [ $((t1 - t0)) -le 15 ]; then
 		pass "a guest that never exits is ended by the bound's signal ($((t1 - t0)) s)"
 	else
