@@ -4,7 +4,8 @@
 #   make run      install what is missing, build, and run the main job
 #   make test     install what is missing, build, and run the whole suite
 #   make test-long  the long torture runs (lib/store: 40 simulated workloads
-#                 of power cuts, 1,000 SIGKILLs per target)
+#                 of power cuts, 1,000 SIGKILLs and 1,000 power cuts per
+#                 target)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -40,6 +41,7 @@ test: deps
 test-long: programs
 	SEEDS=40 bash tests/store/test-sim.sh
 	KILLS=1000 bash tests/store/test-crash.sh
+	CUTS=1000 bash tests/store/test-cut.sh
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
