@@ -126,11 +126,13 @@ static bool add_rrset(struct ctx *x, int section, const struct dns_name *owner,
 }
 
 /* A positive answer also names the zone's servers (authority) and their
- * addresses (additional) when they fit, as NSD and BIND do. */
+ * addresses (additional) when they fit, as NSD and BIND do; not a minimal
+ * ANY answer (RFC 8482: NSD leaves them out there too). */
 static void add_apex_ns(struct ctx *x)
 {
 	if (x->apex_ns || x->left_zone || !x->aa || x->rcode != DNS_R_NOERROR ||
-	    !x->counts[AN] || x->counts[NS] || x->tc)
+	    !x->counts[AN] || x->counts[NS] || x->tc ||
+	    x->qtype == DNS_T_ANY)
 		return;
 	const struct dns_node *apex = x->z->apex_node;
 	if (add_rrset_opt(x, NS, &apex->name, apex, DNS_T_NS, true))
