@@ -5,11 +5,14 @@
  *   POST /upload         reads the body (Content-Length or chunked, up to
  *                        --max-body bytes) and answers its length and a
  *                        64-bit FNV-1a hash of it
+ *   POST /sha256         the same with the body's SHA-256 (hex)
  *   GET  /stream?n=N     N bytes streamed ('a' .. 'z' over and over),
  *                        chunked, or sized with &sized=1
  *   GET  /fail           a handler error: 500
  *   GET  /metrics        the Prometheus exposition (http_route_metrics)
  */
+#include "../../tool/assets/sha256.h"
+
 #include <kiln/http.h>
 #include <kiln/net.h>
 #include <stdio.h>
@@ -60,6 +63,34 @@ static int upload(struct http_exchange *x, void *arg)
 	return http_reply(x, 200, "text/plain", out, (size_t)k);
 }
 
+static int sha256(struct http_exchange *x, void *arg)
+{
+	static uint8_t buf[16384];
+	struct sha256 h;
+	uint64_t total = 0;
+	(void)arg;
+	sha256_init(&h);
+	for (;;) {
+		long n = http_body_read(x, buf, sizeof buf);
+		if (n == -KILN_EMSGSIZE)
+			return http_reply_status(x, 413);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		sha256_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	uint8_t d[32];
+	char out[96];
+	sha256_final(&h, d);
+	int k = snprintf(out, sizeof out, "%llu ", (unsigned long long)total);
+	for (int i = 0; i < 32; i++)
+		k += snprintf(out + k, sizeof out - (size_t)k, "%02x", d[i]);
+	out[k++] = '\n';
+	return http_reply(x, 200, "text/plain", out, (size_t)k);
+}
+
 static int stream(struct http_exchange *x, void *arg)
 {
 	char v[32];
@@ -102,14 +133,16 @@ int kiln_main(int argc, char **argv)
 		config.max_body = mb;
 	if (!http_config_from_args(&config))
 		return 2;
-	kiln_args_check();
 	http_route(&config, HTTP_GET, "/hello", hello, NULL);
 	http_route(&config, HTTP_GET, "/items/{id}", item, NULL);
 	http_route(&config, HTTP_POST, "/upload", upload, NULL);
+	http_route(&config, HTTP_POST, "/sha256", sha256, NULL);
 	http_route(&config, HTTP_GET, "/stream", stream, NULL);
 	http_route(&config, HTTP_GET, "/fail", fail, NULL);
 	http_route_metrics(&config, "/metrics");
+	/* The network claims its own boot arguments (--ipv4=...). */
 	int err = net_start(NULL, kiln_now() + KILN_SEC(30));
+	kiln_args_check();
 	if (err) {
 		kiln_printf("http-hello: no network: %s\n", kiln_strerror(err));
 		return 1;
