@@ -26,7 +26,7 @@ static const char usage_main[] =
         "  build [-t TARGET] [--sanitize] [APPDIR]   build the app's image\n"
         "  run [-t TARGET] [APPDIR] [OPTIONS] [-- BOOTARGS]\n"
         "                                            build, then run it\n"
-        "  new NAME                                  start an app in ./NAME\n"
+        "  new [--template hello|http] DIR           start an app in DIR\n"
         "  clean [APPDIR]                            remove APPDIR/_build\n"
         "  targets                                   list the targets\n"
         "\n"
@@ -78,11 +78,17 @@ static const char usage_run[] =
         "that declares a net device gets --net user unless told otherwise.\n";
 
 static const char usage_new[] =
-        "usage: kiln new NAME\n"
+        "usage: kiln new [--template hello|http] DIR\n"
         "\n"
-        "Create ./NAME with a kiln.app and a main.c that prints a greeting:\n"
-        "a starting point that builds and runs as it is. NAME is\n"
-        "[a-z][a-z0-9_-]*; an existing NAME is never overwritten.\n";
+        "Create DIR with a kiln.app and a main.c: a starting point that\n"
+        "builds and runs as it is. The app is named after DIR's last\n"
+        "component, [a-z][a-z0-9_-]*; an existing DIR is never\n"
+        "overwritten.\n"
+        "\n"
+        "  --template hello  prints a greeting and exits (the default)\n"
+        "  --template http   an HTTP server with two handlers (/ and\n"
+        "                    /hello/{name}): kiln run DIR serves it on\n"
+        "                    http://127.0.0.1:8080/ (docs/apps.md)\n";
 
 static const char usage_clean[] = "usage: kiln clean [APPDIR]\n"
                                   "\n"
@@ -281,48 +287,162 @@ static void write_new(const char *dir, const char *name, const char *text)
 	free(path);
 }
 
+/* The http template's main.c; NAME stands for the app's name. */
+static const char http_main[] =
+        "/*\n"
+        " * NAME - an HTTP app: kiln_main() adds its routes, then serves them\n"
+        " * (docs/apps.md is the guide; include/kiln/http.h the reference).\n"
+        " *\n"
+        " *   GET /               a greeting\n"
+        " *   GET /hello/{name}   {\"hello\":\"NAME\"} as JSON\n"
+        " *\n"
+        " * Boot arguments: those of http_app_init (--port=N, --http-log=off,\n"
+        " * ...) and the network's.\n"
+        " */\n"
+        "#include <kiln/http.h>\n"
+        "#include <stdio.h>\n"
+        "\n"
+        "static struct http_app app;\n"
+        "\n"
+        "static int home(struct http_exchange *x, void *arg)\n"
+        "{\n"
+        "\tstatic const char text[] = \"Hello from NAME!\\n\";\n"
+        "\t(void)arg;\n"
+        "\treturn http_reply(x, 200, \"text/plain; charset=utf-8\", text,\n"
+        "\t                  sizeof text - 1);\n"
+        "}\n"
+        "\n"
+        "static int hello(struct http_exchange *x, void *arg)\n"
+        "{\n"
+        "\tchar name[64], out[96];\n"
+        "\t(void)arg;\n"
+        "\t/* Letters and digits only: the name goes into JSON as it is. */\n"
+        "\tif (!http_param(x, \"name\", name, sizeof name))\n"
+        "\t\treturn http_reply_status(x, 400);\n"
+        "\tfor (const char *p = name; *p; p++)\n"
+        "\t\tif (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||\n"
+        "\t\t      (*p >= '0' && *p <= '9')))\n"
+        "\t\t\treturn http_reply_status(x, 400);\n"
+        "\tint n = snprintf(out, sizeof out, "
+        "\"{\\\"hello\\\":\\\"%s\\\"}\\n\", name);\n"
+        "\treturn http_reply(x, 200, \"application/json\", out, (size_t)n);\n"
+        "}\n"
+        "\n"
+        "int kiln_main(int argc, char **argv)\n"
+        "{\n"
+        "\t(void)argc;\n"
+        "\t(void)argv;\n"
+        "\tint st = http_app_init(&app, \"NAME\", NULL);\n"
+        "\tif (st)\n"
+        "\t\treturn st;\n"
+        "\thttp_route(&app.config, HTTP_GET, \"/\", home, NULL);\n"
+        "\thttp_route(&app.config, HTTP_GET, \"/hello/{name}\", hello, NULL);\n"
+        "\treturn http_app_run(&app);\n"
+        "}\n";
+
+/* text with every "NAME" replaced by name (malloc'd). */
+static char *with_name(const char *text, const char *name)
+{
+	size_t n = 0, nl = strlen(name);
+	for (const char *p = text; (p = strstr(p, "NAME")); p += 4)
+		n++;
+	char *out = malloc(strlen(text) + n * nl + 1), *o = out;
+	if (!out)
+		die(EXIT_BUILD, "%s", "out of memory");
+	for (const char *p = text;;) {
+		const char *q = strstr(p, "NAME");
+		if (!q) {
+			strcpy(o, p);
+			break;
+		}
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, name, nl);
+		o += nl;
+		p = q + 4;
+	}
+	return out;
+}
+
 static int cmd_new(int argc, char **argv)
 {
 	if (argc == 1 && is_help(argv[0])) {
 		fputs(usage_new, stdout);
 		return 0;
 	}
+	const char *template = "hello";
+	if (argc >= 1 && strncmp(argv[0], "--template=", 11) == 0) {
+		template = argv[0] + 11;
+		argc--;
+		argv++;
+	} else if (argc >= 2 && strcmp(argv[0], "--template") == 0) {
+		template = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
+	if (strcmp(template, "hello") != 0 && strcmp(template, "http") != 0)
+		bad_usage("new ", "unknown template '%s' (hello or http)",
+		          template);
 	if (argc != 1)
-		bad_usage("new ", "%s", "new takes one NAME");
-	const char *name = argv[0];
-	if (name[0] == '-')
-		bad_usage("new ", "unknown option '%s'", name);
+		bad_usage("new ", "%s", "new takes one DIR");
+	const char *dir = argv[0];
+	if (dir[0] == '-')
+		bad_usage("new ", "unknown option '%s'", dir);
+	/* The app's name: DIR's last component. */
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	size_t start = dl;
+	while (start > 0 && dir[start - 1] != '/')
+		start--;
+	char *name = xasprintf("%.*s", (int)(dl - start), dir + start);
 	if (!desc_valid_name(name))
 		die(EXIT_USAGE, "bad name '%s': use [a-z][a-z0-9_-]*", name);
-	if (mkdir(name, 0755) != 0) {
+	if (mkdir(dir, 0755) != 0) {
 		if (errno == EEXIST)
 			die(EXIT_USAGE, "%s already exists; not overwriting it",
-			    name);
-		die(EXIT_BUILD, "cannot create %s: %s", name, strerror(errno));
+			    dir);
+		die(EXIT_BUILD, "cannot create %s: %s", dir, strerror(errno));
 	}
+	bool http = strcmp(template, "http") == 0;
 	char *app = xasprintf("# The app's manifest: see docs/building.md.\n"
 	                      "name = %s\n"
 	                      "sources = main.c\n"
-	                      "libraries = rt\n",
-	                      name);
-	write_new(name, "kiln.app", app);
+	                      "libraries = %s\n"
+	                      "%s",
+	                      name, http ? "http net" : "rt",
+	                      http ? "devices = net:net0\n"
+	                             "# kiln run forwards 127.0.0.1:8080 to "
+	                             "port 80 and prints the URL.\n"
+	                             "forward = 8080:80/http\n"
+	                           : "");
+	write_new(dir, "kiln.app", app);
 	free(app);
-	write_new(name, "main.c",
-	          "/*\n"
-	          " * A Kiln app: kiln_main() runs on the first fiber; the\n"
-	          " * unikernel exits with what it returns.\n"
-	          " */\n"
-	          "#include <kiln/rt.h>\n"
-	          "\n"
-	          "int kiln_main(int argc, char **argv)\n"
-	          "{\n"
-	          "\t(void)argc;\n"
-	          "\tkiln_args_check(); /* no boot arguments are known */\n"
-	          "\tkiln_printf(\"Hello from %s!\\n\", argv[0]);\n"
-	          "\treturn 0;\n"
-	          "}\n");
-	printf("kiln: created %s/ (build and run it with: kiln run %s)\n", name,
-	       name);
+	if (http) {
+		char *text = with_name(http_main, name);
+		write_new(dir, "main.c", text);
+		free(text);
+	} else {
+		write_new(dir, "main.c",
+		          "/*\n"
+		          " * A Kiln app: kiln_main() runs on the first fiber; "
+		          "the\n"
+		          " * unikernel exits with what it returns.\n"
+		          " */\n"
+		          "#include <kiln/rt.h>\n"
+		          "\n"
+		          "int kiln_main(int argc, char **argv)\n"
+		          "{\n"
+		          "\t(void)argc;\n"
+		          "\tkiln_args_check(); /* no boot arguments are known "
+		          "*/\n"
+		          "\tkiln_printf(\"Hello from %s!\\n\", argv[0]);\n"
+		          "\treturn 0;\n"
+		          "}\n");
+	}
+	printf("kiln: created %s/ (build and run it with: kiln run %s)\n", dir,
+	       dir);
+	free(name);
 	return 0;
 }
 

@@ -127,6 +127,7 @@ expect "bad --mem" 2 "--mem takes a size such as 16M, not 'lots'" "$KILN" run -t
 expect "--machine without machines" 2 "target 'fake' has no machines" "$KILN" run -t fake app --machine alpha
 expect "unknown machine" 2 "target 'fake2' has no machine 'gamma' (machines: alpha beta)" "$KILN" run -t fake2 app --machine gamma
 expect "new: bad name" 2 "bad name 'Bad'" "$KILN" new Bad
+expect "new: unknown template" 2 "unknown template 'php'" "$KILN" new --template php y
 expect "new: existing folder" 2 "app already exists; not overwriting it" "$KILN" new app
 [ -f app/main.c ] && grep -q kiln_main app/main.c && pass "new leaves the existing folder alone" ||
 	fail "new leaves the existing folder alone"

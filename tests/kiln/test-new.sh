@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `kiln new x && kiln run x` works in an empty folder against the real
 # tree (lib/rt and the default target), and apps/hello builds and runs on
-# unix, incrementally.
+# unix, incrementally. `kiln new --template http DIR` makes an HTTP app
+# that answers on its first `kiln run` (unix, curl on loopback), named
+# after DIR's last component.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 [ -x "$KILN" ] || { fail "kiln-new" "bin/kiln is missing (run make)"; finish; }
@@ -40,6 +42,31 @@ rc=$?
 out=$(timeout 60 "$KILN" build -t unix x 2>&1)
 [ "$out" = "kiln: x is up to date" ] && pass "kiln build -t unix x again: up to date" ||
 	fail "kiln build -t unix x again: up to date" "$out"
+
+# The http template: its first kiln run serves / and /hello/{name}.
+out=$(timeout 30 "$KILN" new --template http "$T/sub/web" 2>&1)
+[ $? -ne 0 ] && pass "kiln new --template http: the parent folder must exist" ||
+	fail "kiln new --template http: missing parent" "$out"
+mkdir -p "$T/sub"
+out=$(timeout 30 "$KILN" new --template http "$T/sub/web" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && grep -q '^name = web$' "$T/sub/web/kiln.app" && pass "kiln new --template http DIR: app named after DIR" ||
+	fail "kiln new --template http DIR" "rc=$rc: $out"
+port=$((20000 + RANDOM % 20000))
+timeout 300 "$KILN" run -t unix "$T/sub/web" -p "$port:80" >"$T/web.log" 2>&1 &
+wpid=$!
+on_exit "kill $wpid 2>/dev/null"
+if wait_for 240 curl -sf -o /dev/null "http://127.0.0.1:$port/"; then
+	body=$(curl -s "http://127.0.0.1:$port/")
+	json=$(curl -s "http://127.0.0.1:$port/hello/Ada")
+	bad=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/hello/a%22b")
+	[ "$body" = "Hello from web!" ] && [ "$json" = '{"hello":"Ada"}' ] && [ "$bad" = 400 ] &&
+		pass "the http template answers on its first kiln run (unix)" ||
+		fail "the http template answers" "/: '$body', /hello/Ada: '$json', /hello/a\"b: $bad"
+else
+	fail "the http template answers on its first kiln run" "$(tail -5 "$T/web.log")"
+fi
+kill $wpid 2>/dev/null
 
 # apps/hello, copied so that the test leaves the tree alone.
 if [ -f "$ROOT/apps/hello/kiln.app" ]; then
