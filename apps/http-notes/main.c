@@ -5,6 +5,7 @@
  *   GET    /notes/{id}    the note's bytes (application/octet-stream)
  *   DELETE /notes/{id}    {"deleted":N}
  *   GET    /notes         {"notes":N,"bytes":B,"budget":M} as JSON
+ *   GET    /metrics       the server's figures for Prometheus
  * Past --budget bytes of notes in all, a post is answered 507 (the
  * memory budget is the app's, not the heap's: the heap never runs out).
  *
@@ -143,5 +144,6 @@ int kiln_main(int argc, char **argv)
 	http_route(&app.config, HTTP_GET, "/notes", summary, NULL);
 	http_route(&app.config, HTTP_GET, "/notes/{id}", get_note, NULL);
 	http_route(&app.config, HTTP_DELETE, "/notes/{id}", delete_note, NULL);
+	http_route_metrics(&app.config, "/metrics");
 	return http_app_run(&app);
 }

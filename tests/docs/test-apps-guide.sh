@@ -129,12 +129,13 @@ if build http-notes; then
 		del=$(curl -s -X DELETE "$u/notes/1")
 		sum=$(curl -s "$u/notes")
 		gone=$(curl -s -o /dev/null -w '%{http_code}' "$u/notes/1")
+		metrics=$(curl -s "$u/metrics" | grep -c "^kiln_")
 		if [ "$a" = '{"id":1,"bytes":12}' ] && [ "$b" = '{"id":2,"bytes":60000}' ] && [ "$full" = 507 ] &&
 			[ "$big" = 413 ] && [ "$same" = same ] && [ "$del" = '{"deleted":1}' ] &&
-			[ "$sum" = '{"notes":1,"bytes":60000,"budget":100000}' ] && [ "$gone" = 404 ]; then
-			pass "guide: apps/http-notes stores, returns and deletes notes within its budget (507, 413)"
+			[ "$sum" = '{"notes":1,"bytes":60000,"budget":100000}' ] && [ "$gone" = 404 ] && [ "${metrics:-0}" -gt 5 ]; then
+			pass "guide: apps/http-notes stores, returns and deletes notes within its budget (507, 413), and /metrics"
 		else
-			fail "guide: apps/http-notes" "a=$a b=$b full=$full big=$big same=$same del=$del sum=$sum gone=$gone"
+			fail "guide: apps/http-notes" "a=$a b=$b full=$full big=$big same=$same del=$del sum=$sum gone=$gone metrics=$metrics lines"
 		fi
 	else
 		fail "guide: apps/http-notes up" "$(tail -3 "$T/http-notes.log")"
