@@ -7,10 +7,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A TCP/UDP port: 1..65535 in decimal, no sign, no leading junk. */
@@ -302,17 +306,117 @@ void launch_argv(const struct project *p, struct launch_options *o,
 		    errno == ENOENT ? " (run make)" : "");
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Does http://127.0.0.1:port/ answer? A TCP connect and a HEAD request,
+ * each bounded; any reply starting "HTTP/" counts (user-mode networking
+ * accepts the connection before the guest does, so a connect alone
+ * proves nothing). */
+static bool url_answers(unsigned port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = false;
+	struct pollfd pf = {.fd = fd, .events = POLLOUT};
+	int err = 0;
+	socklen_t el = sizeof(err);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 &&
+	    (errno != EINPROGRESS || poll(&pf, 1, 250) != 1 ||
+	     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err))
+		goto out;
+	char req[96];
+	int n = snprintf(req, sizeof(req),
+	                 "HEAD / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	                 "Connection: close\r\n\r\n",
+	                 port);
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		goto out;
+	char got[5];
+	size_t have = 0;
+	long long end = now_ms() + 1000;
+	while (have < sizeof(got)) {
+		long long left = end - now_ms();
+		pf.events = POLLIN;
+		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
+			goto out;
+		ssize_t r = recv(fd, got + have, sizeof(got) - have, 0);
+		if (r <= 0)
+			goto out;
+		have += (size_t)r;
+	}
+	ok = memcmp(got, "HTTP/", 5) == 0;
+out:
+	close(fd);
+	return ok;
+}
+
+/* The poller: a child of kiln that outlives its exec of the launcher. It
+ * prints "serving on URL" for each URL once it answers, or after the
+ * bound one line saying it does not, and quits when the guest does. */
+_Noreturn static void poll_urls(const struct launch_options *o, pid_t guest)
+{
+	size_t n = o->urls.n, left = n;
+	bool *done = xcalloc(n, sizeof(*done));
+	unsigned *port = xcalloc(n, sizeof(*port));
+	for (size_t i = 0; i < n; i++)
+		sscanf(o->urls.v[i], "http://127.0.0.1:%u/", &port[i]);
+	long long end = now_ms() + (long long)o->url_wait * 1000;
+	while (left > 0 && getppid() == guest) {
+		for (size_t i = 0; i < n; i++)
+			if (!done[i] && url_answers(port[i])) {
+				printf("serving on %s\n", o->urls.v[i]);
+				fflush(stdout);
+				done[i] = true;
+				left--;
+			}
+		if (left == 0)
+			break;
+		if (now_ms() >= end) {
+			for (size_t i = 0; i < n; i++)
+				if (!done[i])
+					fprintf(stderr,
+					        "kiln: %s does not answer "
+					        "after "
+					        "%u s (the guest is still "
+					        "running; see its output)\n",
+					        o->urls.v[i], o->url_wait);
+			break;
+		}
+		struct timespec t = {0, 20 * 1000 * 1000};
+		nanosleep(&t, NULL);
+	}
+	_exit(0);
+}
+
 _Noreturn void launch_exec(const struct launch_options *o, struct strvec *argv,
                            bool verbose)
 {
-	/* The guest knows its own port, not the host's: the URL a person
-	 * opens comes from here. */
-	for (size_t i = 0; i < o->urls.n; i++)
-		printf("serving on %s\n", o->urls.v[i]);
 	if (verbose)
 		printf("kiln: running %s\n", sv_join_shell(argv));
 	fflush(stdout);
 	fflush(stderr);
+	/* The guest knows its own port, not the host's: the URL a person
+	 * opens comes from here, once it answers. kiln itself becomes the
+	 * launcher (its pid, its exit status); a child polls. */
+	if (o->urls.n > 0) {
+		pid_t self = getpid();
+		pid_t c = fork();
+		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			poll_urls(o, self);
+		}
+	}
 	execvp(argv->v[0], argv->v);
 	die(EXIT_BUILD, "cannot run %s: %s", argv->v[0], strerror(errno));
 }

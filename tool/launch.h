@@ -23,6 +23,7 @@ struct launch_options {
 	struct strvec vchans;   /* --vchan host option values */
 	const char *mem;
 	const char *machine;
+	unsigned url_wait;  /* seconds to wait for the URLs to answer */
 	struct strvec args; /* boot arguments (after --) */
 };
 
@@ -52,8 +53,10 @@ bool launch_valid_mem(const char *s);
 void launch_argv(const struct project *p, struct launch_options *o,
                  struct strvec *argv);
 
-/* Print the URLs of the run's HTTP forwards ("serving on URL"), then exec
- * the launcher; never returns. */
+/* Exec the launcher; never returns. With HTTP forwards, a child process
+ * polls each URL while the guest runs and prints "serving on URL" once it
+ * answers (a TCP connect and a HEAD), or after url_wait seconds a line
+ * saying it does not. */
 _Noreturn void launch_exec(const struct launch_options *o, struct strvec *argv,
                            bool verbose);
 

@@ -184,6 +184,7 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
                              const char *usage)
 {
 	c->build.jobs = 2;
+	c->launch.url_wait = 60;
 	for (int i = 0; i < argc; i++) {
 		/* --name=VALUE is --name VALUE. */
 		const char *arg = argv[i];
@@ -217,6 +218,16 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 			launch_parse_forward(v, what, &f);
 			free(what);
 			sv_push(&c->launch.forwards, v);
+		} else if (run && strcmp(a, "--url-wait") == 0) {
+			const char *v = option_value(c, argc, argv, &i);
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || end == v || n < 1 || n > 3600)
+				bad_usage(c->cmd,
+				          "--url-wait takes 1 to 3600 seconds, "
+				          "not '%s'",
+				          v);
+			c->launch.url_wait = (unsigned)n;
 		} else if (run && strcmp(a, "--net") == 0) {
 			launch_add_net(&c->launch,
 			               option_value(c, argc, argv, &i));

@@ -78,10 +78,17 @@ EOT
 	echo "strip = yes" >>"$d/platform/fake2/kiln.target"
 	# The platform: main() records its arguments in \$FAKE_ARGS (one per
 	# line), passes the words after "--" as the boot command line, and
-	# understands --exit=N, --signal=N and --pid (print the pid) itself.
+	# understands --exit=N, --signal=N, --pid (print the pid), --sleep=S
+	# and --serve=PORT:MS:S (after MS ms, print "listening", then answer
+	# HTTP on 127.0.0.1:PORT for S seconds and exit) itself.
 	for t in fake fake2; do
 		cat >"$d/platform/$t/start.c" <<'EOT'
+#define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <kiln/platform.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +115,34 @@ int main(int argc, char **argv)
 			return atoi(argv[i] + 7);
 		if (strncmp(argv[i], "--signal=", 9) == 0)
 			raise(atoi(argv[i] + 9));
+		if (strncmp(argv[i], "--sleep=", 8) == 0) {
+			sleep((unsigned)atoi(argv[i] + 8));
+			return 0;
+		}
+		unsigned port, ms, secs;
+		if (sscanf(argv[i], "--serve=%u:%u:%u", &port, &ms, &secs) == 3) {
+			struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
+			nanosleep(&d, NULL);
+			int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+			setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			struct sockaddr_in a = {.sin_family = AF_INET,
+			                        .sin_port = htons((unsigned short)port),
+			                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+			if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 8))
+				return 9;
+			printf("listening\n");
+			fflush(stdout);
+			alarm(secs);
+			for (;;) {
+				int c = accept(s, NULL, NULL);
+				char buf[512];
+				if (c >= 0 && recv(c, buf, sizeof(buf), 0) > 0) {
+					const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
+					send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
+				}
+				close(c);
+			}
+		}
 		if (strcmp(argv[i], "--pid") == 0) {
 			printf("pid %d\n", (int)getpid());
 			return 0;

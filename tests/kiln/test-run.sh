@@ -114,19 +114,40 @@ out=$(timeout 60 "$KILN" run -t fake web 2>&1)
 want="--net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 --"
 [ "$(netargs)" = "$want" ] && pass "the app's forwards are the default" ||
 	fail "the app's forwards are the default" "got: $(netargs)"
-grep -qx 'serving on http://127.0.0.1:8080/' <<<"$out" && pass "kiln run prints the URL of an HTTP forward" ||
-	fail "kiln run prints the URL of an HTTP forward" "$out"
-out=$(timeout 60 "$KILN" run -t fake web -p 9090:80 2>&1)
-[ "$(netargs)" = "--net user,hostfwd=tcp:127.0.0.1:9090-:80 --" ] &&
-	grep -qx 'serving on http://127.0.0.1:9090/' <<<"$out" &&
+# The URL is printed once it answers, not before: the fake image listens
+# on the host port itself after 1.5 s ("listening"), and kiln's line
+# comes after that, and a request sent when it appears is answered.
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+p1=$(freeport)
+timeout 60 "$KILN" run -t fake web -p "$p1:80/http" -- "--serve=$p1:1500:6" >"$T/url.out" 2>&1 &
+kp=$!
+wait_for 20 grep -q '^serving on' "$T/url.out"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$p1/")
+wait $kp
+[ "$code" = 200 ] && [ "$(grep -x -e listening -e "serving on http://127.0.0.1:$p1/" "$T/url.out" | tr '\n' ' ')" = "listening serving on http://127.0.0.1:$p1/ " ] &&
+	pass "kiln run prints the URL once it answers (not before)" ||
+	fail "kiln run prints the URL once it answers (not before)" "curl $code: $(cat "$T/url.out")"
+p2=$(freeport)
+out=$(timeout 60 "$KILN" run -t fake web -p "$p2:80" -- "--serve=$p2:0:2" 2>&1)
+[ "$(netargs)" = "--net user,hostfwd=tcp:127.0.0.1:$p2-:80 -- --serve=$p2:0:2" ] &&
+	grep -qx "serving on http://127.0.0.1:$p2/" <<<"$out" &&
 	pass "-p replaces the app's forwards; the URL follows the host port" ||
 	fail "-p replaces the app's forwards; the URL follows the host port" "$(netargs) / $out"
+out=$(timeout 60 "$KILN" run -t fake web --url-wait 1 -p "$p2:80" -- --sleep=3 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = "kiln: http://127.0.0.1:$p2/ does not answer after 1 s (the guest is still running; see its output)" ] &&
+	pass "a URL that never answers: one line after the bound" ||
+	fail "a URL that never answers: one line after the bound" "rc=$rc: $out"
+out=$(timeout 60 "$KILN" run -t fake web -p "$p2:80" -- --exit=0 2>&1)
+[ -z "$out" ] && pass "a guest that exits: no URL and no complaint" ||
+	fail "a guest that exits: no URL and no complaint" "$out"
 out=$(timeout 60 "$KILN" run -t fake web --net tap:tap3 2>&1)
 [ "$(netargs)" = "--net tap,ifname=tap3 --" ] && ! grep -q 'serving on' <<<"$out" &&
 	pass "with --net tap no forward and no URL" ||
 	fail "with --net tap no forward and no URL" "$(netargs) / $out"
-out=$(timeout 60 "$KILN" run -t fake app -p 8080:80 2>&1)
-! grep -q 'serving on' <<<"$out" && pass "no URL for a forward that is not HTTP" ||
+make_fake_app "$T/plain" plain
+out=$(timeout 60 "$KILN" run -t fake plain -p "$p2:80" -- "--serve=$p2:0:2" 2>&1)
+! grep -q 'serving on' <<<"$out" && grep -q listening <<<"$out" && pass "no URL for a forward that is not HTTP" ||
 	fail "no URL for a forward that is not HTTP" "$out"
 make_fake_app "$T/badfw" badfw
 echo "forward = 80" >>"$T/badfw/kiln.app"
@@ -144,7 +165,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$busy" &
 holder=$!
 on_exit "kill $holder 2>/dev/null"
-wait_for 5 ss -ltn "sport = :$busy" -H
+wait_for 5 bash -c "ss -ltnH 'sport = :$busy' | grep -q ."
 sleep 0.3
 rm -f "$T/args"
 out=$(timeout 60 "$KILN" run -t fake web -p "$busy:80" 2>&1)

@@ -237,12 +237,15 @@ fi
 # ------------------------------------------------------ decks, netfront
 if build decks apps/decks; then
 	port=$(free_port)
-	timeout --kill-after=10 "$BOUND" "$KILN" run -t xen -p "$port:80" apps/decks \
+	timeout --kill-after=10 "$BOUND" "$KILN" run -t xen --url-wait 300 -p "$port:80" apps/decks \
 		>"$tmp/decks" 2>"$tmp/decks.err" </dev/null &
 	decks_pid=$!
 	on_exit "kill $decks_pid"
 	base=http://127.0.0.1:$port
 	if wait_http "$base/" 180; then
+		# kiln prints the URL once it answers: its poller may be a
+		# moment behind this script's own.
+		wait_for 10 grep -qx "serving on $base/" "$tmp/decks"
 		expect "kiln run -t xen prints the URL" "$tmp/decks" "^serving on $base/\$"
 		bad=0 n=0
 		while IFS= read -r f; do
