@@ -14,6 +14,11 @@ make_fake_app "$T/app" probe
 export KILN_ROOT="$T/root"
 export FAKE_ARGS="$T/args"
 
+# Host ports free now (a forward to a taken port is refused).
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+H=$(freeport)
+U=$(python3 -c 'import socket; s=socket.socket(type=socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
 # args: the image's arguments from the last run, space-separated.
 args() { tr '\n' ' ' <"$T/args" | sed 's/ $//'; }
 
@@ -44,8 +49,8 @@ kpid=$!
 wait $kpid
 grep -q "^pid $kpid\$" "$T/out" && pass "kiln execs the image" || fail "kiln execs the image" "kiln $kpid: $(cat "$T/out")"
 
-timeout 60 "$KILN" run -t fake app -p 8080:80 -p 5353:53/udp --mem 16M --block /tmp/disk.img -- --log=debug x >/dev/null 2>&1
-want="--mem 16M --net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 --block file=/tmp/disk.img -- --log=debug x"
+timeout 60 "$KILN" run -t fake app -p $H:80 -p $U:53/udp --mem 16M --block /tmp/disk.img -- --log=debug x >/dev/null 2>&1
+want="--mem 16M --net user,hostfwd=tcp:127.0.0.1:$H-:80,hostfwd=udp:127.0.0.1:$U-:53 --block file=/tmp/disk.img -- --log=debug x"
 [ "$(args)" = "$want" ] && pass "-p, --mem, --block become host options" ||
 	fail "-p, --mem, --block become host options" "got: $(args)"
 
@@ -53,13 +58,13 @@ timeout 60 "$KILN" run --target=fake app --mem=32M --block=/tmp/b.img -- x >/dev
 [ "$(args)" = "--mem 32M --block file=/tmp/b.img -- x" ] && pass "--name=VALUE options" ||
 	fail "--name=VALUE options" "got: $(args)"
 
-timeout 60 "$KILN" run -t fake app --net tap:tap7 --net user -p 8080:80 >/dev/null 2>&1
-want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:8080-:80 --"
+timeout 60 "$KILN" run -t fake app --net tap:tap7 --net user -p $H:80 >/dev/null 2>&1
+want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:$H-:80 --"
 [ "$(args)" = "$want" ] && pass "--net tap and user, forwards on the user net" ||
 	fail "--net tap and user, forwards on the user net" "got: $(args)"
 
-timeout 60 "$KILN" run -t fake app --net tap:tap7 -p 8080:80 >/dev/null 2>&1
-want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:8080-:80 --"
+timeout 60 "$KILN" run -t fake app --net tap:tap7 -p $H:80 >/dev/null 2>&1
+want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:$H-:80 --"
 [ "$(args)" = "$want" ] && pass "-p adds a user net after a tap" ||
 	fail "-p adds a user net after a tap" "got: $(args)"
 
@@ -109,15 +114,14 @@ rc=$?
 # (The fake launch template now puts --root and --platform first.)
 netargs() { args | sed 's/^--root=[^ ]* --platform=[^ ]* //'; }
 make_fake_app "$T/web" web
-echo "forward = 8080:80/http 5353:53/udp" >>"$T/web/kiln.app"
+echo "forward = $H:80/http $U:53/udp" >>"$T/web/kiln.app"
 out=$(timeout 60 "$KILN" run -t fake web 2>&1)
-want="--net user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 --"
+want="--net user,hostfwd=tcp:127.0.0.1:$H-:80,hostfwd=udp:127.0.0.1:$U-:53 --"
 [ "$(netargs)" = "$want" ] && pass "the app's forwards are the default" ||
 	fail "the app's forwards are the default" "got: $(netargs)"
 # The URL is printed once it answers, not before: the fake image listens
 # on the host port itself after 1.5 s ("listening"), and kiln's line
 # comes after that, and a request sent when it appears is answered.
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 p1=$(freeport)
 timeout 60 "$KILN" run -t fake web -p "$p1:80/http" -- "--serve=$p1:1500:6" >"$T/url.out" 2>&1 &
 kp=$!
