@@ -179,6 +179,9 @@ struct tcp_config {
 	 * a listen backlog is full, _OFF never, _ALWAYS for every SYN.
 	 * --tcp-syncookies=0|1|2. */
 	unsigned syncookies;
+	/* Congestion controller: TCP_CC_CUBIC (RFC 9438, the default) or
+	 * TCP_CC_NEWRENO (RFC 5681). --tcp-cc=cubic|newreno. */
+	enum tcp_cc_algo { TCP_CC_CUBIC, TCP_CC_NEWRENO } cc;
 };
 #define TCP_SYNCOOKIES_OFF 0
 #define TCP_SYNCOOKIES_AUTO 1
@@ -187,7 +190,7 @@ void tcp_config_defaults(struct tcp_config *cfg);
 int tcp_configure(const struct tcp_config *cfg);
 /* Apply boot arguments --tcp-max-conns=N --tcp-backlog=N --tcp-sndbuf=N
  * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N --tcp-oow-ack-ms=N
- * --tcp-syncookies=0|1|2 (claims them).
+ * --tcp-syncookies=0|1|2 --tcp-cc=cubic|newreno (claims them).
  * Returns 0 or -KILN_EINVAL (after printing what was wrong). */
 int tcp_configure_from_args(void);
 
@@ -257,6 +260,14 @@ struct net_counters {
 	/* SYN cookies: SYN-ACKs sent with one, ACKs that returned a good one
 	 * (connections made), ACKs checked as cookies that failed. */
 	uint64_t tcp_syncookies_sent, tcp_syncookies_ok, tcp_syncookies_failed;
+	/* Loss recovery (lib/net/tcp_rack.c): segments RACK marked lost,
+	 * retransmissions found lost again, reordering timer expiries that
+	 * marked some, connections that saw reordering, tail-loss probes
+	 * sent and those that repaired a loss, D-SACKs received, spurious
+	 * recoveries or timeouts undone. */
+	uint64_t tcp_rack_marked_lost, tcp_lost_retransmits;
+	uint64_t tcp_rack_reo_timeouts, tcp_reordering_seen;
+	uint64_t tcp_tlp_sent, tcp_tlp_recovered, tcp_dsacks, tcp_undos;
 	uint64_t icmp_echo_replies;
 	/* Below TCP: more drop reasons (each also counted in rx_dropped). */
 	uint64_t drop_eth_unsupported; /* EtherType or 802.3 frame we ignore */

@@ -62,6 +62,7 @@ void tcp_bufs_release(struct tcp_conn *c)
 	c->snd.head = c->rcv.head = 0;
 	c->snd.len = c->rcv.len = 0;
 	c->rcv.n_ooo = 0;
+	tcp_rack_release(c);
 }
 
 /* ------------------------------------------------------------- send */

@@ -93,7 +93,9 @@ int tcp_configure(const struct tcp_config *cfg)
 	    cfg->rto_initial < cfg->rto_min ||
 	    cfg->rto_max < cfg->rto_initial || cfg->delack <= 0 ||
 	    cfg->keep_idle <= 0 || cfg->keep_interval <= 0 ||
-	    cfg->orphan_timeout <= 0 || cfg->syncookies > TCP_SYNCOOKIES_ALWAYS)
+	    cfg->orphan_timeout <= 0 ||
+	    cfg->syncookies > TCP_SYNCOOKIES_ALWAYS ||
+	    (cfg->cc != TCP_CC_CUBIC && cfg->cc != TCP_CC_NEWRENO))
 		return -KILN_EINVAL;
 	tcp_cfg = *cfg;
 	settled = true;
@@ -132,6 +134,18 @@ int tcp_configure_from_args(void)
 	v = c.syncookies;
 	ok &= kiln_arg_uint("--tcp-syncookies", 0, 2, &v);
 	c.syncookies = (unsigned)v;
+	const char *cc = kiln_arg_string("--tcp-cc");
+	if (cc) {
+		if (!strcmp(cc, "cubic")) {
+			c.cc = TCP_CC_CUBIC;
+		} else if (!strcmp(cc, "newreno")) {
+			c.cc = TCP_CC_NEWRENO;
+		} else {
+			kiln_printf(
+			        "boot argument --tcp-cc: cubic or newreno\n");
+			ok = false;
+		}
+	}
 	if (!ok)
 		return -KILN_EINVAL;
 	return tcp_configure(&c);
@@ -382,7 +396,7 @@ void tcp_enter_time_wait(struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
 	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = 0;
-	c->t_orphan = 0;
+	c->t_orphan = c->t_tlp = c->t_reo = 0;
 	c->t_2msl = kiln_now() + 2 * tcp_cfg.msl;
 	tcp_timer_update(c);
 	if (!(c->flags & TF_OWNED)) {

@@ -104,6 +104,51 @@ enum tcp_state {
 /* SACKed ranges remembered by the sender (the scoreboard). */
 #define TCP_SCOREBOARD_MAX 8
 
+/*
+ * RACK-TLP (RFC 8985, tcp_rack.c) keeps one record per transmission: the
+ * sequence range [start, end) (a FIN counts as one), when it was sent and
+ * its timestamp value, and what the ACKs said of it. The records cover
+ * [snd_una, snd_max) in order; they are split where SACK blocks or
+ * retransmissions cut them, and exist only while data is in flight.
+ */
+#define SR_SACKED 0x1  /* SACKed by the peer */
+#define SR_LOST 0x2    /* deemed lost, not sent again since */
+#define SR_RETRANS 0x4 /* sent more than once */
+struct tcp_segrec {
+	uint32_t start, end;
+	kiln_time xmit;
+	uint32_t tsval;
+	unsigned flags;
+};
+
+struct tcp_rack {
+	struct tcp_segrec *seg;
+	unsigned n, cap;
+	uint32_t sacked, lost; /* bytes SACKed; bytes lost and not resent */
+	/* The most recently sent segment known delivered, and its RTT. */
+	kiln_time xmit_ts, rtt;
+	uint32_t end_seq;
+	uint32_t fack; /* highest sequence number SACKed or acknowledged */
+	kiln_time min_rtt, min_rtt_at;
+	bool reord_seen;
+	unsigned reo_mult;    /* reordering window, in min_rtt / 4 */
+	unsigned reo_persist; /* recoveries before reo_mult resets */
+	uint32_t dsack_round; /* snd_max when reo_mult last grew */
+	bool loss_state;      /* after an RTO, until snd_una >= recover */
+	/* Tail-loss probe in flight (RFC 8985 7). */
+	bool tlp_on, tlp_retrans, tlp_force;
+	uint32_t tlp_end_seq;
+	/* Proportional rate reduction (RFC 6937). */
+	uint32_t prr_delivered, prr_out, recover_fs;
+	/* Undo (RFC 2883/3708 D-SACK, RFC 3522 timestamps). */
+	bool undo_on;
+	uint32_t prior_cwnd, prior_ssthresh, retrans_tsval, undo_marker;
+	unsigned undo_retrans;
+	/* Congestion control state (tcp_cc.c). */
+	uint32_t cc_wmax, cc_k_ms, cc_origin, cc_west, cc_ack_cnt;
+	kiln_time cc_epoch;
+};
+
 /* The send buffer: a ring whose first byte is the one at snd_una. size
  * is the most it may hold; buf (cap bytes) is allocated only while it
  * holds some (tcp_buf.c). */
@@ -178,11 +223,13 @@ struct tcp_conn {
 	/* Queued while data waits for packet buffers (tcp_output). */
 	struct net_buf_waiter bufwait;
 	kiln_time t_rexmt, t_persist, t_keep, t_2msl, t_delack, t_orphan;
+	kiln_time t_tlp, t_reo; /* tail-loss probe, RACK reordering timer */
 	unsigned persist_shift, keep_probes;
 	kiln_time last_rx;
 
 	struct tcp_sndbuf snd;
 	struct tcp_rcvbuf rcv;
+	struct tcp_rack rack;
 
 	/* The application. */
 	struct kiln_waitq readers, writers;
@@ -351,6 +398,44 @@ void tcp_timer_update(struct tcp_conn *c);
 void tcp_rexmt_restart(struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, kiln_time rtt);
 void tcp_persist_check(struct tcp_conn *c);
+
+/* ------------------------------------------------------ tcp_rack.c */
+
+/* seq_len sequence numbers at seq went out now (retransmission or not). */
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
+                   bool rexmit);
+/* An acceptable ACK arrived (after snd_una and the window moved);
+ * prior_una is snd_una before it. */
+void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
+                  uint32_t prior_una);
+/* Bytes in flight by RFC 6675's pipe: sent, not SACKed, not lost. */
+uint32_t tcp_rack_pipe(const struct tcp_conn *c);
+/* Resend what is marked lost, as the congestion window allows. */
+void tcp_rack_retransmit(struct tcp_conn *c);
+/* Start (or restart) the tail-loss probe timer. */
+void tcp_rack_arm(struct tcp_conn *c, bool restart);
+/* The RACK reordering or TLP timer fired. */
+void tcp_rack_timer(struct tcp_conn *c, kiln_time now);
+/* RTO on a SACK connection: mark the flight lost. */
+void tcp_rack_rto(struct tcp_conn *c);
+void tcp_rack_release(struct tcp_conn *c);
+/* Does RACK run this connection's loss recovery (SACK agreed)? */
+static inline bool tcp_rack_on(const struct tcp_conn *c)
+{
+	return (c->flags & TF_SACK) != 0;
+}
+
+/* -------------------------------------------------------- tcp_cc.c */
+
+/* Congestion control: NewReno (RFC 5681) or CUBIC (RFC 9438), as
+ * tcp_cfg.cc says. */
+void tcp_cc_init(struct tcp_conn *c);
+/* acked bytes newly acknowledged outside recovery: grow cwnd. */
+void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
+/* The slow-start threshold after a loss (also records CUBIC's W_max). */
+uint32_t tcp_cc_ssthresh(struct tcp_conn *c);
+/* A retransmission timeout. */
+void tcp_cc_rto(struct tcp_conn *c);
 
 /* ----------------------------------------------------- tcp_input.c */
 

@@ -72,6 +72,9 @@ static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 	uint32_t floor = 2u * c->smss > 14600 ? 2u * c->smss : 14600;
 	c->cwnd = c->retries ? c->smss : (iw < floor ? iw : floor);
 	c->ssthresh = 0x7fffffff;
+	tcp_cc_init(c);
+	c->rack.reo_mult = 1;
+	c->rack.fack = ack;
 	c->retries = 0;
 	c->backoff = 0;
 	c->last_rx = kiln_now();
@@ -355,7 +358,11 @@ static void ack_new(struct tcp_conn *c, const struct tcp_header *h)
 		c->snd_nxt = ack;
 	c->retries = 0;
 
-	if (c->flags & TF_RECOVERY) {
+	if (tcp_rack_on(c)) {
+		/* Recovery is tcp_rack.c's (tcp_rack_ack). */
+		if (!(c->flags & TF_RECOVERY))
+			tcp_cc_ack(c, acked);
+	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* Full acknowledgment (RFC 6582 3.2 step 3). */
 			uint32_t fl = tcp_flight(c);
@@ -380,17 +387,7 @@ static void ack_new(struct tcp_conn *c, const struct tcp_header *h)
 		}
 	} else {
 		c->dupacks = 0;
-		if (c->cwnd < c->ssthresh) {
-			c->cwnd += acked < c->smss ? acked : c->smss;
-		} else {
-			c->bytes_acked += acked;
-			if (c->bytes_acked >= c->cwnd) {
-				c->bytes_acked -= c->cwnd;
-				c->cwnd += c->smss;
-			}
-		}
-		if (c->cwnd > (1u << 30))
-			c->cwnd = 1u << 30;
+		tcp_cc_ack(c, acked);
 	}
 	if (SEQ_LT(c->rexmit_next, c->snd_una))
 		c->rexmit_next = c->snd_una;
@@ -720,10 +717,13 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		if (opened)
 			tcp_event(c, TCP_EV_WRITABLE);
 	}
+	uint32_t prior_una = c->snd_una;
 	if (SEQ_GT(h->ack, c->snd_una)) {
 		sack_update(c, &h->opt);
 		c->limited = 0;
 		ack_new(c, h);
+	} else if (tcp_rack_on(c)) {
+		sack_update(c, &h->opt);
 	} else {
 		uint32_t before = sacked_bytes(c);
 		sack_update(c, &h->opt);
@@ -735,6 +735,9 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		else if (h->ack == c->snd_una && !data.len)
 			c->dupacks = 0;
 	}
+
+	if (tcp_rack_on(c) && c->state != TCP_SYN_RECEIVED)
+		tcp_rack_ack(c, h, prior_una);
 
 	bool fin_acked =
 	        (c->flags & TF_FIN_SENT) && SEQ_GT(c->snd_una, c->fin_seq);

@@ -334,6 +334,7 @@ void tcp_retransmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	if (!len && !(flags & TCP_FIN))
 		return;
 	xmit(c, seq, flags, off, len);
+	tcp_rack_sent(c, seq, len + ((flags & TCP_FIN) ? 1 : 0), true);
 	net_counters.tcp_retransmits++;
 	/* Karn: a timed segment sent again gives no sample. */
 	if ((c->flags & TF_RTT) && SEQ_LEQ(seq, c->rtt_seq))
@@ -370,6 +371,10 @@ void tcp_output(struct tcp_conn *c)
 		return;
 	}
 	kiln_time now = kiln_now();
+	bool rack = tcp_rack_on(c);
+	bool sent_new = false;
+	if (rack && can_send_data(c))
+		tcp_rack_retransmit(c); /* what RACK marked lost goes first */
 	while (can_send_data(c)) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		if (off > c->snd.len)
@@ -378,6 +383,18 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t cw = c->cwnd + c->limited;
 		uint32_t wnd = c->snd_wnd < cw ? c->snd_wnd : cw;
 		uint32_t usable = wnd > off ? wnd - off : 0;
+		if (rack) {
+			/* The congestion window bounds the pipe (RFC 6675),
+			 * not snd_nxt - snd_una: SACKed and lost bytes are
+			 * out of the network. A tail-loss probe may send one
+			 * segment beyond it. */
+			uint32_t pipe = tcp_rack_pipe(c);
+			uint32_t cu = c->cwnd > pipe ? c->cwnd - pipe : 0;
+			if (c->rack.tlp_force && cu < c->smss)
+				cu = c->smss;
+			uint32_t ru = c->snd_wnd > off ? c->snd_wnd - off : 0;
+			usable = cu < ru ? cu : ru;
+		}
 		uint32_t len = avail < usable ? avail : usable;
 		uint32_t seg_max = tcp_seg_max(c);
 		if (len > seg_max)
@@ -425,6 +442,8 @@ void tcp_output(struct tcp_conn *c)
 			c->rtt_start = now;
 		}
 		xmit(c, c->snd_nxt, flags, off, len);
+		tcp_rack_sent(c, c->snd_nxt, len + (fin ? 1 : 0), rexmit);
+		sent_new = true;
 		c->snd_nxt += len;
 		if (fin) {
 			c->fin_seq = c->snd_nxt;
@@ -436,9 +455,11 @@ void tcp_output(struct tcp_conn *c)
 		if (!c->t_rexmt)
 			c->t_rexmt = now + c->rto;
 		c->t_persist = 0;
-		if (fin)
+		if (fin || c->rack.tlp_force)
 			break;
 	}
+	if (rack)
+		tcp_rack_arm(c, sent_new);
 	if (c->flags & TF_ACKNOW)
 		xmit(c, c->snd_max, TCP_ACK, 0, 0);
 	tcp_persist_check(c);

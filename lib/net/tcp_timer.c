@@ -27,9 +27,9 @@ void tcp_timer_init(struct tcp_conn *c)
 void tcp_timer_update(struct tcp_conn *c)
 {
 	kiln_time d = 0;
-	kiln_time all[6] = {c->t_rexmt, c->t_persist, c->t_keep,
-	                    c->t_2msl,  c->t_delack,  c->t_orphan};
-	for (int i = 0; i < 6; i++)
+	kiln_time all[8] = {c->t_rexmt,  c->t_persist, c->t_keep, c->t_2msl,
+	                    c->t_delack, c->t_orphan,  c->t_tlp,  c->t_reo};
+	for (int i = 0; i < 8; i++)
 		if (all[i] && (!d || all[i] < d))
 			d = all[i];
 	if (!d) {
@@ -123,27 +123,31 @@ static bool rexmt_fire(struct tcp_conn *c, kiln_time now)
 	}
 	if (!tcp_flight(c))
 		return false;
+	if (tcp_rack_on(c))
+		tcp_rack_rto(c); /* before cwnd changes: the undo needs it */
 	/* RFC 5681 (4): halve on the first timeout of a run only. */
-	if (c->backoff == 0) {
-		uint32_t half = tcp_flight(c) / 2;
-		c->ssthresh = half > 2u * c->smss ? half : 2u * c->smss;
-	}
+	if (c->backoff == 0)
+		c->ssthresh = tcp_cc_ssthresh(c);
+	tcp_cc_rto(c);
 	c->cwnd = c->smss;
 	c->bytes_acked = 0;
 	c->flags &= ~(TF_RECOVERY | TF_RTT);
 	c->dupacks = 0;
 	c->recover = c->snd_max;
 	/* Go back to snd_una; the receiver may have dropped what it SACKed
-	 * (RFC 2018 8), so forget the scoreboard. */
-	c->snd_nxt = c->snd_una;
+	 * (RFC 2018 8), so forget the scoreboard. With RACK the records
+	 * marked lost are sent again instead (tcp_rack_rto). */
+	if (!tcp_rack_on(c))
+		c->snd_nxt = c->snd_una;
 	c->n_sacked = 0;
 	c->rexmit_next = c->snd_una;
 	c->backoff++;
 	c->rto = clamp_rto(c->rto * 2);
 	tcp_stats.rto_timeouts++;
 	c->t_rexmt = now + c->rto;
+	uint64_t before = net_counters.tcp_retransmits;
 	tcp_output(c);
-	if (c->snd_nxt == c->snd_una)
+	if (net_counters.tcp_retransmits == before)
 		/* The window is closed: resend the first segment anyway. */
 		tcp_retransmit(c, c->snd_una, c->smss);
 	return false;
@@ -195,6 +199,8 @@ static void on_timer(struct kiln_timer *t, void *arg)
 		if (rexmt_fire(c, now))
 			goto out;
 	}
+	if ((c->t_reo && now >= c->t_reo) || (c->t_tlp && now >= c->t_tlp))
+		tcp_rack_timer(c, now);
 	if (c->t_persist && now >= c->t_persist) {
 		c->t_persist = 0;
 		tcp_stats.zero_window_probes++;

@@ -87,6 +87,25 @@ bool kiln_arg_uint(const char *name, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
+const char *kiln_arg_string(const char *name)
+{
+	size_t n = strlen(name);
+	const char *v = NULL;
+	for (const char **a = h_args; a && *a; a++)
+		if (!strncmp(*a, name, n) && (*a)[n] == '=')
+			v = *a + n + 1;
+	return v;
+}
+
+int kiln_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 net_ipv4 net_local_address(void)
 {
 	return H_LOCAL;
