@@ -2,7 +2,9 @@
  * fuzz/http_path.c - http_path_normalize on arbitrary paths: the result
  * fits, starts with one slash, has no empty, "." or ".." segment, and
  * normalizing it again changes nothing but escapes (it has none left to
- * decode when it contains no '%').
+ * decode when it contains no '%'). http_path_match_form: no longer than
+ * the input, every '%' left is "%2F" or "%25", and undoing those gives
+ * no more bytes than it has.
  */
 // clang-format off
 // fuzz-sources: lib/http/path.c
@@ -21,6 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kiln_view in = kiln_view_make(data + 1, size - 1);
 	if (in.len == 0 || in.p[0] != '/')
 		return 0;
+	static char form[256], plain[256];
+	long f = http_path_match_form(in, form, cap);
+	if (f >= 0) {
+		if ((size_t)f > in.len || (size_t)f > cap || form[0] != '/')
+			abort();
+		for (long i = 0; i < f; i++)
+			if (form[i] == '%' &&
+			    (f - i < 3 || form[i + 1] != '2' ||
+			     (form[i + 2] != 'F' && form[i + 2] != '5')))
+				abort();
+		if (http_path_unescape(form, (size_t)f, plain) > (size_t)f)
+			abort();
+	}
 	long n = http_path_normalize(in, out, cap);
 	if (n < 0)
 		return 0;

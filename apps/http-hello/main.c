@@ -10,6 +10,9 @@
  *                        chunked, or sized with &sized=1
  *   GET  /fail           a handler error: 500
  *   GET  /metrics        the Prometheus exposition (http_route_metrics)
+ *   GET  /deep?kb=N      with --deep-route only (for tests): recurses N
+ *                        KiB deep on the handler's fiber stack (64 KiB),
+ *                        so that past it the guard page stops the image
  */
 #include "../../tool/assets/sha256.h"
 
@@ -116,6 +119,28 @@ static int stream(struct http_exchange *x, void *arg)
 	return e ? e : http_stream_end(x);
 }
 
+/* Uses about 1 KiB of stack per level; returns kb. */
+static unsigned descend(unsigned kb)
+{
+	volatile uint8_t frame[1000];
+	frame[0] = 1;
+	frame[sizeof frame - 1] = 0;
+	if (kb == 0)
+		return frame[sizeof frame - 1];
+	return descend(kb - 1) + frame[0];
+}
+
+static int deep(struct http_exchange *x, void *arg)
+{
+	char v[16], out[32];
+	(void)arg;
+	unsigned kb = http_query(x, "kb", v, sizeof v)
+	                      ? (unsigned)strtoul(v, NULL, 10)
+	                      : 0;
+	int n = snprintf(out, sizeof out, "%u\n", descend(kb));
+	return http_reply(x, 200, "text/plain", out, (size_t)n);
+}
+
 static int fail(struct http_exchange *x, void *arg)
 {
 	(void)x;
@@ -131,6 +156,7 @@ int kiln_main(int argc, char **argv)
 	uint64_t mb = config.max_body;
 	if (kiln_arg_uint("--max-body", 0, UINT64_MAX, &mb))
 		config.max_body = mb;
+	bool deep_route = kiln_arg_flag("--deep-route");
 	if (!http_config_from_args(&config))
 		return 2;
 	http_route(&config, HTTP_GET, "/hello", hello, NULL);
@@ -140,6 +166,8 @@ int kiln_main(int argc, char **argv)
 	http_route(&config, HTTP_GET, "/stream", stream, NULL);
 	http_route(&config, HTTP_GET, "/fail", fail, NULL);
 	http_route_metrics(&config, "/metrics");
+	if (deep_route)
+		http_route(&config, HTTP_GET, "/deep", deep, NULL);
 	/* The network claims its own boot arguments (--ipv4=...). */
 	int err = net_start(NULL, kiln_now() + KILN_SEC(30));
 	kiln_args_check();

@@ -203,6 +203,13 @@ bool http_fields_next_element(struct http_field_iter *it,
  * path must start with '/'.
  */
 long http_path_normalize(struct kiln_view path, char *out, size_t cap);
+/* The same, except that an escaped '/' or '%' stays escaped ("%2F",
+ * "%25", upper case): the form routes are matched on, so that "%2F"
+ * does not split a segment ("/items/a%2Fb" is one {id}, "a/b"). */
+long http_path_match_form(struct kiln_view path, char *out, size_t cap);
+/* Undo what http_path_match_form kept escaped, of p[0..len) into out
+ * (room for len bytes). Returns the length. */
+size_t http_path_unescape(const char *p, size_t len, char *out);
 
 /* --------------------------------------------------------- heads */
 
@@ -308,8 +315,13 @@ bool http_date_parse(struct kiln_view v, int64_t *secs);
  * Patterns: "/hello" matches that path exactly; "/static/STAR" (STAR
  * being '*') every path below "/static/" ("/STAR": every path);
  * "/items/{id}" one segment in place of {id} (at most HTTP_MAX_PARAMS of
- * them, read with http_param). Paths are matched after %-decoding and
- * dot-segment removal (http_path_normalize). Precedence: exact patterns
+ * them, read with http_param, %-decoded). Paths are matched after
+ * %-decoding and dot-segment removal, except that an escaped '/' (%2F)
+ * does not end a segment: "/items/a%2Fb" matches "/items/{id}" with id
+ * "a/b" (http_path_match_form; patterns may not contain '%'). A path
+ * whose escaped slashes would change its meaning once decoded (a dot
+ * segment or an empty one between them: "/a/..%2Fb") is a 400, so a
+ * prefix route never answers for a path outside it. Precedence: exact patterns
  * are tried first, then those with {name} segments, then prefixes, the
  * longest first; among equals, in the order they were added. The first
  * whose pattern and method match wins. A route for GET also answers HEAD
@@ -468,7 +480,8 @@ struct http_reply {
 	struct http_response resp;
 	struct http_request req; /* while a handler answers */
 	struct http_match match;
-	char *path; /* normalised, NUL-terminated (heap) */
+	char *path;       /* normalised, NUL-terminated (heap) */
+	char *match_path; /* the same with %2F kept: what was matched */
 	char log_method[12];
 	char log_path[96];
 };

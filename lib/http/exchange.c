@@ -92,23 +92,22 @@ const char *http_path(const struct http_exchange *x)
 	return x->rp->path;
 }
 
-static bool copy_out(struct kiln_view v, char *out, size_t cap)
-{
-	if (v.len + 1 > cap)
-		return false;
-	memcpy(out, v.p, v.len);
-	out[v.len] = '\0';
-	return true;
-}
-
 bool http_param(const struct http_exchange *x, const char *name, char *out,
                 size_t cap)
 {
 	const struct http_match *m = &x->rp->match;
 	for (unsigned i = 0; i < m->nparams; i++)
 		if (strlen(name) == m->param_name_len[i] &&
-		    !memcmp(name, m->param_name[i], m->param_name_len[i]))
-			return copy_out(m->param[i], out, cap);
+		    !memcmp(name, m->param_name[i], m->param_name_len[i])) {
+			/* Decoded: "%2F" and "%25" were kept for matching. */
+			if (m->param[i].len + 1 > cap)
+				return false;
+			size_t n =
+			        http_path_unescape((const char *)m->param[i].p,
+			                           m->param[i].len, out);
+			out[n] = '\0';
+			return true;
+		}
 	return false;
 }
 

@@ -21,8 +21,9 @@ static int hex_value(uint8_t h)
 	return -1;
 }
 
-/* Decode %XX escapes of path into out. Returns the length, or -1. */
-static long decode(struct kiln_view path, char *out, size_t cap)
+/* Decode %XX escapes of path into out. Returns the length, or -1. With
+ * keep, an escaped '/' or '%' stays escaped ("%2F", "%25"). */
+static long decode(struct kiln_view path, char *out, size_t cap, bool keep)
 {
 	size_t n = 0;
 	struct kiln_view v = path;
@@ -36,6 +37,14 @@ static long decode(struct kiln_view path, char *out, size_t cap)
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -1; /* malformed, or an escaped NUL */
 			c = (uint8_t)(hi << 4 | lo);
+			if (keep && (c == '/' || c == '%')) {
+				if (cap - n < 3)
+					return -1;
+				out[n++] = '%';
+				out[n++] = '2';
+				out[n++] = c == '/' ? 'F' : '5';
+				continue;
+			}
 		}
 		if (n == cap)
 			return -1;
@@ -54,9 +63,9 @@ static int dots(const char *p, size_t len)
 	return 0;
 }
 
-long http_path_normalize(struct kiln_view path, char *out, size_t cap)
+static long normalize(struct kiln_view path, char *out, size_t cap, bool keep)
 {
-	long decoded = decode(path, out, cap);
+	long decoded = decode(path, out, cap, keep);
 	if (decoded <= 0 || out[0] != '/')
 		return -1;
 	size_t n = (size_t)decoded;
@@ -89,4 +98,28 @@ long http_path_normalize(struct kiln_view path, char *out, size_t cap)
 		r = e;
 	}
 	return (long)w;
+}
+
+long http_path_normalize(struct kiln_view path, char *out, size_t cap)
+{
+	return normalize(path, out, cap, false);
+}
+
+long http_path_match_form(struct kiln_view path, char *out, size_t cap)
+{
+	return normalize(path, out, cap, true);
+}
+
+size_t http_path_unescape(const char *p, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '%' && len - i >= 3) {
+			out[o++] = p[i + 2] == 'F' ? '/' : '%';
+			i += 2;
+			continue;
+		}
+		out[o++] = p[i];
+	}
+	return o;
 }

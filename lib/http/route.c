@@ -47,7 +47,7 @@ static bool pattern_ok(const char *p)
 		} else {
 			for (size_t i = 0; i < n; i++)
 				if (seg[i] == '{' || seg[i] == '}' ||
-				    (seg[i] == '*' && n != 1))
+				    seg[i] == '%' || (seg[i] == '*' && n != 1))
 					return false;
 		}
 		if (!end)

@@ -38,6 +38,7 @@ static bool take_reply(struct http_session *s)
 	s->reply = malloc(sizeof *s->reply);
 	if (s->reply) {
 		s->reply->path = NULL;
+		s->reply->match_path = NULL;
 		s->reply->match.route = NULL;
 		s->reply->log_method[0] = '\0';
 		s->reply->log_path[0] = '\0';
@@ -51,6 +52,7 @@ static void drop_reply(struct http_session *s)
 {
 	if (s->reply != &no_memory_reply && s->reply) {
 		free(s->reply->path);
+		free(s->reply->match_path);
 		free(s->reply);
 	}
 	s->reply = NULL;
@@ -134,7 +136,8 @@ static bool route_request(struct http_session *s, const struct http_request *r,
 	bool ka10 = r->version == 10 && r->conn_keep_alive && !r->conn_close;
 	out->close = r->version == 11 ? r->conn_close : !ka10;
 	x->path = malloc(r->path.len + 1);
-	if (!x->path) {
+	x->match_path = malloc(r->path.len + 1);
+	if (!x->path || !x->match_path) {
 		out->close = true;
 		http_respond_error(503, wall, r->method == HTTP_HEAD, false,
 		                   "Retry-After: 1\r\n", out);
@@ -144,7 +147,26 @@ static bool route_request(struct http_session *s, const struct http_request *r,
 	if (n < 0)
 		return false; /* http_respond says 400 */
 	x->path[n] = '\0';
-	http_route_match(s->cfg->routes, r->method, x->path, (size_t)n,
+	/* Matched with escaped slashes kept; that form, decoded, must be
+	 * the path itself (else its escapes hid a dot segment, or an empty
+	 * one, from the routes). */
+	long m = http_path_match_form(r->path, x->match_path, r->path.len + 1);
+	if (m < 0)
+		return false; /* http_respond says 400 */
+	x->match_path[m] = '\0';
+	char *check = malloc((size_t)m + 1);
+	bool same = check &&
+	            http_path_unescape(x->match_path, (size_t)m, check) ==
+	                    (size_t)n &&
+	            !memcmp(check, x->path, (size_t)n);
+	free(check);
+	if (!same) {
+		out->close = true;
+		http_respond_error(400, wall, r->method == HTTP_HEAD, false,
+		                   NULL, out);
+		return true;
+	}
+	http_route_match(s->cfg->routes, r->method, x->match_path, (size_t)m,
 	                 &x->match);
 	if (!x->match.allow)
 		return false;

@@ -40,6 +40,8 @@ checks() {
 	fi
 	check "handlers $name: GET /hello" test "$(curl -s "$u/hello")" = hello
 	check "handlers $name: /items/{id} and a query" test "$(curl -s "$u/items/a%20b?q=x+y%21")" = '{"id":"a b","q":"x y!"}'
+	check "handlers $name: %2F inside {id} is part of it" test "$(curl -s "$u/items/a%2Fb")" = '{"id":"a/b","q":""}'
+	check "handlers $name: ..%2F that leaves the route: 400" test "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$u/items/..%2Fhello")" = 400
 	check "handlers $name: no route, no asset: 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$u/items/")" = 404
 	allow=$(curl -s -D - -o /dev/null -X DELETE "$u/hello" | tr -d '\r' | grep -i '^allow:')
 	check "handlers $name: 405 with Allow from the routes" test "$allow" = "Allow: GET, HEAD"

@@ -523,6 +523,59 @@ static void test_routes(void)
 	free(r.out);
 }
 
+static void test_escaped_slash(void)
+{
+	struct result r = run("GET /items/a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n");
+	report("%2F does not split a segment: one {id}, decoded",
+	       has(&r, "id=a/b q=- list=- path=/items/a/b "), "%.300s", r.out);
+	free(r.out);
+	r = run("GET /items/a%2fb%2F HTTP/1.1\r\nHost: x\r\n\r\n");
+	report("%2f (lower case) and a trailing %2F: still one {id}",
+	       has(&r, "id=a/b/ "), "%.300s", r.out);
+	free(r.out);
+	r = run("GET /items/a%252Fb HTTP/1.1\r\nHost: x\r\n\r\n");
+	report("%25 stays a '%': %252F is the three bytes %2F",
+	       has(&r, "id=a%2Fb "), "%.300s", r.out);
+	free(r.out);
+	r = run("GET /u/a%2Fb/posts/c HTTP/1.1\r\nHost: x\r\n\r\n");
+	report("%2F inside the first of two {params}",
+	       status_at(&r, 0) == 200 && has(&r, "\r\n\r\nu"), "%.300s",
+	       r.out);
+	free(r.out);
+	static const char *bad[] = {
+	        "/items/..%2Fhello", /* decodes to /hello */
+	        "/static/deep/..%2F..%2Fhello",
+	        "/items/a%2F%2Fb", /* an empty segment, merged */
+	        "/items/.%2Fa",    /* a "." segment */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char in[128], name[96];
+		snprintf(in, sizeof in, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+		         bad[i]);
+		r = run(in);
+		snprintf(name, sizeof name,
+		         "%s: escaped slashes that change the path: 400",
+		         bad[i]);
+		report(name, status_at(&r, 0) == 400 && r.closed, "%.300s",
+		       r.out);
+		free(r.out);
+	}
+	struct http_config c2;
+	http_config_default(&c2, NULL);
+	report("a pattern with '%' is refused",
+	       http_route(&c2, HTTP_GET, "/a%2Fb", h_hello, "") ==
+	                       -KILN_EINVAL &&
+	               c2.routes == NULL,
+	       "accepted");
+	char out[64];
+	static const char raw[] = "/a%2fb/%2E%2E/c%25d%41/e%2Ff";
+	long n = http_path_match_form(kiln_view_make(raw, sizeof raw - 1), out,
+	                              sizeof out);
+	report("match form: %2F and %25 kept (upper case), the rest decoded",
+	       n == 13 && !memcmp(out, "/c%25dA/e%2Ff", 13), "%ld %.*s", n,
+	       (int)(n > 0 ? n : 0), out);
+}
+
 static void test_bodies(void)
 {
 	uint8_t body[1 << 16];
@@ -751,6 +804,7 @@ int main(void)
 	http_route(&cfg, HTTP_GET, "/cut", h_cut, NULL);
 	test_match();
 	test_routes();
+	test_escaped_slash();
 	test_bodies();
 	test_streams();
 	test_errors();
