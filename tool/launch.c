@@ -189,6 +189,50 @@ static size_t app_nets(const struct project *p)
 	return n;
 }
 
+/* Port mistakes, each one line and status 2 before anything is built or
+ * booted: forwards to an app that has no network device, one host port
+ * forwarded twice (per protocol), a host port in use. */
+static void check_forwards(const struct project *p,
+                           const struct launch_options *o,
+                           const struct launch_forward *fw, size_t nfw)
+{
+	bool from_app = o->forwards.n == 0;
+	const char *app = display_path(p->appdir);
+	if (nfw > 0 && app_nets(p) == 0) {
+		if (from_app)
+			die(EXIT_USAGE,
+			    "%s:%u: forward: %s declares no network device "
+			    "(devices = net:net0)",
+			    display_path(p->appfile),
+			    desc_get(&p->app, "forward")->line, app);
+		die(EXIT_USAGE,
+		    "-p %s: %s has no network device to forward to "
+		    "(its kiln.app declares none)",
+		    o->forwards.v[0], app);
+	}
+	for (size_t i = 0; i < nfw; i++)
+		for (size_t j = 0; j < i; j++)
+			if (fw[i].host == fw[j].host &&
+			    fw[i].udp == fw[j].udp) {
+				if (from_app)
+					die(EXIT_USAGE,
+					    "%s:%u: forward: host port %u%s is "
+					    "forwarded twice",
+					    display_path(p->appfile),
+					    desc_get(&p->app, "forward")->line,
+					    fw[i].host,
+					    fw[i].udp ? "/udp" : "");
+				die(EXIT_USAGE,
+				    "-p %s: host port %u%s is already "
+				    "forwarded "
+				    "by -p %s",
+				    o->forwards.v[i], fw[i].host,
+				    fw[i].udp ? "/udp" : "", o->forwards.v[j]);
+			}
+	for (size_t i = 0; i < nfw; i++)
+		check_port_free(&fw[i]);
+}
+
 /* The host options as separate words. */
 static void host_options(const struct project *p, struct launch_options *o,
                          struct strvec *out)
@@ -197,6 +241,7 @@ static void host_options(const struct project *p, struct launch_options *o,
 	struct launch_forward *fw;
 	size_t nfw;
 	run_forwards(p, o, &fw, &nfw);
+	check_forwards(p, o, fw, nfw);
 	if (nfw > 0) {
 		size_t i = 0;
 		while (i < o->nnets && o->nets[i].tap)
@@ -204,7 +249,6 @@ static void host_options(const struct project *p, struct launch_options *o,
 		if (i == o->nnets)
 			launch_add_net(o, "user");
 		for (size_t j = 0; j < nfw; j++) {
-			check_port_free(&fw[j]);
 			sv_pushf(&o->nets[i].fwds,
 			         "hostfwd=%s:127.0.0.1:%u-:%u",
 			         fw[j].udp ? "udp" : "tcp", fw[j].host,
@@ -283,6 +327,10 @@ void launch_argv(const struct project *p, struct launch_options *o,
 		    p->target.name, display_path(p->target.file));
 	if (o->machine)
 		check_machine(p, o->machine);
+	/* A network app with nothing forwarded and no --net boots, with a
+	 * hint on how to reach it (once the launch is known to work). */
+	bool unreachable = o->forwards.n == 0 && o->nnets == 0 &&
+	                   !desc_get(&p->app, "forward") && app_nets(p) > 0;
 	struct strvec opts = {0};
 	host_options(p, o, &opts);
 	for (size_t i = 0; i < f->nwords; i++) {
@@ -304,6 +352,12 @@ void launch_argv(const struct project *p, struct launch_options *o,
 		die(EXIT_BUILD, "target '%s' launches images with %s: %s%s",
 		    p->target.name, argv->v[0], strerror(errno),
 		    errno == ENOENT ? " (run make)" : "");
+	if (unreachable)
+		fprintf(stderr,
+		        "kiln: %s has a network device but nothing forwarded "
+		        "to it: add -p HOST:GUEST (e.g. -p 8080:80) or a "
+		        "forward line to its kiln.app\n",
+		        display_path(p->appdir));
 }
 
 static long long now_ms(void)

@@ -49,7 +49,10 @@ kpid=$!
 wait $kpid
 grep -q "^pid $kpid\$" "$T/out" && pass "kiln execs the image" || fail "kiln execs the image" "kiln $kpid: $(cat "$T/out")"
 
-timeout 60 "$KILN" run -t fake app -p $H:80 -p $U:53/udp --mem 16M --block /tmp/disk.img -- --log=debug x >/dev/null 2>&1
+# (Forwards need an app with a network device: "napp".)
+make_fake_app "$T/napp" napp
+echo "devices = net:net0" >>napp/kiln.app
+timeout 60 "$KILN" run -t fake napp -p $H:80 -p $U:53/udp --mem 16M --block /tmp/disk.img -- --log=debug x >/dev/null 2>&1
 want="--mem 16M --net user,hostfwd=tcp:127.0.0.1:$H-:80,hostfwd=udp:127.0.0.1:$U-:53 --block file=/tmp/disk.img -- --log=debug x"
 [ "$(args)" = "$want" ] && pass "-p, --mem, --block become host options" ||
 	fail "-p, --mem, --block become host options" "got: $(args)"
@@ -58,12 +61,12 @@ timeout 60 "$KILN" run --target=fake app --mem=32M --block=/tmp/b.img -- x >/dev
 [ "$(args)" = "--mem 32M --block file=/tmp/b.img -- x" ] && pass "--name=VALUE options" ||
 	fail "--name=VALUE options" "got: $(args)"
 
-timeout 60 "$KILN" run -t fake app --net tap:tap7 --net user -p $H:80 >/dev/null 2>&1
+timeout 60 "$KILN" run -t fake napp --net tap:tap7 --net user -p $H:80 >/dev/null 2>&1
 want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:$H-:80 --"
 [ "$(args)" = "$want" ] && pass "--net tap and user, forwards on the user net" ||
 	fail "--net tap and user, forwards on the user net" "got: $(args)"
 
-timeout 60 "$KILN" run -t fake app --net tap:tap7 -p $H:80 >/dev/null 2>&1
+timeout 60 "$KILN" run -t fake napp --net tap:tap7 -p $H:80 >/dev/null 2>&1
 want="--net tap,ifname=tap7 --net user,hostfwd=tcp:127.0.0.1:$H-:80 --"
 [ "$(args)" = "$want" ] && pass "-p adds a user net after a tap" ||
 	fail "-p adds a user net after a tap" "got: $(args)"
@@ -114,7 +117,7 @@ rc=$?
 # (The fake launch template now puts --root and --platform first.)
 netargs() { args | sed 's/^--root=[^ ]* --platform=[^ ]* //'; }
 make_fake_app "$T/web" web
-echo "forward = $H:80/http $U:53/udp" >>"$T/web/kiln.app"
+printf 'devices = net:net0\nforward = %s\n' "$H:80/http $U:53/udp" >>"$T/web/kiln.app"
 out=$(timeout 60 "$KILN" run -t fake web 2>&1)
 want="--net user,hostfwd=tcp:127.0.0.1:$H-:80,hostfwd=udp:127.0.0.1:$U-:53 --"
 [ "$(netargs)" = "$want" ] && pass "the app's forwards are the default" ||
@@ -150,17 +153,64 @@ out=$(timeout 60 "$KILN" run -t fake web --net tap:tap3 2>&1)
 	pass "with --net tap no forward and no URL" ||
 	fail "with --net tap no forward and no URL" "$(netargs) / $out"
 make_fake_app "$T/plain" plain
+echo "devices = net:net0" >>"$T/plain/kiln.app"
 out=$(timeout 60 "$KILN" run -t fake plain -p "$p2:80" -- "--serve=$p2:0:2" 2>&1)
 ! grep -q 'serving on' <<<"$out" && grep -q listening <<<"$out" && pass "no URL for a forward that is not HTTP" ||
 	fail "no URL for a forward that is not HTTP" "$out"
 make_fake_app "$T/badfw" badfw
-echo "forward = 80" >>"$T/badfw/kiln.app"
+printf 'devices = net:net0\nforward = 80\n' >>"$T/badfw/kiln.app"
 out=$(timeout 60 "$KILN" run -t fake badfw 2>&1)
 rc=$?
-[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q 'kiln.app:5: forward 80: expected HOST:GUEST' <<<"$out" &&
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q 'kiln.app:6: forward 80: expected HOST:GUEST' <<<"$out" &&
 	pass "a bad forward in the manifest: file:line, exit 2" ||
 	fail "a bad forward in the manifest: file:line, exit 2" "rc=$rc: $out"
 
+
+# Port mistakes: one line, exit 2, nothing built or run.
+# mistake NAME TEXT ARGS...: kiln run ARGS prints exactly TEXT, exits 2,
+# and runs nothing.
+mistake() {
+	local name=$1 text=$2
+	shift 2
+	rm -f "$T/args"
+	local out rc
+	out=$(timeout 60 "$KILN" run "$@" 2>&1)
+	rc=$?
+	[ $rc -eq 2 ] && [ "$out" = "$text" ] && [ ! -e "$T/args" ] && pass "$name" ||
+		fail "$name" "rc=$rc: $out"
+}
+make_fake_app "$T/nonet" nonet
+mistake "-p on an app without a network device" \
+	"kiln: -p $H:80: nonet has no network device to forward to (its kiln.app declares none)" \
+	-t fake nonet -p "$H:80"
+make_fake_app "$T/nonetfw" nonetfw
+echo "forward = $H:80/http" >>nonetfw/kiln.app
+mistake "a forward key on an app without a network device" \
+	"kiln: nonetfw/kiln.app:5: forward: nonetfw declares no network device (devices = net:net0)" \
+	-t fake nonetfw
+mistake "one host port forwarded twice" \
+	"kiln: -p $H:81: host port $H is already forwarded by -p $H:80" \
+	-t fake napp -p "$H:80" -p "$H:81"
+mistake "one UDP host port forwarded twice" \
+	"kiln: -p $U:54/udp: host port $U/udp is already forwarded by -p $U:53/udp" \
+	-t fake napp -p "$U:53/udp" -p "$U:54/udp"
+make_fake_app "$T/dupfw" dupfw
+printf 'devices = net:net0\nforward = %s:80/http %s:81\n' "$H" "$H" >>dupfw/kiln.app
+mistake "a forward key with one host port twice" \
+	"kiln: dupfw/kiln.app:6: forward: host port $H is forwarded twice" \
+	-t fake dupfw
+timeout 60 "$KILN" run -t fake napp -p "$H:7" -p "$H:7/udp" >/dev/null 2>&1
+[ "$(netargs)" = "--net user,hostfwd=tcp:127.0.0.1:$H-:7,hostfwd=udp:127.0.0.1:$H-:7 --" ] &&
+	pass "one port number for TCP and UDP is two forwards" ||
+	fail "one port number for TCP and UDP is two forwards" "got: $(netargs)"
+out=$(timeout 60 "$KILN" run -t fake napp 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = "kiln: napp has a network device but nothing forwarded to it: add -p HOST:GUEST (e.g. -p 8080:80) or a forward line to its kiln.app
+hi 42 1 7" ] && pass "a network app with nothing forwarded: a hint on how" ||
+	fail "a network app with nothing forwarded: a hint on how" "rc=$rc: $out"
+out=$(timeout 60 "$KILN" run -t fake napp --net user 2>&1)
+[ "$out" = "hi 42 1 7" ] && pass "--net user says the network is wanted as it is: no hint" ||
+	fail "--net user says the network is wanted as it is: no hint" "$out"
 
 # A host port that is taken: one clear line, exit 2, no URL, nothing run.
 busy=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
