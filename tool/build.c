@@ -359,7 +359,10 @@ static bool postbuild(const struct project *p, const struct build_options *o,
 	char *recfile = xasprintf("%s.post", p->image);
 	bool stale = linked || !file_holds(recfile, line);
 	if (stale) {
-		printf("  POST %s\n", f->words[0]);
+		char *what = expand_word(p, f->words[0], p->target.file,
+		                         f->line, true);
+		printf("  POST %s\n", display_path(what));
+		free(what);
 		if (o->verbose)
 			printf("%s\n", line);
 		fflush(stdout);

@@ -46,7 +46,8 @@ static const char usage_build[] =
         "                       usable, else unix)\n"
         "  --sanitize           with the target's sanitizers (into\n"
         "                       _build/TARGET-san/)\n"
-        "  -j, --jobs N         compiles at a time (default 2)\n"
+        "  -j, --jobs N         compiles at a time (default: the number of\n"
+        "                       CPUs online)\n"
         "  -v, --verbose        show the commands\n"
         "\n"
         "Long options also take the form --name=VALUE.\n";
@@ -183,7 +184,9 @@ static const char *option_value(struct cli *c, int argc, char **argv, int *i)
 static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
                              const char *usage)
 {
-	c->build.jobs = 2;
+	/* As many compiles at a time as there are CPUs online. */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	c->build.jobs = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
 	c->launch.url_wait = 60;
 	for (int i = 0; i < argc; i++) {
 		/* --name=VALUE is --name VALUE. */

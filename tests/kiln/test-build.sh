@@ -268,6 +268,48 @@ else
 	fail "concurrent builds take turns" "rc=$rc1/$rc2: $(cat "$T/out1" "$T/out2")"
 fi
 
+# -j defaults to the CPUs online: a compiler wrapper records how many
+# compiles run at once over six sources that take 0.4 s each.
+cp -r root/platform/fake root/platform/par
+cat >"$T/cc-count" <<EOT
+#!/bin/bash
+case " \$* " in *" -c "*)
+	touch "$T/running/\$\$"
+	ls "$T/running" | wc -l >>"$T/counts"
+	sleep 0.4
+	rm -f "$T/running/\$\$" ;;
+esac
+exec cc "\$@"
+EOT
+chmod +x "$T/cc-count"
+sed -i "s|^cc = .*|cc = $T/cc-count|" root/platform/par/kiln.target
+mkdir -p "$T/running" parapp
+printf 'name = parapp\nsources = *.c\n' >parapp/kiln.app
+echo 'int kiln_main(int c, char **v) { (void)c; (void)v; return 0; }' >parapp/main.c
+for i in 1 2 3 4 5; do echo "int f$i(void) { return $i; }" >parapp/f$i.c; done
+maxrun() { sort -n "$T/counts" | tail -1; }
+rm -f "$T/counts"
+timeout 120 "$KILN" build -t par parapp >"$T/out" 2>&1
+rc=$?
+cpus=$(nproc)
+want=$((cpus < 6 ? cpus : 6))
+[ $rc -eq 0 ] && [ "$(maxrun)" = "$want" ] && pass "-j defaults to the CPUs online ($want at once)" ||
+	fail "-j defaults to the CPUs online" "rc=$rc, $(maxrun) at once, $cpus CPUs: $(cat "$T/out")"
+rm -rf parapp/_build "$T/counts"
+timeout 120 "$KILN" build -t par -j 1 parapp >"$T/out" 2>&1
+[ "$(maxrun)" = 1 ] && pass "-j 1: one compile at a time" || fail "-j 1: one compile at a time" "$(maxrun) at once"
+
+# The postbuild line names the command with its placeholders expanded.
+printf '#!/bin/sh\necho post > "$1.post-out"\n' >root/platform/par/post.sh
+chmod +x root/platform/par/post.sh
+echo 'postbuild = {platform}/post.sh {image}' >>root/platform/par/kiln.target
+timeout 120 "$KILN" build -t par parapp >"$T/out" 2>&1
+rc=$?
+post=$(grep '^  POST' "$T/out")
+[ $rc -eq 0 ] && [ -f parapp/_build/par/parapp.post-out ] && [[ "$post" == *"/par/post.sh" ]] && [[ "$post" != *"{"* ]] &&
+	pass "the POST line shows the expanded command ($post)" ||
+	fail "the POST line shows the expanded command" "rc=$rc: $(cat "$T/out")"
+
 # clean removes _build.
 "$KILN" clean app && [ ! -e app/_build ] && pass "clean removes _build" || fail "clean removes _build"
 finish
