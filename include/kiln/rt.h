@@ -46,7 +46,8 @@ enum kiln_error {
 	KILN_EIO = 12,          /* a device failed */
 	KILN_ENOENT = 13,       /* no such thing */
 	KILN_EPIPE = 14,        /* write after shutdown */
-	KILN_ENOSYS = 15        /* not supported here */
+	KILN_ENOSYS = 15,       /* not supported here */
+	KILN_EPROTO = 16        /* the peer broke the protocol (TLS) */
 };
 
 /* A short English name for an error code (either sign). */

@@ -20,6 +20,7 @@ static const char *const error_names[] = {
         [KILN_ENOENT] = "no such entry",
         [KILN_EPIPE] = "broken pipe",
         [KILN_ENOSYS] = "not supported",
+        [KILN_EPROTO] = "protocol error",
 };
 
 const char *kiln_strerror(int err)
