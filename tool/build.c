@@ -418,6 +418,35 @@ static struct source *assets(const struct project *p)
 	return s;
 }
 
+/* --tls: the credentials folder as the table kiln_tls_credentials (lib/tls
+ * reads it; it is not the app's kiln_assets, so nothing serves the key). */
+static struct source *credentials(const struct project *p)
+{
+	if (!p->tls_dir)
+		return NULL;
+	char *tool = xasprintf("%s/bin/kiln-assets", p->root);
+	char *gen = xasprintf("%s/gen", p->build);
+	xmkdir_p(gen);
+	struct source *s = xcalloc(1, sizeof(*s));
+	s->path = xasprintf("%s/tls_credentials.c", gen);
+	s->objrel = xstrdup("gen/tls_credentials");
+	struct strvec argv = {0};
+	sv_push(&argv, tool);
+	sv_push(&argv, "--table");
+	sv_push(&argv, "kiln_tls_credentials");
+	sv_push(&argv, "--output");
+	sv_push(&argv, s->path);
+	sv_pushf(&argv, "%s:/", p->tls_dir);
+	int status = proc_run(argv.v, p->appdir);
+	if (!proc_ok(status))
+		die(EXIT_BUILD, "kiln-assets (the TLS credentials) %s",
+		    proc_describe(status));
+	sv_free(&argv);
+	free(gen);
+	free(tool);
+	return s;
+}
+
 static long long file_size(const char *path)
 {
 	struct stat st;
@@ -521,15 +550,17 @@ void build_image(const struct project *p, const struct build_options *o)
 {
 	lock_build(p);
 	prebuild(p);
-	struct source *gen = assets(p);
+	struct source *gen[2] = {assets(p), credentials(p)};
 
 	struct source *sources;
 	size_t nsources;
 	project_sources(p, &sources, &nsources);
-	if (gen) {
+	for (size_t i = 0; i < 2; i++) {
+		if (!gen[i])
+			continue;
 		sources = xrealloc(sources, (nsources + 1) * sizeof(*sources));
-		sources[nsources++] = *gen;
-		free(gen);
+		sources[nsources++] = *gen[i];
+		free(gen[i]);
 	}
 
 	struct strvec common = {0};

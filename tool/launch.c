@@ -45,9 +45,12 @@ void launch_parse_forward(const char *spec, const char *what,
 			f->udp = true;
 		else if (strcmp(slash + 1, "http") == 0)
 			f->http = true;
+		else if (strcmp(slash + 1, "https") == 0)
+			f->https = true;
 		else if (strcmp(slash + 1, "tcp") != 0)
 			die(EXIT_USAGE,
-			    "%s: the protocol is tcp, udp or http, not '%s'",
+			    "%s: the protocol is tcp, udp, http or https, not "
+			    "'%s'",
 			    what, slash + 1);
 	}
 	size_t end = slash ? (size_t)(slash - spec) : strlen(spec);
@@ -68,7 +71,7 @@ static void run_forwards(const struct project *p, struct launch_options *o,
 	const struct desc_field *f = desc_get(&p->app, "forward");
 	bool from_app = o->forwards.n == 0 && o->nnets == 0 && f;
 	size_t count = from_app ? f->nwords : o->forwards.n;
-	*out = xcalloc(count ? count : 1, sizeof(**out));
+	*out = xcalloc(count + 1, sizeof(**out));
 	*n = count;
 	for (size_t i = 0; i < count; i++) {
 		if (from_app) {
@@ -84,6 +87,13 @@ static void run_forwards(const struct project *p, struct launch_options *o,
 			free(what);
 		}
 	}
+	/* --tls: HTTPS beside the app's web server, 8443 to 443. */
+	bool web = false;
+	for (size_t i = 0; i < count; i++)
+		web |= (*out)[i].http && !(*out)[i].udp;
+	if (o->tls && from_app && web)
+		launch_parse_forward("8443:443/https", "--tls",
+		                     &(*out)[(*n)++]);
 }
 
 /* A forward's host port must be free on 127.0.0.1: say so now, in one
@@ -253,8 +263,12 @@ static void host_options(const struct project *p, struct launch_options *o,
 			         "hostfwd=%s:127.0.0.1:%u-:%u",
 			         fw[j].udp ? "udp" : "tcp", fw[j].host,
 			         fw[j].guest);
-			if (fw[j].http ||
-			    (!fw[j].udp && app_serves_http(p, fw[j].guest)))
+			if (fw[j].https)
+				sv_pushf(&o->urls, "https://127.0.0.1:%u/",
+				         fw[j].host);
+			else if (fw[j].http ||
+			         (!fw[j].udp &&
+			          app_serves_http(p, fw[j].guest)))
 				sv_pushf(&o->urls, "http://127.0.0.1:%u/",
 				         fw[j].host);
 		}
@@ -423,16 +437,31 @@ _Noreturn static void poll_urls(const struct launch_options *o, pid_t guest)
 	size_t n = o->urls.n, left = n;
 	bool *done = xcalloc(n, sizeof(*done));
 	unsigned *port = xcalloc(n, sizeof(*port));
+	/* An https URL (port 0 here) is not probed (a plain request would
+	 * be a failed handshake in the guest's log): lib/http starts HTTPS
+	 * right after HTTP, so it is announced with the last http one. */
+	size_t plain = 0;
 	for (size_t i = 0; i < n; i++)
-		sscanf(o->urls.v[i], "http://127.0.0.1:%u/", &port[i]);
+		if (sscanf(o->urls.v[i], "http://127.0.0.1:%u/", &port[i]) == 1)
+			plain++;
 	long long end = now_ms() + (long long)o->url_wait * 1000;
 	while (left > 0 && getppid() == guest) {
 		for (size_t i = 0; i < n; i++)
-			if (!done[i] && url_answers(port[i])) {
+			if (!done[i] && port[i] && url_answers(port[i])) {
 				printf("serving on %s\n", o->urls.v[i]);
 				fflush(stdout);
 				done[i] = true;
 				left--;
+				plain--;
+			}
+		for (size_t i = 0; plain == 0 && i < n; i++)
+			if (!done[i] && !port[i]) {
+				printf("serving on %s\n", o->urls.v[i]);
+				done[i] = true;
+				left--;
+				if (left == 0 && o->tls_note)
+					printf("%s", o->tls_note);
+				fflush(stdout);
 			}
 		if (left == 0)
 			break;

@@ -25,14 +25,18 @@ struct launch_options {
 	const char *machine;
 	unsigned url_wait;  /* seconds to wait for the URLs to answer */
 	struct strvec args; /* boot arguments (after --) */
+	/* --tls: the image serves HTTPS on guest port 443 too; forwarded
+	 * from 127.0.0.1:8443 beside the app's own /http forwards. */
+	bool tls;
+	const char *tls_note; /* printed with the URLs (how to trust) */
 };
 
-/* A port forward: -p HOST:GUEST[/tcp|/udp|/http], or a word of the app's
- * `forward` key (the same syntax). /http is TCP for a web server: kiln
- * run prints its URL. */
+/* A port forward: -p HOST:GUEST[/tcp|/udp|/http|/https], or a word of the
+ * app's `forward` key (the same syntax). /http and /https are TCP for a
+ * web server: kiln run prints its URL. */
 struct launch_forward {
 	unsigned host, guest;
-	bool udp, http;
+	bool udp, http, https;
 };
 
 /* Parse a forward; what names it in the error (e.g. "-p 8080:80"). Dies

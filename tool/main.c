@@ -4,6 +4,7 @@
  */
 #include "build.h"
 #include "launch.h"
+#include "proc.h"
 #include "project.h"
 #include "util.h"
 
@@ -49,6 +50,14 @@ static const char usage_build[] =
         "  -j, --jobs N         compiles at a time (default: the number of\n"
         "                       CPUs online)\n"
         "  -v, --verbose        show the commands\n"
+        "  --tls                with lib/tls and a certificate: http_serve\n"
+        "                       serves HTTPS on port 443 too (into\n"
+        "                       _build/TARGET-tls/). The certificate is a\n"
+        "                       development one for 127.0.0.1 and localhost,\n"
+        "                       signed by a local CA, both made on first use\n"
+        "                       under $KILN_STATE_HOME (default\n"
+        "                       $XDG_STATE_HOME/kiln or ~/.local/state/kiln)\n"
+        "  --tls-dir DIR        --tls with DIR's cert.pem and key.pem (PEM)\n"
         "\n"
         "Long options also take the form --name=VALUE.\n";
 
@@ -62,6 +71,9 @@ static const char usage_run[] =
         "  -t, --target TARGET  as for kiln build\n"
         "  --sanitize           as for kiln build\n"
         "  -j, --jobs N, -v     as for kiln build\n"
+        "  --tls, --tls-dir DIR as for kiln build; an app forwarding a web\n"
+        "                       server gets 127.0.0.1:8443 forwarded to\n"
+        "                       its port 443 too\n"
         "  -p HOST:GUEST[/tcp|/udp|/http]\n"
         "                       forward 127.0.0.1:HOST to the guest's port\n"
         "                       GUEST (user-mode networking); /http also\n"
@@ -163,6 +175,8 @@ struct cli {
 	const char *appdir;
 	const char *target;
 	bool sanitize;
+	bool tls;
+	const char *tls_dir;
 	struct build_options build;
 	struct launch_options launch;
 	const char *inline_value; /* the VALUE of --name=VALUE */
@@ -203,6 +217,11 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 			c->target = option_value(c, argc, argv, &i);
 		} else if (strcmp(a, "--sanitize") == 0) {
 			c->sanitize = true;
+		} else if (strcmp(a, "--tls") == 0) {
+			c->tls = true;
+		} else if (strcmp(a, "--tls-dir") == 0) {
+			c->tls = true;
+			c->tls_dir = option_value(c, argc, argv, &i);
 		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
 			const char *v = option_value(c, argc, argv, &i);
 			char *end;
@@ -274,13 +293,79 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 		c->appdir = ".";
 }
 
+/* The user's Kiln state: $KILN_STATE_HOME, else $XDG_STATE_HOME/kiln,
+ * else ~/.local/state/kiln. */
+static char *state_home(void)
+{
+	const char *k = getenv("KILN_STATE_HOME");
+	if (k && *k)
+		return xstrdup(k);
+	const char *x = getenv("XDG_STATE_HOME");
+	if (x && *x == '/')
+		return xasprintf("%s/kiln", x);
+	const char *h = getenv("HOME");
+	if (!h || !*h)
+		die(EXIT_USAGE, "--tls: set HOME or KILN_STATE_HOME (where the "
+		                "development CA is kept)");
+	return xasprintf("%s/.local/state/kiln", h);
+}
+
+/* The credentials folder of --tls: DIR's, or the development CA's server
+ * certificate, made on first use by scripts/tls-dev-cert.sh (which
+ * prints how to trust the CA when it makes it). *note: what kiln run
+ * prints with the URLs. */
+static char *tls_credentials(const char *dir, char **note)
+{
+	char *deps = path_join(root, "_deps/wolfssl-5.5.4");
+	if (!is_dir(deps))
+		die(EXIT_USAGE,
+		    "--tls: lib/tls needs wolfSSL's source in %s; run "
+		    "scripts/deps.sh (it fetches Debian's source package)",
+		    display_path(deps));
+	free(deps);
+	*note = NULL;
+	if (dir) {
+		char *cert = path_join(dir, "cert.pem");
+		char *key = path_join(dir, "key.pem");
+		if (!is_file(cert) || !is_file(key))
+			die(EXIT_USAGE,
+			    "--tls-dir %s: needs cert.pem and key.pem", dir);
+		free(cert);
+		free(key);
+		return xrealpath(dir);
+	}
+	char *state = state_home();
+	char *tls = path_join(state, "tls");
+	char *script = path_join(root, "scripts/tls-dev-cert.sh");
+	char *argv[] = {"/bin/sh", script, tls, NULL};
+	int status = proc_run(argv, NULL);
+	if (!proc_ok(status))
+		die(EXIT_BUILD, "%s %s", display_path(script),
+		    proc_describe(status));
+	*note = xasprintf("TLS: a development certificate for 127.0.0.1 and "
+	                  "localhost; trust its CA with\n"
+	                  "  curl --cacert %s/ca.pem https://127.0.0.1:8443/\n"
+	                  "  or add %s/ca.pem to the browser's authorities\n",
+	                  tls, tls);
+	char *server = path_join(tls, "server");
+	free(script);
+	free(tls);
+	free(state);
+	return server;
+}
+
 static int cmd_build(int argc, char **argv, bool run)
 {
 	struct cli c = {.cmd = run ? "run " : "build "};
 	parse_build_args(&c, argc, argv, run, run ? usage_run : usage_build);
 	find_root();
+	char *tls_dir = NULL, *note = NULL;
+	if (c.tls)
+		tls_dir = tls_credentials(c.tls_dir, &note);
+	c.launch.tls = c.tls;
+	c.launch.tls_note = note;
 	struct project p;
-	project_load(&p, root, c.appdir, c.target, c.sanitize);
+	project_load(&p, root, c.appdir, c.target, c.sanitize, tls_dir);
 	c.build.quiet = run;
 	/* The launch command is checked before building, so that a mistake
 	 * in it is reported at once. */

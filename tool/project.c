@@ -283,7 +283,7 @@ static const char *app_default_target(const struct project *p)
 }
 
 void project_load(struct project *p, const char *root, const char *appdir,
-                  const char *target, bool sanitize)
+                  const char *target, bool sanitize, const char *tls_dir)
 {
 	memset(p, 0, sizeof(*p));
 	p->root = xstrdup(root);
@@ -314,8 +314,9 @@ void project_load(struct project *p, const char *root, const char *appdir,
 		        "%s:1: target '%s' has no sanitize_cflags: it cannot "
 		        "build with --sanitize",
 		        display_path(p->target.file), target);
-	p->build = xasprintf("%s/_build/%s%s", p->appdir, target,
-	                     sanitize ? "-san" : "");
+	p->tls_dir = tls_dir;
+	p->build = xasprintf("%s/_build/%s%s%s", p->appdir, target,
+	                     tls_dir ? "-tls" : "", sanitize ? "-san" : "");
 	p->image = path_join(p->build, p->name);
 
 	struct resolver r = {.p = p};
@@ -323,6 +324,8 @@ void project_load(struct project *p, const char *root, const char *appdir,
 	const struct desc_field *assets = desc_get(&p->app, "assets");
 	if (assets && assets->nwords > 0)
 		lib_visit(&r, "assets", p->appfile, assets->line);
+	if (tls_dir)
+		lib_visit(&r, "tls", p->appfile, 1);
 	free(r.all);
 }
 

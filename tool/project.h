@@ -44,7 +44,10 @@ struct project {
 	struct library **libs; /* dependencies before their users */
 	size_t nlibs;
 	bool sanitize;
-	char *build; /* APPDIR/_build/TARGET or TARGET-san */
+	/* --tls: the folder holding cert.pem and key.pem built into the
+	 * image (lib/tls added to its libraries), or NULL. */
+	const char *tls_dir;
+	char *build; /* APPDIR/_build/TARGET, TARGET-san, TARGET-tls, ... */
 	char *image; /* build/NAME */
 };
 
@@ -55,7 +58,7 @@ void desc_load(struct desc *d, const char *path, const struct desc_key *schema);
  * default_target(), or the app's first target when its targets leave the
  * default out) and the libraries. */
 void project_load(struct project *p, const char *root, const char *appdir,
-                  const char *target, bool sanitize);
+                  const char *target, bool sanitize, const char *tls_dir);
 
 /* Load platform/NAME/kiln.target; dies with the known targets listed when
  * there is no such target. */

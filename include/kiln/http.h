@@ -96,6 +96,10 @@ struct http_config {
 	 * it when the server starts: 13107 in 64 MiB). */
 	unsigned max_conns;
 	bool access_log; /* a log line per request (on) */
+	/* HTTPS: when the image carries TLS credentials (kiln build --tls:
+	 * lib/tls, docs/tls.md), http_serve also serves HTTPS on this port
+	 * (443), the same routes and assets. */
+	uint16_t https_port;
 };
 
 /* Defaults as above, without routes; assets non-NULL adds the asset
@@ -107,7 +111,7 @@ void http_config_default(struct http_config *cfg,
  * Claim the server's boot arguments and apply them to cfg:
  *   --http-log=on|off  --http-max-conns=N  --http-idle-timeout=SECS
  *   --http-header-timeout=SECS  --http-send-timeout=SECS
- *   --http-linger-timeout=SECS  --http-linger-time=SECS
+ *   --http-linger-timeout=SECS  --http-linger-time=SECS  --https-port=N
  * Returns false (having said why) when one is malformed.
  */
 bool http_config_from_args(struct http_config *cfg);
@@ -581,6 +585,13 @@ int http_serve(const struct http_config *cfg, uint16_t port);
 /* The same without parking the caller: returns 0 once listening (the
  * callbacks do the rest), or a negated kiln_error. */
 int http_server_start(const struct http_config *cfg, uint16_t port);
+
+/* An HTTPS server: each connection a TLS stream (include/kiln/tls.h) of
+ * tls, a struct tls_config of lib/tls's. http_serve starts one itself
+ * when the image carries credentials. */
+struct tls_config;
+int http_server_start_tls(const struct http_config *cfg, uint16_t port,
+                          struct tls_config *tls);
 
 /* What the servers of this unikernel did (never reset). */
 struct http_stats {

@@ -34,6 +34,10 @@ bool http_config_from_args(struct http_config *cfg)
 	if (!kiln_arg_uint("--http-max-conns", 1, 1u << 20, &v))
 		return false;
 	cfg->max_conns = (unsigned)v;
+	v = cfg->https_port;
+	if (!kiln_arg_uint("--https-port", 1, 65535, &v))
+		return false;
+	cfg->https_port = (uint16_t)v;
 	return arg_secs("--http-idle-timeout", &cfg->idle_timeout) &&
 	       arg_secs("--http-header-timeout", &cfg->header_timeout) &&
 	       arg_secs("--http-send-timeout", &cfg->send_timeout) &&

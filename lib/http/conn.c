@@ -91,14 +91,14 @@ static void conn_free(struct http_conn *c)
  * instead if input is left unread) and free the connection. */
 static void end_close(struct http_conn *c)
 {
-	tcp_close(c->tcp);
+	io_close(c);
 	conn_free(c);
 }
 
 /* Reset the connection and free it. */
 static void end_abort(struct http_conn *c)
 {
-	tcp_abort(c->tcp);
+	io_abort(c);
 	conn_free(c);
 }
 
@@ -216,12 +216,12 @@ static int send_some(struct http_conn *c, const struct http_response *r,
 			 * only at a third of its buffer: pieces of a segment
 			 * or two, each sent at once (no Nagle), would cut a
 			 * large body into small packets. */
-			size_t room = tcp_send_space(c->tcp);
+			size_t room = io_send_space(c);
 			if (room < n && room < SEND_LOWAT &&
-			    tcp_send_queued(c->tcp) > 0)
+			    io_send_queued(c) > 0)
 				return 0;
 		}
-		long w = tcp_send(c->tcp, p, n);
+		long w = io_send(c, p, n);
 		if (w == -KILN_EAGAIN)
 			return 0;
 		if (w < 0)
@@ -252,15 +252,15 @@ static void linger_drain(struct http_conn *c)
 	const void *p;
 	size_t n;
 	bool got = false;
-	while ((n = tcp_peek(c->tcp, &p)) > 0) {
-		tcp_consume(c->tcp, n);
+	while ((n = io_peek(c, &p)) > 0) {
+		io_consume(c, n);
 		http_stats.bytes_in += n;
 		got = true;
 	}
 	if (got)
 		c->linger_idle = kiln_now() + c->srv->cfg->linger_timeout;
 	uint8_t byte;
-	if (tcp_recv(c->tcp, &byte, 1) != -KILN_EAGAIN) {
+	if (io_recv(c, &byte, 1) != -KILN_EAGAIN) {
 		end_close(c); /* end of stream, or the connection failed */
 		return;
 	}
@@ -271,7 +271,7 @@ static void linger_start(struct http_conn *c)
 {
 	struct http_server *srv = c->srv;
 	kiln_time now = kiln_now();
-	tcp_shutdown(c->tcp);
+	io_shutdown(c);
 	http_session_release(&c->s);
 	c->lingering = true;
 	c->linger_end = now + srv->cfg->linger_time;
@@ -334,11 +334,11 @@ static void pump(struct http_conn *c)
 			return;
 		}
 		const void *p;
-		size_t n = tcp_peek(c->tcp, &p);
+		size_t n = io_peek(c, &p);
 		if (n > 0) {
 			size_t used =
 			        http_session_input(s, p, n, now, wall_now());
-			tcp_consume(c->tcp, used);
+			io_consume(c, used);
 			http_stats.bytes_in += used;
 			if (used == 0 && !http_session_response(s) &&
 			    s->state != HTTP_S_CLOSED) {
@@ -348,7 +348,7 @@ static void pump(struct http_conn *c)
 			continue;
 		}
 		uint8_t byte;
-		long e = tcp_recv(c->tcp, &byte, 1);
+		long e = io_recv(c, &byte, 1);
 		if (e == -KILN_EAGAIN)
 			break; /* TCP_EV_READABLE resumes */
 		if (e == 0) {
@@ -387,6 +387,13 @@ static void on_event(struct tcp_conn *t, unsigned events, void *arg)
 	pump(arg);
 }
 
+static void on_tls_event(struct tls_conn *t, unsigned events, void *arg)
+{
+	(void)t;
+	(void)events;
+	pump(arg);
+}
+
 /* ---------------------------------------------------------- public */
 
 bool conn_open(struct http_server *srv, struct tcp_conn *t)
@@ -401,7 +408,18 @@ bool conn_open(struct http_server *srv, struct tcp_conn *t)
 	kiln_waitq_init(&c->wq);
 	http_session_init(&c->s, srv->cfg, kiln_now());
 	tcp_set_nodelay(t, true);
-	tcp_on_event(t, on_event, c);
+	if (srv->tls) {
+		/* The handshake runs in lib/tls; the session hears of the
+		 * connection once it is done. */
+		c->tls = tls_server(srv->tls, t);
+		if (!c->tls) {
+			free(c);
+			return false;
+		}
+		tls_on_event(c->tls, on_tls_event, c);
+	} else {
+		tcp_on_event(t, on_event, c);
+	}
 	http_stats.accepted++;
 	pump(c); /* bytes may have come with the handshake's end */
 	return true;
@@ -428,6 +446,11 @@ void conn_refuse(struct http_server *srv, struct tcp_conn *t)
 	                           "Connection: close\r\n\r\n"
 	                           "503 Service Unavailable\n";
 	http_stats.refused++;
+	if (srv->tls) {
+		/* No handshake to spend on it: a reset says as much. */
+		tcp_abort(t);
+		return;
+	}
 	if (srv->cfg->access_log && kiln_log_enabled(KILN_LOG_INFO))
 		http_log_access("- - 503 24 0.000ms (%u connections)",
 		                srv->lists[L_IDLE].n + srv->lists[L_READING].n +

@@ -35,13 +35,12 @@ struct http_exchange {
 /* Bytes that came, without taking them (0 at the end of input). */
 static long io_read(struct http_exchange *x, const void **p)
 {
-	struct tcp_conn *t = x->c->tcp;
 	for (;;) {
-		size_t n = tcp_peek(t, p);
+		size_t n = io_peek(x->c, p);
 		if (n > 0)
 			return (long)n;
 		uint8_t b;
-		long e = tcp_recv(t, &b, 1);
+		long e = io_recv(x->c, &b, 1);
 		if (e != -KILN_EAGAIN)
 			return e; /* 0: the peer's FIN */
 		if (kiln_waitq_wait(&x->c->wq,
@@ -58,7 +57,7 @@ static int io_write(struct http_exchange *x, const void *p, size_t n)
 	if (x->io_failed)
 		return -KILN_EPIPE;
 	while (n > 0) {
-		long w = tcp_send(x->c->tcp, b, n);
+		long w = io_send(x->c, b, n);
 		if (w > 0) {
 			http_stats.bytes_out += (size_t)w;
 			b += w;
@@ -219,7 +218,7 @@ long http_body_read(struct http_exchange *x, void *buf, size_t cap)
 			if (k > x->remaining)
 				k = (size_t)x->remaining;
 			memcpy(buf, p, k);
-			tcp_consume(x->c->tcp, k);
+			io_consume(x->c, k);
 			http_stats.bytes_in += k;
 			x->remaining -= k;
 			x->body_done = x->remaining == 0;
@@ -228,7 +227,7 @@ long http_body_read(struct http_exchange *x, void *buf, size_t cap)
 		size_t used, got;
 		int st = http_chunked_feed(&x->dec, p, (size_t)n, &used, buf,
 		                           cap, &got);
-		tcp_consume(x->c->tcp, used);
+		io_consume(x->c, used);
 		http_stats.bytes_in += used;
 		if (st < 0)
 			return st;

@@ -65,7 +65,11 @@ static void on_ready(struct tcp_listener *l, void *arg)
 	}
 }
 
-int http_server_start(const struct http_config *cfg, uint16_t port)
+/* Heap per HTTPS connection beyond a plain one's: lib/tls's bound. */
+#define HEAP_PER_TLS_CONN (HEAP_PER_CONN + TLS_CONN_HEAP_MAX)
+
+int http_server_start_tls(const struct http_config *cfg, uint16_t port,
+                          struct tls_config *tls)
 {
 	if (n_servers == MAX_SERVERS)
 		return -KILN_ENOMEM;
@@ -77,7 +81,8 @@ int http_server_start(const struct http_config *cfg, uint16_t port)
 	if (!srv->max_conns) {
 		struct kiln_mem_stats st;
 		kiln_mem_stats(&st);
-		size_t n = st.heap_size / HEAP_PER_CONN;
+		size_t n = st.heap_size /
+		           (tls ? HEAP_PER_TLS_CONN : HEAP_PER_CONN);
 		srv->max_conns = n < 16           ? 16
 		                 : n > (1u << 20) ? 1u << 20
 		                                  : (unsigned)n;
@@ -92,9 +97,15 @@ int http_server_start(const struct http_config *cfg, uint16_t port)
 		free(srv);
 		return err ? err : -KILN_EINVAL;
 	}
+	srv->tls = tls;
 	tcp_listener_on_ready(srv->listener, on_ready, srv);
 	servers[n_servers++] = srv;
 	return 0;
+}
+
+int http_server_start(const struct http_config *cfg, uint16_t port)
+{
+	return http_server_start_tls(cfg, port, NULL);
 }
 
 int http_serve(const struct http_config *cfg, uint16_t port)
@@ -102,6 +113,16 @@ int http_serve(const struct http_config *cfg, uint16_t port)
 	int err = http_server_start(cfg, port);
 	if (err)
 		return err;
+	/* An image with TLS credentials (lib/tls) serves HTTPS too. */
+	struct tls_config *tls = tls_image_config ? tls_image_config() : NULL;
+	if (tls) {
+		uint16_t https = cfg->https_port ? cfg->https_port : 443;
+		err = http_server_start_tls(cfg, https, tls);
+		if (err)
+			return err;
+		kiln_printf("http: serving HTTPS on port %u\n",
+		            (unsigned)https);
+	}
 	/* The callbacks serve; this fiber has nothing more to do. */
 	struct kiln_waitq forever;
 	kiln_waitq_init(&forever);

@@ -17,6 +17,7 @@
 
 #include <kiln/http.h>
 #include <kiln/net.h>
+#include <kiln/tls.h>
 
 enum conn_list { L_IDLE, L_READING, L_BUSY, L_LINGER, L_COUNT };
 
@@ -32,11 +33,13 @@ struct http_server {
 	unsigned max_linger; /* lingering ones, beyond which the oldest is
 	                        closed at once */
 	struct conn_queue lists[L_COUNT];
+	struct tls_config *tls; /* HTTPS: NULL for plain HTTP */
 };
 
 struct http_conn {
 	struct http_server *srv;
 	struct tcp_conn *tcp;
+	struct tls_conn *tls;          /* over tcp, on an HTTPS server */
 	struct http_conn *prev, *next; /* in srv->lists[list] */
 	enum conn_list list;
 	struct kiln_timer timer;
@@ -61,6 +64,74 @@ static inline void http_count_response(unsigned status)
 	http_stats.requests++;
 	http_stats.status_class[status >= 100 && status < 600 ? status / 100
 	                                                      : 0]++;
+}
+
+/*
+ * The connection's byte stream: TCP's calls, or lib/tls's of the same
+ * meaning over TCP on an HTTPS server. lib/tls is referenced weakly, so
+ * an image without it links (c->tls is then always NULL).
+ */
+#define HTTP_WEAK(f) extern __typeof__(f) f __attribute__((weak))
+HTTP_WEAK(tls_server);
+HTTP_WEAK(tls_peek);
+HTTP_WEAK(tls_consume);
+HTTP_WEAK(tls_recv);
+HTTP_WEAK(tls_send);
+HTTP_WEAK(tls_send_space);
+HTTP_WEAK(tls_send_queued);
+HTTP_WEAK(tls_on_event);
+HTTP_WEAK(tls_shutdown);
+HTTP_WEAK(tls_close);
+HTTP_WEAK(tls_abort);
+HTTP_WEAK(tls_image_config);
+
+static inline size_t io_peek(struct http_conn *c, const void **p)
+{
+	return c->tls ? tls_peek(c->tls, p) : tcp_peek(c->tcp, p);
+}
+static inline void io_consume(struct http_conn *c, size_t n)
+{
+	if (c->tls)
+		tls_consume(c->tls, n);
+	else
+		tcp_consume(c->tcp, n);
+}
+static inline long io_recv(struct http_conn *c, void *b, size_t n)
+{
+	return c->tls ? tls_recv(c->tls, b, n) : tcp_recv(c->tcp, b, n);
+}
+static inline long io_send(struct http_conn *c, const void *b, size_t n)
+{
+	return c->tls ? tls_send(c->tls, b, n) : tcp_send(c->tcp, b, n);
+}
+static inline size_t io_send_space(struct http_conn *c)
+{
+	return c->tls ? tls_send_space(c->tls) : tcp_send_space(c->tcp);
+}
+static inline size_t io_send_queued(struct http_conn *c)
+{
+	return c->tls ? tls_send_queued(c->tls) : tcp_send_queued(c->tcp);
+}
+static inline void io_shutdown(struct http_conn *c)
+{
+	if (c->tls)
+		tls_shutdown(c->tls);
+	else
+		tcp_shutdown(c->tcp);
+}
+static inline void io_close(struct http_conn *c)
+{
+	if (c->tls)
+		tls_close(c->tls);
+	else
+		tcp_close(c->tcp);
+}
+static inline void io_abort(struct http_conn *c)
+{
+	if (c->tls)
+		tls_abort(c->tls);
+	else
+		tcp_abort(c->tcp);
 }
 
 /* A connection for t (accepted): on the idle list, its timer armed,

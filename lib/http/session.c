@@ -79,6 +79,7 @@ void http_config_default(struct http_config *cfg,
 	cfg->linger_time = KILN_SEC(30);
 	cfg->max_conns = 0; /* from the heap, when the server starts */
 	cfg->access_log = true;
+	cfg->https_port = 443;
 	/* Static serving is a route like any other (the one of last
 	 * resort: every other pattern outranks a bare prefix). */
 	if (assets)

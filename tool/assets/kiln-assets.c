@@ -1,10 +1,10 @@
 /*
  * kiln-assets - compile asset folders into one C file.
  *
- *   kiln-assets --output FILE DIR[:PREFIX]...
+ *   kiln-assets [--table NAME] --output FILE DIR[:PREFIX]...
  *
  * Every regular file under each DIR (recursively; names starting with '.'
- * are skipped) becomes an entry of the table `kiln_assets` (see
+ * are skipped) becomes an entry of the table `kiln_assets` (or NAME; see
  * include/kiln/assets.h) under the URL path PREFIX/RELATIVE-PATH (PREFIX
  * defaults to "/"). Each entry carries its bytes, a content type from the
  * file name's extension, a strong ETag (the first 128 bits of the SHA-256
@@ -55,6 +55,9 @@ struct entry {
 	char *url;
 	size_t file;
 };
+
+/* The table's C name (--table): kiln_assets unless told. */
+static const char *table_name = "kiln_assets";
 
 static struct file *files;
 static size_t nfiles, cap_files;
@@ -439,9 +442,9 @@ static void generate(struct buf *b, int64_t epoch)
 	}
 	put(b, "};\n\n", 4);
 	putf(b,
-	     "const struct kiln_asset_table kiln_assets = {entries, %zu, "
+	     "const struct kiln_asset_table %s = {entries, %zu, "
 	     "%lld};\n",
-	     nentries, (long long)epoch);
+	     table_name, nentries, (long long)epoch);
 }
 
 /* Write path only if its content differs; atomically (rename). */
@@ -500,9 +503,21 @@ static int64_t build_epoch(void)
 	return v;
 }
 
+static bool valid_identifier(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return false;
+	return true;
+}
+
 static _Noreturn void usage(void)
 {
-	fprintf(stderr, "usage: kiln-assets --output FILE DIR[:PREFIX]...\n");
+	fprintf(stderr, "usage: kiln-assets [--table NAME] --output FILE "
+	                "DIR[:PREFIX]...\n");
 	exit(2);
 }
 
@@ -515,6 +530,9 @@ int main(int argc, char **argv)
 			output = argv[++i];
 		else if (strncmp(argv[i], "--output=", 9) == 0)
 			output = argv[i] + 9;
+		else if (strcmp(argv[i], "--table") == 0 && i + 1 < argc &&
+		         valid_identifier(argv[i + 1]))
+			table_name = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
