@@ -22,6 +22,9 @@
 #define WOLFSSL_USER_MUTEX
 #define NO_ERROR_STRINGS
 #define WOLFSSL_NO_ASM
+/* Tables and state at their types' alignment (GCM reads them as
+ * words). */
+#define WOLFSSL_USE_ALIGN
 #define HAVE___UINT128_T
 
 /* Protocols and extensions. */
@@ -36,6 +39,9 @@
 #define HAVE_ENCRYPT_THEN_MAC
 #define HAVE_HKDF
 #define HAVE_AEAD
+/* The renegotiation_info extension (RFC 5746) that TLS 1.2 clients
+ * require; renegotiation itself stays off. */
+#define HAVE_SERVER_RENEGOTIATION_INFO
 #define WOLFSSL_AEAD_ONLY
 
 /* Primitives. */
