@@ -2,6 +2,9 @@
  * http-hello - an app made of HTTP handlers:
  *   GET  /hello          "hello\n" from code
  *   GET  /items/{id}     the id and the query's "q" as JSON
+ *   GET  /json           a 1 KB JSON document built by code on each
+ *                        request (the same bytes each time: bench/http
+ *                        has nginx return them)
  *   POST /upload         reads the body (Content-Length or chunked, up to
  *                        --max-body bytes) and answers its length and a
  *                        64-bit FNV-1a hash of it
@@ -28,6 +31,26 @@ static int hello(struct http_exchange *x, void *arg)
 {
 	(void)arg;
 	return http_reply(x, 200, "text/plain", "hello\n", 6);
+}
+
+/* A list of items, then a padding field that makes it 1024 bytes. */
+static int json(struct http_exchange *x, void *arg)
+{
+	static const char tail[] = "],\"pad\":\"\"}\n";
+	char out[1100];
+	(void)arg;
+	int n = snprintf(out, sizeof out, "{\"items\":[");
+	for (int i = 0; n < 1024 - 80; i++)
+		n += snprintf(
+		        out + n, sizeof out - (size_t)n,
+		        "%s{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d}",
+		        i ? "," : "", i, i, 100 + 7 * i, 13 * i % 100);
+	int pad = 1024 - n - (int)(sizeof tail - 1);
+	n += snprintf(out + n, sizeof out - (size_t)n, "],\"pad\":\"%.*s\"}\n",
+	              pad,
+	              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	              "xxxxxxxxxxxxxxxxxxxxxxxx");
+	return http_reply(x, 200, "application/json", out, (size_t)n);
 }
 
 static int item(struct http_exchange *x, void *arg)
@@ -161,6 +184,7 @@ int kiln_main(int argc, char **argv)
 		return 2;
 	http_route(&config, HTTP_GET, "/hello", hello, NULL);
 	http_route(&config, HTTP_GET, "/items/{id}", item, NULL);
+	http_route(&config, HTTP_GET, "/json", json, NULL);
 	http_route(&config, HTTP_POST, "/upload", upload, NULL);
 	http_route(&config, HTTP_POST, "/sha256", sha256, NULL);
 	http_route(&config, HTTP_GET, "/stream", stream, NULL);

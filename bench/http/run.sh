@@ -12,6 +12,11 @@
 # - a normal client (wrk -c4) while 2,000 slowloris connections are held
 #   (tests/http/hostile.py: a head byte every 3 s each): req/s, p99,
 #   non-2xx and socket errors;
+# - dynamic: handlers of apps/http-hello ("hello\n" from code, /hello,
+#   and a 1 KB JSON document built by code on each request, /json) next
+#   to the decks' static /index.html, against nginx answering the same
+#   bytes with its return directive (and the same file statically):
+#   req/s and p99, unix and hvt;
 # - memory per idle connection with 10,000 held (hostile.py idle; half
 #   new, half keep-alive): the guest heap's growth (decks --stats-every)
 #   for Kiln, the worker's RSS growth for nginx (user space only: the
@@ -21,7 +26,7 @@
 #
 # usage: bench/http/run.sh   (as root; env: DURATION=10 CONNS=32 RUNS=3
 #                             SLOW=2000 IDLE=10000
-#                             SECTIONS="throughput slowloris idle"
+#                             SECTIONS="throughput dynamic slowloris idle"
 #                             KILN_ARGS="--net-offload=0": more boot
 #                             arguments for Kiln on unix)
 # Not part of the test suite.
@@ -33,7 +38,7 @@ CONNS=${CONNS:-32}
 RUNS=${RUNS:-3}
 SLOW=${SLOW:-2000}
 IDLE=${IDLE:-10000}
-SECTIONS=${SECTIONS:-throughput slowloris idle}
+SECTIONS=${SECTIONS:-throughput dynamic slowloris idle}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 ulimit -n 30000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ "$(id -u)" -eq 0 ] || { echo "bench/http: needs root (network namespaces)"; exit 1; }
@@ -60,9 +65,11 @@ trap cleanup EXIT
 echo "== building"
 make -s -j2 programs
 bin/kiln build -t unix apps/decks | tail -1
+bin/kiln build -t unix apps/http-hello | tail -1
 HVT=no
 if [ -c /dev/kvm ] && [ -f platform/hvt/kiln.target ]; then
 	bin/kiln build -t hvt apps/decks | tail -1 && HVT=yes
+	bin/kiln build -t hvt apps/http-hello | tail -1
 fi
 
 ip netns add "$NC"
@@ -83,6 +90,17 @@ ip -n "$NN" link set kbn$$ up
 mkdir -p "$T/www"
 cp -r apps/decks/site/. "$T/www/"
 cp -r apps/decks/vendor "$T/www/reveal"
+# What apps/http-hello's /json builds (the same algorithm; checked
+# against the unikernel's bytes before it is measured).
+JSON=$(python3 -c '
+out = "{\"items\":["
+i = 0
+while len(out) < 1024 - 80:
+    out += ("," if i else "") + "{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d}" % (i, i, 100 + 7 * i, 13 * i % 100)
+    i += 1
+out += "],\"pad\":\"" + "x" * (1024 - len(out) - 12) + "\"}"
+print(out, end="")')
+printf '%s\n' "$JSON" >"$T/json.want"
 cat >"$T/nginx.conf" <<CONF
 worker_processes 1;
 worker_rlimit_nofile 40000;
@@ -98,7 +116,12 @@ http {
 	keepalive_requests 10000000;
 	keepalive_timeout 65;
 	types { text/html html; text/css css; text/javascript js; image/svg+xml svg; font/woff woff; }
-	server { listen 198.18.1.2:80; root $T/www; }
+	server {
+		listen 198.18.1.2:80;
+		root $T/www;
+		location = /hello { default_type text/plain; return 200 "hello\\n"; }
+		location = /json { default_type application/json; return 200 '$JSON\\n'; }
+	}
 }
 CONF
 ip netns exec "$NN" nginx -c "$T/nginx.conf" -p "$T" &
@@ -199,6 +222,49 @@ if want throughput; then
 		echo "   (access log on: ${LOGR[on]}req/s; off: ${LOGR[off]}req/s)"
 	fi
 
+fi
+
+declare -A DR DP DS
+DPATHS=(/hello /json /index.html)
+if want dynamic; then
+	echo "== dynamic handlers beside the static index"
+	ip netns exec "$NC" curl -s http://198.18.1.2/json | cmp -s - "$T/json.want" ||
+		{ echo "bench/http: nginx's /json is not the expected bytes"; exit 1; }
+	for p in "${DPATHS[@]}"; do
+		measure nginx "http://198.18.1.2$p"
+		DR[nginx$p]=$RPS DP[nginx$p]=$P99 DS[nginx$p]=$SPREAD
+	done
+	declare -A DYN_CMD=([unix]="apps/http-hello/_build/unix/http-hello --net tap,ifname=tap0 --"
+		[unix-static]="apps/decks/_build/unix/decks --net tap,ifname=tap0 --")
+	if [ $HVT = yes ]; then
+		DYN_CMD[hvt]="bin/kiln-hvt --net tap,ifname=tap0 apps/http-hello/_build/hvt/http-hello --"
+		DYN_CMD[hvt-static]="bin/kiln-hvt --net tap,ifname=tap0 apps/decks/_build/hvt/decks --"
+	fi
+	for k in unix hvt; do
+		[ -n "${DYN_CMD[$k]:-}" ] || continue
+		for what in "$k" "$k-static"; do
+			# shellcheck disable=SC2086
+			ip netns exec "$NC" ${DYN_CMD[$what]} --ipv4=198.18.0.2/24 --http-log=off \
+				>"$T/dyn-$what.log" 2>&1 &
+			DPID=$!
+			PIDS+=($DPID)
+			if [ "$what" = "$k" ]; then
+				up http://198.18.0.2/hello
+				ip netns exec "$NC" curl -s http://198.18.0.2/json | cmp -s - "$T/json.want" ||
+					{ echo "bench/http: Kiln's /json differs from nginx's"; exit 1; }
+				paths=(/hello /json)
+			else
+				up http://198.18.0.2/index.html
+				paths=(/index.html)
+			fi
+			for p in "${paths[@]}"; do
+				measure "$k" "http://198.18.0.2$p"
+				DR[$k$p]=$RPS DP[$k$p]=$P99 DS[$k$p]=$SPREAD
+			done
+			kill $DPID
+			wait $DPID 2>/dev/null || true
+		done
+	done
 fi
 
 # Kiln's servers for the hostile runs: NAME -> command (started fresh
@@ -303,6 +369,18 @@ for f in "${FILES[@]}"; do
 	done
 done
 echo "(sizes: $(stat -c '%n %s bytes' apps/decks/site/index.html apps/decks/vendor/reveal.js | tr '\n' ' '))"
+if [ -n "${DR[nginx/hello]:-}" ]; then
+	echo
+	echo "== dynamic: handlers (/hello, /json 1 KB) and the static index; nginx: return directive, and the file"
+	printf '%-12s %-8s %10s %15s %10s %8s\n' path server req/s spread p99 vs-nginx
+	for p in "${DPATHS[@]}"; do
+		for s in nginx unix hvt; do
+			[ -n "${DR[$s$p]:-}" ] || continue
+			ratio=$(awk -v a="${DR[$s$p]}" -v b="${DR[nginx$p]}" 'BEGIN {printf "%.0f%%", 100 * a / b}')
+			printf '%-12s %-8s %10.0f %15s %10s %8s\n' "$p" "$s" "${DR[$s$p]}" "${DS[$s$p]}" "${DP[$s$p]}" "$ratio"
+		done
+	done
+fi
 if [ -n "${LOG_ON:-}" ]; then
 	echo
 	echo "== hvt, /index.html, access log on and off (median of $RUNS rounds, alternating)"

@@ -42,6 +42,7 @@ checks() {
 	check "handlers $name: /items/{id} and a query" test "$(curl -s "$u/items/a%20b?q=x+y%21")" = '{"id":"a b","q":"x y!"}'
 	check "handlers $name: %2F inside {id} is part of it" test "$(curl -s "$u/items/a%2Fb")" = '{"id":"a/b","q":""}'
 	check "handlers $name: ..%2F that leaves the route: 400" test "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$u/items/..%2Fhello")" = 400
+	check "handlers $name: /json is 1024 bytes of JSON" python3 -c "import json,sys,urllib.request; b=urllib.request.urlopen('$u/json').read(); assert len(b)==1024 and len(json.loads(b)['items'])>10"
 	check "handlers $name: no route, no asset: 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$u/items/")" = 404
 	allow=$(curl -s -D - -o /dev/null -X DELETE "$u/hello" | tr -d '\r' | grep -i '^allow:')
 	check "handlers $name: 405 with Allow from the routes" test "$allow" = "Allow: GET, HEAD"
