@@ -653,8 +653,10 @@ size_t http_metrics_format(char *buf, size_t cap);
  *
  * Boot arguments: --port=N (80), --exit-after=SECS (end with status 0
  * after that long, so a host sees a clean exit), --stats-every=SECS (a
- * line "NAME: stats conns=... heap_peak=..." that often; also printed at
- * exit, with the network's drop counters), the server's
+ * line "NAME: stats conns=... heap_peak=..." that often), --counters (at
+ * exit, that line and every non-zero counter of the network stack instead
+ * of one summary line "NAME: N requests on M connections, heap peak ...,
+ * D packets dropped"), the server's
  * (http_config_from_args) and the network's (--ipv4=ADDR/PREFIX,
  * --ipv4-gateway=ADDR; DHCP otherwise). The app may claim its own
  * between the two calls.
@@ -665,6 +667,7 @@ struct http_app {
 	struct http_config config; /* routes may be added to it */
 	uint16_t port;
 	uint64_t exit_after, stats_every;
+	bool counters; /* --counters: every counter at exit */
 };
 
 /* Defaults, the boot arguments above, and the asset route "/STAR" of

@@ -7,6 +7,7 @@
 #include <kiln/http.h>
 #include <kiln/net.h>
 #include <kiln/rt.h>
+#include <stdlib.h>
 #include <string.h>
 
 void http_app_print_stats(const struct http_app *app)
@@ -28,10 +29,39 @@ void http_app_print_stats(const struct http_app *app)
 	            m.peak, m.largest_free, (unsigned long long)m.failures);
 }
 
+/* At exit: one summary line, or with --counters the stats line and every
+ * non-zero counter of the network stack. */
 static void print_counters(void *arg)
 {
-	http_app_print_stats(arg);
-	net_print_counters();
+	const struct http_app *app = arg;
+	if (app->counters) {
+		http_app_print_stats(app);
+		net_print_counters();
+		return;
+	}
+	struct http_stats h;
+	struct kiln_mem_stats m;
+	static char buf[2048];
+	http_get_stats(&h);
+	kiln_mem_stats(&m);
+	net_format_counters(buf, sizeof(buf), false);
+	unsigned long long dropped = 0;
+	for (char *l = buf; *l;) {
+		char *nl = strchr(l, '\n');
+		if (strncmp(l, "drop_", 5) == 0) {
+			char *sp = strchr(l, ' ');
+			if (sp && (!nl || sp < nl))
+				dropped += strtoull(sp + 1, NULL, 10);
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	kiln_printf("%s: %llu requests on %llu connections, heap peak %zu "
+	            "bytes, %llu packets dropped (--counters for every "
+	            "counter)\n",
+	            app->name, (unsigned long long)h.requests,
+	            (unsigned long long)h.accepted, m.peak, dropped);
 }
 
 static void stats_loop(void *arg)
@@ -60,6 +90,7 @@ int http_app_init(struct http_app *app, const char *name,
 	app->assets = assets;
 	uint64_t port = 80;
 	http_config_default(&app->config, NULL);
+	app->counters = kiln_arg_flag("--counters");
 	if (!kiln_arg_uint("--port", 1, 65535, &port) ||
 	    !kiln_arg_uint("--exit-after", 1, 86400, &app->exit_after) ||
 	    !kiln_arg_uint("--stats-every", 1, 3600, &app->stats_every) ||

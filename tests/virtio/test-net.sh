@@ -134,7 +134,7 @@ PY
 		hport=$(free_port)
 		timeout --kill-after=5 60 platform/virtio/launch --machine "$m" \
 			--net "user,hostfwd=tcp:127.0.0.1:$hport-:80" \
-			apps/decks/_build/virtio/decks -- --exit-after=2 \
+			apps/decks/_build/virtio/decks -- --exit-after=2 --counters \
 			>"$tmp/decks-exit-$m" 2>&1 </dev/null
 		rc=$?
 		if [ $rc -eq 0 ] && grep -q '^decks: exiting after 2 s' "$tmp/decks-exit-$m" &&
