@@ -6,8 +6,9 @@
  * Boot arguments: --port=N (53), --edns-size=N (1232: the UDP payload
  * offered with EDNS), --axfr-allow=ADDR (the one address that may transfer the
  * zones, over TCP; none by default), --stats-port=N
- * (0 = off; any datagram there gets the counters as text), and the
- * network's (--ipv4=ADDR/PREFIX, ...).
+ * (0 = off; any datagram there gets the counters as text), --cache-mib=N
+ * (8: the answer cache's budget, 0 = none), and the network's
+ * (--ipv4=ADDR/PREFIX, ...).
  */
 #include <kiln/assets.h>
 #include <kiln/dns.h>
@@ -23,7 +24,8 @@ static void print_stats(void *arg)
 {
 	(void)arg;
 	kiln_printf("dns: queries %llu udp %llu tcp %llu dropped %llu "
-	            "formerr %llu refused %llu nxdomain %llu truncated %llu\n",
+	            "formerr %llu refused %llu nxdomain %llu truncated %llu "
+	            "cache hits %llu misses %llu\n",
 	            (unsigned long long)stats.queries,
 	            (unsigned long long)stats.udp,
 	            (unsigned long long)stats.tcp,
@@ -31,7 +33,9 @@ static void print_stats(void *arg)
 	            (unsigned long long)stats.formerr,
 	            (unsigned long long)stats.refused,
 	            (unsigned long long)stats.nxdomain,
-	            (unsigned long long)stats.truncated);
+	            (unsigned long long)stats.truncated,
+	            (unsigned long long)stats.cache_hits,
+	            (unsigned long long)stats.cache_misses);
 }
 
 static void stats_fiber(void *arg)
@@ -116,11 +120,12 @@ int kiln_main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	uint64_t port = 53, edns = 1232, stats_port = 0;
+	uint64_t port = 53, edns = 1232, stats_port = 0, cache_mib = 8;
 	dns_catalog_init(&catalog);
 	if (!kiln_arg_uint("--port", 1, 65535, &port) ||
 	    !kiln_arg_uint("--edns-size", 512, 4096, &edns) ||
-	    !kiln_arg_uint("--stats-port", 0, 65535, &stats_port))
+	    !kiln_arg_uint("--stats-port", 0, 65535, &stats_port) ||
+	    !kiln_arg_uint("--cache-mib", 0, 4096, &cache_mib))
 		return 2;
 	catalog.edns_size = (uint16_t)edns;
 	const char *allow = kiln_arg_string("--axfr-allow");
@@ -145,7 +150,10 @@ int kiln_main(int argc, char **argv)
 	if (load_zones() != 0)
 		return 1;
 	kiln_at_exit(print_stats, NULL);
-	struct dns_server_config cfg = {.port = (uint16_t)port};
+	struct dns_server_config cfg = {
+	        .port = (uint16_t)port,
+	        .cache_bytes = (size_t)cache_mib << 20,
+	};
 	err = dns_serve(&catalog, &cfg, &stats);
 	if (err) {
 		kiln_printf("dns: cannot serve on port %u: %s\n",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# DNS benchmark: dnsperf (16 clients) against apps/dns on unix and hvt,
+# DNS benchmark: dnsperf (16 clients) against apps/dns on unix and hvt
+# (each without its answer cache, --cache-mib=0, and with 64 MiB of it),
 # NSD (one server process) and BIND (named -n 1), each serving the same
 # generated zone, of 1,000 and of 100,000 records, in one run. Everything
 # runs inside a network namespace this script creates and removes: Kiln on
@@ -10,18 +11,23 @@
 # beside the MirageOS (184 KB) and IncludeOS (158 KB) DNS appliances as
 # published.
 #
-# usage: bench/dns/run.sh   (as root; env: DURATION=10 SIZES="1000 100000")
+# Each server runs ROUNDS times, the servers in turn; printed: each run,
+# then each server's median and its ratio to NSD's median.
+#
+# usage: bench/dns/run.sh   (as root; env: DURATION=10 ROUNDS=3
+#                            SIZES="1000 100000")
 # Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 SIZES=${SIZES:-1000 100000}
 [ "$(id -u)" -eq 0 ] || { echo "bench/dns: needs root (network namespaces)"; exit 1; }
 for c in dnsperf nsd named ip; do
 	command -v $c >/dev/null || { echo "bench/dns: $c missing"; exit 1; }
 done
-make -s bin/kiln bin/kiln-zone bin/kiln-hvt
+make -s bin/kiln bin/kiln-zone bin/kiln-hvt bin/kiln-assets
 tmp=$(mktemp -d /tmp/kiln-bench-dns.XXXXXX)
 ns="kiln-bdns-$$"
 cleanup() {
@@ -36,6 +42,24 @@ ip -n "$ns" tuntap add dev ktap0 mode tap
 ip -n "$ns" addr add 198.18.0.1/24 dev ktap0
 ip -n "$ns" link set ktap0 up
 inns() { ip netns exec "$ns" "$@"; }
+# stop NAME LOG: end the server under test, every process in the
+# namespace (the pid of a backgrounded "ip netns exec" is not always the
+# server's); says so when it had exited before the end of its run.
+stop() {
+	local pids
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	if [ -z "$pids" ]; then
+		echo "  ($1 exited early: $(tail -2 "$2" 2>/dev/null | tr "\n" " "))"
+	else
+		kill $pids 2>/dev/null || true
+		for _ in $(seq 50); do
+			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+	fi
+	wait 2>/dev/null || true
+}
 
 # gen_zone N DIR: bench.test with N records (A, AAAA, TXT, MX in turn)
 # and the query file (name type lines).
@@ -59,41 +83,62 @@ for i in range(n - 3):
 PY
 }
 
-perf() { # perf NAME SERVER PORT QUERIES
+perf() { # perf NAME SERVER PORT QUERIES: one run; its q/s kept in $tmp/qps.NAME
 	local out
 	out=$(inns dnsperf -s "$2" -p "$3" -d "$4" -c 16 -l "$DURATION" -q 200 2>&1)
 	local qps lost lat
 	qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")
 	lost=$(sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")
 	lat=$(sed -n 's/.*Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")
-	printf '  %-10s %10s q/s  lost %-8s avg latency %s s\n' "$1" "${qps:-?}" "${lost:-?}" "${lat:-?}"
+	printf '  %-16s %10.0f q/s  lost %-6s avg latency %s s' "$1" "${qps:-0}" "${lost:-?}" "${lat:-?}"
+	[ -n "$qps" ] && echo "$qps" >>"$tmp/qps.$1"
 }
 
+# serve NAME APP: start server NAME on the zone of APP, measure, stop.
+serve() {
+	local name=$1 app=$2 log="$tmp/$1.log" mib=0
+	case $name in
+	*+cache) mib=64 ;;
+	esac
+	case $name in
+	kiln-unix*)
+		inns "$app/_build/unix/dns" --mem 512M --net tap,ifname=ktap0 -- \
+			--ipv4=198.18.0.2/24 --cache-mib="$mib" >"$log" 2>&1 &
+		;;
+	kiln-hvt*)
+		inns bin/kiln-hvt --mem 512M --net tap,ifname=ktap0 "$app/_build/hvt/dns" -- \
+			--ipv4=198.18.0.2/24 --cache-mib="$mib" >"$log" 2>&1 &
+		;;
+	nsd) inns nsd -d -c "$tmp/nsd.conf" >"$log" 2>&1 & ;;
+	bind) inns named -g -n 1 -u root -c "$tmp/named.conf" >"$log" 2>&1 & ;;
+	esac
+	local ready='^dns: serving' server=198.18.0.2 port=53
+	[ "$name" = nsd ] && ready='nsd started' server=127.0.0.1 port=5301
+	[ "$name" = bind ] && ready='running' server=127.0.0.1 port=5302
+	for _ in $(seq 100); do
+		grep -q "$ready" "$log" && break
+		[ "$name" = nsd ] && { sleep 2; break; }
+		sleep 0.2
+	done
+	perf "$name" "$server" "$port" "$app/queries"
+	stop "$name" "$log"
+	sed -n 's/.*\(cache hits [0-9]* misses [0-9]*\).*/  (\1)/p' "$log" | tr -d '\n'
+	echo
+}
+
+median() { sort -g "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+servers="kiln-unix kiln-unix+cache"
+[ -w /dev/kvm ] && servers="$servers kiln-hvt kiln-hvt+cache" || echo "  hvt: no KVM"
+servers="$servers nsd bind"
 for n in $SIZES; do
 	app="$tmp/app$n"
 	mkdir -p "$app/zones"
 	cp apps/dns/kiln.app apps/dns/main.c "$app/"
 	gen_zone "$n" "$app"
-	echo "== zone of $n records ($(wc -l <"$app/queries") queries in the file)"
+	echo "== zone of $n records ($(wc -l <"$app/queries") queries in the file), $ROUNDS rounds"
 	bin/kiln build -t unix "$app" >/dev/null
 	bin/kiln build -t hvt "$app" >/dev/null
-	for t in unix hvt; do
-		if [ $t = unix ]; then
-			inns "$app/_build/unix/dns" --mem 512M --net tap,ifname=ktap0 -- \
-				--ipv4=198.18.0.2/24 >"$tmp/$t.log" 2>&1 &
-		else
-			[ -w /dev/kvm ] || { echo "  hvt: no KVM"; continue; }
-			inns bin/kiln-hvt --mem 512M --net tap,ifname=ktap0 "$app/_build/hvt/dns" -- \
-				--ipv4=198.18.0.2/24 >"$tmp/$t.log" 2>&1 &
-		fi
-		pid=$!
-		for _ in $(seq 100); do
-			grep -q '^dns: serving' "$tmp/$t.log" && break
-			sleep 0.2
-		done
-		perf "kiln-$t" 198.18.0.2 53 "$app/queries"
-		kill $pid 2>/dev/null || echo "  (exited early: $(tail -2 "$tmp"/*.log 2>/dev/null | tr "\n" " "))"; wait $pid 2>/dev/null || true
-	done
 	# NSD, one server process
 	cat >"$tmp/nsd.conf" <<CONF
 server:
@@ -115,25 +160,26 @@ zone:
   name: bench.test
   zonefile: "$app/zones/bench.test.zone"
 CONF
-	inns nsd -d -c "$tmp/nsd.conf" >/dev/null 2>&1 &
-	pid=$!
-	sleep 2
-	perf nsd 127.0.0.1 5301 "$app/queries"
-	kill $pid 2>/dev/null || echo "  (exited early: $(tail -2 "$tmp"/*.log 2>/dev/null | tr "\n" " "))"; wait $pid 2>/dev/null || true
 	# BIND, one worker thread
 	cat >"$tmp/named.conf" <<CONF
 options { directory "$tmp"; listen-on port 5302 { 127.0.0.1; };
   listen-on-v6 { none; }; recursion no; pid-file "$tmp/named.pid"; };
 zone "bench.test" { type primary; file "$app/zones/bench.test.zone"; };
 CONF
-	inns named -g -n 1 -u root -c "$tmp/named.conf" >"$tmp/named.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q 'running' "$tmp/named.log" && break
-		sleep 0.2
+	rm -f "$tmp"/qps.*
+	# the servers in turn, ROUNDS times over, so that the machine's
+	# load falls on each alike
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for s in $servers; do serve "$s" "$app"; done
 	done
-	perf bind 127.0.0.1 5302 "$app/queries"
-	kill $pid 2>/dev/null || echo "  (exited early: $(tail -2 "$tmp"/*.log 2>/dev/null | tr "\n" " "))"; wait $pid 2>/dev/null || true
+	nsd_med=$( [ -s "$tmp/qps.nsd" ] && median "$tmp/qps.nsd" || echo 0)
+	echo "  -- medians (ratio to NSD's)"
+	for s in $servers; do
+		[ -s "$tmp/qps.$s" ] || { printf '  %-16s no result\n' "$s"; continue; }
+		m=$(median "$tmp/qps.$s")
+		awk -v n="$s" -v m="$m" -v d="$nsd_med" \
+			'BEGIN {printf "  %-16s %10.0f q/s  %5.2f x NSD\n", n, m, d ? m / d : 0}'
+	done
 done
 
 echo "== image size of apps/dns"

@@ -183,6 +183,9 @@ struct dns_stats {
 	uint64_t formerr, refused, notimp, nxdomain, nodata, referrals;
 	uint64_t truncated, edns, badvers, axfr, any;
 	uint64_t tcp_conns, tcp_timeouts;
+	/* Kept by dns_cache_answer (after the counters above, which a hit
+	 * moves as the answer it replays did). */
+	uint64_t cache_hits, cache_misses;
 };
 
 void dns_catalog_init(struct dns_catalog *c);
@@ -213,6 +216,24 @@ bool dns_axfr(const struct dns_catalog *c, const uint8_t *query, size_t len,
               uint32_t client, bool (*emit)(const uint8_t *, size_t, void *),
               void *arg, struct dns_stats *st);
 
+/*
+ * An answer cache (lib/dns/cache.c): dns_answer's responses memoised by
+ * the query's bytes after its id (the name in its letter case, type,
+ * class, flags, EDNS size and options), the transport and cap, and
+ * replayed with the query's id; a hit moves the counters the answer
+ * moved. The zones must not change while it is used. dns_cache_new takes
+ * a byte budget (slots of 256 bytes: larger queries and responses are
+ * not kept) and returns NULL when it cannot be had.
+ */
+struct dns_cache;
+struct dns_cache *dns_cache_new(size_t bytes);
+void dns_cache_free(struct dns_cache *k);
+/* dns_answer through the cache (k NULL: straight through). */
+size_t dns_cache_answer(struct dns_cache *k, const struct dns_catalog *c,
+                        const uint8_t *query, size_t len, uint8_t *out,
+                        size_t cap, enum dns_transport transport,
+                        uint32_t client, struct dns_stats *st);
+
 /* ------------------------------------------------------------- the server */
 
 /*
@@ -226,6 +247,7 @@ struct dns_server_config {
 	uint16_t port;
 	unsigned max_tcp;      /* 64 */
 	uint64_t idle_timeout; /* nanoseconds, 10 s */
+	size_t cache_bytes;    /* the answer cache's budget; 0: none */
 };
 int dns_serve(const struct dns_catalog *c, const struct dns_server_config *cfg,
               struct dns_stats *st);

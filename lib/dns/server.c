@@ -2,7 +2,8 @@
  * lib/dns/server.c - the authoritative server on lib/net: one fiber
  * answering UDP datagrams, one accepting TCP connections, and a fiber per
  * connection that answers its queries in order (RFC 7766: pipelined
- * queries, two-octet length prefixes, idle timeout).
+ * queries, two-octet length prefixes, idle timeout); answers through the
+ * answer cache (cache.c) when the configuration gives it a budget.
  */
 #include <kiln/dns.h>
 #include <kiln/net.h>
@@ -18,6 +19,7 @@ static struct {
 	const struct dns_catalog *c;
 	struct dns_server_config cfg;
 	struct dns_stats *st;
+	struct dns_cache *cache;
 	unsigned tcp_active;
 } srv;
 
@@ -36,8 +38,9 @@ static void udp_fiber(void *arg)
 			srv.st->dropped++; /* larger than any query */
 			continue;
 		}
-		size_t r = dns_answer(srv.c, in, (size_t)n, out, sizeof(out),
-		                      DNS_UDP, src, srv.st);
+		size_t r =
+		        dns_cache_answer(srv.cache, srv.c, in, (size_t)n, out,
+		                         sizeof(out), DNS_UDP, src, srv.st);
 		if (r)
 			udp_sendto(s, src, sport, out, r);
 	}
@@ -91,8 +94,9 @@ static void tcp_fiber(void *arg)
 			break;
 		if (dns_axfr(srv.c, k->in, len, peer, send_framed, k, srv.st))
 			continue;
-		size_t r = dns_answer(srv.c, k->in, len, k->out + 2, TCP_MSG,
-		                      DNS_TCP, peer, srv.st);
+		size_t r = dns_cache_answer(srv.cache, srv.c, k->in, len,
+		                            k->out + 2, TCP_MSG, DNS_TCP, peer,
+		                            srv.st);
 		if (!r)
 			break; /* unreadable: nothing sensible to say */
 		k->out[0] = (uint8_t)(r >> 8);
@@ -143,6 +147,8 @@ int dns_serve(const struct dns_catalog *c, const struct dns_server_config *cfg,
 	if (!srv.cfg.idle_timeout)
 		srv.cfg.idle_timeout = (uint64_t)KILN_SEC(10);
 	srv.st = st;
+	if (cfg->cache_bytes && !(srv.cache = dns_cache_new(cfg->cache_bytes)))
+		return -KILN_ENOMEM;
 	struct udp_sock *us = udp_bind(0, cfg->port, &err);
 	if (!us)
 		return err;

@@ -8,7 +8,7 @@ cd "$ROOT"
 out="$ROOT/_build/tests/dns"
 mkdir -p "$out"
 srcs="lib/dns/name.c lib/dns/wire.c lib/dns/zone.c lib/dns/master.c
-	lib/dns/answer.c lib/dns/axfr.c"
+	lib/dns/answer.c lib/dns/axfr.c lib/dns/cache.c"
 # shellcheck disable=SC2086
 if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -18,6 +18,7 @@ if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
 fi
 if timeout 60 "$out/unit" >"$out/unit.out" 2>&1; then
 	pass "dns unit: $(grep '^random' "$out/unit.out")"
+	pass "dns unit: $(grep "^cache" "$out/unit.out")"
 else
 	fail "dns unit" "$(grep -v '^PASS' "$out/unit.out" | head -10 | tr '\n' '|')"
 fi

@@ -1,0 +1,140 @@
+/*
+ * lib/dns/cache.c - memoised answers. dns_answer is a function of the
+ * query's bytes, the transport and the buffer's size alone (the zones
+ * never change while serving), and its response starts with the query's
+ * id; so a response is kept under the query's bytes after the id, which
+ * carry the name in its letter case, type, class, flags and EDNS size and
+ * options, and replayed with the new id. Each entry also keeps which
+ * counters its answer moved, so that a hit moves the same ones.
+ *
+ * A table of fixed slots, each query with two places in it (two hashes):
+ * a query and its response that do not fit one slot are answered each
+ * time; when both places are taken, one of them is overwritten.
+ */
+#include <kiln/dns.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT 256
+#define MAX_DELTA 6
+#define NCOUNTERS (offsetof(struct dns_stats, cache_hits) / sizeof(uint64_t))
+
+struct slot {
+	uint32_t hash;
+	uint32_t cap;
+	uint16_t klen, rlen; /* rlen 0: empty */
+	uint8_t transport;
+	uint8_t ndelta;
+	uint8_t didx[MAX_DELTA], dval[MAX_DELTA];
+	uint8_t data[]; /* key, then the response after its id */
+};
+
+#define DATA_MAX (SLOT - offsetof(struct slot, data))
+
+struct dns_cache {
+	uint8_t *slots;
+	size_t mask;
+};
+
+struct dns_cache *dns_cache_new(size_t bytes)
+{
+	size_t n = 1;
+	while (n * 2 * SLOT <= bytes)
+		n *= 2;
+	if (n * SLOT > bytes)
+		return NULL;
+	struct dns_cache *k = malloc(sizeof(*k));
+	if (!k)
+		return NULL;
+	k->slots = calloc(n, SLOT);
+	if (!k->slots) {
+		free(k);
+		return NULL;
+	}
+	k->mask = n - 1;
+	return k;
+}
+
+void dns_cache_free(struct dns_cache *k)
+{
+	if (k) {
+		free(k->slots);
+		free(k);
+	}
+}
+
+static uint32_t hash_of(const uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t h = 2166136261u ^ seed;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+size_t dns_cache_answer(struct dns_cache *k, const struct dns_catalog *c,
+                        const uint8_t *query, size_t len, uint8_t *out,
+                        size_t cap, enum dns_transport transport,
+                        uint32_t client, struct dns_stats *st)
+{
+	if (!k || len < DNS_HEADER_LEN || len - 2 > DATA_MAX)
+		return dns_answer(c, query, len, out, cap, transport, client,
+		                  st);
+	const uint8_t *key = query + 2;
+	size_t klen = len - 2;
+	uint32_t h = hash_of(key, klen, (uint32_t)transport);
+	/* Two places a query may be in (fewer of them evict each other
+	 * than in one). */
+	struct slot *p[2] = {
+	        (struct slot *)(k->slots + (h & k->mask) * SLOT),
+	        (struct slot *)(k->slots +
+	                        ((h >> 16 ^ h * 0x9e3779b1u) & k->mask) * SLOT),
+	};
+	struct slot *s = NULL;
+	for (int i = 0; i < 2 && !s; i++)
+		if (p[i]->rlen && p[i]->hash == h && p[i]->klen == klen &&
+		    p[i]->cap == cap && p[i]->transport == transport &&
+		    memcmp(p[i]->data, key, klen) == 0)
+			s = p[i];
+	if (s) {
+		uint64_t *ctr = (uint64_t *)st;
+		for (unsigned i = 0; i < s->ndelta; i++)
+			ctr[s->didx[i]] += s->dval[i];
+		st->cache_hits++;
+		out[0] = query[0];
+		out[1] = query[1];
+		memcpy(out + 2, s->data + klen, s->rlen);
+		return (size_t)s->rlen + 2;
+	}
+	struct dns_stats before = *st;
+	size_t r = dns_answer(c, query, len, out, cap, transport, client, st);
+	st->cache_misses++;
+	if (r < 2 || klen + (r - 2) > DATA_MAX)
+		return r;
+	/* The counters this answer moved (a few, by small amounts). */
+	const uint64_t *a = (const uint64_t *)&before, *b = (uint64_t *)st;
+	unsigned nd = 0;
+	uint8_t didx[MAX_DELTA], dval[MAX_DELTA];
+	for (unsigned i = 0; i < NCOUNTERS; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (nd == MAX_DELTA || b[i] - a[i] > 255)
+			return r;
+		didx[nd] = (uint8_t)i;
+		dval[nd++] = (uint8_t)(b[i] - a[i]);
+	}
+	/* An empty place, else either one. */
+	s = !p[0]->rlen ? p[0] : !p[1]->rlen ? p[1] : p[h >> 31];
+	s->rlen = 0; /* while it is being rewritten */
+	s->hash = h;
+	s->cap = (uint32_t)cap;
+	s->klen = (uint16_t)klen;
+	s->transport = (uint8_t)transport;
+	s->ndelta = (uint8_t)nd;
+	memcpy(s->didx, didx, nd);
+	memcpy(s->dval, dval, nd);
+	memcpy(s->data, key, klen);
+	memcpy(s->data + klen, out + 2, r - 2);
+	s->rlen = (uint16_t)(r - 2);
+	return r;
+}
