@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Kiln's test runner. Runs every tests/*/test-*.sh (or those matching the
 # pattern in $1 / $KILN_TESTS), each in its own process with a time limit,
-# and ends with the line "N passed, N failed, N skipped".
+# and ends with the line "N passed, N failed, N skipped". A pattern that
+# matches no script is an error (status 2). When one script is selected
+# its output is shown as it runs. tests/run.sh --help for the options.
 #
 # A test script reports with lines on stdout:
 #   PASS: name
@@ -14,28 +16,87 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-pattern=${1:-${KILN_TESTS:-}}
-logdir="$root/_build/tests"
-mkdir -p "$logdir"
-passed=0 failed=0 skipped=0
-failures=()
-start_all=$(date +%s)
+usage() {
+	cat <<'EOT'
+usage: tests/run.sh [--list] [PATTERN]
+
+Run the test scripts tests/*/test-*.sh whose path contains PATTERN (a
+shell pattern, e.g. kiln/test-run or 'http/test-[a-h]'; default: all, or
+$KILN_TESTS), each with its time limit, and end with the line
+"N passed, N failed, N skipped". Logs go to _build/tests/.
+
+  --list      print the scripts PATTERN selects, run nothing
+  -h, --help  this text
+
+A PATTERN that selects no script is an error (status 2). With one script
+selected its output is shown as it runs.
+EOT
+}
+list=
+pattern=
+npat=0
+for a in "$@"; do
+	case "$a" in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--list) list=1 ;;
+	-*)
+		echo "tests/run.sh: unknown option '$a' (see tests/run.sh --help)" >&2
+		exit 2
+		;;
+	*)
+		pattern=$a
+		npat=$((npat + 1))
+		;;
+	esac
+done
+if [ $npat -gt 1 ]; then
+	echo "tests/run.sh: one PATTERN only (see tests/run.sh --help)" >&2
+	exit 2
+fi
+[ $npat -eq 0 ] && pattern=${KILN_TESTS:-}
+selected=()
 for t in tests/*/test-*.sh; do
 	[ -e "$t" ] || continue
 	if [ -n "$pattern" ] && [[ "$t" != *$pattern* ]]; then
 		continue
 	fi
+	selected+=("$t")
+done
+if [ ${#selected[@]} -eq 0 ]; then
+	echo "tests/run.sh: no test script matches '$pattern' (tests/run.sh --list shows them)" >&2
+	exit 2
+fi
+if [ -n "$list" ]; then
+	printf '%s\n' "${selected[@]}"
+	exit 0
+fi
+live=
+[ ${#selected[@]} -eq 1 ] && live=1
+logdir="$root/_build/tests"
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0
+failures=()
+start_all=$(date +%s)
+for t in "${selected[@]}"; do
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$t" | head -1)
 	limit=${limit:-600}
 	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
 	echo "== $t"
 	t0=$(date +%s)
-	timeout --kill-after=10 "$limit" bash "$t" </dev/null >"$log" 2>&1
+	timeout --kill-after=10 "$limit" bash "$t" </dev/null >"$log" 2>&1 &
+	tpid=$!
+	# One script: its whole output as it comes (tail ends with it).
+	[ -n "$live" ] && tail -n +1 -f --pid=$tpid "$log" | sed -u 's/^/   | /'
+	wait $tpid
 	rc=$?
 	t1=$(date +%s)
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
+	[ -n "$live" ] && echo "   ---"
 	grep -E '^(PASS|FAIL|SKIP): ' "$log" | sed 's/^/   /'
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -51,8 +112,10 @@ for t in tests/*/test-*.sh; do
 	fi
 	if [ "$f" -gt 0 ]; then
 		failures+=("$t")
-		echo "   --- last lines of $log:"
-		tail -n 25 "$log" | sed 's/^/   | /'
+		if [ -z "$live" ]; then
+			echo "   --- last lines of $log:"
+			tail -n 25 "$log" | sed 's/^/   | /'
+		fi
 	fi
 	echo "   ($((t1 - t0))s)"
 	passed=$((passed + p))
