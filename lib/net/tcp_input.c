@@ -75,6 +75,7 @@ static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 	tcp_cc_init(c);
 	c->rack.reo_mult = 1;
 	c->rack.fack = ack;
+	c->rack.dsack_round = ack;
 	c->retries = 0;
 	c->backoff = 0;
 	c->last_rx = kiln_now();

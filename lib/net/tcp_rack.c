@@ -183,7 +183,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		s->flags |= SR_RETRANS;
 		s->xmit = now;
 		s->tsval = tsval;
-		if (r->undo_on)
+		if (r->undo_on && ((c->flags & TF_RECOVERY) || r->loss_state))
 			r->undo_retrans++;
 	}
 }
@@ -430,11 +430,16 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	/* D-SACK: a retransmission (or a duplicate) the peer had already. */
 	struct tcp_sack_block d;
 	bool dsack = dsack_of(h, &d);
+	bool episode_dsack = false;
 	if (dsack) {
 		net_counters.tcp_dsacks++;
+		/* Only for what the episode resent. */
 		if (r->undo_on && r->undo_retrans &&
-		    SEQ_GEQ(d.start, r->undo_marker))
+		    SEQ_GEQ(d.start, r->undo_marker) &&
+		    SEQ_LEQ(d.end, c->recover)) {
 			r->undo_retrans--;
+			episode_dsack = true;
+		}
 		r->reord_seen = true;
 		/* RFC 8985 6.2 step 4: a wider window, once per round. */
 		if (SEQ_GEQ(c->snd_una, r->dsack_round)) {
@@ -472,10 +477,12 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	 * from before the first retransmission means the original got
 	 * there (RFC 3522); D-SACKs for every retransmission say the same
 	 * (RFC 3708). */
-	if (r->undo_on && ((c->flags & TF_RECOVERY) || r->loss_state)) {
-		bool eifel = retrans_acked && ts_ecr && r->retrans_tsval &&
+	if (r->undo_on) {
+		bool eifel = ((c->flags & TF_RECOVERY) || r->loss_state) &&
+		             retrans_acked && ts_ecr && r->retrans_tsval &&
 		             TS_LT(ts_ecr, r->retrans_tsval);
-		bool all_dsacked = dsack && !r->undo_retrans;
+		/* (D-SACKs may come after the episode ended.) */
+		bool all_dsacked = episode_dsack && !r->undo_retrans;
 		if (eifel || all_dsacked)
 			undo(c);
 	}
@@ -498,13 +505,11 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	if ((c->flags & TF_RECOVERY) && SEQ_GEQ(c->snd_una, c->recover)) {
 		c->flags &= ~TF_RECOVERY;
 		c->cwnd = c->ssthresh;
-		r->undo_on = false;
 		c->dupacks = 0;
+		/* undo_on stays: D-SACKs for the episode may follow. */
 	}
-	if (r->loss_state && SEQ_GEQ(c->snd_una, c->recover)) {
+	if (r->loss_state && SEQ_GEQ(c->snd_una, c->recover))
 		r->loss_state = false;
-		r->undo_on = false;
-	}
 
 	kiln_time wait;
 	uint32_t marked = detect_loss(c, now, &wait);

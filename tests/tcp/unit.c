@@ -1124,6 +1124,253 @@ static void test_sack_use(void)
 	tcp_abort(c);
 }
 
+/* ------------------------------------------------ RACK-TLP, PRR, undo */
+
+/* The peer's ACK at ack with SACK blocks (n pairs of segment indexes
+ * [from, to) relative to base), echoing tsecr. */
+static void sack_ack(struct peer *p, uint32_t base, uint32_t mss, uint32_t ack,
+                     const unsigned (*blk)[2], unsigned n, uint32_t tsecr)
+{
+	p->ack = base + ack * mss;
+	p->extra.n_sack = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		p->extra.sack[i].start = base + blk[i][0] * mss;
+		p->extra.sack[i].end = base + blk[i][1] * mss;
+	}
+	p->tsval++;
+	p->tsecr = tsecr;
+	peer_send(p, TCP_ACK, NULL, 0);
+}
+
+/* Was data at seq sent among the captured segments? */
+static bool sent_seq(uint32_t seq)
+{
+	for (unsigned i = 0; i < h_nout; i++)
+		if (h_out[i].data_len && h_out[i].h.seq == seq)
+			return true;
+	return false;
+}
+
+static struct tcp_conn *rack_open(struct peer *p)
+{
+	struct tcp_conn *c = passive_open(p, true, true, 0);
+	if (c)
+		tcp_set_nodelay(c, true);
+	return c;
+}
+
+/* RFC 8985 6.2: one segment SACKed above a hole is reordering until
+ * the reordering window (min_rtt / 4) has passed; then the RACK timer
+ * declares the hole lost - long before the RTO, with no third duplicate
+ * ACK. */
+static void test_rack_reorder_window(void)
+{
+	struct peer p, q;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 4 * mss);
+	CHECK(data_segments() == 4);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b1[1][2] = {{1, 2}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts);
+	CHECK(!sent_seq(base)); /* within the window: wait */
+	CHECK(c->t_reo && c->t_reo - h_now <= KILN_MSEC(3));
+	/* The hole arrives 1 ms later: nothing is resent, ever. */
+	h_advance(KILN_MSEC(1));
+	sack_ack(&p, base, mss, 2, NULL, 0, ts);
+	h_advance(KILN_MSEC(5));
+	CHECK(!sent_seq(base) && net_counters.tcp_retransmits == 0);
+	tcp_abort(c);
+
+	/* Same, but the hole stays: resent when the window has passed. */
+	c = rack_open(&q);
+	CHECK(c);
+	base = q.ack;
+	send_bulk(c, 4 * mss);
+	ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	sack_ack(&q, base, mss, 0, b1, 1, ts);
+	CHECK(!sent_seq(base));
+	h_advance(KILN_MSEC(4));
+	CHECK(sent_seq(base));
+	CHECK(net_counters.tcp_rack_marked_lost >= 1);
+	CHECK(tcp_stats.rto_timeouts == 0);
+	tcp_abort(c);
+}
+
+/* RFC 8985 7: the last two segments of a flight are lost; nothing
+ * would come back to trigger recovery. A probe (the last segment again)
+ * goes out about 2 SRTT later, its SACK shows the other loss, RACK
+ * resends it: all without the RTO. */
+static void test_tlp(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 6 * mss);
+	CHECK(data_segments() == 6);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 4, NULL, 0, ts);
+	h_clear();
+	h_advance(KILN_MSEC(30)); /* PTO: 2 * SRTT (10 ms) + 2 ms */
+	CHECK(net_counters.tcp_tlp_sent == 1);
+	CHECK(sent_seq(base + 5 * mss));
+	CHECK(tcp_stats.rto_timeouts == 0);
+	uint32_t pts = h_last()->h.opt.ts_val;
+	h_clear();
+	h_advance(KILN_MSEC(10));
+	static const unsigned b[1][2] = {{5, 6}};
+	sack_ack(&p, base, mss, 4, b, 1, pts);
+	CHECK(sent_seq(base + 4 * mss));
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 6, NULL, 0, h_last()->h.opt.ts_val);
+	CHECK(c->snd_una == c->snd_max);
+	CHECK(tcp_stats.rto_timeouts == 0);
+	CHECK(net_counters.tcp_tlp_recovered == 1);
+	tcp_abort(c);
+}
+
+/* RFC 8985 6.2: a fast retransmission lost again is found lost once a
+ * segment sent after it is SACKed, and resent without the RTO. */
+static void test_lost_retransmission(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 10 * mss);
+	CHECK(data_segments() == 10);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b1[1][2] = {{1, 10}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts);
+	CHECK(sent_seq(base)); /* the fast retransmission (lost) */
+	h_advance(KILN_MSEC(1));
+	h_clear();
+	send_bulk(c, 3 * mss); /* new data, sent after it */
+	CHECK(sent_seq(base + 10 * mss));
+	ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b2[1][2] = {{1, 13}};
+	sack_ack(&p, base, mss, 0, b2, 1, ts);
+	CHECK(sent_seq(base)); /* again, 21 ms after the first time */
+	CHECK(net_counters.tcp_lost_retransmits == 1);
+	CHECK(tcp_stats.rto_timeouts == 0);
+	tcp_abort(c);
+}
+
+/* Undo (RFC 3522 timestamps): the ACK covering a retransmitted segment
+ * echoes the original's timestamp, so the original arrived and the
+ * recovery was spurious: cwnd and ssthresh come back. */
+static void test_undo_timestamps(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	uint32_t cwnd0 = c->cwnd, ssthresh0 = c->ssthresh;
+	send_bulk(c, 10 * mss);
+	uint32_t ts_orig = h_get(0)->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	static const unsigned b1[1][2] = {{1, 10}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts_orig);
+	CHECK(c->flags & TF_RECOVERY);
+	CHECK(c->ssthresh < ssthresh0);
+	h_advance(KILN_MSEC(3));
+	/* The delayed original fills the hole. */
+	sack_ack(&p, base, mss, 10, NULL, 0, ts_orig);
+	CHECK(net_counters.tcp_undos == 1);
+	CHECK(!(c->flags & TF_RECOVERY));
+	CHECK(c->cwnd >= cwnd0 && c->ssthresh == ssthresh0);
+	CHECK(c->rack.reord_seen && c->rack.reo_mult == 2);
+	tcp_abort(c);
+}
+
+/* Undo (RFC 3708 D-SACK): the retransmission got there second and the
+ * peer D-SACKs it, after the recovery ended: cwnd comes back. */
+static void test_undo_dsack(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	uint32_t ssthresh0 = c->ssthresh, cwnd0 = c->cwnd;
+	send_bulk(c, 10 * mss);
+	uint32_t ts_orig = h_get(0)->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b1[1][2] = {{1, 10}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts_orig);
+	CHECK(sent_seq(base));
+	uint32_t ts_re = h_get(0)->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 10, NULL, 0, ts_re);
+	CHECK(!(c->flags & TF_RECOVERY));
+	CHECK(c->cwnd < cwnd0 && net_counters.tcp_undos == 0);
+	static const unsigned d[1][2] = {{0, 1}};
+	sack_ack(&p, base, mss, 10, d, 1, ts_re);
+	CHECK(net_counters.tcp_dsacks == 1 && net_counters.tcp_undos == 1);
+	CHECK(c->cwnd >= cwnd0 && c->ssthresh == ssthresh0);
+	tcp_abort(c);
+}
+
+/* PRR (RFC 6937): in recovery, what is sent follows what is delivered
+ * times ssthresh / flight at the start, spread over the ACKs (no burst,
+ * no silence), and cwnd ends at ssthresh. */
+static void test_prr(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	c->cwnd = 20 * mss;
+	send_bulk(c, 40 * mss);
+	CHECK(data_segments() == 20);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	unsigned blk[1][2] = {{1, 4}};
+	sack_ack(&p, base, mss, 0, (const unsigned(*)[2])blk, 1, ts);
+	CHECK(c->flags & TF_RECOVERY);
+	uint32_t ssthresh = c->ssthresh, fs = c->rack.recover_fs;
+	CHECK(fs == 20 * mss && ssthresh < fs);
+	CHECK(data_segments() >= 1 && data_segments() <= 3);
+	CHECK(h_get(0)->h.seq == base);
+	uint32_t ts_re = h_get(0)->h.opt.ts_val;
+	unsigned total = data_segments(), silent = 0;
+	for (unsigned k = 5; k <= 20; k++) {
+		h_clear();
+		blk[0][1] = k;
+		sack_ack(&p, base, mss, 0, (const unsigned(*)[2])blk, 1, ts);
+		unsigned n = data_segments();
+		CHECK(n <= 2);
+		if (!n)
+			silent++;
+		total += n;
+		/* Never ahead of delivered * ssthresh / RecoverFS. */
+		uint64_t bound =
+		        ((uint64_t)(k - 1) * mss * ssthresh + fs - 1) / fs;
+		CHECK((uint64_t)(total - 1) * mss <= bound + mss);
+	}
+	/* 19 segments delivered: about 0.7 of them sent again. */
+	uint32_t want = (uint32_t)(19ull * ssthresh / fs);
+	CHECK(total + 1 >= want && total <= want + 2);
+	CHECK(silent <= 6);
+	h_clear();
+	sack_ack(&p, base, mss, 20, NULL, 0, ts_re);
+	CHECK(!(c->flags & TF_RECOVERY));
+	CHECK(c->cwnd == ssthresh);
+	tcp_abort(c);
+}
+
 /* ------------------------------------------------- receiving, windows */
 
 static void test_sack_generation_and_reassembly(void)
@@ -2159,6 +2406,12 @@ static const struct test tests[] = {
         T(limited_transmit),
         T(early_retransmit),
         T(sack_use),
+        T(rack_reorder_window),
+        T(tlp),
+        T(lost_retransmission),
+        T(undo_timestamps),
+        T(undo_dsack),
+        T(prr),
         T(sack_generation_and_reassembly),
         T(fin_out_of_order),
         T(zero_window_probe_answered),
