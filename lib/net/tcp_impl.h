@@ -12,6 +12,9 @@
  *                 (Nagle, windows), RSTs
  *   tcp_input.c   the segment-arrival state machine (RFC 9293 3.10.7,
  *                 RFC 5961, RFC 7323, RFC 2018, RFC 5681/6582)
+ *   tcp_rack.c    loss recovery with SACK: RACK-TLP (RFC 8985), PRR
+ *                 (RFC 6937), undo (RFC 2883/3708 D-SACK, RFC 3522)
+ *   tcp_cc.c      congestion control: CUBIC (RFC 9438) or NewReno
  *   tcp_timer.c   retransmission (RFC 6298), persist, keepalive,
  *                 delayed ACK, TIME-WAIT and orphan timers
  *   tcp_socket.c  the public socket API of include/kiln/net.h
@@ -21,14 +24,12 @@
  * - RTO (RFC 6298): initial 1 s, minimum 200 ms (not the RFC's 1 s),
  *   maximum 60 s, exponential backoff, Karn's algorithm; timestamps give
  *   an RTT sample per advancing ACK.
- * - Congestion control: RFC 5681 slow start / congestion avoidance with
- *   an initial window per RFC 6928 (10 segments, at most 14600 bytes),
- *   NewReno fast recovery (RFC 6582); with SACK a scoreboard of up to 8
- *   ranges picks the holes to resend, and loss is also declared when
- *   three segments' worth above snd_una is SACKed (RFC 6675) - needed on
- *   connections sending both ways, whose ACKs carry data and so are
- *   never "duplicates" in RFC 5681's sense. Limited transmit (RFC 3042)
- *   and early retransmit (RFC 5827) keep small flights off the timer.
+ * - Congestion control (tcp_cc.c): CUBIC by default or NewReno, an
+ *   initial window per RFC 6928 (10 segments, at most 14600 bytes).
+ * - Loss recovery with SACK (tcp_rack.c): RACK-TLP with a record per
+ *   transmission, PRR, undo; the RTO is the last resort. Without SACK:
+ *   NewReno fast recovery (RFC 6582) from three duplicates, limited
+ *   transmit (RFC 3042) and early retransmit (RFC 5827).
  * - Receiving: out-of-order data goes straight into the receive ring (at
  *   most 8 ranges); ACKs are delayed (40 ms, or every second full
  *   segment) except for out-of-order or hole-filling data.
@@ -48,8 +49,8 @@
  *   whose SYN-ACK already went unanswered once.
  * - Not done: urgent data (the URG pointer is ignored and the data read
  *   inline), ECN, path-MTU discovery (ICMP "fragmentation needed" is
- *   ignored; the MSS is clamped to the interface MTU), D-SACK, TCP Fast
- *   Open.
+ *   ignored; the MSS is clamped to the interface MTU), sending D-SACKs, TCP
+ * Fast Open.
  */
 #ifndef KILN_NET_TCP_IMPL_H
 #define KILN_NET_TCP_IMPL_H
