@@ -5,7 +5,8 @@
 #   make test     install what is missing, build, and run the whole suite
 #   make test-long  the long torture runs (lib/store: 40 simulated workloads
 #                 of power cuts, 1,000 SIGKILLs and 1,000 power cuts per
-#                 target; lib/http: a 1 GiB streamed response)
+#                 target; lib/http: a 1 GiB streamed response; TCP:
+#                 16 MiB echoes through the impairment bridge)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -43,6 +44,7 @@ test-long: programs
 	KILLS=1000 bash tests/store/test-crash.sh
 	CUTS=1000 bash tests/store/test-cut.sh
 	BIG_STREAM=1073741824 bash tests/http/test-big-bodies.sh
+	IMPAIR_MIB=16 bash tests/tcp/long-impair.sh
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

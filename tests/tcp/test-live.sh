@@ -8,8 +8,9 @@
 #   - a flood of 10,000 SYNs from spoofed addresses while serving
 #   - 16 MiB each way through 5% loss, 25% reordering, 2% duplication and
 #     10 ms delay, byte-exact within a time bound. The kernel here has no
-#     sch_netem, so tests/tcp/impair_relay.py does netem's job in user
-#     space between the unikernel's tap and a second tap Linux uses.
+#     sch_netem, so the impairment bridge tests/tcp/impair.c does netem's
+#     job in user space between the unikernel's tap and a second tap
+#     Linux uses.
 # With no argument (as the suite runs it): all of it on the unix target,
 # and shorter runs on unix-san (ASan + UBSan). With "hvt" (from
 # test-live-hvt.sh, a script of its own to stay within one time limit):
@@ -18,6 +19,7 @@
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
 source "$ROOT/tests/net/netns.sh"
+source "$ROOT/tests/tcp/impair-lib.sh"
 cd "$ROOT"
 
 if ! have_netns; then
@@ -125,8 +127,13 @@ impaired() {
 	ip netns exec "$ns2" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$ns2" tuntap add dev ktap0 mode tap
 	ip -n "$ns2" link set ktap0 up
-	ip netns exec "$ns2" python3 "$ROOT/tests/tcp/impair_relay.py" \
-		ktap0 klinux 0.05 0.02 0.25 10 7 >"$tmp/relay.log" 2>&1 &
+	if ! impair_build >"$tmp/relay.log" 2>&1; then
+		fail "tcp live: impairment bridge" "$(head -3 "$tmp/relay.log")"
+		return
+	fi
+	ip netns exec "$ns2" "$IMPAIR_BIN" ktap0 klinux --loss=0.05 \
+		--dup=0.02 --reorder=0.25 --delay=10 --seed=7 \
+		>"$tmp/relay.log" 2>&1 &
 	local relay=$!
 	on_exit "kill $relay 2>/dev/null"
 	if ! wait_for 10 grep -q '^ready' "$tmp/relay.log"; then
@@ -136,10 +143,10 @@ impaired() {
 	ip -n "$ns2" addr add "$PEER_IP/24" dev klinux
 	ip -n "$ns2" link set klinux up
 	ECHO_LOG="$tmp/echo-impaired-$t.log"
-	# Offloads off: the relay takes whole frames from a packet socket
-	# and would get the unikernel's 64 KB TSO frames uncut, which the
-	# Linux tap it writes to refuses; the stack's loss recovery is what
-	# this measures, on MSS-sized segments as on a real wire.
+	# Offloads off: the bridge passes wire-sized frames only (a 64 KB
+	# TSO frame is not one wire packet; it refuses and counts them); the
+	# stack's loss recovery is what this measures, on MSS-sized
+	# segments as on a real wire.
 	if echo_start "$ns2" "$t" "$ECHO_LOG" --ipv4=$ECHO_IP/24 --net-offload=0; then
 		local t0=$SECONDS
 		run "$ns2" "tcp live $t: $mib MiB each way through loss 5% reorder 25% duplicate 2% delay 10ms" \
