@@ -77,9 +77,14 @@ struct hvt_net {
 	uint16_t mtu;
 	char name[HVT_NAME_MAX];
 	bool acquired;
-	/* The guest's frame area (checked at acquire), or NULL. */
+	bool vnet; /* the tap carries vnet headers (offload metadata) */
+	uint32_t offloads_can; /* PLATFORM_NET_OFF_* the device can do */
+	uint32_t offloads;     /* the ones the guest turned on */
+	/* The guest's frame area (checked at acquire), or NULL, and the
+	 * monitor's own indices into its rings (netring.h). */
 	struct hvt_net_area *area;
-	bool rx_more; /* the last fill stopped on a full area, not EAGAIN */
+	uint32_t tx_cons, rx_prod;
+	bool rx_more; /* the last fill stopped on a full ring, not EAGAIN */
 };
 
 struct hvt_stats {
@@ -87,8 +92,8 @@ struct hvt_stats {
 	uint64_t calls[HVT_CALL_COUNT];
 	uint64_t tx_frames, rx_frames;   /* moved through frame areas */
 	uint64_t tx_dropped, rx_dropped; /* refused by the host, too long */
-	uint64_t bad_frames;             /* bad lengths from the guest */
-	uint64_t waits, waits_skipped;   /* ppoll()s, and yields without */
+	uint64_t bad_frames; /* bad lengths or metadata from the guest */
+	uint64_t waits, waits_skipped; /* ppoll()s, and yields without */
 };
 
 struct hvt {

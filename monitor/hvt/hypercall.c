@@ -25,6 +25,7 @@ const char *const hvt_call_names[HVT_CALL_COUNT] = {
         "net read",    "net write",   "block acquire", "block read",
         "block write", "block flush", "exit",          "abort",
         "fault",       "net flush",   "entropy",       "shm",
+        "net offload",
 };
 
 static bool in_ranges(const struct hvt_range *r, unsigned n, uint64_t addr,
@@ -226,6 +227,7 @@ void hvt_hypercall(struct hvt *h, unsigned nr, uint32_t arg)
 	case HVT_CALL_NET_READ:
 	case HVT_CALL_NET_WRITE:
 	case HVT_CALL_NET_FLUSH:
+	case HVT_CALL_NET_OFFLOAD:
 		hvt_net_call(h, nr, arg);
 		break;
 	default:

@@ -6,19 +6,27 @@
  * loads libslirp on demand.
  *
  * Frames move in one of two ways. A device acquired with a frame area
- * (struct hvt_net_area) has its frames moved by the yield: the monitor
- * sends the area's queued frames, waits, and fills the area with what
- * arrived, so a busy guest exits about once per loop turn. Without an
- * area, HVT_CALL_NET_READ/WRITE move a batch of up to HVT_BATCH_MAX
- * frames per exit. The yield waits here, in ppoll(), on the tap
- * descriptors and slirp's sockets, with slirp's timers folded into the
- * timeout; it skips the wait when frames are already there.
+ * (struct hvt_net_area: a ring each way, netring.c) has its frames moved
+ * by the yield: the monitor sends the ring's queued frames, waits, and
+ * fills the receive ring with what arrived, so a busy guest exits about
+ * once per loop turn. Without an area, HVT_CALL_NET_READ/WRITE move a
+ * batch of up to HVT_BATCH_MAX frames per exit, without offloads.
+ *
+ * A tap is opened with vnet headers where the kernel has them: its frames
+ * then carry checksum and segmentation metadata (platform_net_meta), the
+ * offloads the guest may turn on with HVT_CALL_NET_OFFLOAD. The yield waits
+ * here, in ppoll(), on the tap descriptors and slirp's sockets, with slirp's
+ * timers folded into the timeout; it skips the wait when frames are already
+ * there.
  */
 #include "hvt.h"
+#include "netring.h"
 
 #include "../../host/stop.h"
 #include "../../host/tap.h"
 #include "../../host/usernet.h"
+
+#include <kiln/platform.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -30,7 +38,9 @@
 #include <unistd.h>
 
 #define FRAME_MAX (HOST_USERNET_MTU + 14)
-_Static_assert(FRAME_MAX <= HVT_NET_SLOT_SIZE, "a slot holds a frame");
+#define ALL_OFFLOADS                                                           \
+	(PLATFORM_NET_OFF_TX_CSUM | PLATFORM_NET_OFF_TX_TSO4 |                 \
+	 PLATFORM_NET_OFF_RX_CSUM | PLATFORM_NET_OFF_RX_TSO4)
 
 static struct host_pollset pollset;
 
@@ -40,7 +50,11 @@ int hvt_net_add(struct hvt *h, const struct host_net_opt *opt)
 	char err[160];
 	n->fd = -1;
 	if (opt->kind == HOST_NET_TAP) {
-		n->fd = host_tap_open(opt->ifname, err, sizeof(err));
+		/* With offload metadata where the kernel has it. */
+		n->fd = host_tap_open_vnet(opt->ifname, err, sizeof(err));
+		n->vnet = n->fd >= 0;
+		if (n->fd < 0)
+			n->fd = host_tap_open(opt->ifname, err, sizeof(err));
 		if (n->fd < 0) {
 			fprintf(stderr, "kiln-hvt: --net tap,ifname=%s: %s\n",
 			        opt->ifname, err);
@@ -105,11 +119,15 @@ static void acquire(struct hvt *h, uint32_t arg)
 			break;
 		}
 		if (area) {
-			area->tx_count = 0;
-			area->rx_head = 0;
-			area->rx_count = 0;
+			area->tx.prod = area->tx.cons = 0;
+			area->rx.prod = area->rx.cons = 0;
 		}
 		n->area = area;
+		n->tx_cons = n->rx_prod = 0;
+		n->offloads = 0;
+		/* (The tap starts with its offloads off: host/tap.c.) */
+		n->offloads_can = area && n->vnet ? ALL_OFFLOADS : 0;
+		a.offloads = n->offloads_can;
 		n->rx_more = false;
 		n->acquired = true;
 		memcpy(a.mac, n->mac, 6);
@@ -120,39 +138,52 @@ static void acquire(struct hvt *h, uint32_t arg)
 	hvt_put_arg(h, arg, &a, sizeof(a));
 }
 
-/* Receive one frame of at most size bytes into p: its length, 0 when none
- * is waiting, -1 when it was too large (dropped), -2 on a host error. */
-static long receive(struct hvt_net *n, uint8_t *p, uint64_t size)
+/* Receive one frame of at most size bytes into p, its metadata (when the
+ * tap has some) into *vh: its length, 0 when none is waiting, -1 when it
+ * was too large (dropped), -2 on a host error. */
+static long receive(struct hvt_net *n, uint8_t *p, uint64_t size,
+                    struct host_tap_vnet_hdr *vh)
 {
 	/* One read straight into the guest's buffer; the spill catches
 	 * the rest of a frame that does not fit, which is then dropped
 	 * (a tap read truncates silently otherwise). */
 	static uint8_t spill[65536];
+	memset(vh, 0, sizeof(*vh));
 	if (n->user)
 		return hvt_usernet_recv(n->user, p, (size_t)size);
-	struct iovec iov[2] = {{p, (size_t)size}, {spill, sizeof(spill)}};
+	struct iovec iov[3] = {{vh, HOST_TAP_VNET_HDR_LEN},
+	                       {p, (size_t)size},
+	                       {spill, sizeof(spill)}};
+	size_t hdr = n->vnet ? HOST_TAP_VNET_HDR_LEN : 0;
 	for (;;) {
-		ssize_t r = readv(n->fd, iov, 2);
+		ssize_t r = n->vnet ? readv(n->fd, iov, 3)
+		                    : readv(n->fd, iov + 1, 2);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return errno == EAGAIN ? 0 : -2;
-		if ((uint64_t)r > size)
+		if ((uint64_t)r > size + hdr || (size_t)r < hdr)
 			return -1;
-		return r;
+		return (long)((size_t)r - hdr);
 	}
 }
 
-/* Send one frame: 1 when taken, 0 when the host is congested, -2 on an
- * error. */
-static int transmit(struct hvt_net *n, const uint8_t *p, uint64_t len)
+/* Send one frame with metadata vh (NULL: none): 1 when taken, 0 when the
+ * host is congested, -2 on an error. */
+static int transmit(struct hvt_net *n, const uint8_t *p, uint64_t len,
+                    const struct host_tap_vnet_hdr *vh)
 {
+	static const struct host_tap_vnet_hdr none;
 	if (n->user) {
 		hvt_usernet_send(n->user, p, (size_t)len);
 		return 1;
 	}
+	struct iovec iov[2] = {
+	        {(void *)(uintptr_t)(vh ? vh : &none), HOST_TAP_VNET_HDR_LEN},
+	        {(void *)(uintptr_t)p, (size_t)len}};
 	for (;;) {
-		ssize_t r = write(n->fd, p, (size_t)len);
+		ssize_t r = n->vnet ? writev(n->fd, iov, 2)
+		                    : write(n->fd, p, (size_t)len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -161,81 +192,125 @@ static int transmit(struct hvt_net *n, const uint8_t *p, uint64_t len)
 	}
 }
 
-/* ------------------------------------------------------------ frame areas */
+/* ------------------------------------------------------------ frame rings */
 
-/* Send the frames queued in n's transmit area, in order. Frames the host
- * is too congested to take stay, moved to the front of the area. */
+/* A guest that broke its ring's rules: reported as a fault, the guest
+ * ends (exit 255). */
+static _Noreturn void ring_fault(struct hvt *h, struct hvt_net *n,
+                                 const char *ring, const char *why)
+{
+	char what[256];
+	snprintf(what, sizeof(what), "%s: %s ring: %s", n->name, ring, why);
+	hvt_report_vcpu(h, what);
+}
+
+static uint32_t tx_frame_max(const struct hvt_net *n)
+{
+	return n->offloads & PLATFORM_NET_OFF_TX_TSO4 ? HVT_NET_FRAME_MAX
+	                                              : (uint32_t)n->mtu + 14;
+}
+
+static uint32_t rx_frame_max(const struct hvt_net *n)
+{
+	return n->offloads & PLATFORM_NET_OFF_RX_TSO4 ? HVT_NET_FRAME_MAX
+	                                              : (uint32_t)n->mtu + 14;
+}
+
+/* Send the frames queued in n's transmit ring, in order. Frames the host
+ * is too congested to take stay for the next time. */
 static void area_transmit(struct hvt *h, struct hvt_net *n)
 {
-	struct hvt_net_area *a = n->area;
-	uint32_t count = a->tx_count, i;
-	if (count > HVT_NET_SLOTS) {
-		hvt_guest_error(h, "%s: transmit area holds %u frames (of %u)",
-		                n->name, count, HVT_NET_SLOTS);
-		h->st.bad_frames += HVT_NET_SLOTS;
-		a->tx_count = 0;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		uint32_t len = a->tx_len[i];
-		if (len == 0 || len > FRAME_MAX) {
-			hvt_guest_error(h, "%s: transmit frame of %u bytes",
-			                n->name, len);
+	struct hvt_net_ring *r = &n->area->tx;
+	uint32_t max = tx_frame_max(n);
+	char why[160];
+	for (;;) {
+		struct hvt_net_rec rec;
+		const uint8_t *frame;
+		int k = hvt_netring_next(r, &n->tx_cons, max, &rec, &frame, why,
+		                         sizeof(why));
+		if (k < 0)
+			ring_fault(h, n, "transmit", why);
+		if (k == 0)
+			break;
+		const char *bad = hvt_netring_tx_meta(&rec, n->offloads,
+		                                      (uint32_t)n->mtu + 14);
+		if (bad) {
+			hvt_guest_error(h, "%s: transmit frame of %u bytes: %s",
+			                n->name, rec.len, bad);
 			h->st.bad_frames++;
+			hvt_netring_consumed(r, &n->tx_cons, rec.len);
 			continue;
 		}
-		int r = transmit(n, a->tx[i], len);
-		if (r == 0)
+		struct host_tap_vnet_hdr vh = {0};
+		if (rec.flags) {
+			vh.flags = rec.flags;
+			vh.csum_start = rec.csum_start;
+			vh.csum_offset = rec.csum_offset;
+		}
+		if (rec.gso_type) {
+			vh.gso_type = rec.gso_type;
+			vh.hdr_len = rec.hdr_len;
+			vh.gso_size = rec.gso_size;
+		}
+		int t = transmit(n, frame, rec.len, &vh);
+		if (t == 0)
 			break; /* congested: the rest waits for the next exit */
-		if (r > 0)
+		if (t > 0)
 			h->st.tx_frames++;
 		else
 			h->st.tx_dropped++;
+		hvt_netring_consumed(r, &n->tx_cons, rec.len);
 	}
-	if (i > 0 && i < count) {
-		memmove(a->tx_len, a->tx_len + i,
-		        (count - i) * sizeof(a->tx_len[0]));
-		memmove(a->tx, a->tx + i, (count - i) * sizeof(a->tx[0]));
-	}
-	a->tx_count = count - i;
 }
 
-/* Fill n's receive area with the frames waiting on the device; true when
- * the area then holds unread frames. */
+/* Fill n's receive ring with the frames waiting on the device; true when
+ * the ring then holds unread frames. */
 static bool area_receive(struct hvt *h, struct hvt_net *n)
 {
-	struct hvt_net_area *a = n->area;
-	uint32_t head = a->rx_head, count = a->rx_count;
-	if (count > HVT_NET_SLOTS || head > count) {
-		hvt_guest_error(h, "%s: receive area at %u of %u frames",
-		                n->name, head, count);
-		head = count = 0;
-	}
-	if (head == count)
-		head = count = 0; /* all read: start again at slot 0 */
+	struct hvt_net_ring *r = &n->area->rx;
+	uint32_t max = rx_frame_max(n);
+	char why[160];
 	n->rx_more = false;
-	while (count < HVT_NET_SLOTS) {
-		long r = receive(n, a->rx[count], HVT_NET_SLOT_SIZE);
-		if (r == 0 || r == -2)
+	for (;;) {
+		uint8_t *frame;
+		int k = hvt_netring_reserve(r, &n->rx_prod, max, &frame, why,
+		                            sizeof(why));
+		if (k < 0)
+			ring_fault(h, n, "receive", why);
+		if (k == 0) {
+			n->rx_more = true; /* full: more may be waiting */
+			break;
+		}
+		struct host_tap_vnet_hdr vh;
+		long got = receive(n, frame, max, &vh);
+		if (got == 0 || got == -2)
 			break; /* drained (or a host error: try next time) */
-		if (r < 0) {
-			h->st.rx_dropped++; /* longer than a slot */
+		if (got < 0) {
+			h->st.rx_dropped++; /* longer than the limit */
 			continue;
 		}
-		a->rx_len[count++] = (uint32_t)r;
+		struct hvt_net_rec rec = {.len = (uint32_t)got};
+		if (n->offloads & PLATFORM_NET_OFF_RX_CSUM) {
+			/* Passed on as the host wrote it: the guest's
+			 * stack checks it against the frame. */
+			rec.flags = vh.flags;
+			rec.gso_type = vh.gso_type;
+			rec.hdr_len = vh.hdr_len;
+			rec.gso_size = vh.gso_size;
+			rec.csum_start = vh.csum_start;
+			rec.csum_offset = vh.csum_offset;
+		}
+		hvt_netring_commit(r, &n->rx_prod, &rec);
 		h->st.rx_frames++;
 	}
-	n->rx_more = count == HVT_NET_SLOTS;
-	a->rx_head = head;
-	a->rx_count = count;
-	return head < count;
+	return __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE) != n->rx_prod;
 }
 
-/* Unread frames, or a header area_receive must repair. */
+/* Unread frames in the receive ring. */
 static bool area_unread(const struct hvt_net *n)
 {
-	return n->area->rx_head != n->area->rx_count ||
-	       n->area->rx_count > HVT_NET_SLOTS;
+	return __atomic_load_n(&n->area->rx.cons, __ATOMIC_ACQUIRE) !=
+	       n->rx_prod;
 }
 
 void hvt_net_flush_all(struct hvt *h)
@@ -376,7 +451,8 @@ static int batch(struct hvt *h, unsigned nr, struct hvt_net *n,
 			err = HVT_EINVAL;
 		}
 		if (!err && rd) {
-			long r = receive(n, p, len);
+			struct host_tap_vnet_hdr vh;
+			long r = receive(n, p, len, &vh);
 			if (r == 0)
 				break;
 			if (r > 0)
@@ -384,7 +460,7 @@ static int batch(struct hvt *h, unsigned nr, struct hvt_net *n,
 			else
 				err = r == -1 ? HVT_EINVAL : HVT_EUNSPEC;
 		} else if (!err) {
-			int r = transmit(n, p, len);
+			int r = transmit(n, p, len, NULL);
 			if (r == 0)
 				break;
 			if (r < 0)
@@ -396,8 +472,38 @@ static int batch(struct hvt *h, unsigned nr, struct hvt_net *n,
 	return (int)done;
 }
 
+static void offload(struct hvt *h, uint32_t arg)
+{
+	struct hvt_net_offload o;
+	if (!hvt_get_arg(h, HVT_CALL_NET_OFFLOAD, arg, &o, sizeof(o)))
+		return;
+	unsigned i = o.handle - HVT_NET_HANDLE(0);
+	struct hvt_net *n =
+	        o.handle < HVT_NET_HANDLE(0) + h->nnet && h->net[i].acquired
+	                ? &h->net[i]
+	                : NULL;
+	uint32_t w = o.want;
+	o.result = HVT_OK;
+	if (!n || (w & ~n->offloads_can) ||
+	    ((w & PLATFORM_NET_OFF_TX_TSO4) &&
+	     !(w & PLATFORM_NET_OFF_TX_CSUM)) ||
+	    ((w & PLATFORM_NET_OFF_RX_TSO4) && !(w & PLATFORM_NET_OFF_RX_CSUM)))
+		o.result = HVT_EINVAL;
+	else if (n->vnet &&
+	         host_tap_set_offload(n->fd, w & PLATFORM_NET_OFF_RX_CSUM,
+	                              w & PLATFORM_NET_OFF_RX_TSO4) < 0)
+		o.result = HVT_EUNSPEC;
+	else
+		n->offloads = w;
+	hvt_put_arg(h, arg, &o, sizeof(o));
+}
+
 void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg)
 {
+	if (nr == HVT_CALL_NET_OFFLOAD) {
+		offload(h, arg);
+		return;
+	}
 	if (nr == HVT_CALL_NET_ACQUIRE) {
 		acquire(h, arg);
 		return;

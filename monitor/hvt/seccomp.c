@@ -18,6 +18,7 @@
 #include "../../host/hostopt.h"
 
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -62,7 +63,8 @@ int hvt_seccomp(struct hvt *h)
 		return -1;
 	static const int allowed[] = {
 	        SCMP_SYS(read),          SCMP_SYS(write),
-	        SCMP_SYS(readv), /* tap frames, net.c */
+	        SCMP_SYS(readv),  /* tap frames, net.c */
+	        SCMP_SYS(writev), /* tap frames after their vnet header */
 	        SCMP_SYS(pread64),       SCMP_SYS(pwrite64),
 	        SCMP_SYS(fdatasync),     SCMP_SYS(ppoll),
 	        SCMP_SYS(clock_gettime), SCMP_SYS(exit_group),
@@ -127,6 +129,15 @@ int hvt_seccomp(struct hvt *h)
 			        SCMP_A2(SCMP_CMP_EQ,
 			                MSG_NOSIGNAL | MSG_DONTWAIT));
 	}
+	/* The guest turns a tap's offloads on or off (HVT_CALL_NET_OFFLOAD):
+	 * TUNSETOFFLOAD on that tap's descriptor only. */
+	for (unsigned i = 0; i < h->nnet; i++)
+		if (h->net[i].vnet)
+			rc |= seccomp_rule_add(
+			        ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+			        SCMP_A0(SCMP_CMP_EQ,
+			                (scmp_datum_t)h->net[i].fd),
+			        SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD));
 	/* ioctl: only on the vCPU, and only to run it or read registers
 	 * for a fault report. */
 	static const unsigned long vcpu_ioctls[] = {KVM_RUN, KVM_GET_REGS,

@@ -90,7 +90,8 @@
 #define HVT_CALL_NET_FLUSH 13    /* struct hvt_net_flush */
 #define HVT_CALL_ENTROPY 14      /* struct hvt_entropy */
 #define HVT_CALL_SHM 15          /* struct hvt_shm */
-#define HVT_CALL_COUNT 16
+#define HVT_CALL_NET_OFFLOAD 16  /* struct hvt_net_offload */
+#define HVT_CALL_COUNT 17
 
 /* Results, written by the monitor into each struct's result field. They
  * are the values of enum platform_result. */
@@ -180,10 +181,10 @@ struct hvt_entropy {
 /*
  * The yield also moves the frames of every device acquired with an area
  * (struct hvt_net_area below): before waiting, the monitor transmits the
- * frames queued in each transmit area; after waiting, it fills each
- * receive area with the frames that arrived. A device is ready when its
- * receive area holds unread frames. The monitor does not wait at all when
- * some receive area already does.
+ * frames queued in each transmit ring; after waiting, it fills each
+ * receive ring with the frames that arrived. A device is ready when its
+ * receive ring holds unread frames. The monitor does not wait at all when
+ * some receive ring already does.
  */
 /* The top bit of hvt_yield.ready: kiln-hvt got SIGTERM or SIGINT (the
  * platform's PLATFORM_STOP). */
@@ -198,51 +199,114 @@ struct hvt_yield {
 #define HVT_NAME_MAX 32
 
 struct hvt_net_acquire {
-	uint64_t name;   /* in: NUL-terminated, < HVT_NAME_MAX bytes */
-	uint32_t handle; /* out */
-	uint32_t result; /* out: HVT_OK, HVT_ENOENT, HVT_EINVAL */
-	uint8_t mac[6];  /* out */
-	uint16_t mtu;    /* out */
-	uint32_t pad;
+	uint64_t name;     /* in: NUL-terminated, < HVT_NAME_MAX bytes */
+	uint32_t handle;   /* out */
+	uint32_t result;   /* out: HVT_OK, HVT_ENOENT, HVT_EINVAL */
+	uint8_t mac[6];    /* out */
+	uint16_t mtu;      /* out */
+	uint32_t offloads; /* out: PLATFORM_NET_OFF_* the device can do
+	                      (only with an area; all off until
+	                      HVT_CALL_NET_OFFLOAD turns them on) */
 	/* in: guest address of the device's struct hvt_net_area, or 0 to
 	 * move frames with HVT_CALL_NET_READ/WRITE only. The whole area
 	 * must be guest-writable, else HVT_EINVAL. */
 	uint64_t area;
 };
 
-/*
- * A device's frame area: fixed-size slots the guest and the monitor share,
- * so frames move in the yield's exit instead of one exit per batch. The
- * guest runs only while the monitor does not, so neither side needs
- * atomics; the monitor copies every count and length out of the area and
- * checks it before use (a bad one is reported and its frames dropped).
- *
- * Transmit: the guest copies frames into tx[0 .. tx_count) (tx_len[i]
- * bytes each, 1 .. mtu + 14). At the next yield, HVT_CALL_NET_FLUSH or
- * HVT_CALL_EXIT the monitor sends them in order; frames the host could
- * not take (congestion) are moved to the front and tx_count says how many
- * remain. Frames the host refused are counted as drops by the monitor.
- *
- * Receive: the monitor appends frames at rx[rx_count] up to HVT_NET_SLOTS
- * (restarting at slot 0 once the guest has read them all, rx_head ==
- * rx_count); the guest reads from rx[rx_head] and advances rx_head.
- * Frames longer than a slot are dropped (and counted) by the monitor.
- */
-#define HVT_NET_SLOTS 64
-#define HVT_NET_SLOT_SIZE 1536 /* >= mtu + 14 */
-
-struct hvt_net_area {
-	uint32_t tx_count; /* guest: frames queued; monitor: frames left */
-	uint32_t rx_head;  /* guest: next frame to read */
-	uint32_t rx_count; /* monitor: frames in rx[] */
+/* Turn on the offloads in want (a subset of hvt_net_acquire.offloads;
+ * TX_TSO4 needs TX_CSUM, RX_TSO4 needs RX_CSUM; 0 turns all off). The
+ * device must have an area. HVT_OK, HVT_EINVAL, or HVT_EUNSPEC when the
+ * host refused. */
+struct hvt_net_offload {
+	uint32_t handle;
+	uint32_t want;
+	uint32_t result; /* out */
 	uint32_t pad;
-	uint32_t tx_len[HVT_NET_SLOTS];
-	uint32_t rx_len[HVT_NET_SLOTS];
-	uint8_t tx[HVT_NET_SLOTS][HVT_NET_SLOT_SIZE];
-	uint8_t rx[HVT_NET_SLOTS][HVT_NET_SLOT_SIZE];
 };
 
-/* Send a full transmit area now (one exit), without waiting or receiving. */
+/*
+ * A device's frame area: two byte rings in guest memory, one each way,
+ * of records (struct hvt_net_rec, then the frame, padded to
+ * HVT_NET_REC_ALIGN). Each ring has one producer and one consumer: the
+ * guest produces into tx and consumes rx, the monitor the reverse.
+ * prod and cons count bytes from acquire (free-running, modulo 2^32);
+ * a record starts at data[prod % HVT_NET_RING_SIZE] and never crosses
+ * the end of data: a producer that cannot fit one there writes a record
+ * of len HVT_NET_REC_WRAP and goes on at data[0]. prod - cons is at most
+ * HVT_NET_RING_SIZE and a multiple of HVT_NET_REC_ALIGN. Each side writes
+ * only its own index, after the records it covers (release), and reads
+ * the other's before the records (acquire).
+ *
+ * The monitor keeps its own copy of its index and treats the guest's
+ * index, and every record the guest wrote, as hostile: an index that
+ * breaks the rules above, or a record that overruns the ring or the
+ * device's frame size, is a guest fault (reported, the guest ended).
+ * Offload metadata the guest may not use (an offload not turned on, a
+ * checksum position outside the frame, an unknown flag or GSO type) is
+ * refused frame by frame: dropped, reported and counted.
+ *
+ * Frames are at most mtu + 14 bytes, or PLATFORM_NET_FRAME_MAX (65549)
+ * with the segmentation offload of their direction on. The metadata is
+ * include/kiln/platform.h's struct platform_net_meta (virtio-net's header
+ * without num_buffers), all zero without offloads. Frames longer than the
+ * receive limit are dropped (and counted) by the monitor.
+ *
+ * Transmit: the guest appends records; the monitor sends them in order at
+ * the next yield, HVT_CALL_NET_FLUSH or HVT_CALL_EXIT; frames the host is
+ * too congested to take stay in the ring for the next time.
+ * Receive: the monitor appends what arrived while the ring has room for a
+ * largest frame; the guest reads from cons.
+ */
+#define HVT_NET_RING_SIZE (1u << 20)
+#define HVT_NET_REC_ALIGN 16u
+#define HVT_NET_REC_WRAP 0xffffffffu
+#define HVT_NET_FRAME_MAX (65535u + 14)
+/* Ring bytes a record of a len-byte frame takes. */
+#define HVT_NET_REC_SPACE(len)                                                 \
+	(16u + (((uint32_t)(len) + HVT_NET_REC_ALIGN - 1) &                    \
+	        ~(HVT_NET_REC_ALIGN - 1)))
+
+struct hvt_net_rec {
+	uint32_t len;  /* frame bytes after this header, or HVT_NET_REC_WRAP */
+	uint8_t flags; /* PLATFORM_NET_META_* */
+	uint8_t gso_type; /* PLATFORM_NET_GSO_* */
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t pad;
+};
+
+struct hvt_net_ring {
+	uint32_t prod; /* producer: bytes written */
+	uint32_t pad0[15];
+	uint32_t cons; /* consumer: bytes consumed */
+	uint32_t pad1[15];
+	uint8_t data[HVT_NET_RING_SIZE];
+};
+
+struct hvt_net_area {
+	struct hvt_net_ring tx; /* guest -> monitor */
+	struct hvt_net_ring rx; /* monitor -> guest */
+};
+
+/*
+ * Where a record of a len-byte frame goes in a ring whose producer is at
+ * prod and consumer at cons: true when it fits, with *skip the bytes to
+ * pass over first with a wrap record (0 when none). Both sides use it;
+ * the monitor with its own prod and the guest's cons.
+ */
+static inline int hvt_net_ring_room(uint32_t prod, uint32_t cons, uint32_t len,
+                                    uint32_t *skip)
+{
+	uint32_t used = prod - cons, need = HVT_NET_REC_SPACE(len);
+	uint32_t tail = HVT_NET_RING_SIZE - (prod % HVT_NET_RING_SIZE);
+	*skip = tail < need ? tail : 0;
+	return used <= HVT_NET_RING_SIZE &&
+	       HVT_NET_RING_SIZE - used >= *skip + need;
+}
+
+/* Send a full transmit ring now (one exit), without waiting or receiving. */
 struct hvt_net_flush {
 	uint32_t handle;
 	uint32_t result; /* out: HVT_OK, or HVT_EINVAL (no such area) */

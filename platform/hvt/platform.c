@@ -7,12 +7,13 @@
  * since only CPL 0 may touch the page tables.
  *
  * Exits are the costly path, so network frames ride on the yield: each
- * network device gets a frame area (struct hvt_net_area) at acquire.
- * Writes copy frames into its transmit slots and return; the next yield
- * hands them to the monitor in the same exit (a full area is flushed with
- * an exit of its own). The yield returns with received frames in the
- * receive slots, which reads then serve without exiting. A busy loop turn
- * thus costs one exit, whatever it sends and receives.
+ * network device gets a frame area (struct hvt_net_area, a ring each way)
+ * at acquire. Writes append frames, with their offload metadata, to its
+ * transmit ring and return; the next yield hands them to the monitor in
+ * the same exit (a full ring is flushed with an exit of its own). The
+ * yield returns with received frames in the receive ring, which reads
+ * then serve without exiting. A busy loop turn thus costs one exit,
+ * whatever it sends and receives.
  */
 #include "hypercall.h"
 
@@ -62,26 +63,38 @@ enum platform_result platform_entropy(void *buf, size_t len)
 
 /* ---------------------------------------------------------- frame areas */
 
-/* Areas for the first devices; more devices (rare) use the per-batch
- * calls. 193 KiB each, in .bss: untouched pages cost the guest nothing. */
-#define NET_AREAS 2
+/* An area for the first device; more devices (rare) use the per-batch
+ * calls, without offloads. 2 MiB, in .bss: untouched pages cost the guest
+ * nothing. */
+#define NET_AREAS 1
 
 static struct hvt_net_area net_areas[NET_AREAS] __attribute__((aligned(64)));
 static struct {
 	platform_handle handle;
-	uint32_t frame_max; /* mtu + 14 */
+	uint32_t mtu_frame; /* mtu + 14 */
+	uint32_t offloads;  /* turned on */
 	bool used;
 } net_area_of[NET_AREAS];
 
-static struct hvt_net_area *area_for(platform_handle h, uint32_t *frame_max)
+static struct hvt_net_area *area_for(platform_handle h, unsigned *slot)
 {
 	for (unsigned i = 0; i < NET_AREAS; i++)
 		if (net_area_of[i].used && net_area_of[i].handle == h) {
-			if (frame_max)
-				*frame_max = net_area_of[i].frame_max;
+			if (slot)
+				*slot = i;
 			return &net_areas[i];
 		}
 	return NULL;
+}
+
+static bool ring_unread(const struct hvt_net_ring *r)
+{
+	return __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE) != r->cons;
+}
+
+static bool ring_queued(const struct hvt_net_ring *r)
+{
+	return __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE) != r->prod;
 }
 
 /* ---------------------------------------------------------------- yield */
@@ -95,10 +108,10 @@ platform_device_set platform_yield(platform_time deadline)
 		const struct hvt_net_area *a = &net_areas[i];
 		if (!net_area_of[i].used)
 			continue;
-		if (a->rx_head != a->rx_count)
+		if (ring_unread(&a->rx))
 			unread |= (platform_device_set)1
 			          << net_area_of[i].handle;
-		queued |= a->tx_count != 0;
+		queued |= ring_queued(&a->tx);
 	}
 	/* Doorbells for vchan peers go out with the yield too. */
 	queued |= hvt_shm_pending();
@@ -137,25 +150,30 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	if (a.result != HVT_OK)
 		return (enum platform_result)a.result;
 	if (slot < NET_AREAS) {
-		/* The monitor keeps mtu + 14 within a slot (hvt_abi.h). */
-		uint32_t max = (uint32_t)a.mtu + 14;
 		net_area_of[slot].handle = a.handle;
-		net_area_of[slot].frame_max =
-		        max < HVT_NET_SLOT_SIZE ? max : HVT_NET_SLOT_SIZE;
+		net_area_of[slot].mtu_frame = (uint32_t)a.mtu + 14;
+		net_area_of[slot].offloads = 0;
 		net_area_of[slot].used = true;
 	}
 	*h = a.handle;
 	memcpy(info->mac, a.mac, 6);
 	info->mtu = a.mtu;
-	info->offloads = 0;
+	/* What the monitor grants: offloads need an area (and a tap with
+	 * vnet headers behind it). */
+	info->offloads = slot < NET_AREAS ? a.offloads : 0;
 	return PLATFORM_OK;
 }
 
-/* No offloads on this target (yet): only "all off" is accepted. */
 enum platform_result platform_net_offload(platform_handle h, uint32_t want)
 {
-	(void)h;
-	return want ? PLATFORM_EINVAL : PLATFORM_OK;
+	unsigned slot;
+	if (!area_for(h, &slot))
+		return want ? PLATFORM_EINVAL : PLATFORM_OK;
+	struct hvt_net_offload o = {(uint32_t)h, want, HVT_EINVAL, 0};
+	hvt_call(HVT_CALL_NET_OFFLOAD, &o);
+	if (o.result == HVT_OK)
+		net_area_of[slot].offloads = want;
+	return (enum platform_result)o.result;
 }
 
 /* Up to HVT_BATCH_MAX frames per exit; returns the count or -error. */
@@ -186,58 +204,120 @@ static int net_batch(unsigned nr, platform_handle h,
 	return (int)total;
 }
 
-/* Serve reads from the receive area: no exit. */
-static int area_read(struct hvt_net_area *a, struct platform_frame *frames,
-                     unsigned n)
+/* The largest frame either way with the offloads on. */
+static uint32_t frame_max(unsigned slot, uint32_t tso)
 {
-	unsigned got = 0;
-	while (got < n && a->rx_head < a->rx_count &&
-	       a->rx_count <= HVT_NET_SLOTS) {
-		uint32_t i = a->rx_head;
-		uint32_t len = a->rx_len[i];
-		if (len > HVT_NET_SLOT_SIZE || len > frames[got].size) {
-			/* Too large for the caller: dropped, as documented,
-			 * once it is the first frame of a call. */
-			if (got > 0)
-				break;
-			a->rx_head++;
-			if (a->rx_head >= a->rx_count)
-				a->rx_head = a->rx_count = 0;
-			return -(int)PLATFORM_EINVAL;
-		}
-		a->rx_head++;
-		memcpy(frames[got].data, a->rx[i], len);
-		frames[got].len = len;
-		got++;
-	}
-	if (a->rx_head >= a->rx_count)
-		a->rx_head = a->rx_count = 0;
-	return (int)got;
+	return net_area_of[slot].offloads & tso ? HVT_NET_FRAME_MAX
+	                                        : net_area_of[slot].mtu_frame;
 }
 
-/* Queue writes in the transmit area; a full area is flushed by an exit
- * of its own. Fewer than n only if the host is congested. */
-static int area_write(platform_handle h, struct hvt_net_area *a,
-                      uint32_t frame_max, const struct platform_frame *frames,
-                      unsigned n)
+/* Serve reads from the receive ring: no exit. A frame too large for the
+ * caller's buffer is dropped, as documented, once it is the first frame
+ * of a call. */
+static int area_read(struct hvt_net_area *a, unsigned slot,
+                     struct platform_frame *frames, unsigned n)
 {
+	struct hvt_net_ring *r = &a->rx;
+	uint32_t max = frame_max(slot, PLATFORM_NET_OFF_RX_TSO4);
+	bool meta = net_area_of[slot].offloads & PLATFORM_NET_OFF_RX_CSUM;
+	uint32_t cons = r->cons;
+	unsigned got = 0;
+	int err = 0;
+	while (got < n) {
+		uint32_t prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
+		uint32_t avail = prod - cons;
+		if (avail == 0 || avail > HVT_NET_RING_SIZE)
+			break;
+		uint32_t pos = cons % HVT_NET_RING_SIZE;
+		struct hvt_net_rec rec;
+		memcpy(&rec, r->data + pos, sizeof(rec));
+		if (rec.len == HVT_NET_REC_WRAP) {
+			cons += HVT_NET_RING_SIZE - pos;
+			continue;
+		}
+		uint32_t space = HVT_NET_REC_SPACE(rec.len);
+		if (rec.len > max || space > avail ||
+		    pos + space > HVT_NET_RING_SIZE ||
+		    rec.len > frames[got].size) {
+			if (got > 0)
+				break;
+			/* The monitor keeps within the limits; a frame the
+			 * caller has no room for is dropped. */
+			cons += space <= avail ? space : avail;
+			err = -(int)PLATFORM_EINVAL;
+			break;
+		}
+		struct platform_frame *f = &frames[got++];
+		memcpy(f->data, r->data + pos + sizeof(rec), rec.len);
+		f->len = rec.len;
+		if (meta) {
+			f->meta.flags = rec.flags;
+			f->meta.gso_type = rec.gso_type;
+			f->meta.hdr_len = rec.hdr_len;
+			f->meta.gso_size = rec.gso_size;
+			f->meta.csum_start = rec.csum_start;
+			f->meta.csum_offset = rec.csum_offset;
+		}
+		cons += space;
+	}
+	__atomic_store_n(&r->cons, cons, __ATOMIC_RELEASE);
+	return err ? err : (int)got;
+}
+
+/* Queue writes in the transmit ring; a full ring is flushed by an exit
+ * of its own. Fewer than n only if the host is congested. */
+static int area_write(platform_handle h, struct hvt_net_area *a, unsigned slot,
+                      const struct platform_frame *frames, unsigned n)
+{
+	struct hvt_net_ring *r = &a->tx;
+	uint32_t offloads = net_area_of[slot].offloads;
 	unsigned done;
 	for (done = 0; done < n; done++) {
-		size_t len = frames[done].len;
-		if (len == 0 || len > frame_max)
+		const struct platform_frame *f = &frames[done];
+		size_t len = f->len;
+		bool large = f->meta.gso_type != PLATFORM_NET_GSO_NONE;
+		if (len == 0 ||
+		    len > (large ? HVT_NET_FRAME_MAX
+		                 : net_area_of[slot].mtu_frame) ||
+		    (f->meta.flags && !(offloads & PLATFORM_NET_OFF_TX_CSUM)) ||
+		    (large && !(offloads & PLATFORM_NET_OFF_TX_TSO4)))
 			return done ? (int)done : -(int)PLATFORM_EINVAL;
-		if (a->tx_count >= HVT_NET_SLOTS) {
-			struct hvt_net_flush f = {h, HVT_EINVAL};
-			hvt_call(HVT_CALL_NET_FLUSH, &f);
-			if (f.result != HVT_OK)
-				return done ? (int)done : -(int)f.result;
-			if (a->tx_count >= HVT_NET_SLOTS)
+		uint32_t skip;
+		if (!hvt_net_ring_room(
+		            r->prod,
+		            __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE),
+		            (uint32_t)len, &skip)) {
+			struct hvt_net_flush fl = {h, HVT_EINVAL};
+			hvt_call(HVT_CALL_NET_FLUSH, &fl);
+			if (fl.result != HVT_OK)
+				return done ? (int)done : -(int)fl.result;
+			if (!hvt_net_ring_room(
+			            r->prod,
+			            __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE),
+			            (uint32_t)len, &skip))
 				break; /* congested */
 		}
-		uint32_t i = a->tx_count;
-		memcpy(a->tx[i], frames[done].data, len);
-		a->tx_len[i] = (uint32_t)len;
-		a->tx_count = i + 1;
+		uint32_t prod = r->prod;
+		if (skip) {
+			struct hvt_net_rec wrap = {.len = HVT_NET_REC_WRAP};
+			memcpy(r->data + prod % HVT_NET_RING_SIZE, &wrap,
+			       sizeof(wrap));
+			prod += skip;
+		}
+		struct hvt_net_rec rec = {
+		        .len = (uint32_t)len,
+		        .flags = f->meta.flags,
+		        .gso_type = f->meta.gso_type,
+		        .hdr_len = f->meta.hdr_len,
+		        .gso_size = f->meta.gso_size,
+		        .csum_start = f->meta.csum_start,
+		        .csum_offset = f->meta.csum_offset,
+		};
+		uint8_t *p = r->data + prod % HVT_NET_RING_SIZE;
+		memcpy(p, &rec, sizeof(rec));
+		memcpy(p + sizeof(rec), f->data, len);
+		__atomic_store_n(&r->prod, prod + HVT_NET_REC_SPACE(len),
+		                 __ATOMIC_RELEASE);
 	}
 	return (int)done;
 }
@@ -245,19 +325,20 @@ static int area_write(platform_handle h, struct hvt_net_area *a,
 int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
                             unsigned n)
 {
-	struct hvt_net_area *a = area_for(h, NULL);
+	unsigned slot;
+	struct hvt_net_area *a = area_for(h, &slot);
 	if (a)
-		return area_read(a, frames, n);
+		return area_read(a, slot, frames, n);
 	return net_batch(HVT_CALL_NET_READ, h, frames, n, frames);
 }
 
 int platform_net_write_batch(platform_handle h,
                              const struct platform_frame *frames, unsigned n)
 {
-	uint32_t frame_max;
-	struct hvt_net_area *a = area_for(h, &frame_max);
+	unsigned slot;
+	struct hvt_net_area *a = area_for(h, &slot);
 	if (a)
-		return area_write(h, a, frame_max, frames, n);
+		return area_write(h, a, slot, frames, n);
 	return net_batch(HVT_CALL_NET_WRITE, h, frames, n, NULL);
 }
 

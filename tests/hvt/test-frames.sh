@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# kiln-hvt's frame areas under floods (docs/hvt.md, "Frames ride on the
-# yield"): a guest writing more frames at once than its transmit area holds
+# kiln-hvt's frame rings under floods (docs/hvt.md, "Frames ride on the
+# yield"): a guest writing more frames at once than its transmit ring holds
 # loses none (counted on the host side of a tap in a namespace, including
 # the frames still queued when it exits), and a burst larger than the
-# receive area, piled up while the guest is busy, arrives whole and in
-# order, and a frame longer than a slot is dropped and counted.
+# receive ring, piled up while the guest is busy, arrives whole and in
+# order, and a frame longer than the MTU is dropped and counted.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/guest.sh"
@@ -26,18 +26,19 @@ ip -n "$ns" tuntap add dev ktap0 mode tap
 ip -n "$ns" link set ktap0 up
 x="ip netns exec $ns"
 
-# More than three areas' worth (HVT_NET_SLOTS is 64) in one batch call.
-n=200
+# More than three rings' worth (HVT_NET_RING_SIZE is 1 MiB, 682 records
+# of 1514-byte frames) in one batch call.
+n=2500
 timeout 20 $x python3 tests/hvt/frames.py listen ktap0 $n "$tmp/listening" >"$tmp/host" 2>&1 &
 lpid=$!
 on_exit "kill $lpid 2>/dev/null"
 wait_for 5 test -e "$tmp/listening"
-out=$(timeout 20 $x "$KILN_HVT" --stats --net tap,ifname=ktap0 "$img" -- --send=$n 2>&1)
+out=$(timeout 20 $x "$KILN_HVT" --stats --net tap,ifname=ktap0 "$img" -- --send=$n --len=1514 2>&1)
 rc=$?
 wait $lpid
 lrc=$?
 flushes=$(grep -o 'net flush [0-9]*' <<<"$out" | awk '{ print $3 }')
-# 200 frames: three full areas flushed by exits, the rest by the exit.
+# Three full rings flushed by exits, the rest by the exit.
 if [ $rc -eq 0 ] && [ $lrc -eq 0 ] && grep -q "^sent $n$" <<<"$out" &&
 	grep -q "frames: $n out" <<<"$out" && [ "${flushes:-0}" -ge 3 ]; then
 	pass "transmit flood: $n frames in one write, $flushes flush exits; host: $(cat "$tmp/host")"
@@ -45,15 +46,16 @@ else
 	fail "transmit flood" "rc=$rc listener=$lrc host=[$(cat "$tmp/host")] out=[$out]"
 fi
 
-# A burst of 3 areas' worth while the guest is busy and reads nothing.
-n=190
+# More than a ring's worth while the guest is busy and reads nothing
+# (within the tap's queue of 1000).
+n=900
 timeout 20 $x "$KILN_HVT" --stats --net tap,ifname=ktap0 "$img" -- \
 	--receive=$n --busy-ms=700 >"$tmp/out" 2>&1 &
 gpid=$!
 on_exit "kill $gpid 2>/dev/null"
 wait_for 10 grep -q '^ready' "$tmp/out"
 sleep 0.1
-$x python3 tests/hvt/frames.py send ktap0 $n
+$x python3 tests/hvt/frames.py send ktap0 $n 0 1514
 wait $gpid
 rc=$?
 out=$(cat "$tmp/out")
@@ -64,7 +66,7 @@ else
 	fail "receive overflow" "rc=$rc out=[$out]"
 fi
 
-# A frame longer than a slot (the tap's MTU raised behind the guest's
+# A frame longer than the MTU (the tap's MTU raised behind the guest's
 # back): dropped and counted by the monitor, the frames after it arrive.
 ip -n "$ns" link set ktap0 mtu 9000
 timeout 20 $x "$KILN_HVT" --stats --net tap,ifname=ktap0 "$img" -- \

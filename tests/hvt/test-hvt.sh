@@ -155,6 +155,25 @@ else
 	fail "bad pointers" "rc=$rc out=[$out] refused=$refused err=[$(tail -5 "$tmp/err")]"
 fi
 
+# --- a guest that breaks its frame rings: a fault report, never more ------
+build_guest tests/hvt/guests/badring.c "$tmp/badring" || { fail "build badring"; finish; }
+err=$(timeout 20 "$KILN_HVT" --net user "$tmp/badring" -- ok 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 0 ] && ! grep -q "fault\|refused)" <<<"$err" && pass "frame rings used by the rules: frame taken" ||
+	fail "frame rings used by the rules" "rc=$rc err=[$err]"
+for what in tx-ahead tx-align tx-zero tx-long tx-over tx-wrap rx-ahead rx-align; do
+	ring=transmit
+	[ "${what%%-*}" = rx ] && ring=receive
+	err=$(timeout 20 "$KILN_HVT" --net user "$tmp/badring" -- $what 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 255 ] && grep -q "^kiln-hvt: guest fault: net0: $ring ring: .* at rip 0x" <<<"$err" &&
+		! grep -qi 'sanitizer\|segmentation' <<<"$err"; then
+		pass "broken frame ring '$what': $err"
+	else
+		fail "broken frame ring '$what'" "rc=$rc err=[$err]"
+	fi
+done
+
 # --- a block device through platform.h -------------------------------------
 blockapp=$(build_app tests/hvt/apps/block) || { fail "build block app"; finish; }
 head -c 65536 /dev/zero >"$tmp/blk.img"

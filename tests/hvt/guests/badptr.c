@@ -2,8 +2,10 @@
  * A hostile hvt guest without the runtime: it hands every hypercall bad
  * addresses (page 0, beyond memory, wrapping lengths, read-only pages
  * for results, the supervisor's pages) and checks that each is refused.
- * It also registers frame areas (struct hvt_net_area) in bad places and
- * fills a good one with bad counts and lengths.
+ * It also registers frame areas (struct hvt_net_area) in bad places, asks
+ * for offloads the device does not have, and queues frames with offload
+ * metadata it may not use (tests/hvt/guests/badring.c breaks the rings'
+ * indices, which ends a guest).
  * Prints "survived N checks" and exits 0 when all were; exits 1 otherwise.
  * Run with --block file=PATH (a file of at least 4 KiB) and --net user.
  */
@@ -158,42 +160,47 @@ void _start(const struct hvt_boot_info *bi)
 	call(HVT_CALL_NET_READ, &nb);
 	expect(nb.result == HVT_EINVAL, "net read of 1000 frames");
 
-	/* Bad counts and lengths in it: dropped and reported at the yield,
-	 * the header left sane. */
-	struct hvt_yield y = {0, 0};
-	struct {
-		uint32_t tx_count, rx_head, rx_count, len;
-	} bad_headers[] = {
-	        {1000, 0, 0, 60},
-	        {UINT32_MAX, 0, 0, 60},
-	        {3, 0, 0, 0},
-	        {3, 0, 0, 100000},
-	        {HVT_NET_SLOTS, 0, 0, UINT32_MAX},
-	        {0, 5, 2, 60},
-	        {0, 0, 1000, 60},
-	        {0, UINT32_MAX, UINT32_MAX, 60},
-	};
-	for (unsigned i = 0; i < sizeof(bad_headers) / sizeof(bad_headers[0]);
-	     i++) {
-		area.tx_count = bad_headers[i].tx_count;
-		area.rx_head = bad_headers[i].rx_head;
-		area.rx_count = bad_headers[i].rx_count;
-		for (unsigned k = 0; k < HVT_NET_SLOTS; k++)
-			area.tx_len[k] = bad_headers[i].len;
-		call(HVT_CALL_YIELD, &y);
-		expect(area.tx_count == 0 && area.rx_head <= area.rx_count &&
-		               area.rx_count <= HVT_NET_SLOTS,
-		       "a bad frame area header survived a yield");
-		area.tx_count = bad_headers[i].tx_count;
-		struct hvt_net_flush fl = {na.handle, HVT_EINVAL};
-		call(HVT_CALL_NET_FLUSH, &fl);
-		expect(fl.result == HVT_OK && area.tx_count == 0,
-		       "a bad transmit area survived a flush");
+	/* Offloads: a device behind user-mode networking has none; bad
+	 * handles and unknown bits are refused. */
+	expect(na.offloads == 0, "offloads on user-mode networking");
+	struct hvt_net_offload off = {na.handle, 0, HVT_EINVAL, 0};
+	call(HVT_CALL_NET_OFFLOAD, &off);
+	expect(off.result == HVT_OK, "offloads all off");
+	uint32_t wants[] = {0x1, 0x2, 0x4, 0x8, 0xf, 0x80000000u};
+	for (unsigned i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
+		off = (struct hvt_net_offload){na.handle, wants[i], HVT_OK, 0};
+		call(HVT_CALL_NET_OFFLOAD, &off);
+		expect(off.result == HVT_EINVAL, "an offload not offered");
 	}
+	off = (struct hvt_net_offload){na.handle + 1, 0, HVT_OK, 0};
+	call(HVT_CALL_NET_OFFLOAD, &off);
+	expect(off.result == HVT_EINVAL, "offloads on a bad handle");
+
+	/* Frames with metadata the device was not granted: each refused
+	 * (and reported) at the yield, the ring passed over them. */
+	struct hvt_yield y = {0, 0};
+	struct hvt_net_rec bad_meta[] = {
+	        {.len = 60, .flags = 1, .csum_start = 34, .csum_offset = 16},
+	        {.len = 60, .flags = 2},
+	        {.len = 60, .flags = 0x80},
+	        {.len = 60, .gso_type = 1, .flags = 1, .hdr_len = 54,
+	         .gso_size = 1448},
+	        {.len = 60, .gso_type = 7},
+	};
+	uint32_t prod = 0;
+	for (unsigned i = 0; i < sizeof(bad_meta) / sizeof(bad_meta[0]);
+	     i++) {
+		unsigned char *p = area.tx.data + prod;
+		for (unsigned k = 0; k < sizeof(bad_meta[i]); k++)
+			p[k] = ((const unsigned char *)&bad_meta[i])[k];
+		prod += HVT_NET_REC_SPACE(bad_meta[i].len);
+	}
+	area.tx.prod = prod;
+	call(HVT_CALL_YIELD, &y);
+	expect(area.tx.cons == prod, "bad metadata passed over");
 	struct hvt_net_flush fl = {na.handle + 1, HVT_OK};
 	call(HVT_CALL_NET_FLUSH, &fl);
 	expect(fl.result == HVT_EINVAL, "net flush on a bad handle");
-	area.tx_count = 0;
 
 	/* Block I/O: into read-only pages, the page tables, past the end. */
 	ba.name = (uintptr_t)name_blk0;

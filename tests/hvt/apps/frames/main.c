@@ -1,9 +1,11 @@
 /*
- * hvtframes: move more frames at once than kiln-hvt's frame areas hold
- * (hvt_abi.h: HVT_NET_SLOTS each way), so the overflow paths run.
+ * hvtframes: move more frames at once than kiln-hvt's frame rings hold
+ * (hvt_abi.h: HVT_NET_RING_SIZE bytes each way), so the overflow paths
+ * run.
  *
  *   --send=N     write N numbered frames to net0 in one batch call, then
  *                exit at once (the last ones leave with the exit)
+ *   --len=L      frames of L bytes (60 .. 1514, default 60)
  *   --receive=N  print "ready", keep the loop busy for --busy-ms (default
  *                500) so frames pile up on the host, then count the
  *                numbered frames until N arrived (3 s at most)
@@ -15,17 +17,17 @@
 #include <kiln/rt.h>
 #include <string.h>
 
-#define FRAME_LEN 60
-#define MAX_FRAMES 1000
+#define FRAME_MAX 1514
+#define MAX_FRAMES 3000
 
 static platform_handle dev;
 static struct platform_net_info info;
 static struct kiln_waitq done;
-static uint32_t want, got, disorder;
+static uint32_t want, got, disorder, frame_len = 60;
 
 static void make_frame(unsigned char *p, uint32_t seq)
 {
-	memset(p, 0, FRAME_LEN);
+	memset(p, 0, frame_len);
 	memset(p, 0xff, 6);
 	memcpy(p + 6, info.mac, 6);
 	p[12] = 0x88;
@@ -37,12 +39,12 @@ static void make_frame(unsigned char *p, uint32_t seq)
 
 static int send_frames(uint32_t n)
 {
-	static unsigned char data[MAX_FRAMES][FRAME_LEN];
+	static unsigned char data[MAX_FRAMES][FRAME_MAX];
 	static struct platform_frame f[MAX_FRAMES];
 	for (uint32_t i = 0; i < n; i++) {
 		make_frame(data[i], i);
 		f[i] = (struct platform_frame){
-		        data[i], FRAME_LEN, FRAME_LEN, {0}};
+		        data[i], frame_len, frame_len, {0}};
 	}
 	/* One call for them all; the platform flushes full areas itself. */
 	uint32_t sent = 0;
@@ -110,13 +112,15 @@ static int receive_frames(uint32_t n, uint64_t busy_ms)
 
 int kiln_main(int argc, char **argv)
 {
-	uint64_t send = 0, receive = 0, busy_ms = 500;
+	uint64_t send = 0, receive = 0, busy_ms = 500, len = 60;
 	(void)argc;
 	(void)argv;
 	if (!kiln_arg_uint("--send", 1, MAX_FRAMES, &send) ||
 	    !kiln_arg_uint("--receive", 1, MAX_FRAMES, &receive) ||
-	    !kiln_arg_uint("--busy-ms", 0, 10000, &busy_ms))
+	    !kiln_arg_uint("--busy-ms", 0, 10000, &busy_ms) ||
+	    !kiln_arg_uint("--len", 60, FRAME_MAX, &len))
 		return 2;
+	frame_len = (uint32_t)len;
 	kiln_args_check();
 	bool s = send > 0;
 	if (s == (receive > 0)) {
