@@ -150,8 +150,25 @@ static void common_flags(const struct project *p, struct strvec *out)
 	}
 }
 
+/* The app's own flags on a hosted target (unix): compiled as on the
+ * freestanding ones, it sees the compiler's headers and the libraries'
+ * freestanding_include (lib/rt's C library subset), never the host's, so
+ * that an app that builds for unix builds for hvt and the others. */
+static void app_flags(const struct project *p, struct strvec *out)
+{
+	if (p->target.freestanding)
+		return;
+	sv_push(out, "-ffreestanding");
+	sv_push(out, "-nostdinc");
+	sv_push(out, "-isystem");
+	sv_push_own(out, compiler_include(p));
+	for (size_t i = 0; i < p->nlibs; i++)
+		add_includes(p, p->libs[i], "freestanding_include", out);
+}
+
 static void make_unit(const struct project *p, struct unit *u,
-                      const struct source *src, const struct strvec *common)
+                      const struct source *src, const struct strvec *common,
+                      const struct strvec *app)
 {
 	const struct desc *t = &p->target.desc;
 	memset(u, 0, sizeof(*u));
@@ -166,6 +183,8 @@ static void make_unit(const struct project *p, struct unit *u,
 	expand_key(p, t, "cc", &u->cmd);
 	expand_key(p, t, src->assembly ? "asflags" : "cflags", &u->cmd);
 	sv_append(&u->cmd, common);
+	if (src->app && !src->assembly)
+		sv_append(&u->cmd, app);
 	if (src->app)
 		expand_key(p, &p->app, "cflags", &u->cmd);
 	if (p->sanitize && !src->assembly)
@@ -565,11 +584,13 @@ void build_image(const struct project *p, const struct build_options *o)
 
 	struct strvec common = {0};
 	common_flags(p, &common);
+	struct strvec app = {0};
+	app_flags(p, &app);
 	struct unit *units = xcalloc(nsources, sizeof(*units));
 	struct unit **todo = xcalloc(nsources, sizeof(*todo));
 	size_t ntodo = 0;
 	for (size_t i = 0; i < nsources; i++) {
-		make_unit(p, &units[i], &sources[i], &common);
+		make_unit(p, &units[i], &sources[i], &common, &app);
 		if (unit_stale(p, &units[i]))
 			todo[ntodo++] = &units[i];
 	}

@@ -270,6 +270,8 @@ static int dhcp_frame(struct kiln_view v, uint8_t *out, size_t *out_len)
 
 int kiln_main(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	uint64_t timeout = 10;
 	const char *mode = kiln_arg_word(0);
 	if (!kiln_arg_uint("--timeout", 1, 3600, &timeout))
