@@ -121,7 +121,7 @@ expect "unknown --name=value" 2 "unknown option '--colour=yes'" "$KILN" build --
 expect "two app folders" 2 "one APPDIR only" "$KILN" build app app
 expect "option without value" 2 "option -t needs a value" "$KILN" build app -t
 expect "bad port" 2 "-p 99999:80: expected HOST:GUEST" "$KILN" run -t fake app -p 99999:80
-expect "bad protocol" 2 "the protocol is tcp, udp or http" "$KILN" run -t fake app -p 53:53/sctp
+expect "bad protocol" 2 "the protocol is tcp, udp, http or https" "$KILN" run -t fake app -p 53:53/sctp
 expect "bad --net" 2 "--net takes 'user' or 'tap:IFNAME'" "$KILN" run -t fake app --net bridge
 expect "bad --mem" 2 "--mem takes a size such as 16M, not 'lots'" "$KILN" run -t fake app --mem lots
 expect "--machine without machines" 2 "target 'fake' has no machines" "$KILN" run -t fake app --machine alpha
