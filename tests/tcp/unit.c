@@ -1995,7 +1995,83 @@ static void test_config_from_args(void)
 	h_set_args(bad);
 	CHECK(tcp_configure_from_args() == -KILN_EINVAL);
 	CHECK(tcp_cfg.sndbuf == 64 * 1024);
+	CHECK(tcp_cfg.cc == TCP_CC_CUBIC); /* the default */
+	const char *nr[] = {"--tcp-cc=newreno", NULL};
+	h_set_args(nr);
+	CHECK(tcp_configure_from_args() == 0 && tcp_cfg.cc == TCP_CC_NEWRENO);
+	const char *badcc[] = {"--tcp-cc=vegas", NULL};
+	h_set_args(badcc);
+	CHECK(tcp_configure_from_args() == -KILN_EINVAL);
+	CHECK(tcp_cfg.cc == TCP_CC_NEWRENO);
 	h_set_args(NULL);
+}
+
+/* The congestion response of each controller to the same loss: CUBIC
+ * keeps 0.7 of cwnd and climbs back towards W_max along its cubic
+ * (concave, then flat around W_max); NewReno halves the flight and adds
+ * one segment per window. */
+static void cc_loss_and_growth(enum tcp_cc_algo algo, uint32_t *ssthresh,
+                               uint32_t *after_1s)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.cc = algo;
+	*ssthresh = *after_1s = 0;
+	CHECK(tcp_configure(&cfg) == 0);
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 0);
+	CHECK(c);
+	uint32_t mss = c->smss;
+	c->cwnd = 40 * mss;
+	c->snd_max = c->snd_una + 40 * mss; /* a full flight, for ssthresh */
+	*ssthresh = tcp_cc_ssthresh(c);
+	c->snd_max = c->snd_una;
+	c->ssthresh = c->cwnd = *ssthresh;
+	/* Ten seconds of ACKs on a long path: a window's worth every
+	 * 100 ms round trip. */
+	c->srtt = KILN_MSEC(100);
+	c->rack.min_rtt = KILN_MSEC(100);
+	for (int rtt = 0; rtt < 100; rtt++) {
+		uint32_t w = c->cwnd;
+		for (uint32_t a = 0; a < w; a += 2 * mss)
+			tcp_cc_ack(c, 2 * mss);
+		h_advance(KILN_MSEC(100));
+		c->rack.min_rtt_at = h_now;
+	}
+	*after_1s = c->cwnd;
+	tcp_abort(c);
+}
+
+static void test_cc_cubic_newreno(void)
+{
+	uint32_t s_cubic, w_cubic, s_reno, w_reno;
+	uint32_t mss = (uint32_t)tcp_local_mss() - 12;
+	/* NewReno in a process of its own (the configuration is set before
+	 * the first socket): 20 segments, then 1 per round trip. */
+	int st;
+	pid_t pid = fork();
+	if (!pid) {
+		cc_loss_and_growth(TCP_CC_NEWRENO, &s_reno, &w_reno);
+		if (s_reno != 20 * mss || w_reno < 110 * mss ||
+		    w_reno > 125 * mss)
+			fprintf(stderr, "newreno: ssthresh %u after 10 s %u\n",
+			        s_reno / mss, w_reno / mss);
+		_exit(s_reno == 20 * mss && w_reno >= 110 * mss &&
+		                      w_reno <= 125 * mss
+		              ? 0
+		              : 1);
+	}
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cc_loss_and_growth(TCP_CC_CUBIC, &s_cubic, &w_cubic);
+	CHECK(s_cubic >= 27 * mss && s_cubic <= 29 * mss); /* 0.7 x 40 */
+	/* K = cbrt(12 segments / 0.4) = 3.1 s; after 10 s W(t) = 0.4 (10.1 -
+	 * 3.1)^3 + 40 = 177 segments, above the Reno-friendly estimate (28 +
+	 * 0.53 x 100 = 81) and above NewReno (20 + 100). */
+	if (w_cubic < 150 * mss || w_cubic > 200 * mss)
+		fprintf(stderr, "cubic: ssthresh %u after 10 s %u\n",
+		        s_cubic / mss, w_cubic / mss);
+	CHECK(w_cubic >= 150 * mss && w_cubic <= 200 * mss);
 }
 
 static void test_time_wait_bound(void)
@@ -2412,6 +2488,7 @@ static const struct test tests[] = {
         T(undo_timestamps),
         T(undo_dsack),
         T(prr),
+        T(cc_cubic_newreno),
         T(sack_generation_and_reassembly),
         T(fin_out_of_order),
         T(zero_window_probe_answered),
