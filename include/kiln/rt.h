@@ -65,7 +65,9 @@ typedef platform_time kiln_time;
 
 /* Monotonic nanoseconds since boot. */
 kiln_time kiln_now(void);
-/* Wall-clock nanoseconds since the Unix epoch. */
+/* Wall-clock nanoseconds since the Unix epoch: the platform's wall clock
+ * read at most once a second, the monotonic clock in between (so a step
+ * of the host's clock shows within a second). */
 kiln_time kiln_wall(void);
 
 /* The target's name as the platform reported it ("unix", "hvt", ...). */

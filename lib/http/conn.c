@@ -26,22 +26,6 @@
 
 static void pump(struct http_conn *c);
 
-/*
- * Wall-clock time for the Date field, derived from the monotonic clock
- * and re-read from the platform every few seconds: on hvt reading the
- * wall clock is a VM exit, and it was one exit per request.
- */
-static kiln_time wall_now(void)
-{
-	static kiln_time mono_base = -1, wall_base;
-	kiln_time now = kiln_now();
-	if (mono_base < 0 || now - mono_base > KILN_SEC(10)) {
-		mono_base = now;
-		wall_base = kiln_wall();
-	}
-	return wall_base + (now - mono_base);
-}
-
 /* ----------------------------------------------------------- lists */
 
 void conn_queue_push(struct http_server *srv, struct http_conn *c,
@@ -168,7 +152,7 @@ static void on_timer(struct kiln_timer *t, void *arg)
 		return;
 	}
 	http_stats.timeouts++;
-	if (http_session_timeout(s, wall_now()))
+	if (http_session_timeout(s, kiln_wall()))
 		pump(c); /* the 408, then a lingering close */
 	else
 		end_close(c);
@@ -337,7 +321,7 @@ static void pump(struct http_conn *c)
 		size_t n = io_peek(c, &p);
 		if (n > 0) {
 			size_t used =
-			        http_session_input(s, p, n, now, wall_now());
+			        http_session_input(s, p, n, now, kiln_wall());
 			io_consume(c, used);
 			http_stats.bytes_in += used;
 			if (used == 0 && !http_session_response(s) &&
@@ -354,7 +338,7 @@ static void pump(struct http_conn *c)
 		if (e == 0) {
 			/* The peer's FIN: a 400 for a partial request, else
 			 * the end. */
-			if (http_session_eof(s, wall_now()))
+			if (http_session_eof(s, kiln_wall()))
 				continue;
 			end_close(c);
 			return;
@@ -427,7 +411,7 @@ bool conn_open(struct http_server *srv, struct tcp_conn *t)
 
 void conn_shed(struct http_conn *c)
 {
-	if (c->list == L_READING && http_session_timeout(&c->s, wall_now())) {
+	if (c->list == L_READING && http_session_timeout(&c->s, kiln_wall())) {
 		http_stats.shed_slow++;
 		pump(c); /* the 408, then a lingering close */
 		return;

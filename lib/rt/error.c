@@ -37,7 +37,18 @@ kiln_time kiln_now(void)
 	return platform_clock_monotonic();
 }
 
+/*
+ * Reading the wall clock is a call into the host on hvt (a VM exit) and
+ * costly on other targets too, and servers read it for every response's
+ * Date field: derive it from the monotonic clock, re-read once a second.
+ */
 kiln_time kiln_wall(void)
 {
-	return platform_clock_wall();
+	static kiln_time mono_base = -1, wall_base;
+	kiln_time now = platform_clock_monotonic();
+	if (mono_base < 0 || now - mono_base >= KILN_SEC(1)) {
+		mono_base = now;
+		wall_base = platform_clock_wall();
+	}
+	return wall_base + (now - mono_base);
 }

@@ -77,12 +77,57 @@ unsigned rt_ready_count(void)
 
 /* --------------------------------------------------------------- stacks */
 
+/*
+ * Stacks of the default size that ended, kept with their guard page still
+ * set for the next fiber. Setting and clearing a guard page is a call into
+ * the platform's supervisor - on hvt a trap into guest ring 0, which nested
+ * KVM emulates at great cost - and a server starts a fiber per request, so
+ * each request paid two. Bounded, so an idle unikernel keeps at most
+ * STACK_CACHE_MAX stacks (~0.5 MiB) it is not using.
+ */
+#define STACK_CACHE_MAX 8
+static struct cached_stack {
+	void *alloc;
+	bool guarded;
+} stack_cache[STACK_CACHE_MAX];
+static unsigned stack_cache_count;
+
 static void fiber_free(struct kiln_fiber *f)
 {
-	if (f->guarded)
-		platform_guard_page((char *)f->stack_lo - PAGE_SIZE, false);
-	free(f->alloc);
+	if (f->stack_size == KILN_FIBER_STACK_DEFAULT &&
+	    stack_cache_count < STACK_CACHE_MAX) {
+		stack_cache[stack_cache_count++] =
+		        (struct cached_stack){f->alloc, f->guarded};
+	} else {
+		if (f->guarded)
+			platform_guard_page((char *)f->stack_lo - PAGE_SIZE,
+			                    false);
+		free(f->alloc);
+	}
 	free(f);
+}
+
+/* A stack of stack_size bytes above a guard page: a cached one when it
+ * fits, else a new one. f->guarded says whether the guard page is set. */
+static bool stack_get(struct kiln_fiber *f, size_t stack_size)
+{
+	if (stack_size == KILN_FIBER_STACK_DEFAULT && stack_cache_count > 0) {
+		struct cached_stack c = stack_cache[--stack_cache_count];
+		f->alloc = c.alloc;
+		f->guarded = c.guarded;
+		f->stack_lo = (char *)c.alloc + PAGE_SIZE;
+		f->stack_size = stack_size;
+		rt_asan_unpoison(f->stack_lo, stack_size);
+		return true;
+	}
+	/* Page-aligned, with the guard page at the bottom. */
+	f->alloc = aligned_alloc(PAGE_SIZE, stack_size + PAGE_SIZE);
+	if (f->alloc == NULL)
+		return false;
+	f->stack_lo = (char *)f->alloc + PAGE_SIZE;
+	f->stack_size = stack_size;
+	f->guarded = platform_guard_page(f->alloc, true) == PLATFORM_OK;
+	return true;
 }
 
 static void all_remove(struct kiln_fiber *f)
@@ -161,16 +206,10 @@ struct kiln_fiber *kiln_fiber_spawn(const char *name, void (*fn)(void *arg),
 	struct kiln_fiber *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return NULL;
-	/* Page-aligned, with the guard page at the bottom. */
-	f->alloc = aligned_alloc(PAGE_SIZE, stack_size + PAGE_SIZE);
-	if (f->alloc == NULL) {
+	if (!stack_get(f, stack_size)) {
 		free(f);
 		return NULL;
 	}
-	uintptr_t guard = (uintptr_t)f->alloc;
-	f->stack_lo = (void *)(guard + PAGE_SIZE);
-	f->stack_size = stack_size;
-	f->guarded = platform_guard_page((void *)guard, true) == PLATFORM_OK;
 
 	f->name = name ? name : "fiber";
 	f->fn = fn;
@@ -343,6 +382,12 @@ void rt_fibers_unguard_all(void)
 			platform_guard_page((char *)f->stack_lo - PAGE_SIZE,
 			                    false);
 			f->guarded = false;
+		}
+	}
+	for (unsigned i = 0; i < stack_cache_count; i++) {
+		if (stack_cache[i].guarded) {
+			platform_guard_page(stack_cache[i].alloc, false);
+			stack_cache[i].guarded = false;
 		}
 	}
 }

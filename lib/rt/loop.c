@@ -7,8 +7,10 @@
  *      (fibers made ready meanwhile wait for the next turn: round robin);
  *   2. fire the timers that are due;
  *   3. run the before-yield hooks;
- *   4. sleep in platform_yield() until the earliest timer, or just poll
- *      when a fiber is ready;
+ *   4. sleep in platform_yield() until the earliest timer, or, while
+ *      fibers are ready, just poll the devices - not at every turn but
+ *      once the busy turns since the last poll reach BUSY_POLL_TURNS or
+ *      BUSY_POLL_INTERVAL has passed (see below);
  *   5. call the watchers of the devices that reported input.
  * The loop ends when the main fiber (kiln_main) has returned.
  */
@@ -26,6 +28,18 @@ static struct {
 static platform_device_set watched;
 
 static uint64_t turns, yields;
+
+/*
+ * While fibers are ready, how often the loop still asks the platform for
+ * device input. A poll is a call into the host: on hvt a VM exit, which
+ * costs up to a millisecond when KVM is nested. Polling at every turn made
+ * each hand-off between fibers (a handler started, joined, a fiber woken
+ * by another) cost an exit, so code on fibers ran at a few percent of its
+ * speed on unix. Skipping polls delays device input by at most the
+ * interval, and only while the unikernel has work ready anyway.
+ */
+#define BUSY_POLL_TURNS 64
+#define BUSY_POLL_INTERVAL KILN_USEC(250)
 
 void rt_loop_main_done(int status)
 {
@@ -67,6 +81,8 @@ static _Noreturn void deadlock(void)
 
 int rt_loop_run(void)
 {
+	unsigned busy_turns = 0;
+	kiln_time last_poll = kiln_now();
 	for (;;) {
 		turns++;
 		for (unsigned n = rt_ready_count(); n > 0 && !main_done; n--)
@@ -80,7 +96,11 @@ int rt_loop_run(void)
 
 		kiln_time deadline;
 		if (!rt_ready_empty()) {
-			deadline = kiln_now(); /* poll, then run them */
+			kiln_time now = kiln_now();
+			if (++busy_turns < BUSY_POLL_TURNS &&
+			    now - last_poll < BUSY_POLL_INTERVAL)
+				continue; /* run them first */
+			deadline = now;   /* poll, then run them */
 		} else {
 			deadline = rt_timers_next_deadline();
 			if (deadline == KILN_NEVER && watched == 0)
@@ -88,6 +108,8 @@ int rt_loop_run(void)
 		}
 		platform_device_set set = platform_yield(deadline);
 		yields++;
+		busy_turns = 0;
+		last_poll = kiln_now();
 		if (set & PLATFORM_STOP) {
 			KILN_INFO("rt", "stopping: the host asked");
 			kiln_exit(0);
