@@ -300,6 +300,13 @@ static void enter_recovery(struct tcp_conn *c)
 }
 
 /* The episode (recovery or timeout) was spurious: back to before it. */
+static void seen_reordering(struct tcp_rack *r)
+{
+	if (!r->reord_seen)
+		net_counters.tcp_reordering_seen++;
+	r->reord_seen = true;
+}
+
 static void undo(struct tcp_conn *c)
 {
 	struct tcp_rack *r = &c->rack;
@@ -313,7 +320,7 @@ static void undo(struct tcp_conn *c)
 	/* What was marked lost and not resent yet is not lost. */
 	for (unsigned i = 0; i < r->n; i++)
 		clear_flag(r, &r->seg[i], SR_LOST);
-	r->reord_seen = true;
+	seen_reordering(r);
 	/* As for a D-SACK: the reordering window was too small. */
 	if (SEQ_GEQ(c->snd_una, r->dsack_round)) {
 		if (r->reo_mult < 255)
@@ -440,7 +447,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 			r->undo_retrans--;
 			episode_dsack = true;
 		}
-		r->reord_seen = true;
+		seen_reordering(r);
 		/* RFC 8985 6.2 step 4: a wider window, once per round. */
 		if (SEQ_GEQ(c->snd_una, r->dsack_round)) {
 			if (r->reo_mult < 255)
