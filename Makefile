@@ -3,10 +3,11 @@
 #   make          build the host programs into bin/ (kiln, kiln-hvt, ...)
 #   make run      install what is missing, build, and run the main job
 #   make test     install what is missing, build, and run the whole suite
-#   make test-long  the long torture runs (lib/store: 40 simulated workloads
+#   make test-long  the long runs (lib/store: 40 simulated workloads
 #                 of power cuts, 1,000 SIGKILLs and 1,000 power cuts per
 #                 target; lib/http: a 1 GiB streamed response; TCP:
-#                 16 MiB echoes through the impairment bridge)
+#                 16 MiB echoes through the impairment bridge; testssl.sh
+#                 against HTTPS from the decks)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -42,6 +43,7 @@ test: deps
 test-long: programs
 	SEEDS=40 bash tests/store/test-sim.sh
 	KILLS=1000 bash tests/store/test-crash.sh
+	bash tests/tls/long-testssl.sh
 	CUTS=1000 bash tests/store/test-cut.sh
 	BIG_STREAM=1073741824 bash tests/http/test-big-bodies.sh
 	IMPAIR_MIB=16 bash tests/tcp/long-impair.sh

@@ -10,6 +10,22 @@
 
 extern const struct kiln_asset_table kiln_tls_credentials __attribute__((weak));
 
+/* At a clean exit: what the server's TLS did, and the most heap one
+ * connection held (docs/tls.md quotes it). */
+static void print_stats(void *arg)
+{
+	(void)arg;
+	struct tls_stats st;
+	tls_get_stats(&st);
+	kiln_printf("tls: handshakes=%llu resumed=%llu failed=%llu "
+	            "no_memory=%llu conn_heap_peak=%llu conn_heap_max=%u\n",
+	            (unsigned long long)st.handshakes,
+	            (unsigned long long)st.resumed,
+	            (unsigned long long)st.failed,
+	            (unsigned long long)st.no_memory,
+	            (unsigned long long)st.heap_peak, TLS_CONN_HEAP_MAX);
+}
+
 struct tls_config *tls_image_config(void)
 {
 	static struct tls_config *cfg;
@@ -37,5 +53,6 @@ struct tls_config *tls_image_config(void)
 		            kiln_strerror(err));
 		kiln_exit(1);
 	}
+	kiln_at_exit(print_stats, NULL);
 	return cfg;
 }
