@@ -82,28 +82,52 @@ unsigned rt_ready_count(void)
  * set for the next fiber. Setting and clearing a guard page is a call into
  * the platform's supervisor - on hvt a trap into guest ring 0, which nested
  * KVM emulates at great cost - and a server starts a fiber per request, so
- * each request paid two. Bounded, so an idle unikernel keeps at most
- * STACK_CACHE_MAX stacks (~0.5 MiB) it is not using.
+ * each request paid two. A burst (a batch of requests from many clients)
+ * starts many at once, hence room for STACK_CACHE_MAX; stacks the cache
+ * did not hand out for a second are given back (rt_fibers_trim), down to
+ * STACK_CACHE_KEEP (~0.5 MiB), so an idle unikernel does not sit on them.
  */
-#define STACK_CACHE_MAX 8
+#define STACK_CACHE_MAX 64
+#define STACK_CACHE_KEEP 8
 static struct cached_stack {
 	void *alloc;
 	bool guarded;
 } stack_cache[STACK_CACHE_MAX];
 static unsigned stack_cache_count;
+/* The fewest stacks the cache held since the last trim: that many were
+ * not needed in the meantime. */
+static unsigned stack_cache_low;
+static kiln_time stack_cache_trimmed;
+
+static void stack_release(void *alloc, bool guarded)
+{
+	if (guarded)
+		platform_guard_page(alloc, false);
+	free(alloc);
+}
+
+void rt_fibers_trim(kiln_time now)
+{
+	if (now - stack_cache_trimmed < KILN_SEC(1))
+		return;
+	stack_cache_trimmed = now;
+	unsigned idle = stack_cache_low;
+	while (idle > 0 && stack_cache_count > STACK_CACHE_KEEP) {
+		struct cached_stack c = stack_cache[--stack_cache_count];
+		stack_release(c.alloc, c.guarded);
+		idle--;
+	}
+	stack_cache_low = stack_cache_count;
+}
 
 static void fiber_free(struct kiln_fiber *f)
 {
 	if (f->stack_size == KILN_FIBER_STACK_DEFAULT &&
-	    stack_cache_count < STACK_CACHE_MAX) {
+	    stack_cache_count < STACK_CACHE_MAX)
 		stack_cache[stack_cache_count++] =
 		        (struct cached_stack){f->alloc, f->guarded};
-	} else {
-		if (f->guarded)
-			platform_guard_page((char *)f->stack_lo - PAGE_SIZE,
-			                    false);
-		free(f->alloc);
-	}
+	else
+		stack_release(f->alloc, f->guarded);
 	free(f);
 }
 
@@ -113,6 +137,8 @@ static bool stack_get(struct kiln_fiber *f, size_t stack_size)
 {
 	if (stack_size == KILN_FIBER_STACK_DEFAULT && stack_cache_count > 0) {
 		struct cached_stack c = stack_cache[--stack_cache_count];
+		if (stack_cache_count < stack_cache_low)
+			stack_cache_low = stack_cache_count;
 		f->alloc = c.alloc;
 		f->guarded = c.guarded;
 		f->stack_lo = (char *)c.alloc + PAGE_SIZE;

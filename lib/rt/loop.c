@@ -102,6 +102,7 @@ int rt_loop_run(void)
 				continue; /* run them first */
 			deadline = now;   /* poll, then run them */
 		} else {
+			rt_fibers_trim(kiln_now());
 			deadline = rt_timers_next_deadline();
 			if (deadline == KILN_NEVER && watched == 0)
 				deadlock();

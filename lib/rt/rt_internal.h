@@ -70,6 +70,8 @@ void rt_fiber_run(struct kiln_fiber *f);
 void rt_fibers_report(void);
 /* Remove all guard pages (at exit: see fiber.c). */
 void rt_fibers_unguard_all(void);
+/* Gives back the cached fiber stacks unused for a second (fiber.c). */
+void rt_fibers_trim(kiln_time now);
 extern uint64_t rt_switch_count;
 
 /* args.c */
