@@ -27,6 +27,9 @@ if ! impair_build >/dev/null 2>&1; then
 	finish
 fi
 mib=${IMPAIR_MIB:-16}
+# The goal is 3x Linux (issue 18); the suite's short form passes a wider
+# bound (see tests/tcp/test-impair.sh).
+bound=${IMPAIR_BOUND:-3}
 targets="unix"
 if have_kvm; then targets="$targets hvt"; else skip "tcp impair hvt" "$KVM_WHY"; fi
 declare -A profile=(
@@ -51,10 +54,10 @@ for p in loss10 reorder30 corrupt2 mixed; do
 		ratio=$(awk -v k="$IMPAIR_SECS" -v l="$lsecs" 'BEGIN { printf "%.1f", k / l }')
 		what="tcp impair $p $t: $mib MiB each way byte-exact in $IMPAIR_SECS s, Linux $lsecs s (x$ratio)"
 		echo "# $t $p counters: $IMPAIR_STATS"
-		if awk -v r="$ratio" 'BEGIN { exit !(r <= 3) }'; then
+		if awk -v r="$ratio" -v b="$bound" 'BEGIN { exit !(r <= b) }'; then
 			pass "$what"
 		else
-			fail "$what" "more than 3x Linux"
+			fail "$what" "more than ${bound}x Linux"
 		fi
 	done
 done
