@@ -40,7 +40,11 @@ int dns_name_read(const struct kiln_view *msg, struct kiln_view *cur,
 				return DNS_E_TRUNC;
 			}
 			size_t target = (size_t)(c & 0x3F) << 8 | lo;
-			if (target >= at || target >= limit)
+			/* No name lies in the header: a pointer into it would
+			 * make the name (and so the answer) depend on the
+			 * message's id, which the answer cache leaves out. */
+			if (target < DNS_HEADER_LEN || target >= at ||
+			    target >= limit)
 				return DNS_E_POINTER;
 			if (!jumped) {
 				*cur = v;

@@ -196,12 +196,21 @@ static void test_hostile(void)
 	big[320] = 0;
 	msg = kiln_view_make(big, sizeof(big)), v = msg;
 	CHECK(dns_name_read(&msg, &v, &nm) == DNS_E_NAMELEN);
-	/* backward pointers chained (each strictly earlier) are fine */
-	uint8_t chain[] = {1, 'a', 0, 1, 'b', 0xC0, 0, 1, 'c', 0xC0, 3};
+	/* backward pointers chained (each strictly earlier) are fine, after
+	 * a header's 12 bytes */
+	uint8_t chain[] = {0, 0,   0, 0, 0,   0,    0,  0, 0,   0,    0, 0,
+	                   1, 'a', 0, 1, 'b', 0xC0, 12, 1, 'c', 0xC0, 15};
 	msg = kiln_view_make(chain, sizeof(chain));
-	kiln_view_sub(&msg, 7, 4, &v);
+	kiln_view_sub(&msg, 19, 4, &v);
 	CHECK(dns_name_read(&msg, &v, &nm) == DNS_OK && nm.nlabels == 3 &&
 	      v.len == 0);
+	/* a pointer into the header: no name is there (and the name would
+	 * hold the message's id) */
+	uint8_t into_header[] = {2, 'i', 'd', 0, 0, 0,   0,    0,
+	                         0, 0,   0,   0, 1, 'x', 0xC0, 0};
+	msg = kiln_view_make(into_header, sizeof(into_header));
+	kiln_view_sub(&msg, 12, 4, &v);
+	CHECK(dns_name_read(&msg, &v, &nm) == DNS_E_POINTER);
 
 	/* Whole queries that lie: counts beyond the data, a question whose
 	 * name loops. Each gets FORMERR (or is dropped), never more. */
@@ -254,14 +263,16 @@ static void test_writer(void)
 	uint8_t b[512];
 	struct dns_writer w;
 	dns_writer_init(&w, b, sizeof(b));
+	for (int i = 0; i < 6; i++)
+		dns_writer_u16(&w, 0); /* a header: names follow it */
 	struct dns_name a = {17, 3, "\3www\7example\3com"},
 	                c = {13, 2, "\7EXAMPLE\3com"};
 	dns_writer_name(&w, &a, true);
 	size_t one = w.len;
 	dns_writer_name(&w, &a, true);
-	CHECK(w.len == one + 2 && b[one] == 0xC0 && b[one + 1] == 0);
+	CHECK(w.len == one + 2 && b[one] == 0xC0 && b[one + 1] == 12);
 	dns_writer_name(&w, &c, true);
-	CHECK(w.len == one + 4 && b[one + 3] == 4);
+	CHECK(w.len == one + 4 && b[one + 3] == 16);
 	struct kiln_view msg = kiln_view_make(b, w.len), v;
 	kiln_view_sub(&msg, one + 2, 2, &v);
 	struct dns_name out;

@@ -69,11 +69,13 @@ fi
 if build echo; then
 	p=$((20000 + RANDOM % 20000))
 	serve echo -p "$p:7/tcp" -p "$p:7/udp"
-	if wait_for 30 python3 -c "import socket; socket.create_connection(('127.0.0.1', $p), 1).close()" &&
-		timeout 20 python3 - "$p" <<'PY'; then
+	# The forward accepts before the guest has its address: wait for the
+	# guest's own line that it serves.
+	if wait_for 30 grep -q "^echo: serving" "$T/echo.log" &&
+		timeout 40 python3 - "$p" <<'PY'; then
 import socket, sys, time
 p = int(sys.argv[1])
-c = socket.create_connection(("127.0.0.1", p), 5)
+c = socket.create_connection(("127.0.0.1", p), 20)
 data = bytes(range(256)) * 400
 c.sendall(data); got = b""
 while len(got) < len(data):

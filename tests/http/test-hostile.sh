@@ -126,7 +126,7 @@ hostile() {
 		fail "$name: wrk alongside the slowloris" "$(grep -E 'requests in|Non-2xx|Socket errors' "$T/wrk.out" | tr -s ' ')"
 	stop "$name" "$log"
 
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=500 || return
+	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=500 --counters || return
 	run "$name: --http-max-conns=500" slowloris 2000 --secs=10
 	stop "$name" "$log"
 	# The exit line says the bound was reached and room was made.
