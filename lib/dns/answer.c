@@ -131,8 +131,7 @@ static bool add_rrset(struct ctx *x, int section, const struct dns_name *owner,
 static void add_apex_ns(struct ctx *x)
 {
 	if (x->apex_ns || x->left_zone || !x->aa || x->rcode != DNS_R_NOERROR ||
-	    !x->counts[AN] || x->counts[NS] || x->tc ||
-	    x->qtype == DNS_T_ANY)
+	    !x->counts[AN] || x->counts[NS] || x->tc || x->qtype == DNS_T_ANY)
 		return;
 	const struct dns_node *apex = x->z->apex_node;
 	if (add_rrset_opt(x, NS, &apex->name, apex, DNS_T_NS, true))

@@ -183,13 +183,15 @@ void _start(const struct hvt_boot_info *bi)
 	        {.len = 60, .flags = 1, .csum_start = 34, .csum_offset = 16},
 	        {.len = 60, .flags = 2},
 	        {.len = 60, .flags = 0x80},
-	        {.len = 60, .gso_type = 1, .flags = 1, .hdr_len = 54,
+	        {.len = 60,
+	         .gso_type = 1,
+	         .flags = 1,
+	         .hdr_len = 54,
 	         .gso_size = 1448},
 	        {.len = 60, .gso_type = 7},
 	};
 	uint32_t prod = 0;
-	for (unsigned i = 0; i < sizeof(bad_meta) / sizeof(bad_meta[0]);
-	     i++) {
+	for (unsigned i = 0; i < sizeof(bad_meta) / sizeof(bad_meta[0]); i++) {
 		unsigned char *p = area.tx.data + prod;
 		for (unsigned k = 0; k < sizeof(bad_meta[i]); k++)
 			p[k] = ((const unsigned char *)&bad_meta[i])[k];
