@@ -369,6 +369,10 @@ bool tcp_send_stateless(net_ipv4 laddr, net_ipv4 raddr,
 /* Answer SYNs to l with cookies rather than backlog entries? */
 bool tcp_syncookie_wanted(const struct tcp_listener *l);
 /* Answer the SYN in with a SYN-ACK carrying a cookie (nothing kept). */
+/* Queue c as a new half-open connection of l for the SYN (or cookie ACK)
+ * h from src to dst (tcp_input.c). */
+void tcp_passive_queue(struct tcp_conn *c, struct tcp_listener *l, net_ipv4 src,
+                       net_ipv4 dst, const struct tcp_header *h);
 void tcp_syncookie_send(net_ipv4 laddr, net_ipv4 raddr,
                         const struct tcp_header *in);
 /* An ACK to listener l matching no connection: if it returns a valid

@@ -109,6 +109,23 @@ static bool evict_stale_syn(struct tcp_listener *l)
 	return true;
 }
 
+/* A new passive connection for the SYN in h (or the ACK that returned a
+ * cookie): its addresses, on its listener's queue of half-open ones. */
+void tcp_passive_queue(struct tcp_conn *c, struct tcp_listener *l, net_ipv4 src,
+                       net_ipv4 dst, const struct tcp_header *h)
+{
+	c->state = TCP_SYN_RECEIVED;
+	c->flags |= TF_PASSIVE;
+	c->laddr = dst;
+	c->raddr = src;
+	c->lport = h->dport;
+	c->rport = h->sport;
+	c->listener = l;
+	c->qnext = l->syn_head;
+	l->syn_head = c;
+	l->n_queued++;
+}
+
 static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
                          const struct tcp_header *h, size_t data_len)
 {
@@ -142,16 +159,7 @@ static void listen_input(struct tcp_listener *l, net_ipv4 src, net_ipv4 dst,
 		net_counters.rx_dropped++;
 		return;
 	}
-	c->state = TCP_SYN_RECEIVED;
-	c->flags |= TF_PASSIVE;
-	c->laddr = dst;
-	c->raddr = src;
-	c->lport = h->dport;
-	c->rport = h->sport;
-	c->listener = l;
-	c->qnext = l->syn_head;
-	l->syn_head = c;
-	l->n_queued++;
+	tcp_passive_queue(c, l, src, dst, h);
 
 	c->irs = h->seq;
 	c->rcv_nxt = h->seq + 1;

@@ -252,16 +252,7 @@ struct tcp_conn *tcp_syncookie_check(struct tcp_listener *l, net_ipv4 src,
 	}
 	net_counters.tcp_syncookies_ok++;
 	net_counters.tcp_passive_opens++;
-	c->state = TCP_SYN_RECEIVED;
-	c->flags |= TF_PASSIVE;
-	c->laddr = dst;
-	c->raddr = src;
-	c->lport = h->dport;
-	c->rport = h->sport;
-	c->listener = l;
-	c->qnext = l->syn_head;
-	l->syn_head = c;
-	l->n_queued++;
+	tcp_passive_queue(c, l, src, dst, h);
 
 	c->irs = peer_isn;
 	c->rcv_nxt = peer_isn + 1;
