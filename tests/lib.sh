@@ -5,6 +5,8 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KILN="$ROOT/bin/kiln"
 KILN_HVT="$ROOT/bin/kiln-hvt"
+# The monitor with the tests' switches compiled in (monitor/hvt/build.mk).
+KILN_HVT_TEST="$ROOT/bin/kiln-hvt-test"
 TEST_FAILS=0
 
 pass() { echo "PASS: $1"; }

@@ -204,12 +204,15 @@ static void build_descriptors(struct hvt *h)
 	 */
 	uint8_t *t = h->mem + tss;
 	uint64_t top = HVT_IST_TOP;
-	/* Test only (tests/hvt/test-hvt.sh): KILN_HVT_BREAK_IST=1 puts the
-	 * stack top on the unmapped guard page, so that any exception
-	 * becomes a triple fault and its report can be checked. */
+#ifdef KILN_HVT_TEST_HOOKS
+	/* The test build only (bin/kiln-hvt-test, tests/hvt/test-hvt.sh):
+	 * KILN_HVT_BREAK_IST=1 puts the stack top on the unmapped guard
+	 * page, so that any exception becomes a triple fault and its report
+	 * can be checked. */
 	const char *brk = getenv("KILN_HVT_BREAK_IST");
 	if (brk && strcmp(brk, "1") == 0)
 		top = HVT_IST_GUARD + HVT_PAGE;
+#endif
 	memcpy(t + 4, &top, 8);
 	memcpy(t + 36, &top, 8);
 	uint16_t iomap = HVT_TSS_IOMAP;

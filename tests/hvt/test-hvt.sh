@@ -9,7 +9,7 @@ have_kvm || {
 	skip "hvt" "no usable /dev/kvm ($KVM_WHY)"
 	exit 0
 }
-[ -x "$KILN_HVT" ] || make -s bin/kiln-hvt || { fail "build kiln-hvt"; finish; }
+[ -x "$KILN_HVT" ] && [ -x "$KILN_HVT_TEST" ] || make -s bin/kiln-hvt bin/kiln-hvt-test || { fail "build kiln-hvt"; finish; }
 tmp=$(scratch)
 
 # --- hello: output, boot arguments, exit status ------------------------
@@ -75,9 +75,21 @@ else
 	fail "seccomp" "Seccomp=[$seccomp] rc=$rc out=[$(cat "$tmp/sc.out")]"
 fi
 
-# The filter bites: with KILN_HVT_SECCOMP_SELFTEST the monitor calls
+# The tests' switches are in the test build only: the production monitor
+# runs the guest as usual with all three set, and names none of them.
+out=$(KILN_HVT_SECCOMP_EXPORT=1 KILN_HVT_SECCOMP_SELFTEST=1 KILN_HVT_BREAK_IST=1 \
+	timeout 20 "$KILN_HVT" "$hello" -- one 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'one' <<<"$out" && ! grep -q 'filter for syscall' <<<"$out" &&
+	! grep -aq 'KILN_HVT_\(SECCOMP\|BREAK\)' "$KILN_HVT" && grep -aq KILN_HVT_BREAK_IST "$KILN_HVT_TEST"; then
+	pass "test switches: only in kiln-hvt-test; kiln-hvt ignores them"
+else
+	fail "test switches in the production monitor" "rc=$rc out=[$(head -c 300 <<<"$out")]"
+fi
+
+# The filter bites: with KILN_HVT_SECCOMP_SELFTEST the test monitor calls
 # openat (257) right after installing it, which must trap.
-err=$(KILN_HVT_SECCOMP_SELFTEST=1 timeout 20 "$KILN_HVT" "$hello" 2>&1 >/dev/null)
+err=$(KILN_HVT_SECCOMP_SELFTEST=1 timeout 20 "$KILN_HVT_TEST" "$hello" 2>&1 >/dev/null)
 rc=$?
 if [ $rc -eq 255 ] && grep -qx 'kiln-hvt: blocked system call 257 (seccomp)' <<<"$err"; then
 	pass "seccomp: openat after the filter is blocked, exit 255"
@@ -93,7 +105,7 @@ doc_syscalls() { # the backquoted lower-case names between two markers
 	sed -n "/^$1/,/^$2/{/^$2/!p}" docs/hvt.md | grep -o '`[a-z_0-9]*`' | tr -d '`' | sort -u
 }
 filter_syscalls() {
-	KILN_HVT_SECCOMP_EXPORT=1 timeout 20 "$KILN_HVT" "$@" "$hello" |
+	KILN_HVT_SECCOMP_EXPORT=1 timeout 20 "$KILN_HVT_TEST" "$@" "$hello" |
 		sed -n 's/^ *# filter for syscall "\([a-z_0-9]*\)".*/\1/p' | sort -u
 }
 always_doc=$(doc_syscalls 'Always allowed:' 'Added only when')
@@ -127,9 +139,9 @@ check_fault stack-overflow-high 'page fault writing 0x([2-9a-f][0-9a-f]{5}|[0-9a
 check_fault div-zero 'divide error'
 timeout 20 "$KILN_HVT" "$faults" -- --fault=none >/dev/null 2>&1
 check "faults: --fault=none exits 0" test $? -eq 0
-# With the exception stack on its guard page (KILN_HVT_BREAK_IST, test
-# only) the supervisor cannot take the fault: a triple fault, reported.
-err=$(KILN_HVT_BREAK_IST=1 timeout 20 "$KILN_HVT" "$faults" -- --fault=null-read 2>&1 >/dev/null)
+# With the exception stack on its guard page (KILN_HVT_BREAK_IST, the
+# test monitor only) the supervisor cannot take the fault: a triple fault, reported.
+err=$(KILN_HVT_BREAK_IST=1 timeout 20 "$KILN_HVT_TEST" "$faults" -- --fault=null-read 2>&1 >/dev/null)
 rc=$?
 if [ $rc -eq 255 ] && grep -Eqx 'kiln-hvt: guest fault: triple fault \(the supervisor could not handle an exception\) at rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+' <<<"$err"; then
 	pass "broken exception stack: $err"

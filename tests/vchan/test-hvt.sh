@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 source "$ROOT/tests/vchan/common.sh"
 have_kvm || { skip "vchan on hvt" "$KVM_WHY"; finish; }
-[ -x "$KILN_HVT" ] || { fail "kiln-hvt" "not built (run make)"; finish; }
+[ -x "$KILN_HVT" ] && [ -x "$KILN_HVT_TEST" ] || { fail "kiln-hvt" "not built (run make)"; finish; }
 
 set_target hvt
 build_all || finish
@@ -86,7 +86,7 @@ doc_syscalls() {
 }
 want=$(sort -u <(doc_syscalls 'Always allowed:' 'Added only when') \
 	<(doc_syscalls 'With `--vchan` links' 'Keep this table'))
-got=$(KILN_HVT_SECCOMP_EXPORT=1 timeout 20 "$KILN_HVT" --vchan "peer=x,path=$tmp/sc.sock" "$hello" |
+got=$(KILN_HVT_SECCOMP_EXPORT=1 timeout 20 "$KILN_HVT_TEST" --vchan "peer=x,path=$tmp/sc.sock" "$hello" |
 	sed -n 's/^ *# filter for syscall "\([a-z_0-9]*\)".*/\1/p' | sort -u)
 if [ -n "$got" ] && [ "$got" = "$want" ]; then
 	pass "hvt: with a vchan link the filter allows exactly docs/hvt.md's syscalls ($(wc -w <<<"$got"))"
