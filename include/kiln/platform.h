@@ -353,9 +353,12 @@ enum platform_result platform_guard_page(void *page, bool guard);
  * a CSPRNG), not for bulk use:
  *   unix     the host's getrandom()
  *   hvt      the host's getrandom(), through the monitor
- *   virtio,  RDSEED, else RDRAND, when CPUID says the CPU has it
- *   xen
- *   arm64    RNDR (ARMv8.5 FEAT_RNG), when ID_AA64ISAR0_EL1 says so
+ *   virtio   a virtio-rng device, XORed with RDSEED, else RDRAND, when
+ *            CPUID says the CPU has it; either alone when the other is
+ *            missing
+ *   xen      RDSEED, else RDRAND, when CPUID says the CPU has it
+ *   arm64    a virtio-rng device, XORed with RNDR (ARMv8.5 FEAT_RNG) when
+ *            ID_AA64ISAR0_EL1 says the CPU has it; either alone
  *   rpi3     the BCM2835 hardware random number generator
  * PLATFORM_OK: all len bytes came from that source. PLATFORM_EUNSUPPORTED:
  * the target (or this CPU) has no source; PLATFORM_EUNSPEC: the source
@@ -366,6 +369,10 @@ enum platform_result platform_guard_page(void *page, bool guard);
  */
 #define PLATFORM_ENTROPY_MAX 256
 enum platform_result platform_entropy(void *buf, size_t len);
+/* What platform_entropy() draws from on this machine, for messages: e.g.
+ * "getrandom", "virtio-rng+rdseed", "rndr"; "none" when it has nothing
+ * (it then answers PLATFORM_EUNSUPPORTED). May ask the source once. */
+const char *platform_entropy_source(void);
 
 /* ------------------------------------------------------------------ exit */
 

@@ -113,7 +113,9 @@ static void entropy(struct hvt *h, uint32_t arg)
 	                     ? hvt_guest_ptr(h, e.data, e.len, true)
 	                     : NULL;
 	e.result = HVT_EINVAL;
-	if (p) {
+	if (p && h->no_entropy) {
+		e.result = HVT_EUNSUPPORTED;
+	} else if (p) {
 		size_t got = 0;
 		e.result = HVT_OK;
 		while (got < e.len) {

@@ -2,7 +2,7 @@
  * monitor/hvt/main.c - kiln-hvt: run a Kiln unikernel image on KVM.
  *
  *   kiln-hvt [--mem SIZE] [--net SPEC]... [--block file=PATH]... [--quiet]
- *            [--stats] IMAGE [-- BOOTARGS...]
+ *            [--stats] [--no-entropy] IMAGE [-- BOOTARGS...]
  *
  * The host options (--mem, --net, --block) are host/hostopt.c's, shared
  * with the unix target.
@@ -54,6 +54,10 @@ static void usage(FILE *f)
 	        "counts at the end\n"
 	        "                       (and on SIGUSR1); also "
 	        "KILN_HVT_STATS=1\n"
+	        "  --no-entropy         give the guest no entropy (its "
+	        "entropy call answers\n"
+	        "                       \"unsupported\"; for testing how an "
+	        "image copes)\n"
 	        "  --help               this text\n"
 	        "\n"
 	        "Exit status: the guest's, 2 for a setup error (bad option "
@@ -199,6 +203,11 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--quiet") == 0) {
 			h->quiet = true;
+			i++;
+			continue;
+		}
+		if (strcmp(a, "--no-entropy") == 0) {
+			h->no_entropy = true;
 			i++;
 			continue;
 		}

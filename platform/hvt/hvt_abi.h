@@ -174,7 +174,8 @@ struct hvt_walltime {
 struct hvt_entropy {
 	uint64_t data;   /* in: guest buffer, written by the monitor */
 	uint64_t len;    /* in: bytes wanted, at most HVT_ENTROPY_MAX */
-	uint32_t result; /* out: HVT_OK, HVT_EINVAL, HVT_EUNSPEC */
+	uint32_t result; /* out: HVT_OK, HVT_EINVAL, HVT_EUNSPEC, or
+	                    HVT_EUNSUPPORTED (kiln-hvt --no-entropy) */
 	uint32_t pad;
 };
 

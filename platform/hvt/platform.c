@@ -58,7 +58,23 @@ enum platform_result platform_entropy(void *buf, size_t len)
 		return PLATFORM_EINVAL;
 	struct hvt_entropy e = {(uint64_t)(uintptr_t)buf, len, HVT_EUNSPEC, 0};
 	hvt_call(HVT_CALL_ENTROPY, &e);
-	return e.result == HVT_OK ? PLATFORM_OK : PLATFORM_EUNSPEC;
+	return e.result == HVT_OK             ? PLATFORM_OK
+	       : e.result == HVT_EUNSUPPORTED ? PLATFORM_EUNSUPPORTED
+	                                      : PLATFORM_EUNSPEC;
+}
+
+const char *platform_entropy_source(void)
+{
+	/* kiln-hvt answers every call alike: asking once tells. */
+	static const char *name;
+	if (!name) {
+		uint8_t probe[8];
+		enum platform_result r = platform_entropy(probe, sizeof(probe));
+		name = r == PLATFORM_OK ? "kiln-hvt getrandom" : "none";
+		for (unsigned i = 0; i < sizeof(probe); i++)
+			((volatile uint8_t *)probe)[i] = 0;
+	}
+	return name;
 }
 
 /* ---------------------------------------------------------- frame areas */

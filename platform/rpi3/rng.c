@@ -49,3 +49,8 @@ enum platform_result platform_entropy(void *buf, size_t len)
 	}
 	return PLATFORM_OK;
 }
+
+const char *platform_entropy_source(void)
+{
+	return "bcm2835-rng";
+}

@@ -108,7 +108,8 @@ static void discover_pci(void)
 				                : (uint32_t)(cfg[0x2e] |
 				                             cfg[0x2f] << 8);
 				if (d->vd.device_id != VIRTIO_ID_NET &&
-				    d->vd.device_id != VIRTIO_ID_BLOCK) {
+				    d->vd.device_id != VIRTIO_ID_BLOCK &&
+				    d->vd.device_id != VIRTIO_ID_ENTROPY) {
 					devices_probe(d);
 				} else if (vpci_setup(&d->vd, cfg)) {
 					devices_probe(d);

@@ -17,6 +17,7 @@
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_ENTROPY 4
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
 #define VIRTIO_STATUS_DRIVER 2
@@ -115,5 +116,6 @@ void virtio_copy(void *dst, const void *src, uint64_t n);
 /* The drivers. probe() sets a device up at boot; false if refused. */
 bool virtio_net_probe(struct virtio_dev *d, unsigned index);
 bool virtio_blk_probe(struct virtio_dev *d, unsigned index);
+bool virtio_rng_probe(struct virtio_dev *d, unsigned index);
 
 #endif /* VIRTIO_VIRTIO_H */

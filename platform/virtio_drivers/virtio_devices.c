@@ -7,7 +7,7 @@
 
 static struct device devices[MAX_DEVICES];
 static unsigned device_count;
-static unsigned net_count, blk_count;
+static unsigned net_count, blk_count, rng_count;
 static uint64_t dma_lo, dma_hi; /* the heap while devices take memory */
 
 void devices_dma_region(uint64_t lo, uint64_t hi)
@@ -68,6 +68,11 @@ void devices_probe(struct device *d)
 		if (blk_count < 10 && virtio_blk_probe(&d->vd, blk_count)) {
 			d->blk = vblk_at(blk_count);
 			set_name(d, "blk", blk_count++);
+			device_count++;
+		}
+	} else if (d->vd.device_id == VIRTIO_ID_ENTROPY) {
+		if (virtio_rng_probe(&d->vd, rng_count)) {
+			set_name(d, "rng", rng_count++);
 			device_count++;
 		}
 	} else {

@@ -68,4 +68,11 @@ struct vblk *vblk_at(unsigned index);
 /* A frame is waiting on n's receive queue. */
 bool vnet_rx_ready(struct vnet *n);
 
+/* The entropy device (virtio_rng.c): len bytes (at most
+ * PLATFORM_ENTROPY_MAX) from it, with platform_entropy()'s results;
+ * PLATFORM_EUNSUPPORTED when there is none. */
+enum platform_result virtio_rng_read(void *out, size_t len);
+/* A working entropy device was found (and has not failed). */
+bool virtio_rng_present(void);
+
 #endif /* VIRTIO_DEVICES_H */

@@ -1,5 +1,6 @@
 /*
- * entropy - prints what platform_entropy() gives: "entropy: ok HEX" with
+ * entropy - prints where platform_entropy() draws from ("entropy: source
+ * NAME", platform_entropy_source) and what it gives: "entropy: ok HEX" with
  * 32 bytes, or "entropy: unsupported" / "entropy: failed (N)"; also that
  * a request above PLATFORM_ENTROPY_MAX is refused; then "random: strong"
  * when lib/rt's CSPRNG was seeded from that source. Without a source the
@@ -18,6 +19,7 @@ int kiln_main(int argc, char **argv)
 		kiln_puts("entropy: an oversized request was not refused");
 		return 1;
 	}
+	kiln_printf("entropy: source %s\n", platform_entropy_source());
 	uint8_t b[32];
 	enum platform_result r = platform_entropy(b, sizeof(b));
 	if (r == PLATFORM_EUNSUPPORTED) {
