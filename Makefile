@@ -7,7 +7,7 @@
 #                 of power cuts, 1,000 SIGKILLs and 1,000 power cuts per
 #                 target; lib/http: a 1 GiB streamed response; TCP:
 #                 16 MiB echoes through the impairment bridge; testssl.sh
-#                 against HTTPS from the decks)
+#                 against HTTPS from the decks; entropy on xen)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -47,6 +47,7 @@ test-long: programs
 	CUTS=1000 bash tests/store/test-cut.sh
 	BIG_STREAM=1073741824 bash tests/http/test-big-bodies.sh
 	IMPAIR_MIB=16 bash tests/tcp/long-impair.sh
+	bash tests/entropy/long-xen.sh
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
