@@ -106,7 +106,8 @@ struct hvt {
 	uint64_t tsc_hz;
 	bool quiet;       /* drop guest console output */
 	bool stats;       /* print exit counts at the end */
-	bool no_entropy;  /* answer the entropy call "unsupported" (tests) */
+	bool no_entropy;  /* answer the entropy call "unsupported" (the test
+	                     build's KILN_HVT_NO_ENTROPY) */
 	bool usernet;     /* some --net user: seccomp allows what slirp needs */
 	unsigned reports; /* guest errors reported so far */
 	struct hvt_block block[HVT_MAX_BLOCK];

@@ -175,7 +175,7 @@ struct hvt_entropy {
 	uint64_t data;   /* in: guest buffer, written by the monitor */
 	uint64_t len;    /* in: bytes wanted, at most HVT_ENTROPY_MAX */
 	uint32_t result; /* out: HVT_OK, HVT_EINVAL, HVT_EUNSPEC, or
-	                    HVT_EUNSUPPORTED (kiln-hvt --no-entropy) */
+	                    HVT_EUNSUPPORTED (no entropy to give) */
 	uint32_t pad;
 };
 

@@ -7,7 +7,8 @@
 # Each source alone serves (virtio-rng on q35 with the CPU's generator
 # hidden, the CPU's without the device), and a boot with none ends with
 # the line saying there is no entropy source and status 1, as a TLS image
-# does (kiln_random_require): hvt under kiln-hvt --no-entropy, virtio on a
+# does (kiln_random_require): hvt under the test monitor with
+# KILN_HVT_NO_ENTROPY=1 (bin/kiln-hvt-test), virtio on a
 # CPU without RDRAND and RDSEED and no virtio-rng, arm64 on a CPU without
 # RNDR and no virtio-rng.
 # A target whose machine is missing here (no KVM, no QEMU) is skipped.
@@ -86,8 +87,11 @@ none() {
 run unix getrandom
 if have_kvm; then
 	run hvt 'kiln-hvt getrandom'
-	[ -x "$KILN_HVT" ] || make -s bin/kiln-hvt >/dev/null 2>&1
-	none "hvt under kiln-hvt --no-entropy" hvt "$KILN_HVT" --no-entropy $app/_build/hvt/entropy
+	[ -x "$KILN_HVT_TEST" ] || make -s bin/kiln-hvt-test >/dev/null 2>&1
+	KILN_HVT_NO_ENTROPY=1 none "hvt with no entropy from the monitor (KILN_HVT_NO_ENTROPY)" \
+		hvt "$KILN_HVT_TEST" $app/_build/hvt/entropy
+	KILN_HVT_NO_ENTROPY=1 one "the production kiln-hvt reads no KILN_HVT_NO_ENTROPY" \
+		'kiln-hvt getrandom' "$KILN_HVT" $app/_build/hvt/entropy
 else
 	skip "entropy on hvt" "$KVM_WHY"
 fi
