@@ -9,7 +9,14 @@
  *
  * A table of fixed slots, each query with two places in it (two hashes):
  * a query and its response that do not fit one slot are answered each
- * time; when both places are taken, one of them is overwritten.
+ * time; when both places are taken, one of them is overwritten. The two
+ * places lie in the same 4 KiB (PLACES slots), so that a lookup costs one
+ * page walk at most. The table starts small and doubles, up to the
+ * budget, once it is a quarter full and a query finds both its places
+ * taken: a zone with few names keeps its answers in a few pages, which
+ * stay in the caches and the TLB, instead of spread over the budget.
+ * Each place is the same fixed bits of the hash, masked: on doubling an
+ * entry stays where it is or moves to the same slot in the new half.
  */
 #include <kiln/dns.h>
 #include <stddef.h>
@@ -17,6 +24,8 @@
 #include <string.h>
 
 #define SLOT 256
+#define PLACES 16 /* slots in 4 KiB */
+#define FIRST 256 /* the table's first size, in slots */
 #define MAX_DELTA 6
 #define NCOUNTERS (offsetof(struct dns_stats, cache_hits) / sizeof(uint64_t))
 
@@ -34,7 +43,8 @@ struct slot {
 
 struct dns_cache {
 	uint8_t *slots;
-	size_t mask;
+	size_t mask, max_mask; /* in use, and the budget's */
+	size_t used;           /* slots that hold an answer */
 };
 
 struct dns_cache *dns_cache_new(size_t bytes)
@@ -52,7 +62,9 @@ struct dns_cache *dns_cache_new(size_t bytes)
 		free(k);
 		return NULL;
 	}
-	k->mask = n - 1;
+	k->max_mask = n - 1;
+	k->mask = (n < FIRST ? n : FIRST) - 1;
+	k->used = 0;
 	return k;
 }
 
@@ -62,6 +74,39 @@ void dns_cache_free(struct dns_cache *k)
 		free(k->slots);
 		free(k);
 	}
+}
+
+#define AT(k, i) ((struct slot *)((k)->slots + (size_t)(i)*SLOT))
+
+/* The two places of hash h under mask m: h's low bits, and the same
+ * bits but the lowest four, which come from h's top (the same 4 KiB). */
+static size_t place0(uint32_t h, size_t m)
+{
+	return h & m;
+}
+
+static size_t place1(uint32_t h, size_t m)
+{
+	return ((h & ~(uint32_t)(PLACES - 1)) | h >> 28) & m;
+}
+
+/* Double the table: each entry keeps its place or moves to the same
+ * place in the new half, which is empty. */
+static void grow(struct dns_cache *k)
+{
+	size_t n = k->mask + 1, m = k->mask * 2 + 1;
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = AT(k, i);
+		if (!s->rlen)
+			continue;
+		size_t j = i == place0(s->hash, k->mask) ? place0(s->hash, m)
+		                                         : place1(s->hash, m);
+		if (j != i) {
+			memcpy(AT(k, j), s, SLOT);
+			s->rlen = 0;
+		}
+	}
+	k->mask = m;
 }
 
 static uint32_t hash_of(const uint8_t *p, size_t n, uint32_t seed)
@@ -85,11 +130,8 @@ size_t dns_cache_answer(struct dns_cache *k, const struct dns_catalog *c,
 	uint32_t h = hash_of(key, klen, (uint32_t)transport);
 	/* Two places a query may be in (fewer of them evict each other
 	 * than in one). */
-	struct slot *p[2] = {
-	        (struct slot *)(k->slots + (h & k->mask) * SLOT),
-	        (struct slot *)(k->slots +
-	                        ((h >> 16 ^ h * 0x9e3779b1u) & k->mask) * SLOT),
-	};
+	struct slot *p[2] = {AT(k, place0(h, k->mask)),
+	                     AT(k, place1(h, k->mask))};
 	struct slot *s = NULL;
 	for (int i = 0; i < 2 && !s; i++)
 		if (p[i]->rlen && p[i]->hash == h && p[i]->klen == klen &&
@@ -123,8 +165,15 @@ size_t dns_cache_answer(struct dns_cache *k, const struct dns_catalog *c,
 		didx[nd] = (uint8_t)i;
 		dval[nd++] = (uint8_t)(b[i] - a[i]);
 	}
+	if (p[0]->rlen && p[1]->rlen && k->mask < k->max_mask &&
+	    k->used >= (k->mask + 1) / 4) {
+		grow(k);
+		p[0] = AT(k, place0(h, k->mask));
+		p[1] = AT(k, place1(h, k->mask));
+	}
 	/* An empty place, else either one. */
-	s = !p[0]->rlen ? p[0] : !p[1]->rlen ? p[1] : p[h >> 31];
+	s = !p[0]->rlen ? p[0] : !p[1]->rlen ? p[1] : p[h >> 27 & 1];
+	k->used += !s->rlen;
 	s->rlen = 0; /* while it is being rewritten */
 	s->hash = h;
 	s->cap = (uint32_t)cap;

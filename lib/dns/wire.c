@@ -74,18 +74,46 @@ void dns_writer_rollback(struct dns_writer *w, struct dns_writer_mark m)
 	w->overflow = false;
 }
 
+static uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
 /* Does the (possibly compressed) name at offset off of the message we
- * wrote equal the suffix s (wire form)? Our own output, but read through
- * a view all the same. */
+ * wrote equal the suffix s (wire form), letter case aside? Our own output,
+ * but walked with the reader's rules all the same: every read inside what
+ * was written, every pointer strictly backwards. Compared in place, label
+ * by label, so that most candidates fail at their first octet. */
 static bool suffix_at(const struct dns_writer *w, uint16_t off,
                       const struct dns_name *s)
 {
-	struct kiln_view msg = kiln_view_make(w->buf, w->len), cur;
-	struct dns_name n;
-	if (!kiln_view_sub(&msg, off, w->len - off, &cur) ||
-	    dns_name_read(&msg, &cur, &n) != DNS_OK)
-		return false;
-	return dns_name_equal(&n, s);
+	size_t at = off, limit = w->len, i = 0;
+	for (;;) {
+		if (at >= limit)
+			return false;
+		uint8_t c = w->buf[at];
+		if ((c & 0xC0) == 0xC0) {
+			if (at + 1 >= limit)
+				return false;
+			size_t t = (size_t)(c & 0x3F) << 8 | w->buf[at + 1];
+			if (t >= at)
+				return false;
+			limit = at;
+			at = t;
+			continue;
+		}
+		if ((c & 0xC0) || i >= s->len || s->wire[i] != c)
+			return false;
+		if (c == 0)
+			return i + 1 == s->len;
+		if (at + 1 + c > limit || i + 1 + c > s->len)
+			return false;
+		for (unsigned k = 1; k <= c; k++)
+			if (lower(w->buf[at + k]) != lower(s->wire[i + k]))
+				return false;
+		at += 1u + c;
+		i += 1u + c;
+	}
 }
 
 void dns_writer_name(struct dns_writer *w, const struct dns_name *n,

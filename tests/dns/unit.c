@@ -285,11 +285,12 @@ static void test_writer(void)
 
 /* The answer cache gives dns_answer's bytes with the query's id, and the
  * same counters: names in several letter cases, every type, with and
- * without EDNS, over UDP and TCP, random datagrams, in a cache small
- * enough that slots are taken over. */
-static void test_cache(void)
+ * without EDNS, over UDP and TCP, random datagrams; in a cache small
+ * enough that slots are taken over, and in one that grows (doubling from
+ * 256 slots) while the answers are asked. */
+static void test_cache(size_t bytes)
 {
-	struct dns_cache *k = dns_cache_new(64 * 256);
+	struct dns_cache *k = dns_cache_new(bytes);
 	CHECK(k != NULL);
 	if (!k)
 		return;
@@ -349,11 +350,12 @@ static void test_cache(void)
 		}
 	}
 	CHECK(c.cache_hits > 0 && c.cache_misses > 0);
+	uint64_t hits = c.cache_hits;
 	c.cache_hits = c.cache_misses = 0;
 	CHECK(memcmp(&a, &c, sizeof(a)) == 0);
-	printf("cache: %u queries and 6000 random datagrams, the same bytes "
-	       "and counters as without it\n",
-	       asked);
+	printf("cache of %zu KiB: %u queries and 6000 random datagrams, the "
+	       "same bytes and counters as without it (%llu hits)\n",
+	       bytes >> 10, asked, (unsigned long long)hits);
 	dns_cache_free(k);
 }
 
@@ -374,7 +376,8 @@ int main(void)
 	test_zone_errors();
 	test_answers();
 	test_hostile();
-	test_cache();
+	test_cache(64 * 256);
+	test_cache(1 << 20);
 	dns_zone_free(z);
 	if (failures)
 		return 1;
