@@ -14,14 +14,14 @@
 # Each server runs ROUNDS times, the servers in turn; printed: each run,
 # then each server's median and its ratio to NSD's median.
 #
-# usage: bench/dns/run.sh   (as root; env: DURATION=10 ROUNDS=3
+# usage: bench/dns/run.sh   (as root; env: DURATION=10 ROUNDS=5
 #                            SIZES="1000 100000")
 # Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 SIZES=${SIZES:-1000 100000}
 [ "$(id -u)" -eq 0 ] || { echo "bench/dns: needs root (network namespaces)"; exit 1; }
 for c in dnsperf nsd named ip; do
@@ -83,15 +83,39 @@ for i in range(n - 3):
 PY
 }
 
+# ticks: the CPU time (user and system, in clock ticks) of every process
+# in the namespace: the server under test (a KVM guest's time is its
+# monitor's), read while dnsperf is not running.
+ticks() {
+	local p sum=0
+	for p in $(ip netns pids "$ns" 2>/dev/null); do
+		[ -r "/proc/$p/stat" ] || continue
+		# after the command's name, which may hold spaces
+		# shellcheck disable=SC2046
+		set -- $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null)
+		[ $# -ge 13 ] && sum=$((sum + ${12} + ${13}))
+	done
+	echo "$sum"
+}
+hz=$(getconf CLK_TCK)
+
 perf() { # perf NAME SERVER PORT QUERIES: one run; its q/s kept in $tmp/qps.NAME
-	local out
+	local out t0 t1
+	t0=$(ticks)
 	out=$(inns dnsperf -s "$2" -p "$3" -d "$4" -c 16 -l "$DURATION" -q 200 2>&1)
-	local qps lost lat
+	t1=$(ticks)
+	local qps lost lat done cpu
 	qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' <<<"$out")
 	lost=$(sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' <<<"$out")
 	lat=$(sed -n 's/.*Average Latency (s): *\([0-9.]*\).*/\1/p' <<<"$out")
-	printf '  %-16s %10.0f q/s  lost %-6s avg latency %s s' "$1" "${qps:-0}" "${lost:-?}" "${lat:-?}"
+	done=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+	# the server's CPU time per answered query, in microseconds
+	cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v q="${done:-0}" \
+		'BEGIN {if (q > 0) printf "%.2f", t * 1e6 / hz / q}')
+	printf '  %-16s %10.0f q/s  lost %-6s avg latency %s s  cpu %s us/q' \
+		"$1" "${qps:-0}" "${lost:-?}" "${lat:-?}" "${cpu:-?}"
 	[ -n "$qps" ] && echo "$qps" >>"$tmp/qps.$1"
+	[ -n "$cpu" ] && echo "$cpu" >>"$tmp/cpu.$1"
 }
 
 # serve NAME APP: start server NAME on the zone of APP, measure, stop.
@@ -173,19 +197,23 @@ CONF
 		for s in $servers; do serve "$s" "$app"; done
 	done
 	nsd_med=$( [ -s "$tmp/qps.nsd" ] && median "$tmp/qps.nsd" || echo 0)
-	echo "  -- medians (ratio to NSD's)"
+	nsd_cpu=$( [ -s "$tmp/cpu.nsd" ] && median "$tmp/cpu.nsd" || echo 0)
+	echo "  -- medians (ratio to NSD's; for CPU per query, NSD's over the server's)"
 	for s in $servers; do
 		[ -s "$tmp/qps.$s" ] || { printf '  %-16s no result\n' "$s"; continue; }
 		m=$(median "$tmp/qps.$s")
-		awk -v n="$s" -v m="$m" -v d="$nsd_med" \
-			'BEGIN {printf "  %-16s %10.0f q/s  %5.2f x NSD\n", n, m, d ? m / d : 0}'
+		c=$( [ -s "$tmp/cpu.$s" ] && median "$tmp/cpu.$s" || echo 0)
+		awk -v n="$s" -v m="$m" -v d="$nsd_med" -v c="$c" -v dc="$nsd_cpu" \
+			'BEGIN {printf "  %-16s %10.0f q/s  %5.2f x NSD   cpu %5.2f us/q  %5.2f x NSD\n",
+				n, m, d ? m / d : 0, c, c ? dc / c : 0}'
 	done
 done
 
 echo "== image size of apps/dns"
 bin/kiln build -t hvt apps/dns >/dev/null
 for f in apps/dns/_build/hvt/dns.stripped apps/dns/_build/hvt/dns; do
-	[ -f "$f" ] && printf '  %-40s %7d bytes\n' "$f" "$(stat -c %s "$f")"
+	[ -f "$f" ] && awk -v f="$f" -v b="$(stat -c %s "$f")" \
+		'BEGIN {printf "  %-40s %7d bytes (%.0f KB)\n", f, b, b / 1000}'
 done
 echo "  MirageOS DNS appliance (published)          184 KB"
 echo "  IncludeOS DNS appliance (published)         158 KB"
