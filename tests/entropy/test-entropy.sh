@@ -10,7 +10,9 @@
 # does (kiln_random_require): hvt under the test monitor with
 # KILN_HVT_NO_ENTROPY=1 (bin/kiln-hvt-test), virtio on a
 # CPU without RDRAND and RDSEED and no virtio-rng, arm64 on a CPU without
-# RNDR and no virtio-rng.
+# RNDR and no virtio-rng. A virtio-rng device that never answers is given
+# up after 1 s (the CPU's generator then serves alone, or the boot ends
+# saying the source failed).
 # A target whose machine is missing here (no KVM, no QEMU) is skipped.
 # timeout: 400
 source "$(dirname "$0")/../lib.sh"
@@ -84,6 +86,39 @@ none() {
 	fi
 }
 
+# stuck: a virtio-rng whose host side never delivers (QEMU reading a FIFO
+# that nobody writes): the driver gives it up after 1 s and the CPU's
+# generator serves; on a CPU without one the boot ends saying the source
+# failed (QEMU's status 5 is the guest's 1).
+stuck() {
+	local img=$app/_build/virtio/entropy fifo=$tmp/fifo cmd rc
+	mkfifo "$fifo" && exec 7<>"$fifo" || {
+		fail "virtio-rng that never answers" "cannot make a FIFO"
+		return
+	}
+	local dev="-object rng-random,id=r0,filename=$fifo -device virtio-rng-device,rng=r0"
+	cmd=$(KILN_QEMU_RNG=0 platform/virtio/launch --dry-run "$img")
+	eval "timeout -s KILL 60 $cmd $dev" >"$tmp/stuck" 2>&1 </dev/null
+	rc=$?
+	if [ $rc -eq 3 ] && grep -q 'rng0 at .*: no answer within 1 s, not used again' "$tmp/stuck" &&
+		grep -q '^entropy: ok [0-9a-f]\{64\}$' "$tmp/stuck" &&
+		grep -qx 'random: strong' "$tmp/stuck"; then
+		pass "a virtio-rng that never answers: given up after 1 s, the CPU's generator serves"
+	else
+		fail "a virtio-rng that never answers" "rc=$rc: $(tr '\n' '|' <"$tmp/stuck")"
+	fi
+	cmd=$(KILN_QEMU_RNG=0 KILN_QEMU_CPU=max,-rdrand,-rdseed platform/virtio/launch --dry-run "$img")
+	eval "timeout -s KILL 60 $cmd $dev" >"$tmp/stuck2" 2>&1 </dev/null
+	rc=$?
+	exec 7>&-
+	if [ $rc -eq 5 ] && grep -q '^entropy: failed' "$tmp/stuck2" &&
+		grep -qx 'entropy: no entropy source on this virtio (platform_entropy: the source failed): refusing to start without one' "$tmp/stuck2"; then
+		pass "a virtio-rng that never answers, no CPU generator: the boot fails, saying the source failed"
+	else
+		fail "a virtio-rng that never answers, no CPU generator" "rc=$rc: $(tr '\n' '|' <"$tmp/stuck2")"
+	fi
+}
+
 run unix getrandom
 if have_kvm; then
 	run hvt 'kiln-hvt getrandom'
@@ -106,6 +141,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
 		KILN_QEMU_RNG=0 KILN_QEMU_CPU=max,-rdrand,-rdseed none \
 			"virtio without virtio-rng on a CPU without RDRAND/RDSEED" virtio \
 			"$KILN" run -t virtio $app
+		stuck
 	fi
 	unset KILN_ACCEL
 else

@@ -3,8 +3,9 @@
  * NAME", platform_entropy_source) and what it gives: "entropy: ok HEX" with
  * 32 bytes, or "entropy: unsupported" / "entropy: failed (N)"; also that
  * a request above PLATFORM_ENTROPY_MAX is refused; then "random: strong"
- * when lib/rt's CSPRNG was seeded from that source. Without a source the
- * image ends through kiln_random_require, as a TLS image does.
+ * when lib/rt's CSPRNG was seeded from that source. Without a source, or
+ * with one that fails, the image ends through kiln_random_require, as a
+ * TLS image does.
  */
 #include <kiln/platform.h>
 #include <kiln/rt.h>
@@ -30,6 +31,7 @@ int kiln_main(int argc, char **argv)
 	}
 	if (r != PLATFORM_OK) {
 		kiln_printf("entropy: failed (%d)\n", r);
+		kiln_random_require("entropy");
 		return 1;
 	}
 	char hex[2 * sizeof(b) + 1];
