@@ -546,6 +546,15 @@ static bool strip_image(const struct project *p, const struct build_options *o)
 
 /* One build of an app for a target at a time: a second kiln waits. The
  * lock goes with kiln's process (and is closed across exec). */
+static int lock_fd = -1;
+
+void build_unlock(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
 static void lock_build(const struct project *p)
 {
 	xmkdir_p(p->build);
@@ -562,6 +571,7 @@ static void lock_build(const struct project *p)
 				die(EXIT_BUILD, "cannot lock %s: %s",
 				    display_path(path), strerror(errno));
 	}
+	lock_fd = fd;
 	free(path);
 }
 

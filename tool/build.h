@@ -19,4 +19,8 @@ struct build_options {
  */
 void build_image(const struct project *p, const struct build_options *o);
 
+/* Let go of the build's lock (before kiln forks a process that outlives
+ * the build, such as a detached run's keeper). */
+void build_unlock(void);
+
 #endif /* KILN_TOOL_BUILD_H */

@@ -3,6 +3,7 @@
  * small commands (new, clean, targets). docs/building.md is the manual.
  */
 #include "build.h"
+#include "detach.h"
 #include "launch.h"
 #include "proc.h"
 #include "project.h"
@@ -30,6 +31,12 @@ static const char usage_main[] =
         "  new [--template hello|http] DIR           start an app in DIR\n"
         "  clean [APPDIR]                            remove APPDIR/_build\n"
         "  targets                                   list the targets\n"
+        "  ps                                        list the detached runs\n"
+        "  logs [-f] NAME                            a detached run's output\n"
+        "  stop [-t SECONDS] NAME...                 stop detached runs\n"
+        "  rm NAME...                                forget exited runs\n"
+        "  pkg --format libvirt|oci|firecracker [APPDIR]\n"
+        "                                            package the image\n"
         "\n"
         "  kiln COMMAND --help    the options of one command\n"
         "  kiln --version         kiln's version\n"
@@ -86,6 +93,11 @@ static const char usage_run[] =
         "                       the same rendezvous PATH (unix, hvt)\n"
         "  --mem SIZE           guest memory, e.g. 16M\n"
         "  --machine NAME       the machine, for targets that list some\n"
+        "  -d, --detach         run in the background: kiln prints the\n"
+        "                       run's name (and the URLs once they answer)\n"
+        "                       and exits; see kiln ps, logs, stop\n"
+        "  --name NAME          the detached run's name (default: the\n"
+        "                       app's, then NAME-2, ...)\n"
         "\n"
         "The n-th --net is device net<n>, the n-th --block blk<n>. An app\n"
         "that declares a net device gets --net user unless told otherwise.\n";
@@ -179,6 +191,8 @@ struct cli {
 	const char *tls_dir;
 	struct build_options build;
 	struct launch_options launch;
+	bool detach;              /* run -d */
+	const char *name;         /* run --name */
 	const char *inline_value; /* the VALUE of --name=VALUE */
 	bool value_used;
 };
@@ -272,6 +286,11 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 				          "'%s'",
 				          v);
 			c->launch.mem = v;
+		} else if (run && (strcmp(a, "-d") == 0 ||
+		                   strcmp(a, "--detach") == 0)) {
+			c->detach = true;
+		} else if (run && strcmp(a, "--name") == 0) {
+			c->name = option_value(c, argc, argv, &i);
 		} else if (run && strcmp(a, "--machine") == 0) {
 			c->launch.machine = option_value(c, argc, argv, &i);
 		} else if (run && strcmp(a, "--") == 0) {
@@ -291,23 +310,6 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 	}
 	if (!c->appdir)
 		c->appdir = ".";
-}
-
-/* The user's Kiln state: $KILN_STATE_HOME, else $XDG_STATE_HOME/kiln,
- * else ~/.local/state/kiln. */
-static char *state_home(void)
-{
-	const char *k = getenv("KILN_STATE_HOME");
-	if (k && *k)
-		return xstrdup(k);
-	const char *x = getenv("XDG_STATE_HOME");
-	if (x && *x == '/')
-		return xasprintf("%s/kiln", x);
-	const char *h = getenv("HOME");
-	if (!h || !*h)
-		die(EXIT_USAGE, "--tls: set HOME or KILN_STATE_HOME (where the "
-		                "development CA is kept)");
-	return xasprintf("%s/.local/state/kiln", h);
 }
 
 /* The credentials folder of --tls: DIR's, or the development CA's server
@@ -334,7 +336,7 @@ static char *tls_credentials(const char *dir, char **note)
 		free(key);
 		return xrealpath(dir);
 	}
-	char *state = state_home();
+	char *state = detach_state_home("--tls");
 	char *tls = path_join(state, "tls");
 	char *script = path_join(root, "scripts/tls-dev-cert.sh");
 	char *argv[] = {"/bin/sh", script, tls, NULL};
@@ -372,7 +374,13 @@ static int cmd_build(int argc, char **argv, bool run)
 	struct strvec launch = {0};
 	if (run)
 		launch_argv(&p, &c.launch, &launch);
+	if (c.name && !c.detach)
+		bad_usage(c.cmd, "%s", "--name is for detached runs (-d)");
+	char *name = c.detach ? detach_claim(c.name, p.name) : NULL;
 	build_image(&p, &c.build);
+	if (name)
+		return detach_start(name, &p, &c.launch, &launch,
+		                    c.build.verbose);
 	if (run)
 		launch_exec(&c.launch, &launch, c.build.verbose);
 	return 0;
@@ -622,6 +630,14 @@ int main(int argc, char **argv)
 		return cmd_clean(n, rest);
 	if (strcmp(cmd, "targets") == 0)
 		return cmd_targets(n, rest);
+	if (strcmp(cmd, "ps") == 0)
+		return cmd_ps(n, rest);
+	if (strcmp(cmd, "logs") == 0)
+		return cmd_logs(n, rest);
+	if (strcmp(cmd, "stop") == 0)
+		return cmd_stop(n, rest);
+	if (strcmp(cmd, "rm") == 0)
+		return cmd_rm(n, rest);
 	if (cmd[0] == '-')
 		bad_usage(NULL, "unknown option '%s'", cmd);
 	bad_usage(NULL, "unknown command '%s'", cmd);
