@@ -35,8 +35,6 @@ static const char usage_main[] =
         "  logs [-f] NAME                            a detached run's output\n"
         "  stop [-t SECONDS] NAME...                 stop detached runs\n"
         "  rm NAME...                                forget exited runs\n"
-        "  pkg --format libvirt|oci|firecracker [APPDIR]\n"
-        "                                            package the image\n"
         "\n"
         "  kiln COMMAND --help    the options of one command\n"
         "  kiln --version         kiln's version\n"
