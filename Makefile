@@ -8,6 +8,8 @@
 #                 target; lib/http: a 1 GiB streamed response; TCP:
 #                 16 MiB echoes through the impairment bridge; testssl.sh
 #                 against HTTPS from the decks; entropy on xen)
+#   make install PREFIX=DIR  install kiln and its tree under DIR
+#                 (DIR/bin/kiln, DIR/lib/kiln; scripts/install.sh)
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
@@ -49,6 +51,10 @@ test-long: programs
 	IMPAIR_MIB=16 bash tests/tcp/long-impair.sh
 	bash tests/entropy/long-xen.sh
 
+PREFIX ?= /usr/local
+install: programs
+	scripts/install.sh $(PREFIX)
+
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
@@ -56,4 +62,4 @@ clean:
 	rm -rf bin _build
 	find apps tests -name _build -type d -prune -exec rm -rf {} +
 
-.PHONY: all programs deps run test test-long format clean
+.PHONY: all programs deps run test test-long install format clean
