@@ -30,6 +30,9 @@ crash_loop() {
 	truncate -s 32M "$disk"
 	local i
 	for ((i = 1; i <= KILLS; i++)); do
+		# (a writer killed before the shell opened its log would
+		# leave the last run's acks to be read again)
+		rm -f "$tmp/w.log"
 		if [ "$t" = unix ]; then
 			"$img" --block "file=$disk" -- write >"$tmp/w.log" 2>&1 &
 		else
@@ -41,9 +44,9 @@ crash_loop() {
 		wait "$pid" 2>/dev/null
 		local acked
 		acked=$(last_ack "$tmp/w.log")
-		if [ -z "$acked" ]; then
+		if [ -z "$acked" ] || [ "$acked" -lt "$maxack" ]; then
 			# killed before its first commit this time: the state is
-			# whatever the previous run acknowledged (or one more)
+			# at least what the last check found (or one more)
 			acked=$maxack
 		fi
 		[ "$acked" -gt "$maxack" ] && maxack=$acked

@@ -64,6 +64,11 @@ cut_loop() {
 		# (a simple command, so that $! is the process itself)
 		local run=("$img" --block "file=$disk")
 		[ "$t" = hvt ] && run=("$KILN_HVT" --block "file=$disk" "$img")
+		# A writer killed before the shim's constructor ran (or before
+		# the shell had opened its log) leaves the previous run's
+		# journal and log: cutting that journal again would undo writes
+		# the last cut already settled (the state the last check found).
+		rm -f "$jn" "$tmp/w.log"
 		KILN_INJECT_BLOCK="$disk" KILN_INJECT_JOURNAL="$jn" \
 			ASAN_OPTIONS=verify_asan_link_order=0 \
 			LD_PRELOAD="$out/inject.so" \
@@ -74,8 +79,11 @@ cut_loop() {
 		wait "$pid" 2>/dev/null
 		local acked
 		acked=$(last_ack "$tmp/w.log")
-		# no ack this run: the state is at least the last one found
-		[ -z "$acked" ] && acked=$maxack
+		# The state is never older than the last one a check found:
+		# that one was on the disk after the last cut.
+		if [ -z "$acked" ] || [ "$acked" -lt "$maxack" ]; then
+			acked=$maxack
+		fi
 		local seed=$((RANDOM * 32768 + RANDOM))
 		if ! "$out/cut" cut "$jn" "$disk" "$seed" >"$tmp/cut.log" 2>&1; then
 			bad=$((bad + 1))
