@@ -227,8 +227,13 @@ static int rec_check(struct store *s, const uint8_t *p, size_t have,
 	kiln_view_u32_le(&v, &plen);
 	kiln_view_u32_le(&v, &nops);
 	(void)nonce;
-	if (v.bad || magic != REC_MAGIC)
+	if (v.bad)
 		return 0;
+	if (magic != REC_MAGIC)
+		/* No record - unless the sequence number and the chain both
+		 * still say it is our next one: its magic was flipped (the
+		 * last record of the log has no successor to give it away). */
+		return seq == s->next_seq && prev == s->last_crc ? -1 : 0;
 	if (seq != s->next_seq || prev != s->last_crc) {
 		/* A record of another generation or session (end of log) -
 		 * unless one of the two fields still matches and the

@@ -329,6 +329,69 @@ static void flip_test(unsigned seed)
 	       detected, harmless);
 }
 
+/* Every bit of the last record of the log flipped in turn (an
+ * acknowledged commit with nothing after it to give its damage away):
+ * each flip must be reported, never taken for the end of the log. */
+static void tail_test(void)
+{
+	reset_disk();
+	writes = 0;
+	cut_at = -1;
+	powered = true;
+	struct store_config cfg = {.format_if_blank = true, .max_commit = 8192};
+	int err;
+	struct store *s = store_open(&cfg, NULL, &err);
+	static uint8_t v[100];
+	struct store_stats st;
+	uint64_t at = 0;
+	for (int i = 0; s && i < 8; i++) {
+		store_get_stats(s, &st);
+		at = st.log_bytes;
+		memset(v, i, sizeof(v));
+		if (store_put(s, "k0", 2, v, sizeof(v)))
+			FAIL("tail: put %d", i);
+	}
+	if (!s) {
+		FAIL("tail: open: %d", err);
+		return;
+	}
+	store_get_stats(s, &st);
+	store_close(s);
+	/* record of 32 bytes of header, one op of 10 + 2 + 100 */
+	size_t len = 32 + 10 + 2 + sizeof(v);
+	if (st.log_bytes - at != SECTOR) {
+		FAIL("tail: last record of %llu bytes",
+		     (unsigned long long)(st.log_bytes - at));
+		return;
+	}
+	at += 2 * SECTOR; /* in half 0, after the superblocks */
+	static uint8_t clean[sizeof(durable)];
+	memcpy(clean, durable, sizeof(clean));
+	int reported = 0, bad = 0;
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		memcpy(durable, clean, sizeof(clean));
+		durable[at + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		memcpy(cache, durable, sizeof(cache));
+		struct store_recovery rec;
+		s = store_open(&cfg, &rec, &err);
+		uint8_t got[sizeof(v)];
+		long n = s ? store_get(s, "k0", 2, got, sizeof(got)) : -1;
+		if (s && rec.bad_record)
+			reported++;
+		else if (bad++ < 3)
+			FAIL("tail: flip of bit %zu of the last record: %s "
+			     "(k0: %ld bytes, first %d)",
+			     bit, s ? "not reported" : "open failed", n,
+			     n > 0 ? got[0] : -1);
+		store_close(s);
+	}
+	memcpy(durable, clean, sizeof(clean));
+	if (!bad)
+		printf("tail: %d single-bit flips in the last record's "
+		       "checked bytes: all reported\n",
+		       reported);
+}
+
 static void full_test(void)
 {
 	reset_disk();
@@ -373,6 +436,7 @@ int main(int argc, char **argv)
 	       "%ld torn records reported\n",
 	       cuts, torn_reports);
 	flip_test(5);
+	tail_test();
 	full_test();
 	if (failures) {
 		printf("%d failures\n", failures);

@@ -19,7 +19,7 @@ if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 	finish
 fi
 if timeout 280 "$out/sim" "${SEEDS:-6}" >"$out/sim.out" 2>&1; then
-	while read -r l; do pass "store sim: $l"; done < <(grep -E '^(cuts|flips|full):' "$out/sim.out")
+	while read -r l; do pass "store sim: $l"; done < <(grep -E '^(cuts|flips|tail|full):' "$out/sim.out")
 else
 	fail "store sim" "$(grep -v '^PASS' "$out/sim.out" | head -10 | tr '\n' '|')"
 fi
