@@ -121,6 +121,7 @@ perf() { # perf NAME SERVER PORT QUERIES: one run; its q/s kept in $tmp/qps.NAME
 # serve NAME APP: start server NAME on the zone of APP, measure, stop.
 serve() {
 	local name=$1 app=$2 log="$tmp/$1.log" mib=0
+	: >"$log"
 	case $name in
 	*+cache) mib=64 ;;
 	esac
@@ -190,7 +191,7 @@ options { directory "$tmp"; listen-on port 5302 { 127.0.0.1; };
   listen-on-v6 { none; }; recursion no; pid-file "$tmp/named.pid"; };
 zone "bench.test" { type primary; file "$app/zones/bench.test.zone"; };
 CONF
-	rm -f "$tmp"/qps.*
+	rm -f "$tmp"/qps.* "$tmp"/cpu.*
 	# the servers in turn, ROUNDS times over, so that the machine's
 	# load falls on each alike
 	for ((r = 1; r <= ROUNDS; r++)); do

@@ -9,7 +9,8 @@
  *
  * A table of fixed slots, each query with two places in it (two hashes):
  * a query and its response that do not fit one slot are answered each
- * time; when both places are taken, one of them is overwritten. The two
+ * time; when both places are taken, the answer in one of them moves to
+ * its own other place if that is free, else one is overwritten. The two
  * places lie in the same 4 KiB (PLACES slots), so that a lookup costs one
  * page walk at most. The table starts small and doubles, up to the
  * budget, once it is a quarter full and a query finds both its places
@@ -109,6 +110,21 @@ static void grow(struct dns_cache *k)
 	k->mask = m;
 }
 
+/* Move the answer in s to its other place if that one is empty (one
+ * step of cuckoo hashing: two queries that share both places are rare,
+ * two that share one are not); true when s is then free. */
+static bool move_aside(struct dns_cache *k, struct slot *s)
+{
+	size_t i = (size_t)((uint8_t *)s - k->slots) / SLOT;
+	size_t a = place0(s->hash, k->mask), b = place1(s->hash, k->mask);
+	size_t j = i == a ? b : a;
+	if (j == i || AT(k, j)->rlen)
+		return false;
+	memcpy(AT(k, j), s, SLOT);
+	s->rlen = 0;
+	return true;
+}
+
 static uint32_t hash_of(const uint8_t *p, size_t n, uint32_t seed)
 {
 	uint32_t h = 2166136261u ^ seed;
@@ -171,7 +187,11 @@ size_t dns_cache_answer(struct dns_cache *k, const struct dns_catalog *c,
 		p[0] = AT(k, place0(h, k->mask));
 		p[1] = AT(k, place1(h, k->mask));
 	}
-	/* An empty place, else either one. */
+	/* An empty place; else one whose answer can move to its own other
+	 * place; else either one. */
+	for (int i = 0; i < 2 && p[0]->rlen && p[1]->rlen; i++)
+		if (move_aside(k, p[i]))
+			break;
 	s = !p[0]->rlen ? p[0] : !p[1]->rlen ? p[1] : p[h >> 27 & 1];
 	k->used += !s->rlen;
 	s->rlen = 0; /* while it is being rewritten */
