@@ -80,7 +80,9 @@ void dns_cache_free(struct dns_cache *k)
 #define AT(k, i) ((struct slot *)((k)->slots + (size_t)(i)*SLOT))
 
 /* The two places of hash h under mask m: h's low bits, and the same
- * bits but the lowest four, which come from h's top (the same 4 KiB). */
+ * bits but the lowest four, which come from h's top (the same 4 KiB),
+ * changed when they would make the same place (a query with one place
+ * and another with the same one would evict each other for ever). */
 static size_t place0(uint32_t h, size_t m)
 {
 	return h & m;
@@ -88,7 +90,10 @@ static size_t place0(uint32_t h, size_t m)
 
 static size_t place1(uint32_t h, size_t m)
 {
-	return ((h & ~(uint32_t)(PLACES - 1)) | h >> 28) & m;
+	uint32_t low = h >> 28;
+	if (low == (h & (PLACES - 1)))
+		low ^= 1;
+	return ((h & ~(uint32_t)(PLACES - 1)) | low) & m;
 }
 
 /* Double the table: each entry keeps its place or moves to the same
