@@ -239,7 +239,7 @@ static void check_forwards(const struct project *p,
 				    o->forwards.v[i], fw[i].host,
 				    fw[i].udp ? "/udp" : "", o->forwards.v[j]);
 			}
-	for (size_t i = 0; i < nfw; i++)
+	for (size_t i = 0; o->check_ports_free && i < nfw; i++)
 		check_port_free(&fw[i]);
 }
 

@@ -23,8 +23,9 @@ struct launch_options {
 	struct strvec vchans;   /* --vchan host option values */
 	const char *mem;
 	const char *machine;
-	unsigned url_wait;  /* seconds to wait for the URLs to answer */
-	struct strvec args; /* boot arguments (after --) */
+	unsigned url_wait;     /* seconds to wait for the URLs to answer */
+	bool check_ports_free; /* host ports must be free now (not kiln pkg) */
+	struct strvec args;    /* boot arguments (after --) */
 	/* --tls: the image serves HTTPS on guest port 443 too; forwarded
 	 * from 127.0.0.1:8443 beside the app's own /http forwards. */
 	bool tls;

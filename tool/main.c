@@ -31,6 +31,8 @@ static const char usage_main[] =
         "  new [--template hello|http] DIR           start an app in DIR\n"
         "  clean [APPDIR]                            remove APPDIR/_build\n"
         "  targets                                   list the targets\n"
+        "  pkg --format libvirt|oci|firecracker [APPDIR]\n"
+        "                                            package the virtio image\n"
         "  ps                                        list the detached runs\n"
         "  logs [-f] NAME                            a detached run's output\n"
         "  stop [-t SECONDS] NAME...                 stop detached runs\n"
@@ -112,6 +114,25 @@ static const char usage_new[] =
         "  --template http   an HTTP server with two handlers (/ and\n"
         "                    /hello/{name}): kiln run DIR serves it on\n"
         "                    http://127.0.0.1:8080/ (docs/apps.md)\n";
+
+static const char usage_pkg[] =
+        "usage: kiln pkg --format libvirt|oci|firecracker [-o OUT] [APPDIR]\n"
+        "                [-p ...] [--net ...] [--block PATH] [--mem SIZE]\n"
+        "                [-- BOOTARGS]\n"
+        "\n"
+        "Build APPDIR's virtio image and package it with the run options\n"
+        "(as for kiln run; the app's forwards by default):\n"
+        "\n"
+        "  --format libvirt     a libvirt domain XML (QEMU, direct kernel\n"
+        "                       boot, virtio-net, virtio-blk, serial\n"
+        "                       console): virsh define OUT\n"
+        "  --format oci         an OCI image layout (a folder) with the\n"
+        "                       image and urunc's annotations\n"
+        "  --format firecracker a Firecracker configuration (JSON; tap\n"
+        "                       networking only)\n"
+        "  -o, --output OUT     where (default: APPDIR/_build/virtio/\n"
+        "                       NAME.libvirt.xml, NAME.oci, "
+        "NAME.firecracker.json)\n";
 
 static const char usage_clean[] = "usage: kiln clean [APPDIR]\n"
                                   "\n"
@@ -214,6 +235,7 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c->build.jobs = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
 	c->launch.url_wait = 60;
+	c->launch.check_ports_free = true;
 	for (int i = 0; i < argc; i++) {
 		/* --name=VALUE is --name VALUE. */
 		const char *arg = argv[i];
@@ -382,6 +404,90 @@ static int cmd_build(int argc, char **argv, bool run)
 	if (run)
 		launch_exec(&c.launch, &launch, c.build.verbose);
 	return 0;
+}
+
+static int cmd_pkg(int argc, char **argv)
+{
+	const char *format = NULL, *out = NULL;
+	struct strvec rest = {0};
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			for (; i < argc; i++)
+				sv_push(&rest, argv[i]);
+			break;
+		}
+		if (is_help(a)) {
+			fputs(usage_pkg, stdout);
+			return 0;
+		}
+		const char **dst = NULL;
+		if (strcmp(a, "--format") == 0)
+			dst = &format;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			dst = &out;
+		if (dst) {
+			if (i + 1 >= argc)
+				bad_usage("pkg ", "option %s needs a value", a);
+			*dst = argv[++i];
+		} else if (strncmp(a, "--format=", 9) == 0) {
+			format = a + 9;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			out = a + 9;
+		} else {
+			sv_push(&rest, a);
+		}
+	}
+	if (!format)
+		bad_usage("pkg ", "%s",
+		          "--format is needed (libvirt, oci or firecracker)");
+	const char *ext = strcmp(format, "libvirt") == 0 ? "libvirt.xml"
+	                  : strcmp(format, "oci") == 0   ? "oci"
+	                  : strcmp(format, "firecracker") == 0
+	                          ? "firecracker.json"
+	                          : NULL;
+	if (!ext)
+		bad_usage("pkg ",
+		          "unknown format '%s' (libvirt, oci or firecracker)",
+		          format);
+	struct cli c = {.cmd = "pkg "};
+	parse_build_args(&c, (int)rest.n, rest.v, true, usage_pkg);
+	if (c.detach || c.name || c.launch.vchans.n > 0)
+		bad_usage("pkg ", "%s",
+		          "-d, --name and --vchan are for kiln run");
+	if (c.target && strcmp(c.target, "virtio") != 0)
+		bad_usage("pkg ", "packages are of the virtio image, not '%s'",
+		          c.target);
+	c.launch.check_ports_free = false;
+	find_root();
+	struct project p;
+	project_load(&p, root, c.appdir, "virtio", c.sanitize, NULL);
+	struct strvec launch = {0};
+	launch_argv(&p, &c.launch, &launch);
+	c.build.quiet = true;
+	build_image(&p, &c.build);
+	char *output = out ? xstrdup(out)
+	                   : xasprintf("%s/%s.%s", p.build, p.name, ext);
+	char *script = path_join(root, "platform/virtio/pkg");
+	struct strvec cmd = {0};
+	sv_push(&cmd, script);
+	sv_push(&cmd, "--format");
+	sv_push(&cmd, format);
+	sv_push(&cmd, "--out");
+	sv_push(&cmd, output);
+	sv_push(&cmd, "--name");
+	sv_push(&cmd, p.name);
+	/* The launch template's {opts} and {args}: the words between the
+	 * launcher and the image, then "--" and the boot arguments. */
+	for (size_t i = 1; i < launch.n; i++) {
+		if (strcmp(launch.v[i], p.image) == 0)
+			sv_pushf(&cmd, "%s.stripped", p.image);
+		else
+			sv_push(&cmd, launch.v[i]);
+	}
+	fflush(stdout);
+	execv(script, cmd.v);
+	die(EXIT_BUILD, "cannot run %s: %s", script, strerror(errno));
 }
 
 static void write_new(const char *dir, const char *name, const char *text)
@@ -628,6 +734,8 @@ int main(int argc, char **argv)
 		return cmd_clean(n, rest);
 	if (strcmp(cmd, "targets") == 0)
 		return cmd_targets(n, rest);
+	if (strcmp(cmd, "pkg") == 0)
+		return cmd_pkg(n, rest);
 	if (strcmp(cmd, "ps") == 0)
 		return cmd_ps(n, rest);
 	if (strcmp(cmd, "logs") == 0)
