@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make install PREFIX=DIR: DIR/bin/kiln works outside the tree with no
 # KILN_ROOT (kiln new a && kiln run a in an empty folder; a copy of
-# apps/hello in a scratch folder; a detached http app
-# answering curl), the prefix still works once moved, the test build of
-# kiln-hvt is not installed, and a kiln outside any tree says so.
+# apps/hello in a scratch folder), the prefix still works once moved, the
+# test build of kiln-hvt is not installed, and a kiln outside any tree
+# says so.
 # timeout: 240
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -45,17 +45,15 @@ for t in unix; do
 		fail "$t: installed kiln run hello" "rc=$rc $(tail -3 <<<"$out")"
 done
 
-# Moved as a whole, it still finds its tree.
+# Moved as a whole, it still finds its tree (the compile commands name the
+# new place, so the copy is rebuilt).
 mv "$T/x" "$T/y"
 k="$T/y/bin/kiln"
-port=$(freeport)
-out=$(cd "$T" && "$k" new --template http web && "$k" run -d -t unix --name web -p "$port:80/http" web 2>&1)
+out=$(cd "$T" && "$k" run -t unix hello -- moved 2>&1)
 rc=$?
-body=$(curl -s --max-time 3 "http://127.0.0.1:$port/hello/kiln")
-"$k" stop web >/dev/null 2>&1
-[ $rc -eq 0 ] && [ "$body" = '{"hello":"kiln"}' ] &&
-	pass "moved prefix: kiln new --template http, run -d, curl answered ($body)" ||
-	fail "moved prefix: http app" "rc=$rc body=[$body] $(tail -3 <<<"$out")"
+[ $rc -eq 0 ] && grep -q "moved" <<<"$out" &&
+	pass "moved prefix: the installed kiln still builds and runs the copy" ||
+	fail "moved prefix" "rc=$rc $(tail -3 <<<"$out")"
 
 # kiln alone, outside any tree.
 mkdir -p "$T/lone/bin"
