@@ -566,6 +566,18 @@ static void uptime_text(long long secs, char *buf, size_t n)
 		snprintf(buf, n, "%lldd", secs / 86400);
 }
 
+/* path below the current folder without it, else as it is. */
+static const char *short_path(const char *path)
+{
+	static char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return path;
+	size_t n = strlen(cwd);
+	if (strncmp(path, cwd, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
 static const char usage_ps[] =
         "usage: kiln ps\n"
         "\n"
@@ -616,7 +628,7 @@ int cmd_ps(int argc, char **argv)
 			         (b + (1 << 19)) >> 20);
 		}
 		printf("%-16s %-7s %-40s %-24s %-7s %-8s %s\n", e.name,
-		       e.target, display_path(e.image), e.ports, up, mem,
+		       e.target, short_path(e.image), e.ports, up, mem,
 		       s == ST_RUNNING ? "running" : e.status);
 		entry_free(&e);
 	}
