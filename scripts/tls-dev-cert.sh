@@ -2,8 +2,13 @@
 # Make the development CA and a server certificate for 127.0.0.1 and
 # localhost under DIR (kiln build --tls), once: DIR/ca.pem, DIR/ca-key.pem,
 # DIR/server/cert.pem and DIR/server/key.pem (P-256 keys, the server's
-# valid 825 days, the CA's 10 years). Safe to run again: an existing set
-# is kept, a server certificate expiring within 30 days is remade.
+# valid 825 days, the CA's 10 years), and the CA's revocation list
+# DIR/ca.crl (DER, empty, signed by the CA, valid as long as the CA),
+# which the server certificate names as its CRL distribution point
+# (file://DIR/ca.crl), as a public CA's certificates name theirs. Safe to
+# run again: an existing set is kept; a server certificate expiring within
+# 30 days, or one without the distribution point (made before it), is
+# remade, and so is a missing CRL.
 set -eu
 dir=$1
 umask 077
@@ -21,14 +26,31 @@ if [ ! -f "$dir/ca.pem" ] || [ ! -f "$dir/ca-key.pem" ]; then
 	rm -f "$dir/server/cert.pem"
 	made_ca=1
 fi
+dir=$(cd "$dir" && pwd)
+if [ -n "$made_ca" ] || [ ! -f "$dir/ca.crl" ]; then
+	# An empty CRL: openssl ca wants a database and a CRL number.
+	crl=$(mktemp -d)
+	: >"$crl/index.txt"
+	echo 01 >"$crl/crlnumber"
+	printf '%s\n' "[ca]" "default_ca=dev" "[dev]" "database=$crl/index.txt" \
+		"crlnumber=$crl/crlnumber" "default_md=sha256" "default_crl_days=3650" >"$crl/ca.cnf"
+	openssl ca -batch -config "$crl/ca.cnf" -gencrl -keyfile "$dir/ca-key.pem" \
+		-cert "$dir/ca.pem" -out "$crl/ca.crl.pem" 2>/dev/null
+	openssl crl -in "$crl/ca.crl.pem" -outform DER -out "$dir/ca.crl.tmp"
+	mv "$dir/ca.crl.tmp" "$dir/ca.crl"
+	rm -rf "$crl"
+fi
 if [ ! -f "$dir/server/cert.pem" ] || [ ! -f "$dir/server/key.pem" ] ||
-	! openssl x509 -checkend 2592000 -noout -in "$dir/server/cert.pem" >/dev/null 2>&1; then
+	! openssl x509 -checkend 2592000 -noout -in "$dir/server/cert.pem" >/dev/null 2>&1 ||
+	! openssl x509 -noout -ext crlDistributionPoints -in "$dir/server/cert.pem" 2>/dev/null |
+	grep -q "URI:file://$dir/ca.crl"; then
 	openssl ecparam -name prime256v1 -genkey -noout -out "$dir/server/key.pem.tmp"
 	ext=$(mktemp)
 	printf '%s\n' "basicConstraints=critical,CA:false" \
 		"keyUsage=critical,digitalSignature" \
 		"extendedKeyUsage=serverAuth" \
-		"subjectAltName=IP:127.0.0.1,DNS:localhost" >"$ext"
+		"subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		"crlDistributionPoints=URI:file://$dir/ca.crl" >"$ext"
 	openssl req -new -key "$dir/server/key.pem.tmp" -subj "/CN=localhost" \
 		-out "$dir/server/req.csr" 2>/dev/null
 	openssl x509 -req -in "$dir/server/req.csr" -CA "$dir/ca.pem" \

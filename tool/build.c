@@ -438,10 +438,11 @@ static struct source *assets(const struct project *p)
 }
 
 /* --tls: the credentials folder as the table kiln_tls_credentials (lib/tls
- * reads it; it is not the app's kiln_assets, so nothing serves the key). */
+ * reads it; it is not the app's kiln_assets, so nothing serves the key).
+ * --tls-disk: none (an empty tls_dir). */
 static struct source *credentials(const struct project *p)
 {
-	if (!p->tls_dir)
+	if (!p->tls_dir || !*p->tls_dir)
 		return NULL;
 	char *tool = xasprintf("%s/bin/kiln-assets", p->root);
 	char *gen = xasprintf("%s/gen", p->build);

@@ -65,6 +65,11 @@ static const char usage_build[] =
         "                       under $KILN_STATE_HOME (default\n"
         "                       $XDG_STATE_HOME/kiln or ~/.local/state/kiln)\n"
         "  --tls-dir DIR        --tls with DIR's cert.pem and key.pem (PEM)\n"
+        "  --tls-disk           with lib/tls but no certificate in the\n"
+        "                       image: it reads the certificate chain and\n"
+        "                       key (PEM) at boot from the block device the\n"
+        "                       boot argument --tls-disk=DEVICE names\n"
+        "                       (docs/tls.md); into _build/TARGET-tls/\n"
         "\n"
         "Long options also take the form --name=VALUE.\n";
 
@@ -81,6 +86,11 @@ static const char usage_run[] =
         "  --tls, --tls-dir DIR as for kiln build; an app forwarding a web\n"
         "                       server gets 127.0.0.1:8443 forwarded to\n"
         "                       its port 443 too\n"
+        "  --tls-disk FILE      as kiln build --tls-disk, with FILE (a disk\n"
+        "                       image holding the certificate chain and key\n"
+        "                       as PEM text, zero-padded to 512-byte\n"
+        "                       sectors) as the next block device, named to\n"
+        "                       the image by --tls-disk=blk<n>\n"
         "  -p HOST:GUEST[/tcp|/udp|/http]\n"
         "                       forward 127.0.0.1:HOST to the guest's port\n"
         "                       GUEST (user-mode networking); /http also\n"
@@ -208,6 +218,8 @@ struct cli {
 	bool sanitize;
 	bool tls;
 	const char *tls_dir;
+	bool tls_disk;
+	const char *tls_disk_file; /* kiln run --tls-disk FILE */
 	struct build_options build;
 	struct launch_options launch;
 	bool detach;              /* run -d */
@@ -256,6 +268,12 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 		} else if (strcmp(a, "--tls-dir") == 0) {
 			c->tls = true;
 			c->tls_dir = option_value(c, argc, argv, &i);
+		} else if (strcmp(a, "--tls-disk") == 0) {
+			c->tls = true;
+			c->tls_disk = true;
+			if (run)
+				c->tls_disk_file =
+				        option_value(c, argc, argv, &i);
 		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
 			const char *v = option_value(c, argc, argv, &i);
 			char *end;
@@ -330,13 +348,39 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 	}
 	if (!c->appdir)
 		c->appdir = ".";
+	if (c->tls_disk && c->tls_dir)
+		bad_usage(c->cmd, "%s",
+		          "--tls-disk and --tls-dir: one of them");
+}
+
+/* kiln run --tls-disk FILE: FILE as the next block device, and the boot
+ * argument naming it. Its text must fit whole sectors (a launcher rounds
+ * a disk down to them). */
+static void tls_disk_attach(struct cli *c)
+{
+	const char *f = c->tls_disk_file;
+	struct stat st;
+	if (stat(f, &st) != 0 || !S_ISREG(st.st_mode))
+		die(EXIT_USAGE, "--tls-disk %s: %s", f,
+		    stat(f, &st) != 0 ? strerror(errno) : "not a file");
+	if (st.st_size == 0 || st.st_size % 512 != 0 || st.st_size > 64 * 1024)
+		die(EXIT_USAGE,
+		    "--tls-disk %s: %lld bytes; a TLS disk is 512 bytes to 64 "
+		    "KiB, whole 512-byte sectors (make one with: cat cert.pem "
+		    "key.pem > FILE; truncate -s %%512 FILE)",
+		    f, (long long)st.st_size);
+	if (strchr(f, ','))
+		die(EXIT_USAGE, "--tls-disk %s: a path without commas, please",
+		    f);
+	sv_pushf(&c->launch.args, "--tls-disk=blk%zu", c->launch.blocks.n);
+	sv_push(&c->launch.blocks, f);
 }
 
 /* The credentials folder of --tls: DIR's, or the development CA's server
  * certificate, made on first use by scripts/tls-dev-cert.sh (which
  * prints how to trust the CA when it makes it). *note: what kiln run
  * prints with the URLs. */
-static char *tls_credentials(const char *dir, char **note)
+static void check_wolfssl(void)
 {
 	char *deps = path_join(root, "_deps/wolfssl-5.5.4");
 	if (!is_dir(deps))
@@ -345,6 +389,11 @@ static char *tls_credentials(const char *dir, char **note)
 		    "scripts/deps.sh (it fetches Debian's source package)",
 		    display_path(deps));
 	free(deps);
+}
+
+static char *tls_credentials(const char *dir, char **note)
+{
+	check_wolfssl();
 	*note = NULL;
 	if (dir) {
 		char *cert = path_join(dir, "cert.pem");
@@ -382,8 +431,14 @@ static int cmd_build(int argc, char **argv, bool run)
 	parse_build_args(&c, argc, argv, run, run ? usage_run : usage_build);
 	find_root();
 	char *tls_dir = NULL, *note = NULL;
-	if (c.tls)
+	if (c.tls_disk) {
+		tls_dir = xstrdup("");
+		check_wolfssl();
+		if (run)
+			tls_disk_attach(&c);
+	} else if (c.tls) {
 		tls_dir = tls_credentials(c.tls_dir, &note);
+	}
 	c.launch.tls = c.tls;
 	c.launch.tls_note = note;
 	struct project p;

@@ -45,7 +45,8 @@ struct project {
 	size_t nlibs;
 	bool sanitize;
 	/* --tls: the folder holding cert.pem and key.pem built into the
-	 * image (lib/tls added to its libraries), or NULL. */
+	 * image (lib/tls added to its libraries); "" for lib/tls without
+	 * them (--tls-disk: read from a block device at boot); or NULL. */
 	const char *tls_dir;
 	char *build; /* APPDIR/_build/TARGET, TARGET-san, TARGET-tls, ... */
 	char *image; /* build/NAME */

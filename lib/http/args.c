@@ -2,6 +2,8 @@
  * lib/http/args.c - the server's boot arguments (claimed through
  * kiln_arg_*, so that a mistyped one is reported by kiln_args_check).
  */
+#include "server.h"
+
 #include <kiln/http.h>
 #include <string.h>
 
@@ -38,6 +40,11 @@ bool http_config_from_args(struct http_config *cfg)
 	if (!kiln_arg_uint("--https-port", 1, 65535, &v))
 		return false;
 	cfg->https_port = (uint16_t)v;
+	/* An image with lib/tls loads its credentials now, at start: that
+	 * claims --tls-disk=DEVICE, and a disk that does not hold them ends
+	 * the image (a line saying why) before anything is served. */
+	if (tls_image_config)
+		tls_image_config();
 	return arg_secs("--http-idle-timeout", &cfg->idle_timeout) &&
 	       arg_secs("--http-header-timeout", &cfg->header_timeout) &&
 	       arg_secs("--http-send-timeout", &cfg->send_timeout) &&

@@ -48,6 +48,10 @@
 #define HAVE_ECC
 #define ECC_TIMING_RESISTANT
 #define ECC_SHAMIR
+/* An imported EC key is checked: a private key against its public
+ * point (so that wolfSSL_CTX_check_private_key finds a key that is not
+ * the certificate's), a peer's point for its order. */
+#define WOLFSSL_VALIDATE_ECC_IMPORT
 #define HAVE_CURVE25519
 #define HAVE_AESGCM
 #define GCM_TABLE_4BIT
