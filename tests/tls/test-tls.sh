@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # HTTPS from the decks built with --tls (lib/tls on wolfSSL), on unix
-# (ASan+UBSan) and hvt: curl and openssl s_client negotiate TLS 1.3 with
-# ALPN http/1.1 and a verified certificate of the development CA; TLS 1.2
-# gives an ECDHE AEAD suite, TLS 1.1 and a CBC-only client are refused; a
-# saved session is resumed (Reused); every asset comes byte-exact over one
-# keep-alive connection; hostile clients (tests/tls/hostile.py) close only
-# their own connection, each a "tls: handshake ... failed" line.
-# timeout: 600
+# (ASan+UBSan), hvt and virtio (QEMU; hvt and virtio SKIP without
+# /dev/kvm, virtio without qemu-system-x86_64): curl and openssl s_client
+# negotiate TLS 1.3 with ALPN http/1.1 and a verified certificate of the
+# development CA; TLS 1.2 gives an ECDHE AEAD suite, TLS 1.1 and a
+# CBC-only client are refused; a saved session is resumed (Reused); every
+# asset comes byte-exact over one keep-alive connection; hostile clients
+# (tests/tls/hostile.py) close only their own connection, each a "tls:
+# handshake ... failed" line. Certificates at run time: kiln run
+# --tls-disk with a disk holding another CA's chain (leaf and
+# intermediate) and key is served with that chain; a disk of zeros, one
+# without a key and one with a key that is not the leaf's each end the
+# image at start with a line saying so. Headless Chromium (once: hvt, or
+# unix without KVM) loads the decks trusting the development CA through
+# an NSS database (tests/tls/browse-https.js).
+# timeout: 900
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 [ -x "$KILN" ] || { fail "tls" "bin/kiln is missing (run make)"; finish; }
@@ -20,6 +28,31 @@ done
 T=$(scratch)
 export KILN_STATE_HOME="$T/state"
 CA="$T/state/tls/ca.pem"
+# Another CA, an intermediate and a leaf for 127.0.0.1 and localhost, for
+# the credentials disks (the leaf and the intermediate: a chain of two).
+O="$T/other"
+mkdir -p "$O"
+(
+	cd "$O" || exit 1
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+	openssl req -x509 $ec -keyout root.key -out root.pem -days 2 -subj "/CN=Kiln test root" \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign
+	openssl req $ec -keyout mid.key -out mid.csr -subj "/CN=Kiln test intermediate"
+	printf '%s\n' basicConstraints=critical,CA:true keyUsage=critical,keyCertSign >mid.ext
+	openssl x509 -req -in mid.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 \
+		-extfile mid.ext -out mid.pem
+	openssl req $ec -keyout key.pem -out leaf.csr -subj "/CN=localhost"
+	printf '%s\n' subjectAltName=IP:127.0.0.1,DNS:localhost extendedKeyUsage=serverAuth >leaf.ext
+	openssl x509 -req -in leaf.csr -CA mid.pem -CAkey mid.key -CAcreateserial -days 2 \
+		-extfile leaf.ext -out leaf.pem
+	openssl ecparam -name prime256v1 -genkey -noout -out other.key
+	# A disk: the PEM text, then zeros to a whole sector.
+	disk() { cat "$@" >"$d"; truncate -s %512 "$d"; }
+	d=good.img disk leaf.pem mid.pem key.pem
+	d=nokey.img disk leaf.pem mid.pem
+	d=wrongkey.img disk leaf.pem mid.pem other.key
+	head -c 4096 /dev/zero >zeros.img
+) >"$O/make.log" 2>&1 || { fail "tls: the test certificates" "$(tail -3 "$O/make.log")"; finish; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The decks' assets as URL path and file: site/ at /, vendor/ at
@@ -36,11 +69,95 @@ asset_list() {
 	done
 }
 
+# The credentials disks on target $1 ($2: --sanitize or empty).
+check_disks() {
+	local t=$1 san=$2 tag=$3
+	local hp sp log="$T/disk-$tag.log"
+	hp=$(freeport)
+	sp=$(freeport)
+	"$KILN" run -t "$t" $san --tls-disk "$O/good.img" apps/decks -p "$hp:80/http" -p "$sp:443/https" \
+		-- --exit-after=300 >"$log" 2>&1 &
+	local pid=$!
+	on_exit "kill $pid 2>/dev/null"
+	if ! wait_for 120 grep -qx "serving on https://127.0.0.1:$sp/" "$log"; then
+		fail "$tag: --tls-disk: HTTPS server" "no URL line: $(tail -5 "$log")"
+		kill $pid 2>/dev/null
+		return
+	fi
+	curl -sv --cacert "$O/root.pem" "https://127.0.0.1:$sp/" -o "$T/disk-index-$tag" 2>"$T/disk-curl-$tag.log"
+	if grep -q "SSL connection using TLSv1.3" "$T/disk-curl-$tag.log" &&
+		cmp -s "$T/disk-index-$tag" apps/decks/site/index.html &&
+		grep -q "^tls: certificate chain (2 certificates) and key from block device blk0$" "$log"; then
+		pass "$tag: --tls-disk: the disk's chain (2 certificates) verifies with its root, the index byte-exact"
+	else
+		fail "$tag: --tls-disk: the disk's chain" "$(grep -E 'SSL connection|error|issuer' "$T/disk-curl-$tag.log" | head -3); $(grep tls: "$log" | head -2)"
+	fi
+	if curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$sp/"; then
+		fail "$tag: --tls-disk: the built-in certificate is not served" "the development CA verified it"
+	else
+		pass "$tag: --tls-disk: the development CA does not verify it (the disk's certificate is served)"
+	fi
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	local img want rc
+	for img in zeros:"no PEM certificate" nokey:"no PEM private key" \
+		wrongkey:"the certificate and key do not load"; do
+		want=${img#*:}
+		img=${img%%:*}
+		timeout 120 "$KILN" run -t "$t" $san --tls-disk "$O/$img.img" apps/decks -p "$hp:80/http" \
+			-- --exit-after=60 >"$T/disk-$img-$tag.log" 2>&1
+		rc=$?
+		if [ $rc -eq 1 ] && grep -q "^tls: --tls-disk=blk0: $want" "$T/disk-$img-$tag.log" &&
+			! grep -q "AddressSanitizer\|runtime error\|listening on" "$T/disk-$img-$tag.log"; then
+			pass "$tag: --tls-disk $img.img: status 1 at start, \"$want\""
+		else
+			fail "$tag: --tls-disk $img.img" "status $rc: $(grep -E 'tls:|Sanitizer|error' "$T/disk-$img-$tag.log" | head -2)"
+		fi
+	done
+}
+
+# Headless Chromium against port $2, the development CA trusted through
+# an NSS database in a HOME of its own.
+check_browser() {
+	local tag=$1 sp=$2
+	if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null || ! command -v certutil >/dev/null; then
+		skip "$tag: chromium over HTTPS" "needs /usr/bin/chromium, node and certutil (libnss3-tools)"
+		return
+	fi
+	if [ ! -d tests/decks/node_modules/playwright-core ] ||
+		[ tests/decks/package-lock.json -nt tests/decks/node_modules ]; then
+		if ! (cd tests/decks && npm ci --ignore-scripts --no-audit --no-fund \
+			--loglevel=error >"$T/npm.log" 2>&1 && touch node_modules); then
+			skip "$tag: chromium over HTTPS" "npm ci failed (no package registry?): $(tail -1 "$T/npm.log")"
+			return
+		fi
+	fi
+	local h="$T/home-$tag"
+	mkdir -p "$h/.pki/nssdb"
+	certutil -N -d "sql:$h/.pki/nssdb" --empty-password &&
+		certutil -A -d "sql:$h/.pki/nssdb" -n "Kiln development CA (test)" -t "C,," -i "$CA" ||
+		{ fail "$tag: an NSS database trusting the CA" "certutil failed"; return; }
+	HOME=$h timeout 120 node tests/tls/browse-https.js "$tag" "$sp" || TEST_FAILS=$((TEST_FAILS + 1))
+}
+
 check_target() {
-	local t=$1 san=$2 tag=$1
+	local t=$1 san=$2 browser=$3 tag=$1
 	[ -n "$san" ] && tag="$t-asan"
 	"$KILN" build -t "$t" $san --tls apps/decks >"$T/build-$tag.log" 2>&1 ||
 		{ fail "$tag: build decks --tls" "$(tail -5 "$T/build-$tag.log")"; return; }
+	if [ ! -e "$T/crl-checked" ]; then
+		touch "$T/crl-checked"
+		# The development certificate's CRL distribution point is the
+		# CA's CRL, which it passes.
+		local cert="$T/state/tls/server/cert.pem"
+		if openssl x509 -noout -ext crlDistributionPoints -in "$cert" 2>/dev/null |
+			grep -q "URI:file://$T/state/tls/ca.crl" &&
+			openssl verify -crl_check -CAfile "$CA" -CRLfile "$T/state/tls/ca.crl" "$cert" >/dev/null 2>&1; then
+			pass "the development certificate names the CA's CRL, and passes it (openssl verify -crl_check)"
+		else
+			fail "the development certificate's CRL" "$(openssl verify -crl_check -CAfile "$CA" -CRLfile "$T/state/tls/ca.crl" "$cert" 2>&1 | tail -1)"
+		fi
+	fi
 	local hp sp log="$T/run-$tag.log"
 	hp=$(freeport)
 	sp=$(freeport)
@@ -155,14 +272,23 @@ check_target() {
 	else
 		fail "$tag: the image still serves" "$(tail -5 "$log")"
 	fi
+	[ -n "$browser" ] && check_browser "$tag" "$sp"
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
+	check_disks "$t" "$san" "$tag"
 }
 
-check_target unix --sanitize
 if have_kvm; then
-	check_target hvt ""
+	check_target unix --sanitize ""
+	check_target hvt "" browser
+	if command -v qemu-system-x86_64 >/dev/null; then
+		check_target virtio ""
+	else
+		skip "virtio: HTTPS from the decks" "qemu-system-x86_64 not installed"
+	fi
 else
+	check_target unix --sanitize browser
 	skip "hvt: HTTPS from the decks" "$KVM_WHY"
+	skip "virtio: HTTPS from the decks" "$KVM_WHY"
 fi
 finish
