@@ -91,3 +91,19 @@ wait_for() {
 
 # finish: exit status for the script (non-zero if any fail was reported).
 finish() { [ "$TEST_FAILS" -eq 0 ]; exit $?; }
+
+# host_build MANIFEST: build the host program of MANIFEST (PATH/NAME.host,
+# from the tree's root; docs/building.md) with kiln, incrementally, and
+# print the program's path. On failure prints nothing, returns 1, and
+# `host_log MANIFEST` names the file holding kiln's output.
+host_log() {
+	local rel=${1%.host}
+	echo "$ROOT/_build/host/$rel.log"
+}
+host_build() {
+	local rel=${1%.host} log
+	log=$(host_log "$1")
+	mkdir -p "$(dirname "$log")"
+	"$KILN" build "$ROOT/$1" >"$log" 2>&1 || return 1
+	echo "$ROOT/_build/host/$rel/$(basename "$rel")"
+}

@@ -14,6 +14,7 @@
 #include "proc.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,13 +27,6 @@
 
 /* Recorded commands and dependency lists are small; cap what we read. */
 #define RECORD_MAX (16 * 1024 * 1024)
-
-struct unit {
-	const struct source *src;
-	char *obj, *dep, *cmdfile, *log;
-	struct strvec cmd;
-	char *cmdline;
-};
 
 /* ------------------------------------------------------------- helpers */
 
@@ -172,7 +166,8 @@ static void make_unit(const struct project *p, struct unit *u,
 {
 	const struct desc *t = &p->target.desc;
 	memset(u, 0, sizeof(*u));
-	u->src = src;
+	u->path = src->path;
+	u->assembly = src->assembly;
 	char *base = xasprintf("%s/obj/%s", p->build, src->objrel);
 	u->obj = xasprintf("%s.o", base);
 	u->dep = xasprintf("%s.d", base);
@@ -189,12 +184,17 @@ static void make_unit(const struct project *p, struct unit *u,
 		expand_key(p, &p->app, "cflags", &u->cmd);
 	if (p->sanitize && !src->assembly)
 		expand_key(p, t, "sanitize_cflags", &u->cmd);
+	unit_finish(u);
+}
+
+void unit_finish(struct unit *u)
+{
 	sv_push(&u->cmd, "-MMD");
 	sv_push(&u->cmd, "-MP");
 	sv_push(&u->cmd, "-MF");
 	sv_push(&u->cmd, u->dep);
 	sv_push(&u->cmd, "-c");
-	sv_push(&u->cmd, src->path);
+	sv_push(&u->cmd, u->path);
 	sv_push(&u->cmd, "-o");
 	sv_push(&u->cmd, u->obj);
 	u->cmdline = sv_join_shell(&u->cmd);
@@ -221,13 +221,13 @@ static bool dep_newer(void *ctx, const char *path)
 
 /* Does u need compiling? (Missing object, changed command, or a file it
  * was made from is newer than it or gone.) */
-static bool unit_stale(const struct project *p, const struct unit *u)
+bool unit_stale(const char *dir, const struct unit *u)
 {
-	struct dep_check c = {p->appdir, {0, 0}, false};
+	struct dep_check c = {dir, {0, 0}, false};
 	if (!file_mtime(u->obj, &c.obj) || !file_holds(u->cmdfile, u->cmdline))
 		return true;
 	struct timespec t;
-	if (!file_mtime(u->src->path, &t) || time_after(&t, &c.obj))
+	if (!file_mtime(u->path, &t) || time_after(&t, &c.obj))
 		return true;
 	size_t len;
 	char *deps = read_file(u->dep, RECORD_MAX, &len);
@@ -245,26 +245,25 @@ struct job {
 	struct unit *u;
 };
 
-static void start_job(const struct project *p, const struct build_options *o,
+static void start_job(const char *dir, const struct build_options *o,
                       struct job *j, struct unit *u)
 {
-	char *dir = parent_dir(u->obj);
-	xmkdir_p(dir);
-	free(dir);
+	char *odir = parent_dir(u->obj);
+	xmkdir_p(odir);
+	free(odir);
 	/* Forget the old record first: a failed compile must not look done. */
 	unlink(u->cmdfile);
-	printf("  %s %s\n", u->src->assembly ? "AS" : "CC",
-	       display_path(u->src->path));
+	printf("  %s %s\n", u->assembly ? "AS" : "CC", display_path(u->path));
 	if (o->verbose)
 		printf("%s\n", u->cmdline);
 	j->u = u;
-	j->pid = proc_spawn(u->cmd.v, p->appdir, u->log);
+	j->pid = proc_spawn(u->cmd.v, dir, u->log);
 }
 
 /* Compile the stale units, up to o->jobs at a time. Returns how many were
  * compiled; exits 1 after the running compiles end if one fails. */
-static size_t compile(const struct project *p, const struct build_options *o,
-                      struct unit **todo, size_t n)
+size_t units_compile(const char *dir, const struct build_options *o,
+                     struct unit **todo, size_t n)
 {
 	struct job *jobs = xcalloc(o->jobs, sizeof(*jobs));
 	size_t next = 0, running = 0;
@@ -275,7 +274,8 @@ static size_t compile(const struct project *p, const struct build_options *o,
 		while (!failed && next < n && running < o->jobs) {
 			for (unsigned i = 0; i < o->jobs; i++) {
 				if (jobs[i].pid == 0) {
-					start_job(p, o, &jobs[i], todo[next++]);
+					start_job(dir, o, &jobs[i],
+					          todo[next++]);
 					running++;
 					break;
 				}
@@ -310,8 +310,7 @@ static size_t compile(const struct project *p, const struct build_options *o,
 	if (failed) {
 		fflush(stdout);
 		die(EXIT_BUILD, "compiling %s failed (the compiler %s)",
-		    display_path(failed->src->path),
-		    proc_describe(failed_status));
+		    display_path(failed->path), proc_describe(failed_status));
 	}
 	return n;
 }
@@ -545,8 +544,7 @@ static bool strip_image(const struct project *p, const struct build_options *o)
 	return stale;
 }
 
-/* One build of an app for a target at a time: a second kiln waits. The
- * lock goes with kiln's process (and is closed across exec). */
+/* The lock of the image being built (build_unlock). */
 static int lock_fd = -1;
 
 void build_unlock(void)
@@ -556,29 +554,141 @@ void build_unlock(void)
 	lock_fd = -1;
 }
 
-static void lock_build(const struct project *p)
+/* One build of a thing at a time: a second kiln waits. The lock goes with
+ * kiln's process (and is closed across exec). */
+int lock_dir(const char *build, const char *what)
 {
-	xmkdir_p(p->build);
-	char *path = xasprintf("%s/.lock", p->build);
+	xmkdir_p(build);
+	char *path = xasprintf("%s/.lock", build);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		die(EXIT_BUILD, "cannot open %s: %s", display_path(path),
 		    strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		printf("kiln: waiting for another build of %s\n", p->name);
+		printf("kiln: waiting for another build of %s\n", what);
 		fflush(stdout);
 		while (flock(fd, LOCK_EX) != 0)
 			if (errno != EINTR)
 				die(EXIT_BUILD, "cannot lock %s: %s",
 				    display_path(path), strerror(errno));
 	}
-	lock_fd = fd;
 	free(path);
+	return fd;
+}
+
+/* ------------------------------------------------ compile_commands.json */
+
+static void json_string(struct strbuf *b, const char *s)
+{
+	sb_add(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			sb_addf(b, "\\u%04x", c);
+		else
+			sb_addf(b, "%c", c);
+	}
+	sb_add(b, "\"");
+}
+
+/* FNV-1a, for names derived from paths and flags. */
+unsigned long long hash_text(const char *s)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void compdb_update(const char *top, const char *build, const char *dir,
+                   const struct unit *units, size_t n)
+{
+	struct strbuf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		const struct unit *u = &units[i];
+		sb_add(&b, i ? ",\n" : "");
+		sb_add(&b, "  {\"directory\": ");
+		json_string(&b, dir);
+		sb_add(&b, ", \"file\": ");
+		json_string(&b, u->path);
+		sb_add(&b, ", \"output\": ");
+		json_string(&b, u->obj);
+		sb_add(&b, ", \"arguments\": [");
+		for (size_t j = 0; j < u->cmd.n; j++) {
+			sb_add(&b, j ? ", " : "");
+			json_string(&b, u->cmd.v[j]);
+		}
+		sb_add(&b, "]}");
+	}
+	char *frags = xasprintf("%s/compdb", top);
+	xmkdir_p(frags);
+	char *frag = xasprintf("%s/%016llx.json", frags, hash_text(build));
+	if (n == 0)
+		unlink(frag);
+	else if (!file_holds(frag, b.s ? b.s : ""))
+		record(frag, b.s);
+	free(b.s);
+
+	/* Every fragment, in name order, into one array. */
+	int lock = lock_dir(frags, "compile_commands.json");
+	struct strvec names = {0};
+	DIR *d = opendir(frags);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+			sv_push(&names, e->d_name);
+	}
+	if (d)
+		closedir(d);
+	qsort(names.v, names.n, sizeof(char *), compare_names);
+	struct strbuf all = {0};
+	sb_add(&all, "[\n");
+	bool first = true;
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = xasprintf("%s/%s", frags, names.v[i]);
+		size_t len;
+		char *data = read_file(path, RECORD_MAX, &len);
+		if (data && len > 0) {
+			sb_add(&all, first ? "" : ",\n");
+			sb_add(&all, data);
+			first = false;
+		}
+		free(data);
+		free(path);
+	}
+	sb_add(&all, "\n]\n");
+	char *out = xasprintf("%s/compile_commands.json", top);
+	if (!file_holds(out, all.s))
+		record(out, all.s);
+	free(out);
+	free(all.s);
+	sv_free(&names);
+	free(frag);
+	free(frags);
+	close(lock);
+}
+
+/* Where an image's compile commands go: the tree's _build/ for an app in
+ * the tree, else the app's own _build/. */
+static char *compdb_top(const struct project *p)
+{
+	size_t rl = strlen(p->root);
+	if (strncmp(p->appdir, p->root, rl) == 0 && p->appdir[rl] == '/')
+		return xasprintf("%s/_build", p->root);
+	return xasprintf("%s/_build", p->appdir);
 }
 
 void build_image(const struct project *p, const struct build_options *o)
 {
-	lock_build(p);
+	lock_fd = lock_dir(p->build, p->name);
 	prebuild(p);
 	struct source *gen[2] = {assets(p), credentials(p)};
 
@@ -602,11 +712,14 @@ void build_image(const struct project *p, const struct build_options *o)
 	size_t ntodo = 0;
 	for (size_t i = 0; i < nsources; i++) {
 		make_unit(p, &units[i], &sources[i], &common, &app);
-		if (unit_stale(p, &units[i]))
+		if (unit_stale(p->appdir, &units[i]))
 			todo[ntodo++] = &units[i];
 	}
 	xmkdir_p(p->build);
-	size_t compiled = compile(p, o, todo, ntodo);
+	size_t compiled = units_compile(p->appdir, o, todo, ntodo);
+	char *top = compdb_top(p);
+	compdb_update(top, p->build, p->appdir, units, nsources);
+	free(top);
 	bool linked = link_image(p, o, units, nsources);
 	bool stripped = strip_image(p, o);
 	bool posted = postbuild(p, o, linked);

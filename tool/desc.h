@@ -65,6 +65,8 @@ bool desc_yes(const struct desc *d, const char *key, bool dflt);
 extern const struct desc_key app_schema[];
 extern const struct desc_key lib_schema[];
 extern const struct desc_key target_schema[];
+/* A host program's NAME.host (tool/host.c). */
+extern const struct desc_key host_schema[];
 
 /* [a-z][a-z0-9_-]*, at most DESC_NAME_MAX characters. */
 bool desc_valid_name(const char *s);

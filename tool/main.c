@@ -46,9 +46,12 @@ static const char usage_main[] =
 
 static const char usage_build[] =
         "usage: kiln build [-t TARGET] [--sanitize] [-j N] [-v] [APPDIR]\n"
+        "       kiln build [-j N] [-v] PATH/NAME.host\n"
         "\n"
         "Build APPDIR's image (default: the current folder) into\n"
-        "APPDIR/_build/TARGET/NAME. Only what changed is rebuilt.\n"
+        "APPDIR/_build/TARGET/NAME, or the host program NAME.host describes\n"
+        "into _build/host/PATH/NAME/NAME. Only what changed is rebuilt;\n"
+        "every compile is listed in _build/compile_commands.json.\n"
         "\n"
         "  -t, --target TARGET  the target (default: hvt when /dev/kvm is\n"
         "                       usable, else unix)\n"
@@ -430,6 +433,13 @@ static int cmd_build(int argc, char **argv, bool run)
 	struct cli c = {.cmd = run ? "run " : "build "};
 	parse_build_args(&c, argc, argv, run, run ? usage_run : usage_build);
 	find_root();
+	size_t al = strlen(c.appdir);
+	if (!run && al > 5 && strcmp(c.appdir + al - 5, ".host") == 0) {
+		if (!is_file(c.appdir))
+			die(EXIT_USAGE, "%s: no such file", c.appdir);
+		build_host(root, c.appdir, &c.build);
+		return 0;
+	}
 	char *tls_dir = NULL, *note = NULL;
 	if (c.tls_disk) {
 		tls_dir = xstrdup("");

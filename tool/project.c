@@ -197,6 +197,13 @@ static void lib_visit(struct resolver *r, const char *name, const char *file,
 	p->libs[p->nlibs++] = l;
 }
 
+void project_resolve(struct project *p, const char *key)
+{
+	struct resolver r = {.p = p};
+	lib_visit_words(&r, &p->app, key, p->appfile, false);
+	free(r.all);
+}
+
 /* ---------------------------------------------------------- app checks */
 
 static void check_devices(const struct project *p)
@@ -567,6 +574,18 @@ static void add_sources(const struct project *p, struct source_list *l,
 	}
 }
 
+static void add_lib_sources(const struct project *p, struct source_list *l,
+                            const struct library *lib)
+{
+	char *prefix = xasprintf("lib/%s", lib->name);
+	add_sources(p, l, &lib->desc, "sources", lib->dir, prefix, false);
+	add_sources(p, l, &lib->desc,
+	            p->target.freestanding ? "freestanding_sources"
+	                                   : "hosted_sources",
+	            lib->dir, prefix, false);
+	free(prefix);
+}
+
 void project_sources(const struct project *p, struct source **out, size_t *n)
 {
 	struct source_list l = {0};
@@ -574,17 +593,25 @@ void project_sources(const struct project *p, struct source **out, size_t *n)
 	char *prefix = xasprintf("platform/%s", t->name);
 	add_sources(p, &l, &t->desc, "sources", t->dir, prefix, false);
 	free(prefix);
-	for (size_t i = 0; i < p->nlibs; i++) {
-		const struct library *lib = p->libs[i];
-		prefix = xasprintf("lib/%s", lib->name);
-		add_sources(p, &l, &lib->desc, "sources", lib->dir, prefix,
-		            false);
-		add_sources(p, &l, &lib->desc,
-		            t->freestanding ? "freestanding_sources"
-		                            : "hosted_sources",
-		            lib->dir, prefix, false);
-		free(prefix);
-	}
+	for (size_t i = 0; i < p->nlibs; i++)
+		add_lib_sources(p, &l, p->libs[i]);
+	add_sources(p, &l, &p->app, "sources", p->appdir, "app", true);
+	*out = l.v;
+	*n = l.n;
+}
+
+void library_sources(const struct project *p, const struct library *lib,
+                     struct source **out, size_t *n)
+{
+	struct source_list l = {0};
+	add_lib_sources(p, &l, lib);
+	*out = l.v;
+	*n = l.n;
+}
+
+void own_sources(const struct project *p, struct source **out, size_t *n)
+{
+	struct source_list l = {0};
 	add_sources(p, &l, &p->app, "sources", p->appdir, "app", true);
 	*out = l.v;
 	*n = l.n;

@@ -95,4 +95,15 @@ void expand_key(const struct project *p, const struct desc *d, const char *key,
  * Globs are expanded; a pattern matching nothing is a mistake. */
 void project_sources(const struct project *p, struct source **out, size_t *n);
 
+/* The sources of one library for p's target (sources, and the
+ * freestanding_ or hosted_sources), and the manifest's own (its key
+ * "sources", relative to appdir). */
+void library_sources(const struct project *p, const struct library *lib,
+                     struct source **out, size_t *n);
+void own_sources(const struct project *p, struct source **out, size_t *n);
+
+/* Resolve the libraries that p->app names in key, and theirs,
+ * transitively (those a library requires bring rt), into p->libs. */
+void project_resolve(struct project *p, const char *key);
+
 #endif /* KILN_TOOL_PROJECT_H */

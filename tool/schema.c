@@ -47,3 +47,14 @@ const struct desc_key target_schema[] = {
         {"postbuild", DESC_NONEMPTY},
         {NULL, 0},
 };
+
+const struct desc_key host_schema[] = {
+        {"sources", DESC_REQUIRED | DESC_NONEMPTY},
+        {"libraries", 0},
+        {"cflags", 0},
+        {"ldlibs", 0},
+        {"sanitize", DESC_YESNO},
+        {"fuzz", DESC_YESNO},
+        {"cc", DESC_SINGLE},
+        {NULL, 0},
+};

@@ -364,3 +364,26 @@ const char *display_path(const char *path)
 		rel = under(path, display_root);
 	return rel ? rel : path;
 }
+
+void sb_add(struct strbuf *b, const char *s)
+{
+	size_t l = strlen(s);
+	if (b->n + l + 1 > b->cap) {
+		b->cap = (b->n + l + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, l + 1);
+	b->n += l;
+}
+
+void sb_addf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		die(EXIT_BUILD, "%s", "out of memory");
+	va_end(ap);
+	sb_add(b, s);
+	free(s);
+}

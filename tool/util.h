@@ -35,6 +35,15 @@ void sv_free(struct strvec *sv);
  * the form in which kiln records and shows commands. */
 char *sv_join_shell(const struct strvec *sv);
 
+/* A growing string (s NULL until something is added). */
+struct strbuf {
+	char *s;
+	size_t n, cap;
+};
+void sb_add(struct strbuf *b, const char *s);
+void sb_addf(struct strbuf *b, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -7,16 +7,12 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 out="$ROOT/_build/tests/dns"
 mkdir -p "$out"
-srcs="lib/dns/name.c lib/dns/wire.c lib/dns/zone.c lib/dns/master.c
-	lib/dns/answer.c lib/dns/axfr.c lib/dns/cache.c"
-# shellcheck disable=SC2086
-if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
-	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-Iinclude tests/dns/unit.c $srcs -o "$out/unit" >"$out/unit.build.log" 2>&1; then
-	fail "dns unit" "does not build: $(head -5 "$out/unit.build.log")"
+# Built by kiln from tests/dns/unit.host (lib/dns's own sources).
+if ! bin=$(host_build tests/dns/unit.host); then
+	fail "dns unit" "does not build: $(tail -5 "$(host_log tests/dns/unit.host)")"
 	finish
 fi
-if timeout 60 "$out/unit" >"$out/unit.out" 2>&1; then
+if timeout 60 "$bin" >"$out/unit.out" 2>&1; then
 	pass "dns unit: $(grep '^random' "$out/unit.out")"
 	grep '^cache' "$out/unit.out" | while read -r line; do
 		pass "dns unit: $line"

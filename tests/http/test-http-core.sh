@@ -14,24 +14,15 @@ mkdir -p "$out"
 make -s bin/kiln-assets || { fail "kiln-assets" "does not build"; finish; }
 SOURCE_DATE_EPOCH=1700000000 bin/kiln-assets --output "$out/site.c" \
 	tests/http/site || { fail "kiln-assets" "failed on tests/http/site"; finish; }
-if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
-	-o "$out/unit" tests/http/unit.c lib/http/head.c lib/http/request.c lib/http/path.c \
-	lib/http/response.c lib/http/session.c lib/http/route.c lib/http/chunked.c lib/http/date.c \
-	lib/http/response_parser.c lib/assets/assets.c "$out/site.c" -lz \
-	2>"$out/build.log"; then
-	fail "http-core" "does not build: $(head -5 "$out/build.log")"
+# Built by kiln from tests/http/unit.host and unit_handlers.host.
+if ! bin=$(host_build tests/http/unit.host); then
+	fail "http-core" "does not build: $(tail -5 "$(host_log tests/http/unit.host)")"
 	finish
 fi
-timeout 60 "$out/unit" || TEST_FAILS=$((TEST_FAILS + 1))
-if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
-	-o "$out/unit_handlers" tests/http/unit_handlers.c lib/http/head.c lib/http/request.c \
-	lib/http/path.c lib/http/response.c lib/http/session.c lib/http/route.c lib/http/chunked.c \
-	lib/http/date.c lib/http/response_parser.c lib/http/exchange.c lib/assets/assets.c \
-	2>"$out/build-handlers.log"; then
-	fail "http-handlers-core" "does not build: $(head -5 "$out/build-handlers.log")"
+timeout 60 "$bin" || TEST_FAILS=$((TEST_FAILS + 1))
+if ! bin=$(host_build tests/http/unit_handlers.host); then
+	fail "http-handlers-core" "does not build: $(tail -5 "$(host_log tests/http/unit_handlers.host)")"
 	finish
 fi
-timeout 60 "$out/unit_handlers" || TEST_FAILS=$((TEST_FAILS + 1))
+timeout 60 "$bin" || TEST_FAILS=$((TEST_FAILS + 1))
 finish

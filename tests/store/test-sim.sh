@@ -12,13 +12,12 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 out="$ROOT/_build/tests/store"
 mkdir -p "$out"
-if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
-	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-Iinclude tests/store/sim.c lib/store/*.c -o "$out/sim" >"$out/sim.build.log" 2>&1; then
-	fail "store sim" "does not build: $(head -5 "$out/sim.build.log")"
+# Built by kiln from tests/store/sim.host.
+if ! sim=$(host_build tests/store/sim.host); then
+	fail "store sim" "does not build: $(tail -5 "$(host_log tests/store/sim.host)")"
 	finish
 fi
-if timeout 280 "$out/sim" "${SEEDS:-6}" >"$out/sim.out" 2>&1; then
+if timeout 280 "$sim" "${SEEDS:-6}" >"$out/sim.out" 2>&1; then
 	while read -r l; do pass "store sim: $l"; done < <(grep -E '^(cuts|flips|tail|full):' "$out/sim.out")
 else
 	fail "store sim" "$(grep -v '^PASS' "$out/sim.out" | head -10 | tr '\n' '|')"

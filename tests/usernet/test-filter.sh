@@ -7,12 +7,11 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 out="$ROOT/_build/tests/usernet"
 mkdir -p "$out"
-if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinclude \
-	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	tests/usernet/filter_test.c -o "$out/filter_test" 2>"$out/filter_test.log"; then
-	timeout 30 "$out/filter_test" || fail "filter unit tests" "exit status $?"
+# Built by kiln from tests/usernet/filter_test.host.
+if bin=$(host_build tests/usernet/filter_test.host); then
+	timeout 30 "$bin" || fail "filter unit tests" "exit status $?"
 else
-	fail "filter unit tests build" "$(head -20 "$out/filter_test.log")"
+	fail "filter unit tests build" "$(tail -20 "$(host_log tests/usernet/filter_test.host)")"
 fi
 
 finish
