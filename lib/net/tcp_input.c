@@ -509,9 +509,12 @@ static bool acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seg_len,
 {
 	uint32_t nxt = c->rcv_nxt;
 	if (!seg_len) {
-		if (!wnd)
-			return seq == nxt;
-		return SEQ_GEQ(seq, nxt) && SEQ_LT(seq, nxt + wnd);
+		/* Up to the right edge itself, as Linux takes it: a peer
+		 * that filled our window and lost its last segments sends
+		 * its ACKs at the edge, and RFC 9293's strict bound would
+		 * drop every one (and with them the acknowledgment of our
+		 * data) until the hole is filled. */
+		return SEQ_GEQ(seq, nxt) && SEQ_LEQ(seq, nxt + wnd);
 	}
 	if (!wnd)
 		return false;

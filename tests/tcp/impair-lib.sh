@@ -64,7 +64,14 @@ impair_echo() {
 	fi
 	ip -n "$ns" addr add "$PEER_IP/24" dev klinux
 	ip -n "$ns" link set klinux up
-	local srv=""
+	local srv="" dump=""
+	if [ -n "${IMPAIR_PCAP:-}" ]; then
+		# A capture on Linux's side of the bridge (both directions).
+		ip netns exec "$ns" tcpdump -i klinux -s 96 -w "$IMPAIR_PCAP" \
+			tcp >/dev/null 2>&1 &
+		dump=$!
+		sleep 0.5
+	fi
 	if [ "$t" = linux ]; then
 		ip netns exec "$ns3" "$LINUX_ECHO" >"$tmp/echo.log" 2>&1 &
 		srv=$!
@@ -98,6 +105,10 @@ impair_echo() {
 		IMPAIR_STATS=$(stats "$ns" | grep -E '^tcp_(ret|rack|lost|tlp|dsack|undo|reord)' |
 			tr '\n' ' ')
 		echo_stop
+	fi
+	if [ -n "$dump" ]; then
+		kill -INT "$dump" 2>/dev/null
+		wait "$dump" 2>/dev/null
 	fi
 	kill "$bridge" 2>/dev/null
 	wait "$bridge" 2>/dev/null

@@ -1686,6 +1686,39 @@ static void test_zero_window_probe(void)
 	tcp_abort(c);
 }
 
+/* The peer filled our window and its first segment was lost: its pure
+ * ACKs then carry a sequence number at the window's right edge. They
+ * must still acknowledge our data (Linux takes seq <= rcv_nxt + wnd); a
+ * strict seq < rcv_nxt + wnd dropped them all until the hole was filled,
+ * and our side waited for its RTO. */
+static void test_ack_at_window_edge(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, false, false, 0);
+	CHECK(c);
+	uint8_t out[1000];
+	memset(out, 5, sizeof(out));
+	CHECK(tcp_send(c, out, sizeof(out)) == (long)sizeof(out));
+	CHECK(c->snd_max == c->snd_una + sizeof(out));
+	h_clear();
+	uint32_t wnd = c->rcv_adv - c->rcv_nxt;
+	uint8_t *b = malloc(1460);
+	memset(b, 7, 1460);
+	p.seq += 1460; /* the first segment is lost */
+	for (uint32_t sent = 1460; sent < wnd;) {
+		uint32_t n = wnd - sent < 1460 ? wnd - sent : 1460;
+		peer_send(&p, TCP_ACK, b, n);
+		sent += n;
+	}
+	CHECK(p.seq == c->rcv_adv);
+	CHECK(c->rcv.n_ooo == 1);
+	p.ack += sizeof(out);
+	peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(c->snd_una == c->snd_max);
+	free(b);
+	tcp_abort(c);
+}
+
 static void test_receive_window_fills(void)
 {
 	/* The application does not read: the window closes, excess data
@@ -2500,6 +2533,7 @@ static const struct test tests[] = {
         T(zero_window_probe),
         T(waits_for_packet_buffers),
         T(receive_window_fills),
+        T(ack_at_window_edge),
         T(keepalive),
         T(backlog_exhaustion),
         T(conn_limit),
