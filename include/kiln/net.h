@@ -156,11 +156,22 @@ struct tcp_config {
 	unsigned max_time_wait;  /* TIME-WAIT entries; the oldest is recycled
 	                            beyond this (max_conns / 4) */
 	uint32_t sndbuf, rcvbuf; /* bytes per connection (64 KiB each) */
-	kiln_time msl;           /* TIME-WAIT lasts 2 * msl (30 s) */
-	kiln_time rto_initial;   /* 1 s (RFC 6298) */
-	kiln_time rto_min;       /* 200 ms (RFC 6298 says 1 s; see tcp docs) */
-	kiln_time rto_max;       /* 60 s */
-	unsigned syn_retries;    /* SYN / SYN-ACK retransmissions (6) */
+	/* Auto-tuning: a connection's rings grow from sndbuf and rcvbuf up
+	 * to these (heap / 16, at most 4 MiB; not above sndbuf / rcvbuf
+	 * turns it off), while all connections' growth together stays
+	 * within buf_budget bytes (heap / 4). The send ring keeps room for
+	 * twice the congestion window beyond what is unacknowledged; the
+	 * receive ring is made, once per round trip, twice what arrived in
+	 * order in the last one (at most doubling) while the application
+	 * keeps up.
+	 * --tcp-sndbuf-max=N --tcp-rcvbuf-max=N. */
+	uint32_t sndbuf_max, rcvbuf_max;
+	uint64_t buf_budget;
+	kiln_time msl;         /* TIME-WAIT lasts 2 * msl (30 s) */
+	kiln_time rto_initial; /* 1 s (RFC 6298) */
+	kiln_time rto_min;     /* 200 ms (RFC 6298 says 1 s; see tcp docs) */
+	kiln_time rto_max;     /* 60 s */
+	unsigned syn_retries;  /* SYN / SYN-ACK retransmissions (6) */
 	unsigned data_retries; /* data retransmissions before giving up (12) */
 	kiln_time delack;      /* delayed-ACK timer (40 ms) */
 	kiln_time keep_idle;   /* keepalive: idle before probing (2 h) */
@@ -189,7 +200,8 @@ struct tcp_config {
 void tcp_config_defaults(struct tcp_config *cfg);
 int tcp_configure(const struct tcp_config *cfg);
 /* Apply boot arguments --tcp-max-conns=N --tcp-backlog=N --tcp-sndbuf=N
- * --tcp-rcvbuf=N --tcp-time-wait-max=N --tcp-msl-ms=N --tcp-oow-ack-ms=N
+ * --tcp-rcvbuf=N --tcp-sndbuf-max=N --tcp-rcvbuf-max=N --tcp-time-wait-max=N
+ * --tcp-msl-ms=N --tcp-oow-ack-ms=N
  * --tcp-syncookies=0|1|2 --tcp-cc=cubic|newreno (claims them).
  * Returns 0 or -KILN_EINVAL (after printing what was wrong). */
 int tcp_configure_from_args(void);
@@ -215,6 +227,9 @@ struct tcp_stats {
 	/* Out-of-window or PAWS-failing segments left unanswered by the
 	 * oow_ack_interval limit. */
 	uint64_t oow_acks_limited;
+	/* Auto-tuning: times a send or receive ring's bound grew, and
+	 * growths refused by the budget (tcp_config.buf_budget). */
+	uint64_t sndbuf_grows, rcvbuf_grows, buf_budget_short;
 };
 void tcp_get_stats(struct tcp_stats *st);
 

@@ -247,6 +247,63 @@ void tcp_rcv_consume(struct tcp_conn *c, uint32_t n)
 	b->head = 0;
 }
 
+/* ------------------------------------------------------ auto-tuning */
+
+void tcp_snd_autotune(struct tcp_conn *c)
+{
+	/* As Linux's send-buffer expansion: the application may queue two
+	 * congestion windows beyond what is in flight or held for a hole
+	 * (SACKed bytes stay in the ring until snd_una passes them). */
+	uint64_t want = (uint64_t)(c->snd_max - c->snd_una) + 2ull * c->cwnd;
+	if (want <= c->snd.size || c->snd.size >= tcp_cfg.sndbuf_max)
+		return;
+	if (want > (1u << 30))
+		want = 1u << 30;
+	uint32_t before = c->snd.size;
+	if (tcp_buf_grow(c, false, (uint32_t)want) > before) {
+		tcp_stats.sndbuf_grows++;
+		tcp_event(c, TCP_EV_WRITABLE);
+	}
+}
+
+void tcp_rcv_autotune(struct tcp_conn *c)
+{
+	/* Dynamic right-sizing (as Linux's tcp_rcv_space_adjust): once per
+	 * round trip, the window is made twice what arrived in order in the
+	 * last one (plus 16 segments), so a sender held by our window sees
+	 * it double each round trip while one that is not (or an
+	 * application that does not read) leaves it alone. */
+	struct tcp_rcvbuf *b = &c->rcv;
+	kiln_time now = kiln_now();
+	kiln_time rtt = c->rcv_rtt ? c->rcv_rtt : c->srtt;
+	if (!rtt)
+		rtt = KILN_MSEC(10);
+	if (!c->rcvq_at) {
+		c->rcvq_at = now;
+		c->rcvq_seq = c->rcv_nxt;
+		return;
+	}
+	if (now - c->rcvq_at < rtt)
+		return;
+	uint32_t copied = c->rcv_nxt - c->rcvq_seq;
+	c->rcvq_at = now;
+	c->rcvq_seq = c->rcv_nxt;
+	if (b->size >= tcp_cfg.rcvbuf_max || b->len > b->size / 2)
+		return;
+	uint64_t want = 2ull * copied + 16ull * c->smss;
+	if (want <= b->size)
+		return;
+	if (want > 2ull * b->size)
+		want = 2ull * b->size; /* at most doubling per round trip */
+	if (want > (1u << 30))
+		want = 1u << 30;
+	uint32_t before = b->size;
+	if (tcp_buf_grow(c, true, (uint32_t)want) > before) {
+		tcp_stats.rcvbuf_grows++;
+		c->flags |= TF_ACKNOW; /* tell the peer at once */
+	}
+}
+
 unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,
                              struct tcp_sack_block *out, unsigned max)
 {

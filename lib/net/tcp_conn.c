@@ -53,6 +53,11 @@ static uint8_t port_bits[65536 / 8];
  * application's own state for it, and room for the rings of the ones
  * moving data. */
 #define HEAP_PER_CONN 4096u
+/* The default bound of auto-tuned rings (as Linux's tcp_wmem). */
+#define TCP_AUTOTUNE_MAX (4u << 20)
+/* Bytes the rings of all connections have grown beyond sndbuf and
+ * rcvbuf (tcp_buf_grow). */
+static uint64_t buf_grown;
 
 void tcp_config_defaults(struct tcp_config *cfg)
 {
@@ -66,6 +71,11 @@ void tcp_config_defaults(struct tcp_config *cfg)
 	if (n > (1u << 20))
 		n = 1u << 20;
 	cfg->max_conns = (unsigned)n;
+	size_t most = st.heap_size / 16;
+	if (most > TCP_AUTOTUNE_MAX)
+		most = TCP_AUTOTUNE_MAX;
+	cfg->sndbuf_max = cfg->rcvbuf_max = (uint32_t)most;
+	cfg->buf_budget = st.heap_size / 4;
 	cfg->max_time_wait = n / 4 > 16 ? (unsigned)(n / 4) : 16;
 	cfg->max_backlog = n / 8 > 256 ? (unsigned)(n / 8) : 256;
 	if (cfg->max_backlog > cfg->max_conns)
@@ -89,6 +99,7 @@ int tcp_configure(const struct tcp_config *cfg)
 	if (!cfg->max_conns || !cfg->max_backlog || !cfg->max_time_wait ||
 	    cfg->sndbuf < 4096 || cfg->rcvbuf < 4096 ||
 	    cfg->sndbuf > (1u << 30) || cfg->rcvbuf > (1u << 30) ||
+	    cfg->sndbuf_max > (1u << 30) || cfg->rcvbuf_max > (1u << 30) ||
 	    cfg->msl <= 0 || cfg->rto_min <= 0 ||
 	    cfg->rto_initial < cfg->rto_min ||
 	    cfg->rto_max < cfg->rto_initial || cfg->delack <= 0 ||
@@ -125,6 +136,12 @@ int tcp_configure_from_args(void)
 	v = c.rcvbuf;
 	ok &= kiln_arg_uint("--tcp-rcvbuf", 4096, 1u << 30, &v);
 	c.rcvbuf = (uint32_t)v;
+	v = c.sndbuf_max;
+	ok &= kiln_arg_uint("--tcp-sndbuf-max", 0, 1u << 30, &v);
+	c.sndbuf_max = (uint32_t)v;
+	v = c.rcvbuf_max;
+	ok &= kiln_arg_uint("--tcp-rcvbuf-max", 0, 1u << 30, &v);
+	c.rcvbuf_max = (uint32_t)v;
 	v = (uint64_t)(c.msl / KILN_MSEC(1));
 	ok &= kiln_arg_uint("--tcp-msl-ms", 1, 600000, &v);
 	c.msl = KILN_MSEC((kiln_time)v);
@@ -149,6 +166,32 @@ int tcp_configure_from_args(void)
 	if (!ok)
 		return -KILN_EINVAL;
 	return tcp_configure(&c);
+}
+
+uint32_t tcp_buf_grow(struct tcp_conn *c, bool rcv, uint32_t want)
+{
+	uint32_t *size = rcv ? &c->rcv.size : &c->snd.size;
+	uint32_t most = rcv ? tcp_cfg.rcvbuf_max : tcp_cfg.sndbuf_max;
+	if (want > most)
+		want = most;
+	if (want <= *size)
+		return *size;
+	uint64_t left = tcp_cfg.buf_budget > buf_grown
+	                        ? tcp_cfg.buf_budget - buf_grown
+	                        : 0;
+	if (want - *size > left)
+		want = *size + (uint32_t)left;
+	if (want <= *size) {
+		tcp_stats.buf_budget_short++;
+		return *size;
+	}
+	buf_grown += want - *size;
+	if (rcv)
+		c->rcv_grown += want - *size;
+	else
+		c->snd_grown += want - *size;
+	*size = want;
+	return want;
 }
 
 void tcp_get_stats(struct tcp_stats *st)
@@ -380,6 +423,8 @@ void tcp_conn_free(struct tcp_conn *c)
 		tcp_port_hold(c->lport, false);
 	orphan_unlink(c);
 	tcp_bufs_release(c);
+	buf_grown -= c->snd_grown + c->rcv_grown;
+	c->snd_grown = c->rcv_grown = 0;
 	if (c->busy) {
 		/* Fibers are parked on it: let them find it gone. */
 		c->state = TCP_CLOSED;

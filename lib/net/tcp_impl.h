@@ -30,8 +30,11 @@
  *   transmission, PRR, undo; the RTO is the last resort. Without SACK:
  *   NewReno fast recovery (RFC 6582) from three duplicates, limited
  *   transmit (RFC 3042) and early retransmit (RFC 5827).
+ * - Buffers: send and receive rings grow from sndbuf / rcvbuf up to
+ *   sndbuf_max / rcvbuf_max (auto-tuning, tcp_buf.c) within a budget for
+ *   all connections; the window scale is chosen for rcvbuf_max.
  * - Receiving: out-of-order data goes straight into the receive ring (at
- *   most 8 ranges); ACKs are delayed (40 ms, or every second full
+ *   most 32 ranges); ACKs are delayed (40 ms, or every second full
  *   segment) except for out-of-order or hole-filling data.
  * - PAWS (RFC 7323 5): strict, except for pure ACKs at rcv_nxt (which
  *   carry no data to protect and on reordering paths arrive late).
@@ -101,7 +104,7 @@ enum tcp_state {
 #define TF_ORPHAN 0x4000     /* the application closed it */
 
 /* Out-of-order ranges kept per connection (and so SACK blocks sent). */
-#define TCP_OOO_MAX 8
+#define TCP_OOO_MAX 32
 /* SACKed ranges remembered by the sender (the scoreboard). */
 #define TCP_SCOREBOARD_MAX 8
 
@@ -230,6 +233,12 @@ struct tcp_conn {
 
 	struct tcp_sndbuf snd;
 	struct tcp_rcvbuf rcv;
+	/* Auto-tuning (tcp_buf.c): what the rings' bounds grew beyond
+	 * sndbuf and rcvbuf (charged to tcp_cfg.buf_budget), the receive
+	 * side's RTT from timestamps, and when rcv may grow again. */
+	uint32_t snd_grown, rcv_grown;
+	kiln_time rcv_rtt, rcvq_at;
+	uint32_t rcvq_seq; /* rcv_nxt when the round trip at rcvq_at began */
 	struct tcp_rack rack;
 
 	/* The application. */
@@ -323,6 +332,16 @@ bool tcp_rcv_store(struct tcp_conn *c, uint32_t seq, struct kiln_view data);
 uint32_t tcp_rcv_free(const struct tcp_conn *c);
 size_t tcp_rcv_peek(const struct tcp_conn *c, const void **data);
 void tcp_rcv_consume(struct tcp_conn *c, uint32_t n);
+/* Raise the bound of c's receive (rcv) or send ring towards want, within
+ * its maximum and what is left of the budget; returns the bound
+ * (tcp_conn.c). */
+uint32_t tcp_buf_grow(struct tcp_conn *c, bool rcv, uint32_t want);
+/* After an ACK: keep room for twice cwnd beyond the unacknowledged
+ * bytes. */
+void tcp_snd_autotune(struct tcp_conn *c);
+/* After data arrived: once per round trip, make the receive bound twice
+ * what arrived in order in the last one (at most doubling it). */
+void tcp_rcv_autotune(struct tcp_conn *c);
 /* Fill SACK blocks for an outgoing ACK (newest first); returns count. */
 unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,
                              struct tcp_sack_block *out, unsigned max);

@@ -17,7 +17,9 @@
 uint8_t tcp_choose_wscale(void)
 {
 	uint8_t s = 0;
-	while (tcp_cfg.window_scaling && (tcp_cfg.rcvbuf >> s) > 65535 &&
+	uint32_t most = tcp_cfg.rcvbuf_max > tcp_cfg.rcvbuf ? tcp_cfg.rcvbuf_max
+	                                                    : tcp_cfg.rcvbuf;
+	while (tcp_cfg.window_scaling && (most >> s) > 65535 &&
 	       s < TCP_WSCALE_MAX)
 		s++;
 	return s;
@@ -204,6 +206,10 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_header *h,
 	}
 	c->irs = h->seq;
 	c->rcv_nxt = h->seq + 1;
+	/* Our SYN's window was counted from rcv_nxt 0: the next segment
+	 * advertises it afresh (a stale edge up to 2^31 ahead gave the
+	 * peer the largest window the field can say). */
+	c->rcv_adv = c->rcv_nxt;
 	c->snd_wl1 = h->seq;
 	syn_options(c, h);
 	if (ack) {
@@ -482,6 +488,7 @@ static void data_arrived(struct tcp_conn *c, uint32_t seq,
 		else if (!c->t_delack)
 			c->t_delack = kiln_now() + tcp_cfg.delack;
 	}
+	tcp_rcv_autotune(c);
 	if (advanced)
 		tcp_event(c, TCP_EV_READABLE);
 	if ((c->flags & TF_OOO_FIN) && c->rcv_nxt == c->rcv_fin_seq)
@@ -708,6 +715,15 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 		c->ts_recent = h->opt.ts_val;
 		c->ts_recent_age = now;
 	}
+	if ((c->flags & TF_TS) && h->opt.has_ts && h->opt.ts_ecr && data.len) {
+		/* The receive side's RTT (for auto-tuning): how long ago we
+		 * sent what this data's sender echoes. */
+		uint32_t ms = tcp_ts_now(c) - h->opt.ts_ecr;
+		if (ms < 60000) {
+			kiln_time s = KILN_MSEC((kiln_time)ms);
+			c->rcv_rtt = c->rcv_rtt ? (7 * c->rcv_rtt + s) / 8 : s;
+		}
+	}
 
 	uint32_t new_wnd = (uint32_t)h->window << c->snd_wscale;
 	/* A duplicate ACK (RFC 5681 2): no data, same window, nothing new
@@ -750,6 +766,8 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 
 	if (tcp_rack_on(c) && c->state != TCP_SYN_RECEIVED)
 		tcp_rack_ack(c, h, prior_una);
+	if (c->snd_max != c->snd_una || c->snd.len)
+		tcp_snd_autotune(c);
 
 	bool fin_acked =
 	        (c->flags & TF_FIN_SENT) && SEQ_GT(c->snd_una, c->fin_seq);

@@ -383,6 +383,39 @@ static void test_active_open(void)
 	tcp_abort(c);
 }
 
+/* The window an active open advertises after the handshake is its
+ * buffer's, whatever the peer's ISN: the edge our SYN announced was
+ * counted before rcv_nxt was known, and with an ISN 2^31 above it the
+ * first ACK offered the largest window the field holds. */
+static void test_active_open_window(void)
+{
+	int err;
+	h_clear();
+	struct tcp_conn *c = tcp_connect_nowait(H_PEER, 5555, &err);
+	CHECK(c);
+	struct h_seg *s = h_last();
+	CHECK(s && s->h.opt.has_wscale);
+	struct peer p;
+	memset(&p, 0, sizeof(p));
+	p.port = 5555;
+	p.lport = s->h.sport;
+	p.seq = 0x90000000u;
+	p.ack = s->h.seq + 1;
+	p.wnd = 65535;
+	p.extra.has_mss = true;
+	p.extra.mss = 1460;
+	p.extra.has_wscale = true;
+	p.extra.wscale = 7;
+	h_clear();
+	peer_send(&p, TCP_SYN | TCP_ACK, NULL, 0);
+	CHECK(c->state == TCP_ESTABLISHED);
+	s = h_last();
+	CHECK(s && (s->h.flags & TCP_ACK));
+	CHECK(((uint32_t)s->h.window << c->rcv_wscale) <= c->rcv.size);
+	CHECK(SEQ_LEQ(c->rcv_adv, c->rcv_nxt + c->rcv.size));
+	tcp_abort(c);
+}
+
 static void test_active_open_options(void)
 {
 	struct peer p;
@@ -1479,7 +1512,12 @@ static void test_window_scaling(void)
 {
 	struct tcp_config cfg;
 	tcp_config_defaults(&cfg);
+	/* Auto-tuning's bound decides the shift: 4 MiB needs 7. */
+	CHECK(cfg.rcvbuf_max == 4u << 20);
+	CHECK(tcp_configure(&cfg) == 0);
+	CHECK(tcp_choose_wscale() == 7);
 	cfg.rcvbuf = 1 << 20;
+	cfg.rcvbuf_max = 0; /* no auto-tuning: the buffer's own */
 	CHECK(tcp_configure(&cfg) == 0);
 	CHECK(tcp_choose_wscale() == 5);
 	struct peer p;
@@ -1693,6 +1731,10 @@ static void test_zero_window_probe(void)
  * and our side waited for its RTO. */
 static void test_ack_at_window_edge(void)
 {
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.rcvbuf_max = 0; /* the window stays where the peer filled it */
+	CHECK(tcp_configure(&cfg) == 0);
 	struct peer p;
 	struct tcp_conn *c = passive_open(&p, false, false, 0);
 	CHECK(c);
@@ -1717,6 +1759,113 @@ static void test_ack_at_window_edge(void)
 	CHECK(c->snd_una == c->snd_max);
 	free(b);
 	tcp_abort(c);
+}
+
+/* Auto-tuning. Receiving: a peer that fills our window while the
+ * application keeps up gets a window that doubles per round trip, up to
+ * rcvbuf_max. Sending: the ring keeps room for two congestion windows
+ * beyond what is unacknowledged, so the application may queue more than
+ * sndbuf while a hole holds SACKed data. Off (the maxima at sndbuf and
+ * rcvbuf) neither grows. */
+static void autotune_run(bool on, uint32_t *rcv_size, uint32_t *wnd_seen,
+                         uint32_t *queued)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	if (!on)
+		cfg.sndbuf_max = cfg.rcvbuf_max = 0;
+	if (tcp_configure(&cfg) != 0)
+		return;
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 7);
+	if (!c)
+		return;
+	tcp_set_nodelay(c, true);
+	p.wnd = 65535; /* << 7: 8 MiB */
+	uint8_t *b = calloc(1, 1448);
+	static uint8_t sink[1 << 16];
+	*wnd_seen = 0;
+	for (int rtt = 0; rtt < 8; rtt++) {
+		/* The peer sends all the window allows, the application
+		 * reads it all, and the round trip ends 5 ms later. */
+		uint32_t edge = c->rcv_adv;
+		while (SEQ_LEQ(p.seq + 1448, edge)) {
+			p.tsval++;
+			peer_send(&p, TCP_ACK, b, 1448);
+			while (tcp_recv(c, sink, sizeof(sink)) > 0)
+				;
+		}
+		h_advance(KILN_MSEC(5));
+		p.tsval += 5;
+		struct h_seg *s = h_last();
+		if (s) {
+			peer_saw(&p, s);
+			uint32_t w = (uint32_t)s->h.window << c->rcv_wscale;
+			if (w > *wnd_seen)
+				*wnd_seen = w;
+		}
+		h_clear();
+	}
+	*rcv_size = c->rcv.size;
+	/* Sending: the application keeps the ring full, the peer
+	 * acknowledges each round trip's flight (slow start), then SACKs
+	 * all but its first segment. */
+	uint8_t *big = calloc(1, 1u << 20);
+	for (int rtt = 0; rtt < 8; rtt++) {
+		tcp_send(c, big, 1u << 20);
+		h_advance(KILN_MSEC(5));
+		p.tsval += 5;
+		peer_saw(&p, h_last());
+		if (rtt < 6) {
+			/* An ACK per two segments, as a receiver sends. */
+			uint32_t top = c->snd_max;
+			while (SEQ_LT(p.ack, top)) {
+				uint32_t step = top - p.ack;
+				if (step > 2u * c->smss)
+					step = 2u * c->smss;
+				p.ack += step;
+				peer_send(&p, TCP_ACK, NULL, 0);
+			}
+			h_clear();
+			continue;
+		} else {
+			p.extra.n_sack = 1;
+			p.extra.sack[0].start = p.ack + c->smss;
+			p.extra.sack[0].end = c->snd_max;
+		}
+		peer_send(&p, TCP_ACK, NULL, 0);
+		h_clear();
+	}
+	*queued = c->snd.size;
+	free(big);
+	free(b);
+	tcp_abort(c);
+}
+
+static void test_autotune(void)
+{
+	uint32_t size, wnd, queued;
+	pid_t pid = fork();
+	if (pid == 0) {
+		autotune_run(false, &size, &wnd, &queued);
+		fprintf(stderr, "  off: rcv ring %u, window %u, send ring %u\n",
+		        size, wnd, queued);
+		_exit(size == 64 * 1024 && wnd <= 64 * 1024 &&
+		                      queued <= 64 * 1024
+		              ? 0
+		              : 1);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	autotune_run(true, &size, &wnd, &queued);
+	fprintf(stderr, "  on: rcv ring %u, window %u, send ring %u\n", size,
+	        wnd, queued);
+	CHECK(size >= 512u << 10 && size <= tcp_cfg.rcvbuf_max);
+	CHECK(wnd >= 512u << 10);
+	CHECK(tcp_stats.rcvbuf_grows >= 3);
+	CHECK(queued >= 256u << 10 && queued <= tcp_cfg.sndbuf_max);
+	CHECK(tcp_stats.sndbuf_grows > 0);
 }
 
 static void test_receive_window_fills(void)
@@ -2488,6 +2637,7 @@ static const struct test tests[] = {
         T(data_before_accept),
         T(active_open),
         T(active_open_options),
+        T(active_open_window),
         T(connect_refused_and_icmp),
         T(syn_retransmit_and_timeout),
         T(blocking_connect_timeout),
@@ -2534,6 +2684,7 @@ static const struct test tests[] = {
         T(waits_for_packet_buffers),
         T(receive_window_fills),
         T(ack_at_window_edge),
+        T(autotune),
         T(keepalive),
         T(backlog_exhaustion),
         T(conn_limit),
