@@ -160,7 +160,8 @@ struct tcp_config {
 	 * to these (heap / 16, at most 4 MiB; not above sndbuf / rcvbuf
 	 * turns it off), while all connections' growth together stays
 	 * within buf_budget bytes (heap / 4). The send ring keeps room for
-	 * twice the congestion window beyond what is unacknowledged; the
+	 * twice min(cwnd, the peer's largest window) beyond what is
+	 * unacknowledged; the
 	 * receive ring is made, once per round trip, twice what arrived in
 	 * order in the last one (at most doubling) while the application
 	 * keeps up.

@@ -252,9 +252,12 @@ void tcp_rcv_consume(struct tcp_conn *c, uint32_t n)
 void tcp_snd_autotune(struct tcp_conn *c)
 {
 	/* As Linux's send-buffer expansion: the application may queue two
-	 * congestion windows beyond what is in flight or held for a hole
-	 * (SACKed bytes stay in the ring until snd_una passes them). */
-	uint64_t want = (uint64_t)(c->snd_max - c->snd_una) + 2ull * c->cwnd;
+	 * windows (the smaller of cwnd and the largest the peer offered:
+	 * a slow reader's connection keeps its ring) beyond what is in
+	 * flight or held for a hole (SACKed bytes stay in the ring until
+	 * snd_una passes them). */
+	uint32_t w = c->cwnd < c->max_snd_wnd ? c->cwnd : c->max_snd_wnd;
+	uint64_t want = (uint64_t)(c->snd_max - c->snd_una) + 2ull * w;
 	if (want <= c->snd.size || c->snd.size >= tcp_cfg.sndbuf_max)
 		return;
 	if (want > (1u << 30))

@@ -336,8 +336,8 @@ void tcp_rcv_consume(struct tcp_conn *c, uint32_t n);
  * its maximum and what is left of the budget; returns the bound
  * (tcp_conn.c). */
 uint32_t tcp_buf_grow(struct tcp_conn *c, bool rcv, uint32_t want);
-/* After an ACK: keep room for twice cwnd beyond the unacknowledged
- * bytes. */
+/* After an ACK: keep room for twice min(cwnd, the peer's largest
+ * window) beyond the unacknowledged bytes. */
 void tcp_snd_autotune(struct tcp_conn *c);
 /* After data arrived: once per round trip, make the receive bound twice
  * what arrived in order in the last one (at most doubling it). */
