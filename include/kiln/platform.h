@@ -164,6 +164,10 @@ struct platform_net_info {
 
 #define PLATFORM_NET_META_NEEDS_CSUM 0x1 /* see TX_CSUM and RX_CSUM */
 #define PLATFORM_NET_META_DATA_VALID 0x2 /* see RX_CSUM */
+/* A received frame whose offload header from the host did not fit its
+ * format (a target that checks one, e.g. virtio-net's): the caller drops
+ * it and counts it with the frames of bad metadata. */
+#define PLATFORM_NET_META_BAD 0x80
 
 #define PLATFORM_NET_GSO_NONE 0
 #define PLATFORM_NET_GSO_TCPV4 1
