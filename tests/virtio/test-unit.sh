@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host unit tests of the virtio target's pure parts (virtqueues, command
-# line, PVH start info, PCI capabilities) under ASan and UBSan.
+# line, PVH start info, PCI capabilities, the virtio-net header check)
+# under ASan and UBSan.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"

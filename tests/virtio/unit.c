@@ -1,11 +1,13 @@
 /*
  * unit.c - host unit tests of the virtio target's pure parts: split
  * virtqueues (against a simulated device that completes out of order),
- * the command line, PVH start info and PCI capability parsing.
+ * the command line, PVH start info, PCI capability parsing and the check
+ * of virtio-net's receive header.
  * Built and run by test-unit.sh under ASan and UBSan.
  */
 #include "../../platform/virtio/pci.h"
 #include "../../platform/virtio_drivers/cmdline.h"
+#include "../../platform/virtio_drivers/virtio_net_hdr.h"
 #include "../../platform/virtio_drivers/virtq.h"
 #include "../../platform/x86_64/startinfo.h"
 
@@ -304,11 +306,112 @@ static void test_pci(void)
 	              !caps.common.present);
 }
 
+/* ------------------------------------------------- virtio-net header */
+
+static void vhdr(uint8_t *p, uint8_t flags, uint8_t gso, uint16_t hdr_len,
+                 uint16_t gso_size, uint16_t cs, uint16_t co, uint16_t nb)
+{
+	uint16_t f[5] = {hdr_len, gso_size, cs, co, nb};
+	p[0] = flags;
+	p[1] = gso;
+	for (unsigned i = 0; i < 5; i++) {
+		p[2 + 2 * i] = (uint8_t)f[i];
+		p[3 + 2 * i] = (uint8_t)(f[i] >> 8);
+	}
+}
+
+/* The check of the header at p for a frame of len bytes. */
+static bool vhdr_ok(const uint8_t *p, size_t len, uint32_t rx,
+                    struct platform_net_meta *m)
+{
+	struct vnet_hdr h;
+	vnet_hdr_read(p, &h);
+	return vnet_hdr_check(&h, len, rx, 1500, m) == NULL;
+}
+
+static void test_net_hdr(void)
+{
+	const uint32_t all =
+	        PLATFORM_NET_OFF_RX_CSUM | PLATFORM_NET_OFF_RX_TSO4;
+	uint8_t p[VNET_HDR_LEN];
+	struct platform_net_meta m;
+	struct vnet_hdr h;
+
+	vhdr(p, 0, 0, 0, 0, 0, 0, 1);
+	CHECK("net hdr: a plain frame", vhdr_ok(p, 60, 0, &m) && !m.flags);
+	CHECK("net hdr: a plain frame over the MTU is refused",
+	      !vhdr_ok(p, 1515, all, &m));
+	vhdr(p, 2, 0, 0, 0, 0, 0, 1);
+	CHECK("net hdr: DATA_VALID with GUEST_CSUM",
+	      vhdr_ok(p, 60, PLATFORM_NET_OFF_RX_CSUM, &m) &&
+	              m.flags == PLATFORM_NET_META_DATA_VALID);
+	CHECK("net hdr: DATA_VALID without GUEST_CSUM is refused",
+	      !vhdr_ok(p, 60, 0, &m));
+	vhdr(p, 0x4, 0, 0, 0, 0, 0, 1);
+	CHECK("net hdr: an unknown flag is refused", !vhdr_ok(p, 60, all, &m));
+	vhdr(p, 1, 0, 0, 0, 34, 16, 1);
+	CHECK("net hdr: a partial TCP checksum",
+	      vhdr_ok(p, 54, all, &m) &&
+	              m.flags == PLATFORM_NET_META_NEEDS_CSUM &&
+	              m.csum_start == 34 && m.csum_offset == 16);
+	CHECK("net hdr: a checksum field past the end is refused",
+	      !vhdr_ok(p, 51, all, &m));
+	vhdr(p, 1, 0, 0, 0, 20, 16, 1);
+	CHECK("net hdr: a checksum inside the IP header is refused",
+	      !vhdr_ok(p, 60, all, &m));
+	vhdr(p, 1, 0, 0, 0, 34, 10, 1);
+	CHECK("net hdr: a checksum offset of neither TCP nor UDP is refused",
+	      !vhdr_ok(p, 60, all, &m));
+	vhdr(p, 0, 0, 0, 0, 34, 16, 1);
+	CHECK("net hdr: a checksum position without NEEDS_CSUM is refused",
+	      !vhdr_ok(p, 60, all, &m));
+	vhdr(p, 1, 1, 54, 1448, 34, 16, 3);
+	CHECK("net hdr: a coalesced TCP frame",
+	      vhdr_ok(p, 4398, all, &m) &&
+	              m.gso_type == PLATFORM_NET_GSO_TCPV4 &&
+	              m.gso_size == 1448 && m.hdr_len == 54);
+	CHECK("net hdr: a coalesced frame without GUEST_TSO4 is refused",
+	      !vhdr_ok(p, 4398, PLATFORM_NET_OFF_RX_CSUM, &m));
+	CHECK("net hdr: a coalesced frame over 65535 IP bytes is refused",
+	      !vhdr_ok(p, PLATFORM_NET_FRAME_MAX + 1, all, &m));
+	vhdr(p, 1, 0x81, 54, 1448, 34, 16, 1);
+	CHECK("net hdr: GSO with ECN (not negotiated) is refused",
+	      !vhdr_ok(p, 4398, all, &m));
+	vhdr(p, 1, 3, 42, 1400, 34, 6, 1);
+	CHECK("net hdr: UDP GSO is refused", !vhdr_ok(p, 4398, all, &m));
+	vhdr(p, 1, 1, 54, 0, 34, 16, 1);
+	CHECK("net hdr: a coalesced frame with no segment size is refused",
+	      !vhdr_ok(p, 4398, all, &m));
+	vhdr(p, 2, 1, 54, 1448, 0, 0, 1);
+	CHECK("net hdr: a coalesced frame without a partial checksum is "
+	      "refused",
+	      !vhdr_ok(p, 4398, all, &m));
+	vhdr(p, 0, 0, 0, 1448, 0, 0, 1);
+	CHECK("net hdr: a segment size without GSO is refused",
+	      !vhdr_ok(p, 60, all, &m));
+
+	vhdr(p, 0, 0, 0, 0, 0, 0, 0);
+	vnet_hdr_read(p, &h);
+	CHECK("net hdr: num_buffers 0 is refused",
+	      vnet_hdr_buffers(&h, true, 8) == 0);
+	CHECK("net hdr: num_buffers unused without MRG_RXBUF",
+	      vnet_hdr_buffers(&h, false, 8) == 1);
+	vhdr(p, 0, 0, 0, 0, 0, 0, 9);
+	vnet_hdr_read(p, &h);
+	CHECK("net hdr: more buffers than returned is refused",
+	      vnet_hdr_buffers(&h, true, 8) == 0);
+	vhdr(p, 0, 0, 0, 0, 0, 0, 8);
+	vnet_hdr_read(p, &h);
+	CHECK("net hdr: num_buffers within what was returned",
+	      vnet_hdr_buffers(&h, true, 8) == 8);
+}
+
 int main(void)
 {
 	test_virtq();
 	test_cmdline();
 	test_startinfo();
 	test_pci();
+	test_net_hdr();
 	return failures ? 1 : 0;
 }
