@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# HTTP benchmark: wrk against the decks unikernel (unix and hvt targets,
-# each on a tap) and against nginx (Debian's nginx-light, one worker)
+# HTTP benchmark: wrk against the decks unikernel (unix, hvt and virtio
+# targets, each on a tap; virtio under QEMU microvm with KVM, offloads on
+# and off) and against nginx (Debian's nginx-light, one worker)
 # serving the same files over a veth, all inside network namespaces this
 # script creates and removes. Figures, each beside nginx's from the same
 # run:
@@ -28,7 +29,9 @@
 #                             SLOW=2000 IDLE=10000
 #                             SECTIONS="throughput dynamic slowloris idle"
 #                             KILN_ARGS="--net-offload=0": more boot
-#                             arguments for Kiln on unix)
+#                             arguments for Kiln on unix;
+#                             VIRTIO_BEFORE=IMAGE: an older virtio build
+#                             of apps/decks measured beside)
 # Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,6 +73,10 @@ HVT=no
 if [ -c /dev/kvm ] && [ -f platform/hvt/kiln.target ]; then
 	bin/kiln build -t hvt apps/decks | tail -1 && HVT=yes
 	bin/kiln build -t hvt apps/http-hello | tail -1
+fi
+VIRTIO=no
+if [ -c /dev/kvm ] && command -v qemu-system-x86_64 >/dev/null; then
+	bin/kiln build -t virtio apps/decks | tail -1 && VIRTIO=yes
 fi
 
 ip netns add "$NC"
@@ -222,6 +229,32 @@ if want throughput; then
 		echo "   (access log on: ${LOGR[on]}req/s; off: ${LOGR[off]}req/s)"
 	fi
 
+	# virtio: decks under QEMU (microvm, KVM) on the same tap, with the
+	# driver's offloads (virtio-net's CSUM/TSO4 features) and without;
+	# VIRTIO_BEFORE=IMAGE adds an older build of the image, measured in
+	# the same run.
+	if [ $VIRTIO = yes ]; then
+		VIRTIO_RUNS=("virtio apps/decks/_build/virtio/decks"
+			"virtio-off apps/decks/_build/virtio/decks --net-offload=0")
+		[ -n "${VIRTIO_BEFORE:-}" ] && VIRTIO_RUNS+=("virtio-before $VIRTIO_BEFORE")
+		for v in "${VIRTIO_RUNS[@]}"; do
+			read -r name img extra <<<"$v"
+			# shellcheck disable=SC2086
+			ip netns exec "$NC" platform/virtio/launch --accel kvm --net tap,ifname=tap0 \
+				"$img" -- --ipv4=198.18.0.2/24 --http-log=off ${extra:-} \
+				>"$T/$name.log" 2>&1 </dev/null &
+			VPID=$!
+			PIDS+=($VPID)
+			up http://198.18.0.2/index.html
+			grep -m1 "buffers, offloads" "$T/$name.log" | sed 's/^/   /'
+			for f in "${FILES[@]}"; do
+				measure "$name" "http://198.18.0.2$f"
+				R[$name$f]=$RPS P[$name$f]=$P99 S[$name$f]=$SPREAD
+			done
+			kill $VPID
+			wait $VPID 2>/dev/null || true
+		done
+	fi
 fi
 
 declare -A DR DP DS
@@ -358,14 +391,14 @@ fi
 
 echo
 echo "== results: wrk -t1 -c$CONNS, ${DURATION}s x $RUNS runs (median; spread of req/s)"
-printf '%-20s %-8s %10s %15s %10s %8s %10s\n' file server req/s spread p99 vs-nginx exits/req
+printf '%-20s %-13s %10s %15s %10s %8s %10s\n' file server req/s spread p99 vs-nginx exits/req
 for f in "${FILES[@]}"; do
-	for s in nginx unix hvt; do
+	for s in nginx unix hvt virtio virtio-off virtio-before; do
 		[ -n "${R[$s$f]:-}" ] || continue
 		ratio=$(awk -v a="${R[$s$f]}" -v b="${R[nginx$f]}" 'BEGIN {printf "%.0f%%", 100 * a / b}')
 		ex="-"
 		[ $s = hvt ] && ex=${X[$f]}
-		printf '%-20s %-8s %10.0f %15s %10s %8s %10s\n' "$f" "$s" "${R[$s$f]}" "${S[$s$f]}" "${P[$s$f]}" "$ratio" "$ex"
+		printf '%-20s %-13s %10.0f %15s %10s %8s %10s\n' "$f" "$s" "${R[$s$f]}" "${S[$s$f]}" "${P[$s$f]}" "$ratio" "$ex"
 	done
 done
 echo "(sizes: $(stat -c '%n %s bytes' apps/decks/site/index.html apps/decks/vendor/reveal.js | tr '\n' ' '))"
