@@ -234,9 +234,11 @@ bool virtio_net_probe(struct virtio_dev *d, unsigned index)
 		virtio_log(hex, i < 5 ? ":" : "", NULL);
 	}
 	char can[2] = {"0123456789abcdef"[n->can & 15], 0};
-	virtio_log_num(", mtu ", n->mtu, NULL);
-	virtio_log(", offloads offered 0x", can, NULL);
-	virtio_log(d->has_irq ? ", interrupts\n" : ", polled\n", NULL, NULL);
+	virtio_log_num(", mtu ", n->mtu,
+	               d->has_irq ? ", interrupts" : ", polled");
+	if (n->can)
+		virtio_log(", offloads offered 0x", can, NULL);
+	virtio_host_puts("\n");
 	return true;
 }
 
