@@ -156,7 +156,8 @@ bool net_rx_csum_trusted;
  * receive offloads are on). A partial checksum (the packet came from the
  * host itself) is trusted for TCP, which then sums nothing; for anything
  * else it is finished here, as the device would have. Metadata that does
- * not fit the frame is the host's mistake: the frame is dropped.
+ * not fit the frame is the host's mistake: the frame is dropped, as is one
+ * its target marked PLATFORM_NET_META_BAD (any flag not known here).
  */
 static void rx_offloaded_frame(struct platform_frame *f)
 {
