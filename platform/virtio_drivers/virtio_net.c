@@ -333,7 +333,11 @@ static int take_frame(struct vnet *n, int desc, uint32_t len,
 		return 1;
 	}
 	vnet_hdr_read(b, &h);
+	/* The returned entries not yet taken: no more than the ring holds,
+	 * whatever the device's index says. */
 	uint16_t pending = (uint16_t)(n->rx.used->idx - n->rx.last_used);
+	if (pending >= n->rx.size)
+		pending = (uint16_t)(n->rx.size - 1);
 	unsigned nbuf = vnet_hdr_buffers(&h, n->mergeable, pending + 1u);
 	if (nbuf == 0) {
 		bad = true;
