@@ -231,6 +231,9 @@ int main(int argc, char **argv)
 		die("not a journal");
 	if (h.flags & INJ_OVERFLOW)
 		die("an epoch outgrew the journal: writes were not journaled");
+	if (h.flags & INJ_UNMODELLED)
+		die("the block file was written or synced through a call the "
+		    "shim does not journal");
 	struct stat st;
 	if (fstat(ifd, &st) < 0 || (uint64_t)st.st_size != h.capacity)
 		die("the image's size is not the one the shim saw");

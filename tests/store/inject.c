@@ -12,7 +12,10 @@
  * Works under the unix target (and its sanitizers) and under kiln-hvt,
  * whose monitor does the block I/O: after its seccomp filter is on, the
  * shim makes only pread64, pwrite64 and fdatasync calls (the journal is
- * opened, and functions looked up, before), and never allocates.
+ * opened, and functions looked up, before), and never allocates. Both
+ * drivers write with pwrite and flush with fdatasync; a write, writev,
+ * pwritev(2) or sync_file_range on the file marks the journal unusable
+ * (INJ_UNMODELLED), so a change of driver cannot go unjournaled.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAXFD 1024
@@ -39,6 +43,11 @@ static int (*real_fsync)(int);
 static int (*real_open)(const char *, int, ...);
 static int (*real_openat)(int, const char *, int, ...);
 static int (*real_close)(int);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev2)(int, const struct iovec *, int, off_t, int);
+static int (*real_sync_file_range)(int, off_t, off_t, unsigned int);
 
 static bool active;
 static dev_t blk_dev;
@@ -78,6 +87,11 @@ __attribute__((constructor)) static void inject_init(void)
 	real_open = dlsym(RTLD_NEXT, "open64");
 	real_openat = dlsym(RTLD_NEXT, "openat64");
 	real_close = dlsym(RTLD_NEXT, "close");
+	real_write = dlsym(RTLD_NEXT, "write");
+	real_writev = dlsym(RTLD_NEXT, "writev");
+	real_pwritev = dlsym(RTLD_NEXT, "pwritev64");
+	real_pwritev2 = dlsym(RTLD_NEXT, "pwritev64v2");
+	real_sync_file_range = dlsym(RTLD_NEXT, "sync_file_range");
 	const char *blk = getenv("KILN_INJECT_BLOCK");
 	const char *jn = getenv("KILN_INJECT_JOURNAL");
 	struct stat st;
@@ -220,6 +234,64 @@ static void flushed(int fd)
 	cursor = 0;
 	index_ = 0;
 	put_header();
+}
+
+/* Calls the block drivers do not make (pread64, pwrite64 and fdatasync
+ * are theirs): should one write to or sync the file, the journal would
+ * miss it, so it is marked unusable instead and the cut refuses it. */
+static void unmodelled(int fd)
+{
+	if (active && fd >= 0 && fd < MAXFD && tracked[fd] &&
+	    !(hdr.flags & INJ_UNMODELLED)) {
+		hdr.flags |= INJ_UNMODELLED;
+		put_header();
+	}
+}
+
+/* (a call made before the constructor ran: look the next one up now) */
+#define LOOKUP(f, name)                                                        \
+	do {                                                                   \
+		if (!f)                                                        \
+			f = dlsym(RTLD_NEXT, name);                            \
+	} while (0)
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	unmodelled(fd);
+	LOOKUP(real_write, "write");
+	return real_write(fd, buf, n);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	unmodelled(fd);
+	LOOKUP(real_writev, "writev");
+	return real_writev(fd, iov, cnt);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	unmodelled(fd);
+	LOOKUP(real_pwritev, "pwritev64");
+	return real_pwritev(fd, iov, cnt, off);
+}
+ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
+        __attribute__((alias("pwritev")));
+
+ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	unmodelled(fd);
+	LOOKUP(real_pwritev2, "pwritev64v2");
+	return real_pwritev2(fd, iov, cnt, off, flags);
+}
+ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t off,
+                    int flags) __attribute__((alias("pwritev2")));
+
+int sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+	unmodelled(fd);
+	LOOKUP(real_sync_file_range, "sync_file_range");
+	return real_sync_file_range(fd, off, n, flags);
 }
 
 int fdatasync(int fd)

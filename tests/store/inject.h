@@ -27,6 +27,9 @@
 enum {
 	INJ_OPENED = 1,   /* the block file was opened through the shim */
 	INJ_OVERFLOW = 2, /* an epoch outgrew its region: journal incomplete */
+	INJ_UNMODELLED = 4, /* the file written or synced through a call
+	                     * the shim does not journal (write, pwritev,
+	                     * sync_file_range...): journal incomplete */
 };
 
 struct inj_header {
