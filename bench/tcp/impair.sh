@@ -3,10 +3,14 @@
 # MIB (32) MiB echoed each way under each profile of issue 18, apps/echo
 # on unix and hvt next to Linux<->Linux over the same bridge with the
 # same seed, in the same run; medians of RUNS (3) runs and each target's
-# ratio to Linux.
+# ratio to Linux. Then the goodput (MiB/s each way) over a clean link of
+# 50 ms RTT (25 ms each way) and 1% loss, WAN_MIB (8) MiB each way:
+# apps/echo on unix with CUBIC and with NewReno next to Linux<->Linux
+# (Linux's own controller, CUBIC by default), medians of RUNS.
 #
 # usage: bench/tcp/impair.sh [TARGETS...]   (default: unix hvt)
-#   MIB=N RUNS=N IMPAIR_BOOTARGS="--tcp-cc=newreno ..." (for apps/echo)
+#   MIB=N RUNS=N WAN_MIB=N IMPAIR_BOOTARGS="..." (for apps/echo)
+#   PROFILES="loss10 mixed" (default: all four; "" skips them)
 # Needs root, /dev/net/tun, and /dev/kvm for hvt.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +35,7 @@ echo "bench: $mib MiB echoed each way, seconds, medians of $runs runs"
 printf '%-10s %8s' profile linux
 for t in "${targets[@]}"; do printf ' %8s %6s' "$t" ratio; done
 echo
-for p in loss10 reorder30 corrupt2 mixed; do
+for p in ${PROFILES-loss10 reorder30 corrupt2 mixed}; do
 	line=""
 	lmed=""
 	for t in linux "${targets[@]}"; do
@@ -59,4 +63,24 @@ for p in loss10 reorder30 corrupt2 mixed; do
 		fi
 	done
 	echo "$line"
+done
+
+wan_mib=${WAN_MIB:-8}
+echo "bench: goodput at 50 ms RTT, 1% loss, $wan_mib MiB each way, MiB/s each way, medians of $runs runs"
+base_args=${IMPAIR_BOOTARGS:-}
+for v in linux unix:cubic unix:newreno; do
+	t=${v%%:*}
+	vals=()
+	for i in $(seq "$runs"); do
+		if [ "$t" = unix ]; then
+			IMPAIR_BOOTARGS="$base_args --tcp-cc=${v#*:}"
+		fi
+		if impair_echo "$t" "$wan_mib" 900 --seed=$((18 + i)) --delay=25 --loss=0.01; then
+			vals+=("$(awk -v m="$wan_mib" -v s="$IMPAIR_SECS" 'BEGIN { printf "%.2f", m / s }')")
+		else
+			echo "bench: wan $v run $i: $IMPAIR_OUT" >&2
+		fi
+	done
+	IMPAIR_BOOTARGS=$base_args
+	printf '%-14s %8s\n' "$v" "$(printf '%s\n' "${vals[@]:-}" | grep . | median)"
 done
