@@ -3,7 +3,6 @@
  * must stay inside the list it is given, and on success leave a
  * terminated command line.
  *
- * fuzz-sources: platform/aarch64/atags.c
  */
 #include "../platform/aarch64/atags.h"
 

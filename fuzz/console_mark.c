@@ -5,7 +5,6 @@
  * must be exactly the input with the marks taken out (checked against a
  * plain re-implementation on the whole input).
  *
- * fuzz-sources: monitor/console/mark.c
  */
 #include "../monitor/console/mark.h"
 

@@ -3,7 +3,6 @@
  * and TCP, against a small zone with a wildcard, a delegation and a CNAME
  * chain (and through the answer cache, which must give the same bytes);
  * and every name in it through dns_name_read.
- * fuzz-sources: lib/dns/[!s]*.c
  */
 #include <kiln/dns.h>
 #include <stdlib.h>

@@ -1,7 +1,6 @@
 /*
  * fuzz/dns_zone.c - any text as a master file: parsed into a zone or
  * refused with a FILE:LINE message, never more.
- * fuzz-sources: lib/dns/name.c lib/dns/zone.c lib/dns/master.c
  */
 #include <kiln/dns.h>
 #include <stdlib.h>

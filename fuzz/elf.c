@@ -7,7 +7,6 @@
  * (offset, byte) patches to a valid built-in image, so that the fuzzer
  * reaches the segment checks without first having to invent ELF.
  *
- * fuzz-sources: monitor/hvt/elf.c
  */
 #include "../monitor/hvt/elf.h"
 

@@ -4,7 +4,6 @@
  * success its results must be within their bounds: terminated boot
  * arguments, counts within the arrays, a known GIC version.
  *
- * fuzz-sources: platform/aarch64/fdt.c
  */
 #include "../platform/aarch64/fdt.h"
 

@@ -2,7 +2,6 @@
  * fuzz/hostopt.c - the host option parser (host/hostopt.c) on arbitrary
  * command lines: the input is split at NUL bytes into argv words.
  *
- * fuzz-sources: host/hostopt.c
  */
 #include <stdint.h>
 #include <stdlib.h>

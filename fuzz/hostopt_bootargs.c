@@ -4,7 +4,6 @@
  * then claimed by flag, string, number and word queries chosen by the
  * input, then checked.
  *
- * fuzz-sources: lib/rt/args.c
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,9 +6,6 @@
  * the input, every '%' left is "%2F" or "%25", and undoing those gives
  * no more bytes than it has.
  */
-// clang-format off
-// fuzz-sources: lib/http/path.c
-// clang-format on
 #include <kiln/http.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,6 @@
  * fuzz/http_request.c - the server's session fed arbitrary bytes, split
  * into pieces at points chosen by the input, with a small asset table.
  */
-// clang-format off
-// fuzz-sources: lib/http/{head,request,path,response,session,route,chunked,date}.c lib/assets/assets.c
-// clang-format on
 #include <kiln/http.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,6 @@
  * fuzz/http_response.c - the client's response parser fed arbitrary
  * bytes in pieces; the body buffer is small so overflow is reached.
  *
- * fuzz-sources: lib/http/head.c lib/http/response_parser.c
  */
 #include <kiln/http.h>
 #include <stdlib.h>

@@ -17,7 +17,6 @@
  * hvt_netring_tx_meta, whose yes must mean a checksum position inside the
  * frame and offloads that are on.
  *
- * fuzz-sources: monitor/hvt/netring.c
  */
 #include "../monitor/hvt/netring.h"
 

@@ -5,7 +5,6 @@
  * must survive; after every operation rt_heap_check walks the whole heap,
  * and at the end every byte must be free again in one block.
  *
- * fuzz-sources: lib/rt/libc/heap.c lib/rt/libc/string.c
  */
 #include "../lib/rt/libc/heap.h"
 #include "../lib/rt/libc/rt_libc.h"

@@ -3,7 +3,6 @@
  * host's on arbitrary input (value, end pointer and errno must agree).
  * The first byte picks the base.
  *
- * fuzz-sources: lib/rt/libc/strtol.c lib/rt/libc/ctype.c
  */
 #include "../lib/rt/libc/rt_libc.h"
 #include <errno.h>

@@ -3,7 +3,6 @@
  * (tool/desc.c): any bytes, against each schema and none, must give either
  * a parsed descriptor or one "FILE:LINE: message", never a crash or leak.
  *
- * fuzz-sources: tool/desc.c tool/schema.c
  */
 #include "../tool/desc.h"
 

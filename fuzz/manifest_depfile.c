@@ -2,7 +2,6 @@
  * fuzz/manifest_depfile.c - libFuzzer harness for the reader of compiler
  * dependency files that kiln's incremental builds trust (tool/depfile.c).
  *
- * fuzz-sources: tool/depfile.c
  */
 #include "../tool/depfile.h"
 

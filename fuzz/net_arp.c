@@ -1,9 +1,6 @@
 /*
  * fuzz/net_arp.c - the ARP parser, with a re-emit round trip.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/arp.c lib/net/wire/eth.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/wire/arp.h"
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,6 @@
  * fuzz/net_dhcp.c - the DHCP message parser (options, overload into the
  * file and sname fields). What the client emits must parse back.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/dhcp.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/wire/dhcp.h"
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,6 @@
  * fuzz/net_eth.c - the Ethernet header parser: never reads out of the
  * view, and what parses re-emits to the same bytes.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/eth.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/wire/eth.h"
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,6 @@
  * fuzz/net_icmp.c - the ICMP parser, including the quoted datagram of
  * errors. The first byte chooses whether to repair the checksum.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/icmp.c lib/net/wire/ipv4.c lib/net/wire/checksum.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/wire/checksum.h"
 #include "../lib/net/wire/icmp.h"
 #include <stdlib.h>

@@ -4,9 +4,6 @@
  * fuzzer gets past it; accepted packets must satisfy the parser's
  * promises.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/ipv4.c lib/net/wire/checksum.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/wire/checksum.h"
 #include "../lib/net/wire/ipv4.h"
 #include <stdlib.h>

@@ -9,9 +9,6 @@
  * checksum, 8 = our IP as destination; 16 = advance the clock 1 s after
  * the frame.
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/*.c lib/net/[!t]*.c tests/net/fake.c tests/net/tcp_standin.c lib/rt/random.c
-// clang-format on
 #include "../lib/net/iface.h"
 #include "../tests/net/fake.h"
 #include <stdlib.h>

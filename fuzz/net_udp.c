@@ -2,9 +2,6 @@
  * fuzz/net_udp.c - the UDP header parser. The first byte chooses whether
  * to repair the checksum (pseudo-header of fixed addresses).
  */
-// clang-format off
-// fuzz-sources: lib/net/wire/udp.c lib/net/wire/checksum.c lib/net/wire/wire.c
-// clang-format on
 #include "../lib/net/stack.h"
 #include "../lib/net/wire/checksum.h"
 #include "../lib/net/wire/udp.h"

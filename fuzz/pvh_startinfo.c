@@ -6,7 +6,6 @@
  * edges of and outside the window. Every string returned must be
  * terminated, every RAM range must be non-empty.
  *
- * fuzz-sources: platform/x86_64/startinfo.c
  */
 #include "../platform/x86_64/startinfo.h"
 

@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Build and run Kiln's libFuzzer harnesses.
 #
-# Each harness is one file fuzz/NAME.c defining LLVMFuzzerTestOneInput. A
-# line in it of the form
-#   fuzz-sources: lib/net/wire/ipv4.c lib/net/wire/checksum.c
-# names the project sources it links (paths from the repository root;
-# shell globs allowed). Optional lines: `fuzz-cflags: FLAGS` (added to
-# the compile), `fuzz-needs: PATH` (the harness SKIPs when PATH, e.g. a
-# fetched dependency in _deps/, is missing). A harness is rebuilt only
-# when one of the files its last build read (clang's dependency list)
-# is newer than it. Seeds, if any, live in fuzz/corpus/NAME/.
+# Each harness is one file fuzz/NAME.c defining LLVMFuzzerTestOneInput,
+# built by kiln from fuzz/NAME.host (docs/building.md: the libraries it
+# links, whose sources come from their kiln.lib, and any other files;
+# fuzz = yes), incrementally. An optional line `fuzz-needs: PATH` in the
+# harness makes it SKIP when PATH (e.g. a fetched dependency in _deps/) is
+# missing. Seeds, if any, live in fuzz/corpus/NAME/.
 #
 # usage: fuzz/run.sh [SECONDS_EACH] [NAME...]
 # Prints PASS/FAIL per harness (the test runner's protocol).
@@ -32,47 +29,19 @@ if [ ${#names[@]} -eq 0 ]; then
 	echo "SKIP: fuzz: no harnesses yet"
 	exit 0
 fi
-# up_to_date BIN DIR...: BIN was built by the same command (BIN.cmd) and
-# no file under the source folders or DIRs (the harness's -I folders) is
-# newer than it.
-up_to_date() {
-	local bin=$1 cmd=$2
-	shift 2
-	[ -x "$bin" ] && [ -f "$bin.cmd" ] && [ "$(cat "$bin.cmd")" = "$cmd" ] || return 1
-	[ -z "$(find fuzz include lib platform host monitor tool tests "$@" -newer "$bin" \
-		-print -quit 2>/dev/null)" ]
-}
-
 # fuzz_one NAME: build and run one harness; prints its PASS/FAIL line
 # (and what went wrong) in one piece, exit status 1 on failure.
 fuzz_one() {
-	local n=$1 src srcs cflags needs bin corpus seeds execs f
+	local n=$1 src needs bin corpus seeds execs
 	src="fuzz/$n.c"
-	srcs=$(sed -n 's/.*fuzz-sources: *//p' "$src" | head -1)
-	cflags=$(sed -n 's/.*fuzz-cflags: *//p' "$src" | head -1)
 	needs=$(sed -n 's/.*fuzz-needs: *//p' "$src" | head -1)
 	if [ -n "$needs" ] && [ ! -e "$needs" ]; then
 		echo "SKIP: fuzz $n: $needs is missing (run scripts/deps.sh)" >"$out/$n.report"
 		return 0
 	fi
-	# shellcheck disable=SC2086
-	srcs=$(eval echo $srcs)
-	bin="$out/$n"
-	local cmd=(clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror
-		-Wno-unused-function
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-		$cflags -Iinclude -DKILN_FUZZ "$src" $srcs -o "$bin")
-	local idirs=()
-	for f in $cflags; do
-		case $f in -I*) idirs+=("${f#-I}") ;; esac
-	done
-	if up_to_date "$bin" "${cmd[*]}" ${idirs[@]+"${idirs[@]}"}; then
-		:
-	elif "${cmd[@]}" >"$out/$n.build.log" 2>&1; then
-		echo "${cmd[*]}" >"$bin.cmd"
-	else
-		rm -f "$bin.cmd"
-		{ echo "FAIL: fuzz $n: does not build"; head -30 "$out/$n.build.log"; } >"$out/$n.report"
+	bin="$root/_build/host/fuzz/$n/$n"
+	if ! "$root/bin/kiln" build -j 1 "fuzz/$n.host" >"$out/$n.build.log" 2>&1; then
+		{ echo "FAIL: fuzz $n: does not build"; tail -30 "$out/$n.build.log"; } >"$out/$n.report"
 		return 1
 	fi
 	corpus="$out/$n.corpus"

@@ -4,7 +4,6 @@
  * (refused) or a whole number of 512-byte sectors no larger than the
  * format allows (2 TiB).
  *
- * fuzz-sources: platform/rpi3/sd_csd.c
  */
 #include "../platform/rpi3/sd_csd.h"
 

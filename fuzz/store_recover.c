@@ -4,7 +4,6 @@
  * (an error, a reported stop, -KILN_EIO) and never crash. The input is
  * laid over a formatted store with a few commits, so that the fuzzer
  * reaches the record parser as well as the superblock's.
- * fuzz-sources: lib/store/store.c lib/store/index.c lib/store/crc32c.c
  */
 #include <kiln/platform.h>
 #include <kiln/rt.h>

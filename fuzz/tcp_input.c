@@ -15,9 +15,6 @@
  *
  * (The sources: the harness, TCP, and wire/tcp.c plus wire/checksum.c.)
  */
-// clang-format off
-// fuzz-sources: tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c lib/net/wire/[tc][ch]*.c
-// clang-format on
 #include "../tests/tcp/harness.h"
 
 #include "../lib/net/wire/checksum.h"

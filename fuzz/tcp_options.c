@@ -2,7 +2,6 @@
  * fuzz/tcp_options.c - the TCP header and option parser on arbitrary
  * bytes; whatever parses must re-emit and parse back to the same values.
  *
- * fuzz-sources: lib/net/wire/tcp.c lib/net/wire/checksum.c
  */
 #include "../lib/net/wire/tcp.h"
 

@@ -6,9 +6,6 @@
  * there are at most TLS_PEM_MAX_CERTS of them; on failure a reason is
  * given.
  */
-// clang-format off
-// fuzz-sources: lib/tls/pem.c
-// clang-format on
 #include "../lib/tls/tls_internal.h"
 
 #include <stdlib.h>

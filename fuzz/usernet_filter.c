@@ -1,7 +1,6 @@
 /*
  * fuzz_filter.c - libFuzzer harness for host/usernet_filter.h, the rules
  * for what a guest may send into user-mode networking.
- * fuzz-sources:
  *
  * Each input is a run of records: a byte choosing the direction (even:
  * libslirp to the guest, noted; odd: guest to libslirp, judged), a byte

@@ -1,7 +1,6 @@
 /*
  * usernet_stream.c - libFuzzer harness for stream.c, the reader of
  * length-prefixed frames arriving on kiln-usernet's socket.
- * fuzz-sources: monitor/usernet/stream.c
  *
  * The first byte chooses a chunk size; the rest is fed in chunks of that
  * size, then again in one piece into a second reader. Besides not

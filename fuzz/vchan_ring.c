@@ -14,7 +14,6 @@
  * whole control page, goes through vchan_header_parse, whose yes must
  * mean a page a client can use.
  *
- * fuzz-sources: lib/vchan/ring.c lib/vchan/layout.c
  */
 #include "../lib/vchan/layout.h"
 #include "../lib/vchan/ring.h"

@@ -4,7 +4,6 @@
  * after "--"). The boot arguments written out must be terminated and no
  * longer than the buffer; every device parsed must be sane.
  *
- * fuzz-sources: platform/virtio_drivers/cmdline.c
  */
 #include "../platform/virtio_drivers/cmdline.h"
 

@@ -4,7 +4,6 @@
  * structures, MSI-X) and BAR decoding, on arbitrary config-space bytes of
  * any length.
  *
- * fuzz-sources: platform/virtio/pci.c
  */
 #include "../platform/virtio/pci.h"
 

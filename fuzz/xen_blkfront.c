@@ -8,7 +8,6 @@
  * result must be one the platform interface allows, and memory the
  * frontend does not own is never touched.
  *
- * fuzz-sources: platform/xen/{xenstore,xs_*,blkfront}.c tests/xen/fake_xen.c
  */
 #include "../platform/xen/blkfront.h"
 #include "../platform/xen/xenstore.h"

@@ -8,7 +8,6 @@
  * returned must fit its buffer and the MTU; every result must be one the
  * platform interface allows.
  *
- * fuzz-sources: platform/xen/{xenstore,xs_*,netfront}.c tests/xen/fake_xen.c
  */
 #include "../platform/xen/netfront.h"
 #include "../platform/xen/xenstore.h"

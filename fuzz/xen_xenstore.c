@@ -11,7 +11,6 @@
  *         result code) and whatever it returns must lie in the caller's
  *         buffer, NUL-terminated.
  *
- * fuzz-sources: platform/xen/{xenstore,xs_msg,xs_ring}.c
  */
 #include "../platform/xen/xenstore.h"
 

@@ -209,10 +209,10 @@ void build_host(const char *root, const char *manifest,
 			free(w);
 		}
 	}
+	if (fuzz)
+		sv_push(&profile, "-fsanitize=fuzzer-no-link");
 	struct strvec libflags = {0};
 	sv_append(&libflags, &profile);
-	if (fuzz)
-		sv_push(&libflags, "-fsanitize=fuzzer-no-link");
 
 	size_t compiled = 0;
 	bool made = false;
