@@ -2,7 +2,6 @@
  * fuzz/atags.c - libFuzzer harness for the rpi3 target's ATAG reader: it
  * must stay inside the list it is given, and on success leave a
  * terminated command line.
- *
  */
 #include "../platform/aarch64/atags.h"
 

@@ -4,7 +4,6 @@
  * bytes choose; whatever the cuts, the output must be the same, and it
  * must be exactly the input with the marks taken out (checked against a
  * plain re-implementation on the whole input).
- *
  */
 #include "../monitor/console/mark.h"
 

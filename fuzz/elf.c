@@ -6,7 +6,6 @@
  * Each input is tried twice: as an image of its own, and as a list of
  * (offset, byte) patches to a valid built-in image, so that the fuzzer
  * reaches the segment checks without first having to invent ELF.
- *
  */
 #include "../monitor/hvt/elf.h"
 

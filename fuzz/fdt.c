@@ -3,7 +3,6 @@
  * reader. Whatever the blob, fdt_parse must stay inside it, and on
  * success its results must be within their bounds: terminated boot
  * arguments, counts within the arrays, a known GIC version.
- *
  */
 #include "../platform/aarch64/fdt.h"
 

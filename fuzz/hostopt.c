@@ -1,7 +1,6 @@
 /*
  * fuzz/hostopt.c - the host option parser (host/hostopt.c) on arbitrary
  * command lines: the input is split at NUL bytes into argv words.
- *
  */
 #include <stdint.h>
 #include <stdlib.h>

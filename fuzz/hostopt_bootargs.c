@@ -3,7 +3,6 @@
  * command line (lib/rt/args.c): arbitrary command lines split into words,
  * then claimed by flag, string, number and word queries chosen by the
  * input, then checked.
- *
  */
 #include <setjmp.h>
 #include <stdarg.h>

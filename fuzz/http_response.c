@@ -1,7 +1,6 @@
 /*
  * fuzz/http_response.c - the client's response parser fed arbitrary
  * bytes in pieces; the body buffer is small so overflow is reached.
- *
  */
 #include <kiln/http.h>
 #include <stdlib.h>

@@ -16,7 +16,6 @@
  * stops (as kiln-hvt ends the guest). Transmit metadata goes through
  * hvt_netring_tx_meta, whose yes must mean a checksum position inside the
  * frame and offloads that are on.
- *
  */
 #include "../monitor/hvt/netring.h"
 

@@ -4,7 +4,6 @@
  * aligned_alloc, free of a chosen slot). Blocks carry a fill pattern that
  * must survive; after every operation rt_heap_check walks the whole heap,
  * and at the end every byte must be free again in one block.
- *
  */
 #include "../lib/rt/libc/heap.h"
 #include "../lib/rt/libc/rt_libc.h"

@@ -2,7 +2,6 @@
  * libc_strto.c - libFuzzer harness: lib/rt/libc's strto* against the
  * host's on arbitrary input (value, end pointer and errno must agree).
  * The first byte picks the base.
- *
  */
 #include "../lib/rt/libc/rt_libc.h"
 #include <errno.h>

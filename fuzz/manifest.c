@@ -2,7 +2,6 @@
  * fuzz/manifest.c - libFuzzer harness for kiln's descriptor parser
  * (tool/desc.c): any bytes, against each schema and none, must give either
  * a parsed descriptor or one "FILE:LINE: message", never a crash or leak.
- *
  */
 #include "../tool/desc.h"
 

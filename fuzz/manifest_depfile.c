@@ -1,7 +1,6 @@
 /*
  * fuzz/manifest_depfile.c - libFuzzer harness for the reader of compiler
  * dependency files that kiln's incremental builds trust (tool/depfile.c).
- *
  */
 #include "../tool/depfile.h"
 

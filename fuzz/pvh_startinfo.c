@@ -5,7 +5,6 @@
  * start info's address, so the fuzzer reaches addresses inside, at the
  * edges of and outside the window. Every string returned must be
  * terminated, every RAM range must be non-empty.
- *
  */
 #include "../platform/x86_64/startinfo.h"
 

@@ -3,7 +3,6 @@
  * the card's CSD register: any 16 bytes give a capacity that is 0
  * (refused) or a whole number of 512-byte sectors no larger than the
  * format allows (2 TiB).
- *
  */
 #include "../platform/rpi3/sd_csd.h"
 

@@ -1,7 +1,6 @@
 /*
  * fuzz/tcp_options.c - the TCP header and option parser on arbitrary
  * bytes; whatever parses must re-emit and parse back to the same values.
- *
  */
 #include "../lib/net/wire/tcp.h"
 

@@ -13,7 +13,6 @@
  * look fails without copying anything. The rest of the input, as a
  * whole control page, goes through vchan_header_parse, whose yes must
  * mean a page a client can use.
- *
  */
 #include "../lib/vchan/layout.h"
 #include "../lib/vchan/ring.h"

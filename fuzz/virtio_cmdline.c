@@ -3,7 +3,6 @@
  * command line parser (virtio_mmio.device= words and the boot arguments
  * after "--"). The boot arguments written out must be terminated and no
  * longer than the buffer; every device parsed must be sane.
- *
  */
 #include "../platform/virtio_drivers/cmdline.h"
 

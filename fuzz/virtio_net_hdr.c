@@ -9,8 +9,6 @@
  * into a buffer of exactly the frame's size, as lib/net would for UDP),
  * only what was negotiated, and survive a write and read back; the
  * number of buffers must lie within what the ring holds.
- *
- * fuzz-sources: platform/virtio_drivers/virtio_net_hdr.c
  */
 #include "../platform/virtio_drivers/virtio_net_hdr.h"
 

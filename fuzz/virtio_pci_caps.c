@@ -3,7 +3,6 @@
  * configuration-space parsing: the capability list walk (virtio
  * structures, MSI-X) and BAR decoding, on arbitrary config-space bytes of
  * any length.
- *
  */
 #include "../platform/virtio/pci.h"
 

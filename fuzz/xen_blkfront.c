@@ -7,7 +7,6 @@
  * meanwhile reads, writes and flushes ranges the input picks. Every
  * result must be one the platform interface allows, and memory the
  * frontend does not own is never touched.
- *
  */
 #include "../platform/xen/blkfront.h"
 #include "../platform/xen/xenstore.h"

@@ -7,7 +7,6 @@
  * changing; in between, the frontend reads, writes and polls. Every frame
  * returned must fit its buffer and the MTU; every result must be one the
  * platform interface allows.
- *
  */
 #include "../platform/xen/netfront.h"
 #include "../platform/xen/xenstore.h"

@@ -10,7 +10,6 @@
  *         anything, time running out. Each request must end (with a
  *         result code) and whatever it returns must lie in the caller's
  *         buffer, NUL-terminated.
- *
  */
 #include "../platform/xen/xenstore.h"
 
