@@ -4,7 +4,9 @@
  * TCP connection, one for UDP), so the comparison measures the stacks
  * rather than an interpreter.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>

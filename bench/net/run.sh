@@ -104,9 +104,8 @@ ip -n "$lc" addr add 198.18.1.1/24 dev kbv0
 ip -n "$ls" addr add 198.18.1.2/24 dev kbv1
 ip -n "$lc" link set kbv0 up
 ip -n "$ls" link set kbv1 up
-mkdir -p "$root/_build/bench"
-cc -O2 -Wall -Wextra -Werror -o "$root/_build/bench/linux_echo" "$here/linux_echo.c" || exit 1
-ip netns exec "$ls" "$root/_build/bench/linux_echo" &
+echo_bin=$(host_build bench/net/linux_echo.host) || { tail -5 "$(host_log bench/net/linux_echo.host)"; exit 1; }
+ip netns exec "$ls" "$echo_bin" &
 on_exit "ip netns pids $ls | xargs -r kill -9"
 sleep 0.5
 measure "$lc" 198.18.1.2 linux
