@@ -4,7 +4,7 @@
 here="$ROOT/tests/vchan"
 tmp=$(scratch)
 on_exit "rm -rf '$tmp'"
-HOSTILE="$tmp/hostile"
+HOSTILE="$ROOT/_build/host/tests/vchan/hostile/hostile"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 
 set_target() {
@@ -30,13 +30,9 @@ build_all() {
 			return 1
 		fi
 	done
-	[ -x "$HOSTILE" ] && return 0
-	cc -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
-		-fsanitize=address,undefined -I"$ROOT/include" -o "$HOSTILE" \
-		"$here/hostile.c" "$ROOT/host/vchan_link.c" \
-		"$ROOT/host/pollset.c" "$ROOT/lib/vchan/layout.c" \
-		>"$tmp/build-hostile.log" 2>&1 ||
-		{ fail "build the hostile peer" "$(tail -5 "$tmp/build-hostile.log")"; return 1; }
+	# Built by kiln from tests/vchan/hostile.host.
+	host_build tests/vchan/hostile.host >/dev/null ||
+		{ fail "build the hostile peer" "$(tail -5 "$(host_log tests/vchan/hostile.host)")"; return 1; }
 }
 
 # guest IMAGE LOG HOSTOPTS... -- BOOTARGS...: start a guest in the
