@@ -49,7 +49,7 @@ static void reads(platform_handle h)
 	unsigned n = 1 + take() % 8;
 	for (unsigned i = 0; i < n; i++)
 		f[i] = (struct platform_frame){
-		        bufs[i], take16() % 2049, 0, {0}};
+		        .data = bufs[i], .size = take16() % 2049, .len = 0};
 	int r = platform_net_read_batch(h, f, n);
 	check_result(r, n);
 	for (int i = 0; i < r; i++)
@@ -64,7 +64,8 @@ static void writes(platform_handle h)
 	unsigned n = 1 + take() % 8;
 	for (unsigned i = 0; i < n; i++) {
 		size_t len = take16() % 1600;
-		f[i] = (struct platform_frame){buf, sizeof(buf), len, {0}};
+		f[i] = (struct platform_frame){
+		        .data = buf, .size = sizeof(buf), .len = len};
 	}
 	check_result(platform_net_write_batch(h, f, n), n);
 }

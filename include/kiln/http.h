@@ -269,6 +269,9 @@ struct http_response {
 	size_t head_len;
 	const uint8_t *body; /* then these bytes (none for HEAD and 304) */
 	size_t body_len;
+	/* The body's bytes never change and outlive every connection (an
+	 * asset, a literal): TCP may send them from where they lie. */
+	bool body_static;
 	bool close; /* close the connection once sent */
 };
 

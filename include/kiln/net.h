@@ -89,6 +89,11 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
 long tcp_recv(struct tcp_conn *c, void *buf, size_t len);
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len);
 
+/* As tcp_send for bytes that stay unchanged until c is freed (an asset
+ * compiled into the image): the send buffer names them instead of
+ * copying them, and segments are sent from where they lie. */
+long tcp_send_static(struct tcp_conn *c, const void *buf, size_t len);
+
 /* Zero-copy receive: the contiguous bytes at the head of the receive
  * buffer (*data, returned length; 0 if none), valid until the next call
  * on c; then drop n of them. */
@@ -304,6 +309,11 @@ struct net_counters {
 	/* Calls to the platform's batch read and write: frames per call
 	 * is rx_frames / rx_batches (and tx likewise). */
 	uint64_t rx_batches, tx_batches;
+	/* Frames sent as pieces (TX_SG): lent bytes not gathered. */
+	uint64_t tx_frames_scattered;
+	/* Bytes TCP queued by reference (tcp_send_static): not copied into
+	 * a send ring. */
+	uint64_t tcp_bytes_lent;
 	/* Packets the stack could not build for want of a free buffer
 	 * (also in drop_no_buffer, which counts received frames too). */
 	uint64_t tx_no_buffer;

@@ -148,6 +148,12 @@ struct platform_net_info {
  *             65535 IP bytes (gso_type TCPV4; gso_size the size of the
  *             segments that were joined): the read buffers must hold
  *             PLATFORM_NET_FRAME_MAX bytes. Needs RX_CSUM.
+ *   TX_SG     a frame sent may come in pieces (frame.iov, frame.n_iov: at
+ *             most PLATFORM_NET_IOV_MAX), the frame being their
+ *             concatenation and frame.len their total; frame.data is then
+ *             unused. The pieces need stay valid only until write_batch
+ *             returns. So bytes that lie elsewhere (an asset in the image)
+ *             reach the host without being gathered into one buffer first.
  *
  * A target validates nothing in the meta of received frames beyond its
  * own format: the caller checks csum_start / csum_offset against the frame
@@ -157,6 +163,14 @@ struct platform_net_info {
 #define PLATFORM_NET_OFF_TX_TSO4 0x2u
 #define PLATFORM_NET_OFF_RX_CSUM 0x4u
 #define PLATFORM_NET_OFF_RX_TSO4 0x8u
+#define PLATFORM_NET_OFF_TX_SG 0x10u
+
+/* A piece of a frame sent with TX_SG. */
+struct platform_iov {
+	const void *base;
+	size_t len;
+};
+#define PLATFORM_NET_IOV_MAX 32
 
 /* The largest frame with offloads on: a 65535-byte IP packet in an
  * Ethernet frame. */
@@ -221,6 +235,10 @@ struct platform_frame {
 	size_t size;
 	size_t len;
 	struct platform_net_meta meta;
+	/* Writes with TX_SG on: the frame's pieces (n_iov 0: the frame is
+	 * data). Reads leave them alone. */
+	const struct platform_iov *iov;
+	unsigned n_iov;
 };
 
 /*

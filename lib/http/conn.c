@@ -205,7 +205,9 @@ static int send_some(struct http_conn *c, const struct http_response *r,
 			    io_send_queued(c) > 0)
 				return 0;
 		}
-		long w = io_send(c, p, n);
+		long w = c->sent >= r->head_len && r->body_static
+		                 ? io_send_static(c, p, n)
+		                 : io_send(c, p, n);
 		if (w == -KILN_EAGAIN)
 			return 0;
 		if (w < 0)

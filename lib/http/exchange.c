@@ -50,14 +50,17 @@ static long io_read(struct http_exchange *x, const void **p)
 	}
 }
 
-/* Queue all of p, parking while TCP's send ring is full. */
-static int io_write(struct http_exchange *x, const void *p, size_t n)
+/* Queue all of p, parking while TCP's send ring is full; lent (p outlives
+ * the connection: io_send_static) or copied. */
+static int io_write_as(struct http_exchange *x, const void *p, size_t n,
+                       bool lent)
 {
 	const uint8_t *b = p;
 	if (x->io_failed)
 		return -KILN_EPIPE;
 	while (n > 0) {
-		long w = io_send(x->c, b, n);
+		long w =
+		        lent ? io_send_static(x->c, b, n) : io_send(x->c, b, n);
 		if (w > 0) {
 			http_stats.bytes_out += (size_t)w;
 			b += w;
@@ -72,6 +75,11 @@ static int io_write(struct http_exchange *x, const void *p, size_t n)
 		return w == -KILN_EAGAIN ? -KILN_ETIMEDOUT : (int)w;
 	}
 	return 0;
+}
+
+static int io_write(struct http_exchange *x, const void *p, size_t n)
+{
+	return io_write_as(x, p, n, false);
 }
 
 /* ---------------------------------------------------------- request */
@@ -331,7 +339,7 @@ int http_reply_asset(struct http_exchange *x,
 	int e = io_write(x, copy.head, copy.head_len);
 	if (!e && copy.body_len) {
 		x->bytes += copy.body_len;
-		e = io_write(x, copy.body, copy.body_len);
+		e = io_write_as(x, copy.body, copy.body_len, copy.body_static);
 	}
 	return e;
 }

@@ -81,6 +81,7 @@ static void start(struct http_response *r, unsigned status, kiln_time wall)
 	r->head_len = 0;
 	r->body = NULL;
 	r->body_len = 0;
+	r->body_static = false;
 	add(r, "HTTP/1.1 %u %s\r\nDate: %s\r\nServer: kiln\r\n", status,
 	    http_reason(status), date);
 }
@@ -112,6 +113,7 @@ static void error_response(struct http_response *r, unsigned status,
 	if (!head_only) {
 		r->body = (const uint8_t *)text;
 		r->body_len = n;
+		r->body_static = true;
 	}
 }
 
@@ -464,5 +466,6 @@ void http_respond_asset(const struct http_config *cfg,
 	if (!head_only) {
 		out->body = body;
 		out->body_len = size;
+		out->body_static = true;
 	}
 }

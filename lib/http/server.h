@@ -104,6 +104,12 @@ static inline long io_send(struct http_conn *c, const void *b, size_t n)
 {
 	return c->tls ? tls_send(c->tls, b, n) : tcp_send(c->tcp, b, n);
 }
+/* As io_send for bytes that outlive the connection: plain TCP sends them
+ * without copying (tcp_send_static); TLS must encrypt them anyway. */
+static inline long io_send_static(struct http_conn *c, const void *b, size_t n)
+{
+	return c->tls ? tls_send(c->tls, b, n) : tcp_send_static(c->tcp, b, n);
+}
 static inline size_t io_send_space(struct http_conn *c)
 {
 	return c->tls ? tls_send_space(c->tls) : tcp_send_space(c->tcp);

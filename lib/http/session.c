@@ -28,6 +28,7 @@ static struct http_reply no_memory_reply = {
                  .head_len = sizeof NO_MEMORY_HEAD - 1,
                  .body = (const uint8_t *)"503 Service Unavailable\n",
                  .body_len = 24,
+                 .body_static = true,
                  .close = true},
 };
 

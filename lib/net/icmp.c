@@ -33,8 +33,8 @@ void icmp_input(const struct ipv4_hdr *h, struct kiln_view packet)
 		uint32_t sum = net_csum_add(0, hdr, ICMP_HDR_LEN);
 		sum = net_csum_add(sum, m.body.p, m.body.len);
 		wire_put16(hdr + 2, net_csum_finish(sum));
-		struct net_chunk c[2] = {{hdr, sizeof(hdr)},
-		                         {m.body.p, m.body.len}};
+		struct net_chunk c[2] = {{hdr, sizeof(hdr), false},
+		                         {m.body.p, m.body.len, false}};
 		if (ipv4_send(h->dst, h->src, NET_PROTO_ICMP, c, 2, true) == 0)
 			net_counters.icmp_echo_replies++;
 		break;
@@ -96,7 +96,7 @@ void icmp_send_unreach(const struct ipv4_hdr *h, struct kiln_view packet,
 	uint8_t msg[ICMP_HDR_LEN + ICMP_QUOTE_MAX];
 	size_t len = icmp_emit_error(msg, sizeof(msg), ICMP_DEST_UNREACH, code,
 	                             0, packet.p, packet.len);
-	struct net_chunk c = {msg, len};
+	struct net_chunk c = {msg, len, false};
 	if (len && ipv4_send(h->dst, h->src, NET_PROTO_ICMP, &c, 1, false) == 0)
 		net_counters.icmp_unreach_sent++;
 }

@@ -62,6 +62,8 @@ static bool tx_send_queued(void)
 			frames[n].size = pktbuf_size;
 			frames[n].len = b->len;
 			frames[n].meta = b->meta;
+			frames[n].iov = b->n_iov ? b->iov : NULL;
+			frames[n].n_iov = b->n_iov;
 		}
 		int sent = platform_net_write_batch(net_if.dev, frames, n);
 		net_counters.tx_batches++;

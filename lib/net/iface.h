@@ -30,6 +30,12 @@ struct pktbuf {
 	uint8_t *data; /* pktbuf_size bytes */
 	size_t len;    /* bytes used, from data[0] (the Ethernet header) */
 	struct platform_net_meta meta; /* offloads asked of the device */
+	/* With the device's TX_SG on, a frame may be pieces (n_iov > 0):
+	 * the headers (and any copied bytes) in data, and bytes lent by
+	 * TCP (tcp_send_static) where they lie. len is then the frame's
+	 * total. */
+	unsigned n_iov;
+	struct platform_iov iov[PLATFORM_NET_IOV_MAX];
 };
 
 #define PKTBUF_DEFAULT_COUNT 256

@@ -97,6 +97,53 @@ static void gather(uint8_t *out, const struct net_chunk *chunks, unsigned n,
 	}
 }
 
+/* Lay out the payload of b (its headers are the first at bytes) as
+ * pieces: bytes the chunks lend are named where they lie, the others are
+ * copied after the headers. false if more pieces would be needed than a
+ * frame can have (the caller then gathers it all). */
+static bool scatter(struct pktbuf *b, size_t at, const struct net_chunk *chunks,
+                    unsigned n)
+{
+	unsigned k = 0;
+	size_t copied = at; /* end of the bytes in data */
+	b->iov[k++] = (struct platform_iov){b->data, at};
+	for (unsigned i = 0; i < n; i++) {
+		if (!chunks[i].len)
+			continue;
+		if (chunks[i].lent) {
+			if (k == PLATFORM_NET_IOV_MAX)
+				return false;
+			b->iov[k++] = (struct platform_iov){chunks[i].data,
+			                                    chunks[i].len};
+			continue;
+		}
+		/* Copied: after what data holds, joining the previous piece
+		 * when that one ends there too. */
+		struct platform_iov *last = &b->iov[k - 1];
+		memcpy(b->data + copied, chunks[i].data, chunks[i].len);
+		if ((const uint8_t *)last->base + last->len ==
+		    b->data + copied) {
+			last->len += chunks[i].len;
+		} else {
+			if (k == PLATFORM_NET_IOV_MAX)
+				return false;
+			b->iov[k++] = (struct platform_iov){b->data + copied,
+			                                    chunks[i].len};
+		}
+		copied += chunks[i].len;
+	}
+	b->n_iov = k;
+	return true;
+}
+
+static bool any_lent(const struct net_chunk *chunks, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (chunks[i].lent)
+			return true;
+	return false;
+}
+
 /* The next hop for dst, or 0 when there is no route. */
 static net_ipv4 next_hop(net_ipv4 dst)
 {
@@ -177,7 +224,15 @@ static int send_packet(net_ipv4 src, net_ipv4 dst, uint8_t proto,
 		h.df = !allow_frag;
 		size_t at = ETH_HDR_LEN;
 		at += ipv4_emit(b->data + at, pktbuf_size - at, &h, len);
-		gather(b->data + at, chunks, n, off, len);
+		/* TCP's lent bytes go as pieces where the device takes them
+		 * (a packet with them is never fragmented: TCP sends none
+		 * larger than the path allows). */
+		if (tcp && (net_if.offloads & PLATFORM_NET_OFF_TX_SG) &&
+		    total <= mtu_payload && at + len >= 60 &&
+		    any_lent(chunks, n) && scatter(b, at, chunks, n))
+			net_counters.tx_frames_scattered++;
+		else
+			gather(b->data + at, chunks, n, off, len);
 		b->len = at + len;
 		if (tcp) {
 			b->meta = *tcp;

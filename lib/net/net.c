@@ -288,6 +288,8 @@ static const struct {
         COUNTER(dhcp_declines),
         COUNTER(rx_batches),
         COUNTER(tx_batches),
+        COUNTER(tx_frames_scattered),
+        COUNTER(tcp_bytes_lent),
         COUNTER(tx_no_buffer),
         COUNTER(tcp_active_opens),
         COUNTER(tcp_passive_opens),

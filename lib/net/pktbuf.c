@@ -46,6 +46,7 @@ struct pktbuf *pktbuf_get(void)
 	free_count--;
 	b->next = NULL;
 	b->len = 0;
+	b->n_iov = 0;
 	memset(&b->meta, 0, sizeof(b->meta));
 	return b;
 }

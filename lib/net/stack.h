@@ -20,10 +20,13 @@
 #define NET_PROTO_TCP 6
 #define NET_PROTO_UDP 17
 
-/* A piece of an outgoing payload; pieces are sent back to back. */
+/* A piece of an outgoing payload; pieces are sent back to back. lent:
+ * the bytes outlive the frame (TCP's lent runs, tcp_send_static), so a
+ * device with TX_SG may send them from where they lie. */
 struct net_chunk {
 	const void *data;
 	size_t len;
+	bool lent;
 };
 
 /*

@@ -11,11 +11,15 @@
  * nothing is queued to wait for), a received segment is dropped as if
  * lost and the peer sends it again (tcp_stats.no_memory_drops).
  *
- * Outgoing segments point into the send ring (at most two chunks when the
- * data wraps), so bulk data is copied once: from the application into the
- * ring. Out-of-order data is written straight into its final place in the
- * receive ring, so reassembly costs no copy and no memory beyond the ring
- * and a fixed array of ranges.
+ * Outgoing segments point into the send ring (two chunks where the data
+ * wraps), so bulk data is copied once: from the application into the
+ * ring. Bytes that never change and outlive the connection (an asset
+ * compiled into the image) may be lent instead (tcp_send_static): the
+ * buffer then names them, as up to TCP_SNDREF_MAX runs between the ring's
+ * bytes, and segments point at them where they lie: no copy at all.
+ * Out-of-order data is written straight into its final place in the receive
+ * ring, so reassembly costs no copy and no memory beyond the ring and a fixed
+ * array of ranges.
  */
 #include "tcp_impl.h"
 
@@ -61,6 +65,8 @@ void tcp_bufs_release(struct tcp_conn *c)
 	c->snd.cap = c->rcv.cap = 0;
 	c->snd.head = c->rcv.head = 0;
 	c->snd.len = c->rcv.len = 0;
+	c->snd.ring_len = 0;
+	c->snd.n_refs = 0;
 	c->rcv.n_ooo = 0;
 	tcp_rack_release(c);
 }
@@ -76,16 +82,40 @@ uint32_t tcp_snd_append(struct tcp_conn *c, const void *data, uint32_t len)
 {
 	struct tcp_sndbuf *b = &c->snd;
 	uint32_t n = len < b->size - b->len ? len : b->size - b->len;
-	if (b->len + n > b->cap &&
-	    !ring_grow(&b->buf, &b->cap, &b->head, b->len, b->len + n, b->size))
-		n = b->cap - b->len; /* what fits without growing */
+	if (b->ring_len + n > b->cap &&
+	    !ring_grow(&b->buf, &b->cap, &b->head, b->ring_len, b->ring_len + n,
+	               b->size))
+		n = b->cap - b->ring_len; /* what fits without growing */
 	if (!n)
 		return 0;
-	uint32_t tail = (b->head + b->len) % b->cap;
+	uint32_t tail = (b->head + b->ring_len) % b->cap;
 	uint32_t first = n < b->cap - tail ? n : b->cap - tail;
 
 	memcpy(b->buf + tail, data, first);
 	memcpy(b->buf, (const uint8_t *)data + first, n - first);
+	b->ring_len += n;
+	b->len += n;
+	return n;
+}
+
+uint32_t tcp_snd_append_ref(struct tcp_conn *c, const void *data, uint32_t len)
+{
+	struct tcp_sndbuf *b = &c->snd;
+	uint32_t n = len < b->size - b->len ? len : b->size - b->len;
+	if (!n)
+		return 0;
+	struct tcp_sndref *last = b->n_refs ? &b->refs[b->n_refs - 1] : NULL;
+	if (last && last->at + last->len == b->len &&
+	    last->p + last->len == (const uint8_t *)data) {
+		/* The next piece of the same bytes (a body sent as room
+		 * comes): one run. */
+		last->len += n;
+	} else {
+		if (b->n_refs == TCP_SNDREF_MAX)
+			return 0;
+		b->refs[b->n_refs++] =
+		        (struct tcp_sndref){(const uint8_t *)data, b->len, n};
+	}
 	b->len += n;
 	return n;
 }
@@ -94,34 +124,90 @@ void tcp_snd_drop(struct tcp_conn *c, uint32_t n)
 {
 	struct tcp_sndbuf *b = &c->snd;
 	KILN_ASSERT(n <= b->len);
+	/* Of the n bytes, those not in a referenced run were in the ring. */
+	uint32_t ring_n = n;
+	unsigned gone = 0;
+	for (unsigned i = 0; i < b->n_refs; i++) {
+		struct tcp_sndref *r = &b->refs[i];
+		if (r->at >= n)
+			break;
+		if (r->at + r->len <= n) {
+			ring_n -= r->len;
+			gone++;
+			continue;
+		}
+		uint32_t cut = n - r->at;
+		ring_n -= cut;
+		r->p += cut;
+		r->len -= cut;
+		r->at = n;
+		break;
+	}
+	b->n_refs -= gone;
+	memmove(&b->refs[0], &b->refs[gone], b->n_refs * sizeof(b->refs[0]));
+	for (unsigned i = 0; i < b->n_refs; i++)
+		b->refs[i].at -= n;
 	b->len -= n;
-	if (b->len) {
-		b->head = (b->head + n) % b->cap;
+	KILN_ASSERT(ring_n <= b->ring_len);
+	b->ring_len -= ring_n;
+	if (b->ring_len) {
+		b->head = (b->head + ring_n) % b->cap;
 		return;
 	}
-	/* Everything was acknowledged: give the memory back. */
+	/* The ring's bytes were all acknowledged: give the memory back. */
 	free(b->buf);
 	b->buf = NULL;
 	b->cap = 0;
 	b->head = 0;
 }
 
+/* The chunks for ring bytes [at, at + len): two where they wrap. */
+static unsigned ring_chunks(const struct tcp_sndbuf *b, uint32_t at,
+                            uint32_t len, struct net_chunk *out)
+{
+	uint32_t start = (b->head + at) % b->cap;
+	uint32_t first = len < b->cap - start ? len : b->cap - start;
+	out[0] = (struct net_chunk){b->buf + start, first, false};
+	if (first == len)
+		return 1;
+	out[1] = (struct net_chunk){b->buf, len - first, false};
+	return 2;
+}
+
 unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
-                        struct net_chunk out[2])
+                        struct net_chunk out[TCP_SEG_CHUNKS])
 {
 	const struct tcp_sndbuf *b = &c->snd;
 	KILN_ASSERT(off + len <= b->len);
-	if (!len)
-		return 0;
-	uint32_t start = (b->head + off) % b->cap;
-	uint32_t first = len < b->cap - start ? len : b->cap - start;
-	out[0].data = b->buf + start;
-	out[0].len = first;
-	if (first == len)
-		return 1;
-	out[1].data = b->buf;
-	out[1].len = len - first;
-	return 2;
+	uint32_t end = off + len;
+	unsigned n = 0;
+	/* Walk the buffer as runs: ring bytes up to each referenced run,
+	 * then the run; cur is the offset in the buffer, ring_at the
+	 * offset in the ring. */
+	uint32_t cur = 0, ring_at = 0;
+	for (unsigned i = 0; i <= b->n_refs && cur < end; i++) {
+		uint32_t ring_end = i < b->n_refs ? b->refs[i].at : b->len;
+		uint32_t s = off > cur ? off : cur;
+		uint32_t e = end < ring_end ? end : ring_end;
+		if (s < e)
+			n += ring_chunks(b, ring_at + (s - cur), e - s,
+			                 out + n);
+		ring_at += ring_end - cur;
+		cur = ring_end;
+		if (i == b->n_refs)
+			break;
+		const struct tcp_sndref *r = &b->refs[i];
+		s = off > cur ? off : cur;
+		e = end < cur + r->len ? end : cur + r->len;
+		if (s < e) {
+			out[n].data = r->p + (s - cur);
+			out[n].len = e - s;
+			out[n].lent = true;
+			n++;
+		}
+		cur += r->len;
+	}
+	return n;
 }
 
 /* ---------------------------------------------------------- receive */

@@ -153,12 +153,32 @@ struct tcp_rack {
 	kiln_time cc_epoch;
 };
 
-/* The send buffer: a ring whose first byte is the one at snd_una. size
- * is the most it may hold; buf (cap bytes) is allocated only while it
+/* Bytes queued by reference (tcp_send_static): len bytes at p, which
+ * stand at offset at of the send buffer. */
+struct tcp_sndref {
+	const uint8_t *p;
+	uint32_t at, len;
+};
+
+/* The most runs of referenced bytes one send buffer holds at once; a
+ * further tcp_send_static copies. */
+#define TCP_SNDREF_MAX 8
+
+/* The chunks one segment's payload can take: the runs of referenced bytes
+ * and the ring's pieces around them, each ring piece in two where it
+ * wraps. */
+#define TCP_SEG_CHUNKS (3 * TCP_SNDREF_MAX + 2)
+
+/* The send buffer: the bytes from snd_una on, len in all, of which ring
+ * holds those the application copied (ring_len of them, from head) and
+ * refs[] names those it lent (tcp_send_static), in order. size is the
+ * most it may hold; buf (cap bytes) is allocated only while the ring
  * holds some (tcp_buf.c). */
 struct tcp_sndbuf {
 	uint8_t *buf;
-	uint32_t size, cap, head, len;
+	uint32_t size, cap, head, len, ring_len;
+	unsigned n_refs;
+	struct tcp_sndref refs[TCP_SNDREF_MAX];
 };
 
 /*
@@ -321,10 +341,14 @@ bool tcp_ranges_insert(struct tcp_sack_block *r, unsigned *n, unsigned max,
 void tcp_bufs_release(struct tcp_conn *c);
 uint32_t tcp_snd_space(const struct tcp_conn *c);
 uint32_t tcp_snd_append(struct tcp_conn *c, const void *data, uint32_t len);
+/* Queue len bytes at data by reference (they must stay unchanged until
+ * the connection is freed); 0 when no reference slot is free. */
+uint32_t tcp_snd_append_ref(struct tcp_conn *c, const void *data, uint32_t len);
 void tcp_snd_drop(struct tcp_conn *c, uint32_t n);
-/* Up to two chunks for len bytes at offset off of the send buffer. */
+/* The chunks (at most TCP_SEG_CHUNKS) for len bytes at offset off of the
+ * send buffer. */
 unsigned tcp_snd_chunks(const struct tcp_conn *c, uint32_t off, uint32_t len,
-                        struct net_chunk out[2]);
+                        struct net_chunk out[TCP_SEG_CHUNKS]);
 /* Store data at sequence seq (>= rcv_nxt, within the free space); returns
  * true if rcv_nxt advanced (false also when it was dropped: no room in
  * the range list, or no memory to grow the ring). */

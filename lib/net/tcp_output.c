@@ -107,8 +107,7 @@ static void send_segment(net_ipv4 laddr, net_ipv4 raddr, uint8_t *hdr,
                          uint16_t gso_size)
 {
 	int err;
-	chunks[0].data = hdr;
-	chunks[0].len = hlen;
+	chunks[0] = (struct net_chunk){hdr, hlen, false};
 	if (net_tx_csum_offload()) {
 		size_t total = 0;
 		for (unsigned i = 0; i < n; i++)
@@ -139,7 +138,7 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 {
 	struct tcp_header h;
 	uint8_t hdr[TCP_HDR_MAX];
-	struct net_chunk chunks[3];
+	struct net_chunk chunks[1 + TCP_SEG_CHUNKS];
 
 	if (!net_tx_any_buffer()) {
 		/* The pool is empty (data stops at its reserve, so this is a

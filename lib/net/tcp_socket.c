@@ -359,6 +359,25 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 	return (long)n;
 }
 
+long tcp_send_static(struct tcp_conn *c, const void *buf, size_t len)
+{
+	int e = send_check(c);
+	if (e)
+		return e;
+	if (!len)
+		return 0;
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	uint32_t n = tcp_snd_append_ref(c, buf, (uint32_t)len);
+	if (!n)
+		/* Every reference slot taken (or no room): copy, as
+		 * tcp_send. */
+		return tcp_send(c, buf, len);
+	net_counters.tcp_bytes_lent += n;
+	tcp_output(c);
+	return (long)n;
+}
+
 long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
                kiln_time deadline)
 {

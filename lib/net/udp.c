@@ -248,7 +248,7 @@ long udp_sendto(struct udp_sock *s, net_ipv4 dst, uint16_t dport,
 	net_ipv4 src = s->addr ? s->addr : net_if.addr;
 	uint8_t hdr[UDP_HDR_LEN];
 	udp_emit(hdr, sizeof(hdr), src, dst, s->port, dport, buf, len);
-	struct net_chunk c[2] = {{hdr, sizeof(hdr)}, {buf, len}};
+	struct net_chunk c[2] = {{hdr, sizeof(hdr), false}, {buf, len, false}};
 	int err = ipv4_send(src, dst, NET_PROTO_UDP, c, 2, true);
 	if (err)
 		return err;

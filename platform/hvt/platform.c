@@ -175,8 +175,11 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 	memcpy(info->mac, a.mac, 6);
 	info->mtu = a.mtu;
 	/* What the monitor grants: offloads need an area (and a tap with
-	 * vnet headers behind it). */
-	info->offloads = slot < NET_AREAS ? a.offloads : 0;
+	 * vnet headers behind it). Frames in pieces are the guest's own
+	 * affair: area_write gathers them into the ring, where every frame
+	 * is copied anyway. */
+	info->offloads =
+	        slot < NET_AREAS ? a.offloads | PLATFORM_NET_OFF_TX_SG : 0;
 	return PLATFORM_OK;
 }
 
@@ -185,7 +188,8 @@ enum platform_result platform_net_offload(platform_handle h, uint32_t want)
 	unsigned slot;
 	if (!area_for(h, &slot))
 		return want ? PLATFORM_EINVAL : PLATFORM_OK;
-	struct hvt_net_offload o = {(uint32_t)h, want, HVT_EINVAL, 0};
+	struct hvt_net_offload o = {(uint32_t)h, want & ~PLATFORM_NET_OFF_TX_SG,
+	                            HVT_EINVAL, 0};
 	hvt_call(HVT_CALL_NET_OFFLOAD, &o);
 	if (o.result == HVT_OK)
 		net_area_of[slot].offloads = want;
@@ -296,7 +300,9 @@ static int area_write(platform_handle h, struct hvt_net_area *a, unsigned slot,
 		    len > (large ? HVT_NET_FRAME_MAX
 		                 : net_area_of[slot].mtu_frame) ||
 		    (f->meta.flags && !(offloads & PLATFORM_NET_OFF_TX_CSUM)) ||
-		    (large && !(offloads & PLATFORM_NET_OFF_TX_TSO4)))
+		    (large && !(offloads & PLATFORM_NET_OFF_TX_TSO4)) ||
+		    (f->n_iov && (!(offloads & PLATFORM_NET_OFF_TX_SG) ||
+		                  f->n_iov > PLATFORM_NET_IOV_MAX)))
 			return done ? (int)done : -(int)PLATFORM_EINVAL;
 		uint32_t skip;
 		if (!hvt_net_ring_room(
@@ -331,7 +337,21 @@ static int area_write(platform_handle h, struct hvt_net_area *a, unsigned slot,
 		};
 		uint8_t *p = r->data + prod % HVT_NET_RING_SIZE;
 		memcpy(p, &rec, sizeof(rec));
-		memcpy(p + sizeof(rec), f->data, len);
+		if (f->n_iov) {
+			/* The pieces must add up to len: no more is copied. */
+			size_t at = 0;
+			for (unsigned i = 0; i < f->n_iov; i++) {
+				size_t k = f->iov[i].len;
+				if (k > len - at)
+					k = len - at;
+				memcpy(p + sizeof(rec) + at, f->iov[i].base, k);
+				at += k;
+			}
+			if (at < len)
+				memset(p + sizeof(rec) + at, 0, len - at);
+		} else {
+			memcpy(p + sizeof(rec), f->data, len);
+		}
 		__atomic_store_n(&r->prod, prod + HVT_NET_REC_SPACE(len),
 		                 __ATOMIC_RELEASE);
 	}
@@ -361,7 +381,7 @@ int platform_net_write_batch(platform_handle h,
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
-	struct platform_frame f = {buf, size, 0, {0}};
+	struct platform_frame f = {.data = buf, .size = size, .len = 0};
 	int r = platform_net_read_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;
@@ -374,7 +394,8 @@ enum platform_result platform_net_read(platform_handle h, void *buf,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len)
 {
-	struct platform_frame f = {(void *)buf, len, len, {0}};
+	struct platform_frame f = {
+	        .data = (void *)buf, .size = len, .len = len};
 	int r = platform_net_write_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;

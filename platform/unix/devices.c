@@ -151,12 +151,14 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 		info->mac[i] = mac[i];
 	info->mac[5] = (uint8_t)(d - unix_devices);
 	info->mtu = HOST_USERNET_MTU;
-	/* A tap with IFF_VNET_HDR does all four; libslirp none (it takes
-	 * and gives plain frames of at most the MTU). */
+	/* A tap with IFF_VNET_HDR does all four, and frames in pieces
+	 * (writev); libslirp none (it takes and gives plain frames of at
+	 * most the MTU). */
 	info->offloads = d->vnet ? PLATFORM_NET_OFF_TX_CSUM |
 	                                   PLATFORM_NET_OFF_TX_TSO4 |
 	                                   PLATFORM_NET_OFF_RX_CSUM |
-	                                   PLATFORM_NET_OFF_RX_TSO4
+	                                   PLATFORM_NET_OFF_RX_TSO4 |
+	                                   PLATFORM_NET_OFF_TX_SG
 	                         : 0;
 	*h = unix_handle_assign(d);
 	return PLATFORM_OK;

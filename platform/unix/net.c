@@ -42,10 +42,13 @@ static enum platform_result tap_read(const struct unix_device *d, void *buf,
 	}
 }
 
-/* One frame to a tap fd, with a vnet header made of meta if it has them. */
+/* One frame to a tap fd, with a vnet header made of meta if it has them;
+ * the frame is buf, or the n_iov pieces at iov when there are any. */
 static enum platform_result tap_write(const struct unix_device *d,
                                       const void *buf, size_t len,
-                                      const struct platform_net_meta *meta)
+                                      const struct platform_net_meta *meta,
+                                      const struct platform_iov *pieces,
+                                      unsigned n_pieces)
 {
 	struct host_tap_vnet_hdr vh = {0};
 	if (meta) {
@@ -56,10 +59,18 @@ static enum platform_result tap_write(const struct unix_device *d,
 		vh.csum_start = meta->csum_start;
 		vh.csum_offset = meta->csum_offset;
 	}
-	struct iovec iov[2] = {{&vh, HOST_TAP_VNET_HDR_LEN},
-	                       {(void *)(uintptr_t)buf, len}};
+	struct iovec iov[1 + PLATFORM_NET_IOV_MAX] = {
+	        {&vh, HOST_TAP_VNET_HDR_LEN}, {(void *)(uintptr_t)buf, len}};
+	int n_iov = 2;
+	if (n_pieces) {
+		for (unsigned i = 0; i < n_pieces; i++)
+			iov[1 + i] = (struct iovec){
+			        (void *)(uintptr_t)pieces[i].base,
+			        pieces[i].len};
+		n_iov = 1 + (int)n_pieces;
+	}
 	for (;;) {
-		ssize_t n = d->vnet ? writev(d->fd, iov, 2)
+		ssize_t n = d->vnet ? writev(d->fd, iov, n_iov)
 		                    : write(d->fd, buf, len);
 		if (n >= 0)
 			return PLATFORM_OK;
@@ -81,9 +92,10 @@ enum platform_result platform_net_offload(platform_handle h, uint32_t want)
 		return PLATFORM_EINVAL;
 	if (want == 0 && !d->vnet)
 		return PLATFORM_OK;
-	const uint32_t all =
-	        PLATFORM_NET_OFF_TX_CSUM | PLATFORM_NET_OFF_TX_TSO4 |
-	        PLATFORM_NET_OFF_RX_CSUM | PLATFORM_NET_OFF_RX_TSO4;
+	const uint32_t all = PLATFORM_NET_OFF_TX_CSUM |
+	                     PLATFORM_NET_OFF_TX_TSO4 |
+	                     PLATFORM_NET_OFF_RX_CSUM |
+	                     PLATFORM_NET_OFF_RX_TSO4 | PLATFORM_NET_OFF_TX_SG;
 	if (d->kind != UNIX_NET_TAP || !d->vnet || (want & ~all) ||
 	    ((want & PLATFORM_NET_OFF_TX_TSO4) &&
 	     !(want & PLATFORM_NET_OFF_TX_CSUM)) ||
@@ -133,7 +145,7 @@ enum platform_result platform_net_write(platform_handle h, const void *buf,
 		q->count++;
 		return PLATFORM_OK;
 	}
-	return tap_write(d, buf, len, NULL);
+	return tap_write(d, buf, len, NULL, NULL, 0);
 }
 
 /* Frames too large for their buffer are skipped (dropped) in a batch. */
@@ -187,11 +199,15 @@ int platform_net_write_batch(platform_handle h,
 			return sent ? (int)sent : -PLATFORM_EINVAL;
 		if (large && !(d->offloads & PLATFORM_NET_OFF_TX_TSO4))
 			return sent ? (int)sent : -PLATFORM_EINVAL;
+		if (f->n_iov && (!(d->offloads & PLATFORM_NET_OFF_TX_SG) ||
+		                 f->n_iov > PLATFORM_NET_IOV_MAX))
+			return sent ? (int)sent : -PLATFORM_EINVAL;
 		enum platform_result r;
 		if (d->kind == UNIX_NET_TAP &&
 		    f->len <= (large ? PLATFORM_NET_FRAME_MAX : FRAME_MAX) &&
 		    f->len >= 14)
-			r = tap_write(d, f->data, f->len, &f->meta);
+			r = tap_write(d, f->data, f->len, &f->meta, f->iov,
+			              f->n_iov);
 		else
 			r = platform_net_write(h, f->data, f->len);
 		if (r == PLATFORM_AGAIN)

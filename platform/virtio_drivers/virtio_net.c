@@ -406,7 +406,7 @@ int platform_net_read_batch(platform_handle h, struct platform_frame *frames,
 enum platform_result platform_net_read(platform_handle h, void *buf,
                                        size_t size, size_t *len)
 {
-	struct platform_frame f = {buf, size, 0, {0}};
+	struct platform_frame f = {.data = buf, .size = size, .len = 0};
 	int r = platform_net_read_batch(h, &f, 1);
 	if (r < 0)
 		return (enum platform_result) - r;
@@ -502,7 +502,8 @@ int platform_net_write_batch(platform_handle h,
 enum platform_result platform_net_write(platform_handle h, const void *buf,
                                         size_t len)
 {
-	struct platform_frame f = {(void *)(uintptr_t)buf, len, len, {0}};
+	struct platform_frame f = {
+	        .data = (void *)(uintptr_t)buf, .size = len, .len = len};
 	/* A full ring empties as the host sends: wait a little for it. */
 	platform_time give_up = platform_clock_monotonic() + 10000000;
 	for (;;) {

@@ -19,6 +19,11 @@ if ! syncookie=$(host_build tests/tcp/syncookie.host); then
 	fail "tcp syncookie unit tests" "do not build: $(tail -5 "$(host_log tests/tcp/syncookie.host)")"
 	finish
 fi
+# The send buffer against a model (tests/tcp/sndbuf.host).
+if ! sndbuf=$(host_build tests/tcp/sndbuf.host); then
+	fail "tcp sndbuf unit tests" "do not build: $(tail -5 "$(host_log tests/tcp/sndbuf.host)")"
+	finish
+fi
 # The binaries print one PASS/FAIL line per test (each in its own
 # process); details of failures go to stderr.
 timeout 240 "$unit" 2>"$out/unit.stderr"
@@ -27,6 +32,13 @@ grep -E 'bytes each way' "$out/unit.stderr" | sed 's/^ */# /'
 if [ $rc -ne 0 ]; then
 	grep -E 'check failed|ERROR|panic' "$out/unit.stderr" | head -20
 	fail "tcp unit tests" "exit status $rc"
+fi
+timeout 60 "$sndbuf" 2>"$out/sndbuf.stderr"
+rc=$?
+grep -E 'bytes copied' "$out/sndbuf.stderr" | sed 's/^ */# /'
+if [ $rc -ne 0 ]; then
+	grep -E 'check failed|ERROR|panic' "$out/sndbuf.stderr" | head -20
+	fail "tcp sndbuf unit tests" "exit status $rc"
 fi
 timeout 60 "$syncookie" 2>"$out/syncookie.stderr"
 rc=$?

@@ -248,8 +248,9 @@ static void test_wire_checksum_odd_chunks(void)
 	flat[12] = 5 << 4;
 	for (int i = 0; i < 7; i++)
 		flat[20 + i] = (uint8_t)(i * 37 + 1);
-	struct net_chunk ch[3] = {
-	        {flat + 20, 3}, {flat + 23, 1}, {flat + 24, 3}};
+	struct net_chunk ch[3] = {{flat + 20, 3, false},
+	                          {flat + 23, 1, false},
+	                          {flat + 24, 3, false}};
 	uint16_t s = tcp_checksum(H_LOCAL, H_PEER, flat, 20, ch, 3);
 	flat[16] = (uint8_t)(s >> 8);
 	flat[17] = (uint8_t)s;
@@ -2340,6 +2341,12 @@ struct xfer {
 	bool a_eof, b_eof;
 };
 
+/* When set, every other piece is lent (tcp_send_static) from lent_bytes,
+ * which holds the pattern: copied and lent bytes interleave in the send
+ * buffer. */
+static bool xfer_lend;
+static uint8_t lent_bytes[2u << 20];
+
 static void pump_one(struct tcp_conn *c, size_t *sent, size_t *got, bool *eof,
                      size_t total, bool *bad)
 {
@@ -2348,9 +2355,14 @@ static void pump_one(struct tcp_conn *c, size_t *sent, size_t *got, bool *eof,
 		size_t n = total - *sent;
 		if (n > sizeof(buf))
 			n = sizeof(buf);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = pattern(*sent + i);
-		long k = tcp_send(c, buf, n);
+		long k;
+		if (xfer_lend && (*sent / sizeof(buf)) % 2) {
+			k = tcp_send_static(c, lent_bytes + *sent, n);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				buf[i] = pattern(*sent + i);
+			k = tcp_send(c, buf, n);
+		}
 		if (k <= 0)
 			break;
 		*sent += (size_t)k;
@@ -2483,6 +2495,18 @@ static void test_lossy_transfer(void)
 static void test_lossy_transfer_no_sack(void)
 {
 	lossy_transfer(1u << 20, 20, 10, KILN_MSEC(4), false);
+}
+
+static void test_lossy_transfer_lent(void)
+{
+	/* As test_lossy_transfer with half the bytes lent: segments that
+	 * span copied and lent bytes, retransmitted under loss, arrive
+	 * exact. */
+	for (size_t i = 0; i < sizeof(lent_bytes); i++)
+		lent_bytes[i] = pattern(i);
+	xfer_lend = true;
+	lossy_transfer(sizeof(lent_bytes), 20, 10, KILN_MSEC(4), true);
+	CHECK(net_counters.tcp_bytes_lent >= sizeof(lent_bytes) / 4);
 }
 
 static void test_netem_like_transfer(void)
@@ -2701,6 +2725,7 @@ static const struct test tests[] = {
         T(freed_while_parked),
         T(lossy_transfer),
         T(lossy_transfer_no_sack),
+        T(lossy_transfer_lent),
         T(netem_like_transfer),
         T(clean_transfer_speed),
 };

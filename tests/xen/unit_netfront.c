@@ -199,8 +199,9 @@ static void test_tx(void)
 	size_t lens[8] = {60, 1514, 14, 100, 1000, 1513, 64, 590};
 	for (unsigned i = 0; i < 8; i++) {
 		fill(bufs[i], lens[i], i);
-		f[i] = (struct platform_frame){
-		        bufs[i], sizeof(bufs[i]), lens[i], {0}};
+		f[i] = (struct platform_frame){.data = bufs[i],
+		                               .size = sizeof(bufs[i]),
+		                               .len = lens[i]};
 	}
 	unsigned before = fake_notifies(vif->port);
 	CHECK("netfront: a batch of 8 is taken",
@@ -235,8 +236,9 @@ static void test_tx(void)
 		struct platform_frame g[32];
 		for (unsigned i = 0; i < 32; i++) {
 			fill(big[i], 60 + i * 17, seed + i);
-			g[i] = (struct platform_frame){
-			        big[i], 600, 60 + i * 17, {0}};
+			g[i] = (struct platform_frame){.data = big[i],
+			                               .size = 600,
+			                               .len = 60 + i * 17};
 		}
 		ok &= platform_net_write_batch(h, g, 32) == 32;
 		fake_xen_run();
@@ -252,7 +254,8 @@ static void test_tx(void)
 	vif->silent = true;
 	static struct platform_frame many[300];
 	for (unsigned i = 0; i < 300; i++)
-		many[i] = (struct platform_frame){bufs[0], 1514, 60, {0}};
+		many[i] = (struct platform_frame){
+		        .data = bufs[0], .size = 1514, .len = 60};
 	CHECK("netfront: a stuck backend takes one pool's worth",
 	      platform_net_write_batch(h, many, 300) == 256 &&
 	              platform_net_write_batch(h, many, 10) == 0);
@@ -289,7 +292,8 @@ static void test_rx(void)
 	static uint8_t out[8][1514];
 	struct platform_frame f[8];
 	for (unsigned i = 0; i < 8; i++)
-		f[i] = (struct platform_frame){out[i], sizeof(out[i]), 0, {0}};
+		f[i] = (struct platform_frame){
+		        .data = out[i], .size = sizeof(out[i]), .len = 0};
 	int got = platform_net_read_batch(h, f, 8);
 	bool exact = got == 5;
 	for (int i = 0; exact && i < 5; i++)
@@ -361,7 +365,8 @@ static int read_all(void)
 	static uint8_t out[8][1514];
 	struct platform_frame f[8];
 	for (unsigned i = 0; i < 8; i++)
-		f[i] = (struct platform_frame){out[i], sizeof(out[i]), 0, {0}};
+		f[i] = (struct platform_frame){
+		        .data = out[i], .size = sizeof(out[i]), .len = 0};
 	return platform_net_read_batch(h, f, 8);
 }
 
@@ -470,7 +475,8 @@ static void test_tx_hostile(void)
 	fill(b, 100, 1);
 	struct platform_frame f[4];
 	for (unsigned i = 0; i < 4; i++)
-		f[i] = (struct platform_frame){b, 100, 100, {0}};
+		f[i] = (struct platform_frame){
+		        .data = b, .size = 100, .len = 100};
 	vif->tx_mangle = TXM_BAD_ID;
 	platform_net_write_batch(h, f, 4);
 	fake_xen_run();
