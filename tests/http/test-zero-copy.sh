@@ -8,7 +8,7 @@
 # --net-offload=0 the same bytes go the gathering way (no frame
 # scattered) and must be as exact. Unix (ASan+UBSan) and, where KVM
 # works, hvt.
-# timeout: 300
+# timeout: 600
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 if ! have_netns; then
