@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# kiln pkg: apps/http-hello's virtio image packaged
+# kiln pkg: the decks' virtio image (apps/decks) packaged
 #   --format libvirt: the domain XML validates against libvirt's own schema
 #     (virt-xml-validate), names the stripped image, the boot arguments,
 #     virtio-net with the app's forward, a --block disk and the serial
 #     console; then virsh, with a libvirtd the test starts in a network
 #     namespace of its own, defines and starts it on a tap there, curl gets
-#     /hello, virsh destroy and undefine (or SKIP with the reason);
+#     the deck's index, virsh destroy and undefine (or SKIP with the reason);
 #   --format oci: skopeo reads the layout, umoci unpacks it, the urunc
 #     annotations and the unikernel in the rootfs are checked, and the
 #     unpacked image boots under QEMU and answers curl;
@@ -17,8 +17,10 @@ cd "$ROOT"
 [ -x "$KILN" ] || { fail "kiln-pkg" "bin/kiln is missing (run make)"; finish; }
 T=$(scratch)
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-app=apps/http-hello
-img="$ROOT/$app/_build/virtio/http-hello.stripped"
+app=apps/decks
+img="$ROOT/$app/_build/virtio/decks.stripped"
+# index URL -> its size in bytes (empty when it does not answer)
+index_size() { curl -sf --max-time 2 "$1" | wc -c | awk '$1 > 0'; }
 
 # --- mistakes --------------------------------------------------------------
 for bad in "" "--format tar" "--format oci -t hvt" "--format oci -d" "--format oci --bogus"; do
@@ -93,7 +95,7 @@ else
 	V="virsh -q -c qemu:///system"
 	dom=kiln-test-$$
 	"$KILN" pkg --format libvirt -o "$T/tap.xml" --net tap:kt0 $app -- --ipv4=198.18.77.2/24 >/dev/null 2>&1
-	sed "s|<name>http-hello</name>|<name>$dom</name>|" "$T/tap.xml" >"$T/dom2.xml"
+	sed "s|<name>decks</name>|<name>$dom</name>|" "$T/tap.xml" >"$T/dom2.xml"
 	on_exit "$V destroy $dom; $V undefine $dom"
 	if ! err=$($V define "$T/dom2.xml" 2>&1) || ! err=$($V start "$dom" 2>&1); then
 		fail "libvirt: virsh define and start" "$err"
@@ -101,10 +103,10 @@ else
 		body=
 		end=$((SECONDS + 60))
 		while [ $SECONDS -lt $end ]; do
-			body=$(ip netns exec "$NS" curl -s --max-time 2 "http://198.18.77.2/hello") && [ -n "$body" ] && break
+			body=$(ip netns exec "$NS" bash -c "$(declare -f index_size); index_size http://198.18.77.2/index.html") && [ -n "$body" ] && break
 			sleep 0.3
 		done
-		[ -n "$body" ] && pass "libvirt: virsh define and start the packaged domain (tap), curl /hello answered ($body)" ||
+		[ -n "$body" ] && pass "libvirt: virsh define and start the packaged domain (tap), curl got the index ($body bytes)" ||
 			fail "libvirt: curl the started domain" "no answer: $($V domstate "$dom" 2>&1)"
 		$V destroy "$dom" >/dev/null 2>&1
 		err=$($V undefine "$dom" 2>&1)
@@ -124,7 +126,7 @@ else
 	if [ $? -eq 0 ] && python3 - "$labels" <<'PY'; then
 import json, sys
 l = json.loads(sys.argv[1])["Labels"]
-assert l["com.urunc.unikernel.binary"] == "/unikernel/http-hello", l
+assert l["com.urunc.unikernel.binary"] == "/unikernel/decks", l
 assert l["com.urunc.unikernel.cmdline"] == "-- --http-log=on", l
 assert l["com.urunc.unikernel.hypervisor"] == "qemu", l
 assert l["com.urunc.unikernel.unikernelType"] == "kiln", l
@@ -138,29 +140,29 @@ PY
 import base64, json, sys
 b = sys.argv[1]
 a = json.load(open(b + "/config.json"))["annotations"]
-assert a["com.urunc.unikernel.binary"] == "/unikernel/http-hello", a
+assert a["com.urunc.unikernel.binary"] == "/unikernel/decks", a
 assert a["com.urunc.unikernel.cmdline"] == "-- --http-log=on", a
 u = json.load(open(b + "/rootfs/urunc.json"))
-assert base64.b64decode(u["com.urunc.unikernel.binary"]) == b"/unikernel/http-hello", u
+assert base64.b64decode(u["com.urunc.unikernel.binary"]) == b"/unikernel/decks", u
 PY
-		cmp -s "$T/bundle/rootfs/unikernel/http-hello" "$img" &&
+		cmp -s "$T/bundle/rootfs/unikernel/decks" "$img" &&
 			pass "oci: umoci unpacks it; the runtime annotations and rootfs/urunc.json (base64) as urunc reads them; the unikernel is the stripped image" ||
 			fail "oci: the unpacked unikernel differs from the image"
 		# The unpacked image boots and serves.
 		port=$(freeport)
 		platform/virtio/launch --net "user,hostfwd=tcp:127.0.0.1:$port-:80" \
-			"$T/bundle/rootfs/unikernel/http-hello" -- --http-log=on >"$T/boot.log" 2>&1 &
+			"$T/bundle/rootfs/unikernel/decks" -- --http-log=on >"$T/boot.log" 2>&1 &
 		bpid=$!
 		on_exit "kill $bpid"
 		body=
 		end=$((SECONDS + 60))
 		while [ $SECONDS -lt $end ] && kill -0 $bpid 2>/dev/null; do
-			body=$(curl -s --max-time 2 "http://127.0.0.1:$port/hello") && [ -n "$body" ] && break
+			body=$(index_size "http://127.0.0.1:$port/index.html") && [ -n "$body" ] && break
 			sleep 0.3
 		done
 		kill $bpid 2>/dev/null
 		wait $bpid 2>/dev/null
-		[ -n "$body" ] && pass "oci: the unikernel from the unpacked layout boots under QEMU and answers curl ($body)" ||
+		[ -n "$body" ] && pass "oci: the unikernel from the unpacked layout boots under QEMU and serves the index ($body bytes)" ||
 			fail "oci: boot of the unpacked image" "$(tail -3 "$T/boot.log")"
 	else
 		fail "oci: umoci unpack" "$(tail -3 "$T/umoci.log")"
