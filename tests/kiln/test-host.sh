@@ -110,7 +110,7 @@ fi
 # wrapper around cc for kiln to run; it compiles nothing itself.)
 not_yet=(tests/xen/test-unit.sh tests/hvt/test-elf.sh tests/hvt/guest.sh
 	tests/tcp/impair-lib.sh tests/rt/build.sh tests/http/test-assets.sh
-	tests/virtio/build-image.sh tests/virtio/test-usernet.sh tests/arm64/test-unit.sh
+	tests/virtio/build-image.sh tests/arm64/test-unit.sh
 	tests/arm64/test-portable.sh tests/rt-libc/test-guest.sh tests/rt-libc/build.sh
 	tests/rt-libc/test-freestanding.sh tests/store/test-cut.sh
 	tests/vchan/test-unix.sh bench/boot/run.sh)

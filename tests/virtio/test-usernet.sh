@@ -14,13 +14,11 @@ tmp=$(scratch)
 UN="$ROOT/bin/kiln-usernet"
 
 # ------------------------------------------------------------ framing
-if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinclude \
-	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	monitor/usernet/stream_test.c monitor/usernet/stream.c \
-	-o "$out/stream_test" 2>"$out/stream_test.log"; then
-	timeout 30 "$out/stream_test" || fail "stream unit tests" "exit status $?"
+# Built by kiln from tests/virtio/stream_test.host.
+if bin=$(host_build tests/virtio/stream_test.host); then
+	timeout 30 "$bin" || fail "stream unit tests" "exit status $?"
 else
-	fail "stream unit tests build" "$(head -20 "$out/stream_test.log")"
+	fail "stream unit tests build" "$(tail -20 "$(host_log tests/virtio/stream_test.host)")"
 fi
 # (The stream reader's libFuzzer harness is fuzz/usernet_stream.c, run
 # with the others by tests/fuzz.)
