@@ -7,14 +7,15 @@
 # CBC-only client are refused; a saved session is resumed (Reused); every
 # asset comes byte-exact over one keep-alive connection; hostile clients
 # (tests/tls/hostile.py) close only their own connection, each a "tls:
-# handshake ... failed" line. Certificates at run time: kiln run
-# --tls-disk with a disk holding another CA's chain (leaf and
-# intermediate) and key is served with that chain; a disk of zeros, one
+# handshake ... failed" line. Certificates at run time: a disk holding
+# another CA's chain (leaf and intermediate) and key (kiln run --tls-disk
+# on hvt, --block and --tls-disk=blk0 on the --tls image elsewhere) is
+# served with that chain; a disk of zeros, one
 # without a key and one with a key that is not the leaf's each end the
 # image at start with a line saying so. Headless Chromium (once: hvt, or
 # unix without KVM) loads the decks trusting the development CA through
 # an NSS database (tests/tls/browse-https.js).
-# timeout: 900
+# timeout: 1200
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 [ -x "$KILN" ] || { fail "tls" "bin/kiln is missing (run make)"; finish; }
@@ -69,14 +70,32 @@ asset_list() {
 	done
 }
 
-# The credentials disks on target $1 ($2: --sanitize or empty).
+# The credentials disks on target $1 ($2: --sanitize or empty). On hvt
+# through kiln run --tls-disk FILE (an image without built-in
+# credentials); elsewhere the --tls image already built, given the disk
+# with --block and the boot argument --tls-disk=blk0 (the disk's
+# credentials win over built-in ones, and no relink is needed).
+# disk_cmd TARGET SAN IMG OPTIONS... -- BOOTARGS...: the command in DISK_CMD.
+disk_cmd() {
+	local t=$1 san=$2 img=$3
+	shift 3
+	if [ "$t" = hvt ]; then
+		DISK_CMD=("$KILN" run -t "$t" $san --tls-disk "$img" apps/decks "$@")
+	else
+		local a=()
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do a+=("$1"); shift; done
+		[ $# -gt 0 ] && shift
+		DISK_CMD=("$KILN" run -t "$t" $san --tls apps/decks --block "$img" "${a[@]}" -- --tls-disk=blk0 "$@")
+	fi
+}
+
 check_disks() {
 	local t=$1 san=$2 tag=$3
 	local hp sp log="$T/disk-$tag.log"
 	hp=$(freeport)
 	sp=$(freeport)
-	"$KILN" run -t "$t" $san --tls-disk "$O/good.img" apps/decks -p "$hp:80/http" -p "$sp:443/https" \
-		-- --exit-after=300 >"$log" 2>&1 &
+	disk_cmd "$t" "$san" "$O/good.img" -p "$hp:80/http" -p "$sp:443/https" -- --exit-after=300
+	"${DISK_CMD[@]}" >"$log" 2>&1 &
 	local pid=$!
 	on_exit "kill $pid 2>/dev/null"
 	if ! wait_for 120 grep -qx "serving on https://127.0.0.1:$sp/" "$log"; then
@@ -104,8 +123,8 @@ check_disks() {
 		wrongkey:"the certificate and key do not load"; do
 		want=${img#*:}
 		img=${img%%:*}
-		timeout 120 "$KILN" run -t "$t" $san --tls-disk "$O/$img.img" apps/decks -p "$hp:80/http" \
-			-- --exit-after=60 >"$T/disk-$img-$tag.log" 2>&1
+		disk_cmd "$t" "$san" "$O/$img.img" -p "$hp:80/http" -- --exit-after=60
+		timeout 120 "${DISK_CMD[@]}" >"$T/disk-$img-$tag.log" 2>&1
 		rc=$?
 		if [ $rc -eq 1 ] && grep -q "^tls: --tls-disk=blk0: $want" "$T/disk-$img-$tag.log" &&
 			! grep -q "AddressSanitizer\|runtime error\|listening on" "$T/disk-$img-$tag.log"; then
