@@ -21,8 +21,6 @@
  * is a fixed date inside the certificate's validity.
  */
 // clang-format off
-// fuzz-sources: lib/tls/tls.c lib/tls/port.c lib/tls/wolfssl/*.c
-// fuzz-cflags: -Ilib/tls/config -I_deps/wolfssl-5.5.4 -fno-sanitize=pointer-overflow
 // fuzz-needs: _deps/wolfssl-5.5.4
 // clang-format on
 #include "../lib/tls/tls_internal.h"
