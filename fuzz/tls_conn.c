@@ -273,6 +273,10 @@ static void drain(struct side *s, bool peek)
 		long n;
 		if (peek) {
 			n = (long)tls_peek(s->tls, &p);
+			/* The view may hold more than buf: check a bufful
+			 * and consume that much. */
+			if (n > (long)sizeof buf)
+				n = (long)sizeof buf;
 			if (n == 0)
 				n = tls_recv(s->tls, buf, sizeof buf);
 			else
