@@ -19,8 +19,9 @@ static void on_ready(void *arg)
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 4; i++)
-			f[i] = (struct platform_frame){
-			        bufs[i], sizeof(bufs[i]), 0, {0}};
+			f[i] = (struct platform_frame){.data = bufs[i],
+			                               .size = sizeof(bufs[i]),
+			                               .len = 0};
 		int n = platform_net_read_batch(dev, f, 4);
 		if (n <= 0)
 			return;
@@ -58,7 +59,8 @@ int kiln_main(int argc, char **argv)
 	memcpy(arp + 38, gateway, 4);
 	kiln_waitq_init(&replied);
 	kiln_device_watch(dev, on_ready, NULL);
-	struct platform_frame f = {arp, sizeof(arp), sizeof(arp), {0}};
+	struct platform_frame f = {
+	        .data = arp, .size = sizeof(arp), .len = sizeof(arp)};
 	if (platform_net_write_batch(dev, &f, 1) != 1) {
 		kiln_puts("send failed");
 		return 1;

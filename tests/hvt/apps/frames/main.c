@@ -44,7 +44,7 @@ static int send_frames(uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		make_frame(data[i], i);
 		f[i] = (struct platform_frame){
-		        data[i], frame_len, frame_len, {0}};
+		        .data = data[i], .size = frame_len, .len = frame_len};
 	}
 	/* One call for them all; the platform flushes full areas itself. */
 	uint32_t sent = 0;
@@ -70,8 +70,9 @@ static void on_ready(void *arg)
 	(void)arg;
 	for (;;) {
 		for (int i = 0; i < 16; i++)
-			f[i] = (struct platform_frame){
-			        bufs[i], sizeof(bufs[i]), 0, {0}};
+			f[i] = (struct platform_frame){.data = bufs[i],
+			                               .size = sizeof(bufs[i]),
+			                               .len = 0};
 		int n = platform_net_read_batch(dev, f, 16);
 		if (n <= 0)
 			return;
