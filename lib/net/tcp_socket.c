@@ -340,7 +340,10 @@ size_t tcp_send_queued(const struct tcp_conn *c)
 	return c->snd.len;
 }
 
-long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
+/* tcp_send and tcp_send_static: queue up to len bytes, lent (when lend
+ * and a reference slot is free) or else copied, and send what may go. */
+static long send_some(struct tcp_conn *c, const void *buf, size_t len,
+                      bool lend)
 {
 	int e = send_check(c);
 	if (e)
@@ -349,7 +352,13 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 		return 0;
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	uint32_t n = tcp_snd_append(c, buf, (uint32_t)len);
+	uint32_t n = 0;
+	if (lend) {
+		n = tcp_snd_append_ref(c, buf, (uint32_t)len);
+		net_counters.tcp_bytes_lent += n;
+	}
+	if (!n)
+		n = tcp_snd_append(c, buf, (uint32_t)len);
 	if (!n)
 		/* Nothing queued means nothing will be acknowledged to make
 		 * room: the heap is short, not the window. */
@@ -359,23 +368,14 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
 	return (long)n;
 }
 
+long tcp_send(struct tcp_conn *c, const void *buf, size_t len)
+{
+	return send_some(c, buf, len, false);
+}
+
 long tcp_send_static(struct tcp_conn *c, const void *buf, size_t len)
 {
-	int e = send_check(c);
-	if (e)
-		return e;
-	if (!len)
-		return 0;
-	if (len > 0x7fffffff)
-		len = 0x7fffffff;
-	uint32_t n = tcp_snd_append_ref(c, buf, (uint32_t)len);
-	if (!n)
-		/* Every reference slot taken (or no room): copy, as
-		 * tcp_send. */
-		return tcp_send(c, buf, len);
-	net_counters.tcp_bytes_lent += n;
-	tcp_output(c);
-	return (long)n;
+	return send_some(c, buf, len, true);
 }
 
 long tcp_write(struct tcp_conn *c, const void *buf, size_t len,
