@@ -7,7 +7,9 @@
 #                 of power cuts, 1,000 SIGKILLs and 1,000 power cuts per
 #                 target; lib/http: a 1 GiB streamed response; TCP:
 #                 16 MiB echoes through the impairment bridge; testssl.sh
-#                 against HTTPS from the decks; entropy on xen)
+#                 against HTTPS from the decks; entropy on xen; the
+#                 xen launcher with Linux domUs and every fault kind on
+#                 xen; each fuzzer for 30 s)
 #   make install PREFIX=DIR  install kiln and its tree under DIR
 #                 (DIR/bin/kiln, DIR/lib/kiln; scripts/install.sh)
 #   make format   clang-format every C file in place
@@ -50,6 +52,9 @@ test-long: programs
 	BIG_STREAM=1073741824 bash tests/http/test-big-bodies.sh
 	IMPAIR_MIB=16 bash tests/tcp/long-impair.sh
 	bash tests/entropy/long-xen.sh
+	KILN_TEST_LONG=1 bash tests/xen/test-nested.sh
+	KILN_TEST_LONG=1 bash tests/xen/test-xen.sh
+	FUZZ_SECONDS=30 bash tests/fuzz/test-fuzz.sh
 
 PREFIX ?= /usr/local
 install: programs
