@@ -140,7 +140,7 @@ struct tcp_rack {
 	uint32_t dsack_round; /* snd_max when reo_mult last grew */
 	bool loss_state;      /* after an RTO, until snd_una >= recover */
 	/* Tail-loss probe in flight (RFC 8985 7). */
-	bool tlp_on, tlp_retrans, tlp_force;
+	bool tlp_on, tlp_retrans, tlp_force, tlp_in_recovery;
 	uint32_t tlp_end_seq;
 	/* Proportional rate reduction (RFC 6937). */
 	uint32_t prr_delivered, prr_out, recover_fs;

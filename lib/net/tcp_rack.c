@@ -18,7 +18,8 @@
  *   three segments above a hole, or in recovery), then min_rtt / 4 times
  *   a multiplier that each round with a D-SACK raises (at most SRTT),
  *   back to 1 after 16 recoveries without one.
- * - Tail-loss probe: with data in flight and no recovery under way, a
+ * - Tail-loss probe: with data in flight and no timeout recovery under
+ *   way (fast recovery included: the ACK ending it may be lost), a
  *   probe goes out 2 SRTT after the last transmission (plus 200 ms for a
  *   flight of one segment, the peer's worst delayed ACK; never later
  *   than the RTO would fire): new data if the windows allow, else the
@@ -497,8 +498,10 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	/* The tail-loss probe's outcome (RFC 8985 7.4). */
 	if (r->tlp_on && SEQ_GEQ(c->snd_una, r->tlp_end_seq)) {
 		r->tlp_on = false;
-		if (dsack && r->tlp_retrans) {
-			/* The probe was not needed. */
+		if ((dsack && r->tlp_retrans) || r->tlp_in_recovery) {
+			/* The probe was not needed, or the loss it may have
+			 * repaired belongs to a recovery that already
+			 * reduced the window. */
 		} else if (r->tlp_retrans && SEQ_GT(c->snd_una, prior_una) &&
 		           !(c->flags & TF_RECOVERY)) {
 			/* It repaired a loss: respond to the congestion. */
@@ -529,7 +532,8 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	}
 	if (c->flags & TF_RECOVERY)
 		prr(c, delivered_now);
-	if (advanced)
+	/* In recovery, SACKed progress also shows the ACK clock alive. */
+	if (advanced || ((c->flags & TF_RECOVERY) && delivered_now))
 		tcp_rack_arm(c, true);
 }
 
@@ -573,8 +577,12 @@ void tcp_rack_arm(struct tcp_conn *c, bool restart)
 		r->tlp_on = false;
 		return;
 	}
-	if ((c->flags & TF_RECOVERY) || r->loss_state || r->tlp_on ||
-	    !c->srtt || c->state == TCP_SYN_RECEIVED) {
+	/* Unlike RFC 8985 7.2, a probe may also go out in recovery: with
+	 * the small flights of a lossy path the ACK that ends a recovery is
+	 * often the only one, and if it is lost nothing but the RTO (200 ms
+	 * at least, hundreds of round trips on a LAN) would follow. */
+	if (r->loss_state || r->tlp_on || !c->srtt ||
+	    c->state == TCP_SYN_RECEIVED) {
 		c->t_tlp = 0;
 		return;
 	}
@@ -617,6 +625,7 @@ static void send_probe(struct tcp_conn *c)
 		tcp_retransmit(c, start, c->snd_max - fin - start);
 	}
 	r->tlp_on = true;
+	r->tlp_in_recovery = (c->flags & TF_RECOVERY) != 0;
 	r->tlp_end_seq = c->snd_max;
 	net_counters.tcp_tlp_sent++;
 }
@@ -640,8 +649,7 @@ void tcp_rack_timer(struct tcp_conn *c, kiln_time now)
 	}
 	if (c->t_tlp && now >= c->t_tlp) {
 		c->t_tlp = 0;
-		if (tcp_flight(c) && !(c->flags & TF_RECOVERY) &&
-		    !c->rack.loss_state) {
+		if (tcp_flight(c) && !c->rack.loss_state) {
 			send_probe(c);
 			c->t_rexmt = now + c->rto;
 		}

@@ -1270,6 +1270,44 @@ static void test_tlp(void)
 	tcp_abort(c);
 }
 
+/* A probe in recovery too: segment 0 of 6 is lost and resent by RACK,
+ * and the peer's one ACK of everything is lost. Nothing else would come
+ * back before the RTO (200 ms); a probe 2 SRTT later draws the ACK. The
+ * window is not reduced a second time for it. */
+static void test_tlp_in_recovery(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 6 * mss);
+	CHECK(data_segments() == 6);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b1[1][2] = {{1, 6}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts);
+	CHECK(c->flags & TF_RECOVERY);
+	CHECK(sent_seq(base));
+	uint32_t ssthresh = c->ssthresh;
+	/* The ACK of the retransmission (and so of all) is lost. */
+	h_clear();
+	h_advance(KILN_MSEC(30)); /* PTO: 2 * SRTT (10 ms) + 2 ms */
+	CHECK(net_counters.tcp_tlp_sent == 1);
+	CHECK(data_segments() == 1);
+	CHECK(tcp_stats.rto_timeouts == 0);
+	uint32_t pts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	static const unsigned d[1][2] = {{5, 6}};
+	sack_ack(&p, base, mss, 6, d, 1, pts);
+	CHECK(c->snd_una == c->snd_max);
+	CHECK(!(c->flags & TF_RECOVERY));
+	CHECK(c->ssthresh == ssthresh && c->cwnd == ssthresh);
+	h_advance(KILN_MSEC(300));
+	CHECK(tcp_stats.rto_timeouts == 0);
+	tcp_abort(c);
+}
+
 /* RFC 8985 6.2: a fast retransmission lost again is found lost once a
  * segment sent after it is SACKed, and resent without the RTO. */
 static void test_lost_retransmission(void)
@@ -2691,6 +2729,7 @@ static const struct test tests[] = {
         T(sack_use),
         T(rack_reorder_window),
         T(tlp),
+        T(tlp_in_recovery),
         T(lost_retransmission),
         T(undo_timestamps),
         T(undo_dsack),
