@@ -15,20 +15,32 @@
 #   make format   clang-format every C file in place
 #   make clean    remove bin/ and every app's _build/
 #
-# Each host program brings its own rules in a build.mk beside its sources
-# (tool/build.mk, monitor/hvt/build.mk, ...); they add to HOST_PROGRAMS.
+# make compiles only bin/kiln (tool/build.mk: something has to). kiln
+# builds every other host program from its manifest beside its sources, a
+# NAME.host with `bin = yes` (monitor/hvt/kiln-hvt.host, ...;
+# docs/building.md), incrementally and in parallel, and copies it into
+# bin/. `make bin/kiln-hvt` builds one of them.
 
 HOST_CC ?= cc
 HOST_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter
 HOST_CPPFLAGS = -Iinclude
-HOST_PROGRAMS :=
+HOST_MANIFESTS := $(shell grep -l '^bin *= *yes' $(sort $(wildcard \
+	*/*.host */*/*.host)))
 
 all: programs
 
-include $(sort $(wildcard */build.mk */*/build.mk))
+include tool/build.mk
 
-programs: $(HOST_PROGRAMS)
+programs: bin/kiln
+	@for m in $(HOST_MANIFESTS); do bin/kiln build -q $$m || exit 1; done
+
+# bin/kiln-NAME (bin/kiln-NAME.so): kiln builds that one program.
+KILN_ONE = @bin/kiln build -q $(filter %/$(basename $(@F)).host,$(HOST_MANIFESTS))
+bin/kiln-%.so: bin/kiln FORCE
+	$(KILN_ONE)
+bin/kiln-%: bin/kiln FORCE
+	$(KILN_ONE)
 
 bin:
 	mkdir -p bin
@@ -67,4 +79,4 @@ clean:
 	rm -rf bin _build
 	find apps tests -name _build -type d -prune -exec rm -rf {} +
 
-.PHONY: all programs deps run test test-long install format clean
+.PHONY: all programs deps run test test-long install format clean FORCE

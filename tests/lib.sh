@@ -5,7 +5,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KILN="$ROOT/bin/kiln"
 KILN_HVT="$ROOT/bin/kiln-hvt"
-# The monitor with the tests' switches compiled in (monitor/hvt/build.mk).
+# The monitor with the tests' switches compiled in (monitor/hvt/kiln-hvt-test.host).
 KILN_HVT_TEST="$ROOT/bin/kiln-hvt-test"
 TEST_FAILS=0
 
@@ -94,7 +94,7 @@ finish() { [ "$TEST_FAILS" -eq 0 ]; exit $?; }
 
 # host_build MANIFEST: build the host program of MANIFEST (PATH/NAME.host,
 # from the tree's root; docs/building.md) with kiln, incrementally, and
-# print the program's path. On failure prints nothing, returns 1, and
+# print the program's path (NAME.so for a shared object). On failure prints nothing, returns 1, and
 # `host_log MANIFEST` names the file holding kiln's output.
 host_log() {
 	local rel=${1%.host}
@@ -105,5 +105,7 @@ host_build() {
 	log=$(host_log "$1")
 	mkdir -p "$(dirname "$log")"
 	"$KILN" build "$ROOT/$1" >"$log" 2>&1 || return 1
-	echo "$ROOT/_build/host/$rel/$(basename "$rel")"
+	local so=
+	grep -q '^shared *= *yes' "$ROOT/$1" && so=.so
+	echo "$ROOT/_build/host/$rel/$(basename "$rel")$so"
 }

@@ -69,7 +69,7 @@ static char *parent_dir(const char *path)
 /* ------------------------------------------------------------ commands */
 
 /* The compiler's own header folder, for -nostdinc builds. */
-static char *compiler_include(const struct project *p)
+char *compiler_include(const struct project *p)
 {
 	struct strvec argv = {0};
 	expand_key(p, &p->target.desc, "cc", &argv);

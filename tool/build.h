@@ -10,6 +10,7 @@ struct build_options {
 	unsigned jobs; /* compiles at a time (at least 1) */
 	bool verbose;  /* show whole commands */
 	bool quiet;    /* no "up to date" line (kiln run) */
+	bool sanitize; /* a host program with sanitize = yes (--sanitize) */
 };
 
 /*
@@ -58,6 +59,10 @@ unsigned long long hash_text(const char *s);
  * (at the latest when kiln ends); a second kiln building the same thing
  * waits. what names it in the message. */
 int lock_dir(const char *build, const char *what);
+
+/* The target compiler's own header folder (CC -print-file-name=include),
+ * for -nostdinc builds; allocated. */
+char *compiler_include(const struct project *p);
 
 /* Build a host program from its manifest (NAME.host). */
 void build_host(const char *root, const char *manifest,

@@ -6,10 +6,23 @@
  *   libraries = libraries of lib/ it links; their sources come from their
  *               kiln.lib (sources and hosted_sources), never a list here
  *   cflags    = extra flags for its own files
+ *   ldflags   = flags for the link, before the objects (-static, -Wl,-T,..)
  *   ldlibs    = libraries at the end of the link (-lz)
  *   sanitize  = yes: ASan and UBSan, no recovery
  *   fuzz      = yes: a libFuzzer harness (clang; ASan and UBSan too)
  *   cc        = the compiler (default cc; clang for fuzz)
+ *   shared    = yes: a shared object, NAME.so (-fPIC everywhere, -shared)
+ *   bin       = yes: also copied to {root}/bin/NAME (bin/NAME.so) when
+ *               built, for the programs of the tree (make)
+ *   target    = a freestanding target (hvt, virtio): a bare guest image
+ *               compiled and linked with that target's cc, cflags,
+ *               asflags, ldflags and ldlibs, without the runtime (a test's
+ *               stand-in guest); no libraries, sanitizers or shared
+ *   platform  = yes (with target): the target's own sources linked in
+ *   ldscript  = (with target) a linker script instead of the target's
+ *
+ * kiln build --sanitize PATH/NAME.host builds the program with sanitize =
+ * yes into _build/host-san/ instead (never copied to bin/).
  *
  * Each library is compiled once per set of flags (a "profile": compiler,
  * the common flags, the sanitizers) into _build/host/lib/HASH/ and kept as
@@ -92,6 +105,34 @@ static bool make_output(const char *what, const char *out, struct strvec *cmd,
 	return stale;
 }
 
+/* Copy from to to (through to.new and a rename, so that a running copy
+ * of the old file is not disturbed) when to is missing or older. */
+static bool install_copy(const char *from, const char *to)
+{
+	struct timespec tf, tt;
+	if (file_mtime(to, &tt) && file_mtime(from, &tf) &&
+	    !time_after(&tf, &tt))
+		return false;
+	size_t len;
+	char *data = read_file(from, 1u << 30, &len);
+	if (!data)
+		die(EXIT_BUILD, "cannot read %s: %s", display_path(from),
+		    strerror(errno));
+	char *tmp = xasprintf("%s.new", to);
+	char *dir = xstrdup(to);
+	*strrchr(dir, '/') = '\0';
+	xmkdir_p(dir);
+	if (!write_file(tmp, data, len) || chmod(tmp, 0755) != 0 ||
+	    rename(tmp, to) != 0)
+		die(EXIT_BUILD, "cannot write %s: %s", display_path(to),
+		    strerror(errno));
+	printf("  CP %s\n", display_path(to));
+	free(dir);
+	free(tmp);
+	free(data);
+	return true;
+}
+
 static void make_units(struct unit *units, const struct source *src, size_t n,
                        const char *objdir, const struct strvec *flags,
                        const struct strvec *extra)
@@ -128,6 +169,128 @@ static size_t compile_stale(const char *dir, struct unit *units, size_t n,
 	return done;
 }
 
+/* The output folder of manifest p->appfile: _build/KIND/PATH/NAME (in
+ * the tree) or APPDIR/_build/KIND/NAME; *top gets the _build folder. */
+static char *output_dir(const struct project *p, const char *root,
+                        const char *kind, const char *name, char **top)
+{
+	size_t rl = strlen(root);
+	bool in_tree = strncmp(p->appdir, root, rl) == 0 &&
+	               (p->appdir[rl] == '/' || p->appdir[rl] == '\0');
+	*top = in_tree ? xasprintf("%s/_build", root)
+	               : xasprintf("%s/_build", p->appdir);
+	const char *rel = in_tree ? p->appdir + rl : "";
+	while (*rel == '/')
+		rel++;
+	return *rel ? xasprintf("%s/%s/%s/%s", *top, kind, rel, name)
+	            : xasprintf("%s/%s/%s", *top, kind, name);
+}
+
+/* A bare guest image for a freestanding target: its own files (and with
+ * platform = yes the target's) compiled as the target compiles an image's
+ * (its cc, cflags or asflags, Kiln's headers, -nostdinc with the
+ * compiler's own), linked with its ldflags and ldlibs. */
+static void build_guest(struct project *p, const char *root, const char *name,
+                        const struct build_options *o)
+{
+	const char *tname = desc_word(&p->app, "target", NULL);
+	target_load(&p->target, root, tname);
+	if (!p->target.freestanding)
+		die(EXIT_USAGE, "%s: target %s is not freestanding",
+		    display_path(p->appfile), tname);
+	char *top;
+	p->build = output_dir(p, root, "host", name, &top);
+	p->image = path_join(p->build, name);
+	lock_dir(p->build, name);
+
+	struct source *own, *plat = NULL;
+	size_t nown, nplat = 0;
+	own_sources(p, &own, &nown);
+	if (desc_yes(&p->app, "platform", false))
+		target_sources(p, &plat, &nplat);
+	size_t n = nplat + nown;
+	struct source *src = xcalloc(n ? n : 1, sizeof(*src));
+	if (nplat)
+		memcpy(src, plat, nplat * sizeof(*src));
+	memcpy(src + nplat, own, nown * sizeof(*src));
+
+	struct strvec common = {0}, extra = {0};
+	sv_pushf(&common, "-I%s/include", root);
+	sv_push(&common, "-DKILN_FREESTANDING=1");
+	sv_push(&common, "-nostdinc");
+	sv_push(&common, "-isystem");
+	sv_push_own(&common, compiler_include(p));
+	expand_key(p, &p->app, "cflags", &extra);
+	char *objdir = xasprintf("%s/obj", p->build);
+	struct unit *u = xcalloc(n ? n : 1, sizeof(*u));
+	for (size_t i = 0; i < n; i++) {
+		struct strvec flags = {0};
+		expand_key(p, &p->target.desc, "cc", &flags);
+		expand_key(p, &p->target.desc,
+		           src[i].assembly ? "asflags" : "cflags", &flags);
+		sv_append(&flags, &common);
+		make_units(&u[i], &src[i], 1, objdir, &flags,
+		           src[i].app ? &extra : NULL);
+		sv_free(&flags);
+	}
+	size_t compiled = compile_stale(p->appdir, u, n, o);
+	compdb_update(top, p->build, p->appdir, u, n);
+
+	struct strvec cmd = {0};
+	expand_key(p, &p->target.desc, "cc", &cmd);
+	/* ldscript: the program's linker script instead of the target's
+	 * (the -Wl,-T,FILE word of its ldflags). */
+	const struct desc_field *ls = desc_get(&p->app, "ldscript");
+	char *script = NULL;
+	if (ls) {
+		char *w = expand_word(p, ls->words[0], p->app.file, ls->line,
+		                      false);
+		script = path_join(p->appdir, w);
+		free(w);
+		if (!is_file(script))
+			die(EXIT_USAGE, "%s:%d: no such linker script: %s",
+			    display_path(p->appfile), ls->line,
+			    display_path(script));
+	}
+	struct strvec tl = {0};
+	expand_key(p, &p->target.desc, "ldflags", &tl);
+	for (size_t i = 0; i < tl.n; i++)
+		if (!script || strncmp(tl.v[i], "-Wl,-T,", 7) != 0)
+			sv_push(&cmd, tl.v[i]);
+	sv_free(&tl);
+	if (script)
+		sv_pushf(&cmd, "-Wl,-T,%s", script);
+	expand_key(p, &p->app, "ldflags", &cmd);
+	sv_push(&cmd, "-o");
+	sv_push(&cmd, p->image);
+	char **in = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		sv_push(&cmd, in[i] = u[i].obj);
+	size_t nin = n;
+	if (script)
+		in[nin++] = script;
+	expand_key(p, &p->target.desc, "ldlibs", &cmd);
+	expand_key(p, &p->app, "ldlibs", &cmd);
+	bool made = make_output("LD", p->image, &cmd, in, nin, p->appdir, o);
+	if (!compiled && !made) {
+		if (!o->quiet)
+			printf("kiln: %s is up to date\n", name);
+	} else {
+		struct stat st;
+		printf("kiln: built %s (%lld bytes)\n", display_path(p->image),
+		       stat(p->image, &st) == 0 ? (long long)st.st_size : -1LL);
+	}
+	fflush(stdout);
+	free(in);
+	free(script);
+	free(objdir);
+	free(src);
+	sv_free(&cmd);
+	sv_free(&common);
+	sv_free(&extra);
+	free(top);
+}
+
 static const char *const sanitize_flags[] = {"-fsanitize=address,undefined",
                                              "-fno-sanitize-recover=all",
                                              "-fno-omit-frame-pointer", NULL};
@@ -154,9 +317,28 @@ void build_host(const char *root, const char *manifest,
 	p.name = name;
 	desc_load(&p.app, p.appfile, host_schema);
 	bool fuzz = desc_yes(&p.app, "fuzz", false);
-	bool sanitize = fuzz || desc_yes(&p.app, "sanitize", false);
+	bool sanitize =
+	        fuzz || o->sanitize || desc_yes(&p.app, "sanitize", false);
+	bool shared = desc_yes(&p.app, "shared", false);
+	bool to_bin = !o->sanitize && desc_yes(&p.app, "bin", false);
 	const char *cc = desc_word(&p.app, "cc", fuzz ? "clang" : "cc");
+	const char *tname = desc_word(&p.app, "target", NULL);
+	if (!tname &&
+	    (desc_get(&p.app, "platform") || desc_get(&p.app, "ldscript")))
+		die(EXIT_USAGE,
+		    "%s: 'platform' and 'ldscript' go with 'target'",
+		    display_path(p.appfile));
+	if (tname && (sanitize || shared || o->sanitize ||
+	              desc_get(&p.app, "libraries") || desc_get(&p.app, "cc")))
+		die(EXIT_USAGE,
+		    "%s: a program for a target (target = %s) takes none of "
+		    "libraries, sanitize, fuzz, shared, cc",
+		    display_path(p.appfile), tname);
 
+	if (tname) {
+		build_guest(&p, root, name, o);
+		return;
+	}
 	/* The host as a target: hosted, its compiler; {platform} is the
 	 * tree. */
 	char *tdesc = xasprintf("freestanding = no\ncc = %s\n", cc);
@@ -169,17 +351,11 @@ void build_host(const char *root, const char *manifest,
 		die_raw(EXIT_USAGE, "%s", err);
 	free(tdesc);
 
-	size_t rl = strlen(root);
-	bool in_tree = strncmp(p.appdir, root, rl) == 0 &&
-	               (p.appdir[rl] == '/' || p.appdir[rl] == '\0');
-	char *top = in_tree ? xasprintf("%s/_build", root)
-	                    : xasprintf("%s/_build", p.appdir);
-	const char *rel = in_tree ? p.appdir + rl : "";
-	while (*rel == '/')
-		rel++;
-	p.build = *rel ? xasprintf("%s/host/%s/%s", top, rel, name)
-	               : xasprintf("%s/host/%s", top, name);
-	p.image = path_join(p.build, name);
+	char *top;
+	p.build = output_dir(&p, root, o->sanitize ? "host-san" : "host", name,
+	                     &top);
+	char *file = shared ? xasprintf("%s.so", name) : xstrdup(name);
+	p.image = path_join(p.build, file);
 	lock_dir(p.build, name);
 
 	project_resolve(&p, "libraries");
@@ -211,6 +387,8 @@ void build_host(const char *root, const char *manifest,
 	}
 	if (fuzz)
 		sv_push(&profile, "-fsanitize=fuzzer-no-link");
+	if (shared)
+		sv_push(&profile, "-fPIC");
 	struct strvec libflags = {0};
 	sv_append(&libflags, &profile);
 
@@ -289,6 +467,9 @@ void build_host(const char *root, const char *manifest,
 		sv_push(&cmd, "-fsanitize=fuzzer");
 	for (size_t i = 0; sanitize && sanitize_flags[i]; i++)
 		sv_push(&cmd, sanitize_flags[i]);
+	if (shared)
+		sv_push(&cmd, "-shared");
+	expand_key(&p, &p.app, "ldflags", &cmd);
 	sv_push(&cmd, "-o");
 	sv_push(&cmd, p.image);
 	char **in = xcalloc(n + archives.n + 1, sizeof(char *));
@@ -303,6 +484,11 @@ void build_host(const char *root, const char *manifest,
 	}
 	expand_key(&p, &p.app, "ldlibs", &cmd);
 	made |= make_output("LD", p.image, &cmd, in, nin, p.appdir, o);
+	if (to_bin) {
+		char *dest = xasprintf("%s/bin/%s", root, file);
+		made |= install_copy(p.image, dest);
+		free(dest);
+	}
 	if (!compiled && !made) {
 		if (!o->quiet)
 			printf("kiln: %s is up to date\n", name);
@@ -319,5 +505,6 @@ void build_host(const char *root, const char *manifest,
 	sv_free(&profile);
 	sv_free(&libflags);
 	sv_free(&archives);
+	free(file);
 	free(top);
 }

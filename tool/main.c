@@ -46,7 +46,7 @@ static const char usage_main[] =
 
 static const char usage_build[] =
         "usage: kiln build [-t TARGET] [--sanitize] [-j N] [-v] [APPDIR]\n"
-        "       kiln build [-j N] [-v] PATH/NAME.host\n"
+        "       kiln build [--sanitize] [-j N] [-v] [-q] PATH/NAME.host\n"
         "\n"
         "Build APPDIR's image (default: the current folder) into\n"
         "APPDIR/_build/TARGET/NAME, or the host program NAME.host describes\n"
@@ -56,7 +56,9 @@ static const char usage_build[] =
         "  -t, --target TARGET  the target (default: hvt when /dev/kvm is\n"
         "                       usable, else unix)\n"
         "  --sanitize           with the target's sanitizers (into\n"
-        "                       _build/TARGET-san/)\n"
+        "                       _build/TARGET-san/; a host program: ASan\n"
+        "                       and UBSan, into _build/host-san/)\n"
+        "  -q, --quiet          no line when there is nothing to do\n"
         "  -j, --jobs N         compiles at a time (default: the number of\n"
         "                       CPUs online)\n"
         "  -v, --verbose        show the commands\n"
@@ -285,6 +287,9 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 				bad_usage(c->cmd, "-j takes 1 to 64, not '%s'",
 				          v);
 			c->build.jobs = (unsigned)n;
+		} else if (!run && (strcmp(a, "-q") == 0 ||
+		                    strcmp(a, "--quiet") == 0)) {
+			c->build.quiet = true;
 		} else if (strcmp(a, "-v") == 0 ||
 		           strcmp(a, "--verbose") == 0) {
 			c->build.verbose = true;
@@ -437,6 +442,7 @@ static int cmd_build(int argc, char **argv, bool run)
 	if (!run && al > 5 && strcmp(c.appdir + al - 5, ".host") == 0) {
 		if (!is_file(c.appdir))
 			die(EXIT_USAGE, "%s: no such file", c.appdir);
+		c.build.sanitize = c.sanitize;
 		build_host(root, c.appdir, &c.build);
 		return 0;
 	}
@@ -453,7 +459,7 @@ static int cmd_build(int argc, char **argv, bool run)
 	c.launch.tls_note = note;
 	struct project p;
 	project_load(&p, root, c.appdir, c.target, c.sanitize, tls_dir);
-	c.build.quiet = run;
+	c.build.quiet |= run;
 	/* The launch command is checked before building, so that a mistake
 	 * in it is reported at once. */
 	struct strvec launch = {0};

@@ -609,6 +609,17 @@ void library_sources(const struct project *p, const struct library *lib,
 	*n = l.n;
 }
 
+void target_sources(const struct project *p, struct source **out, size_t *n)
+{
+	struct source_list l = {0};
+	char *prefix = xasprintf("platform/%s", p->target.name);
+	add_sources(p, &l, &p->target.desc, "sources", p->target.dir, prefix,
+	            false);
+	free(prefix);
+	*out = l.v;
+	*n = l.n;
+}
+
 void own_sources(const struct project *p, struct source **out, size_t *n)
 {
 	struct source_list l = {0};

@@ -101,6 +101,8 @@ void project_sources(const struct project *p, struct source **out, size_t *n);
 void library_sources(const struct project *p, const struct library *lib,
                      struct source **out, size_t *n);
 void own_sources(const struct project *p, struct source **out, size_t *n);
+/* The target's own sources (its kiln.target's sources), alone. */
+void target_sources(const struct project *p, struct source **out, size_t *n);
 
 /* Resolve the libraries that p->app names in key, and theirs,
  * transitively (those a library requires bring rt), into p->libs. */

@@ -56,5 +56,11 @@ const struct desc_key host_schema[] = {
         {"sanitize", DESC_YESNO},
         {"fuzz", DESC_YESNO},
         {"cc", DESC_SINGLE},
+        {"ldflags", 0},
+        {"shared", DESC_YESNO},
+        {"bin", DESC_YESNO},
+        {"target", DESC_NAME},
+        {"platform", DESC_YESNO},
+        {"ldscript", DESC_SINGLE},
         {NULL, 0},
 };

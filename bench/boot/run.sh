@@ -13,18 +13,13 @@ cd "$root"
 runs=${1:-50}
 [ "$runs" -ge 20 ] || runs=20
 [ -r /dev/kvm ] || { echo "bench/boot: no usable /dev/kvm" >&2; exit 1; }
-make -s bin/kiln-hvt bin/kiln
+make -s bin/kiln-hvt
 app=tests/hvt/apps/hello
 bin/kiln build -t hvt "$app" >/dev/null
 image="$app/_build/hvt/hvthello"
 stripped="$image.stripped"
-mkdir -p _build/bench
-gcc -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
-	-no-pie -static -nostdlib -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -Iplatform/hvt \
-	-Wl,-T,platform/hvt/image.ld -Wl,-z,max-page-size=4096 \
-	-Wl,--build-id=none -Wl,-z,noexecstack bench/boot/exits.c \
-	-o _build/bench/exits
+bin/kiln build -q bench/boot/exits.host
+exits=_build/host/bench/boot/exits/exits
 
 python3 - "$runs" "$root/bin/kiln-hvt" "$stripped" <<'PY'
 import os, resource, statistics, subprocess, sys, time
@@ -117,7 +112,7 @@ print(f"stripped image: {os.path.getsize(image)} bytes ({image})")
 PY
 echo "cost of one way out of CPL 3 (mean of 2000, by the guest's TSC):"
 for _ in 1 2 3; do
-	echo "  $(bin/kiln-hvt _build/bench/exits)"
+	echo "  $(bin/kiln-hvt "$exits")"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared)"
 

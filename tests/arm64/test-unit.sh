@@ -6,15 +6,9 @@
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
-out="$ROOT/_build/arm64-unit"
-mkdir -p "$out"
-if ! cc -std=c11 -D_GNU_SOURCE -DKILN_FUZZ -g -O1 -Wall -Wextra -Werror \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
-	tests/arm64/unit.c platform/aarch64/fdt.c platform/aarch64/atags.c \
-	platform/rpi3/sd_csd.c monitor/console/mark.c \
-	-o "$out/unit" >"$out/build.log" 2>&1; then
-	fail "aarch64 unit tests build" "$(head -20 "$out/build.log")"
+if ! unit=$(host_build tests/arm64/unit.host); then
+	fail "aarch64 unit tests build" "$(tail -20 "$(host_log tests/arm64/unit.host)")"
 	finish
 fi
-"$out/unit" fuzz/corpus/fdt || TEST_FAILS=$((TEST_FAILS + 1))
+"$unit" fuzz/corpus/fdt || TEST_FAILS=$((TEST_FAILS + 1))
 finish

@@ -1,17 +1,16 @@
 # Helpers for the hvt tests (sourced after tests/lib.sh).
 #
-# build_guest SRC OUT [LDSCRIPT [CFLAGS...]]: compile one of
-# tests/hvt/guests/*.c, a bare guest without the runtime, into an hvt
-# image with plain gcc (linked with platform/hvt/image.ld by default).
+# build_guest MANIFEST OUT: build a bare guest without the runtime, a
+# NAME.host with `target = hvt` (tests/hvt/guests/*.host: compiled and
+# linked by kiln with the hvt target's flags and platform/hvt/image.ld, or
+# the manifest's ldscript), and copy it to OUT.
 build_guest() {
-	local src=$1 out=$2 script=${3:-$ROOT/platform/hvt/image.ld}
-	shift $(($# < 3 ? $# : 3))
-	gcc -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic \
-		-fno-pie -no-pie -static -nostdlib -fno-stack-protector \
-		-fno-asynchronous-unwind-tables -I"$ROOT/platform/hvt" \
-		-Wl,-T,"$script" \
-		-Wl,-z,max-page-size=4096 -Wl,--build-id=none \
-		-Wl,-z,noexecstack "$@" "$src" -o "$out"
+	local img
+	img=$(host_build "$1") || {
+		cat "$(host_log "$1")" >&2
+		return 1
+	}
+	cp "$img" "$2"
 }
 
 # build_app DIR: kiln build -t hvt DIR; prints the image's path.

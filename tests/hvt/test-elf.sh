@@ -9,21 +9,17 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/guest.sh"
 cd "$ROOT"
 tmp=$(scratch)
-asan="$ROOT/_build/hvt-asan/kiln-hvt"
-mkdir -p "$(dirname "$asan")"
-if ! cc -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
-	-Wno-unused-parameter -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Iinclude -Iplatform/hvt \
-	monitor/hvt/*.c platform/hvt/supervisor.S host/hostopt.c host/tap.c \
-	host/pollset.c host/stop.c host/vchan_link.c -o "$asan" -lseccomp -ldl 2>"$tmp/cc.log"; then
-	fail "build kiln-hvt with ASan" "$(head -5 "$tmp/cc.log")"
+# kiln-hvt's own manifest, built with --sanitize (into _build/host-san/).
+asan="$ROOT/_build/host-san/monitor/hvt/kiln-hvt/kiln-hvt"
+if ! "$KILN" build --sanitize monitor/hvt/kiln-hvt.host >"$tmp/cc.log" 2>&1; then
+	fail "build kiln-hvt with ASan" "$(tail -5 "$tmp/cc.log")"
 	finish
 fi
 # Leak checking needs ptrace, which the seccomp filter forbids.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1
 
-build_guest tests/hvt/guests/probe.c "$tmp/good" || { fail "build probe"; finish; }
+build_guest tests/hvt/guests/probe.host "$tmp/good" || { fail "build probe"; finish; }
 mkdir -p "$tmp/named" "$tmp/random"
 python3 tests/hvt/mutate.py "$tmp/good" "$tmp" 1000 || { fail "mutate.py"; finish; }
 

@@ -150,7 +150,7 @@ else
 fi
 
 # --- a hostile guest: bad pointers to every hypercall --------------------
-build_guest tests/hvt/guests/badptr.c "$tmp/badptr" || { fail "build badptr"; finish; }
+build_guest tests/hvt/guests/badptr.host "$tmp/badptr" || { fail "build badptr"; finish; }
 head -c 8192 /dev/zero >"$tmp/disk.img"
 # --net user: a device to hang frame areas on (loads libslirp's module).
 [ -e bin/kiln-hvt-usernet.so ] || make -s bin/kiln-hvt-usernet.so
@@ -168,7 +168,7 @@ else
 fi
 
 # --- a guest that breaks its frame rings: a fault report, never more ------
-build_guest tests/hvt/guests/badring.c "$tmp/badring" || { fail "build badring"; finish; }
+build_guest tests/hvt/guests/badring.host "$tmp/badring" || { fail "build badring"; finish; }
 err=$(timeout 20 "$KILN_HVT" --net user "$tmp/badring" -- ok 2>&1 >/dev/null)
 rc=$?
 [ $rc -eq 0 ] && ! grep -q "fault\|refused)" <<<"$err" && pass "frame rings used by the rules: frame taken" ||
@@ -200,7 +200,7 @@ else
 fi
 
 # --- privileged instructions and a wait that could never end ------------
-build_guest tests/hvt/guests/misbehave.c "$tmp/misbehave" || { fail "build misbehave"; finish; }
+build_guest tests/hvt/guests/misbehave.host "$tmp/misbehave" || { fail "build misbehave"; finish; }
 while read -r what pattern; do
 	err=$(timeout 20 "$KILN_HVT" "$tmp/misbehave" -- "$what" 2>&1 >/dev/null)
 	rc=$?
@@ -229,7 +229,7 @@ else
 fi
 # A plain ud2 on a page's last two bytes, the next page unmapped: an
 # invalid opcode, not a supervisor fault reading past the page.
-build_guest tests/hvt/guests/misbehave.c "$tmp/edge" tests/hvt/guests/edge.ld -DEDGE ||
+build_guest tests/hvt/guests/edge.host "$tmp/edge" ||
 	{ fail "build misbehave (edge)"; finish; }
 err=$(timeout 20 "$KILN_HVT" "$tmp/edge" -- ud2-edge 2>&1 >/dev/null)
 rc=$?

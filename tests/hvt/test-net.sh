@@ -12,7 +12,7 @@ have_kvm || {
 }
 [ -x "$KILN_HVT" ] || make -s bin/kiln-hvt || { fail "build kiln-hvt"; finish; }
 tmp=$(scratch)
-build_guest tests/hvt/guests/netprobe.c "$tmp/netprobe" || { fail "build netprobe"; finish; }
+build_guest tests/hvt/guests/netprobe.host "$tmp/netprobe" || { fail "build netprobe"; finish; }
 
 # A free loopback port for the forward.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

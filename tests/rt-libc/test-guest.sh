@@ -14,12 +14,11 @@ dir=$(scratch)
 mkdir -p "$dir/app"
 cp tests/rt-libc/guest/kiln.app tests/rt-libc/guest/main.c \
 	tests/rt-libc/guest/cases.h "$dir/app/"
-if ! cc -std=c11 -Wall -Wextra -Werror -o "$dir/gen" \
-	tests/rt-libc/guest/gen_expected.c 2>"$dir/gen.log"; then
-	fail "rt-libc/guest" "gen_expected.c: $(head -c 400 "$dir/gen.log")"
+if ! gen=$(host_build tests/rt-libc/guest/gen_expected.host); then
+	fail "rt-libc/guest" "gen_expected: $(tail -c 400 "$(host_log tests/rt-libc/guest/gen_expected.host)")"
 	finish
 fi
-"$dir/gen" >"$dir/app/expected.h"
+"$gen" >"$dir/app/expected.h"
 
 # run_guest TARGET: build and run; PASS when it prints ok and exits 0.
 run_guest() {

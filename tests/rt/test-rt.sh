@@ -9,10 +9,8 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 out="$ROOT/_build/rt"
 mkdir -p "$out"
-bin="$out/rt_test"
-if ! tests/rt/build.sh "$bin" --sanitize tests/rt/rt_test.c \
-	tests/rt/fake_platform.c >"$out/build.log" 2>&1; then
-	fail "rt build" "$(head -5 "$out/build.log")"
+if ! bin=$(host_build tests/rt/rt_test.host); then
+	fail "rt build" "$(grep -v '^  ' "$(host_log tests/rt/rt_test.host)" | head -5)"
 	finish
 fi
 pass "rt build (ASan+UBSan)"
@@ -115,7 +113,7 @@ for call in sleep wait join yield; do
 done
 
 if run_case assert 255 assert; then
-	grep -q '^kiln: abort: panic: tests/rt/rt_test.c:[0-9]*: assertion failed: x == 2$' \
+	grep -q '^kiln: abort: panic: \(.*/\)\{0,1\}tests/rt/rt_test.c:[0-9]*: assertion failed: x == 2$' \
 		"$out/assert.log" && pass "KILN_ASSERT panics" ||
 		fail "assert" "$(cat "$out/assert.log")"
 fi

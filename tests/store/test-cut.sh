@@ -20,14 +20,8 @@ cd "$ROOT"
 CUTS=${CUTS:-50}
 make -s bin/kiln bin/kiln-hvt >/dev/null 2>&1
 tmp=$(scratch)
-out="$ROOT/_build/tests/store"
-mkdir -p "$out"
-if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared \
-	tests/store/inject.c -o "$out/inject.so" -ldl >"$tmp/b.log" 2>&1 ||
-	! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
-		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		tests/store/cut.c -o "$out/cut" >>"$tmp/b.log" 2>&1; then
-	fail "build injector" "$(head -5 "$tmp/b.log")"
+if ! inject=$(host_build tests/store/inject.host) || ! cutbin=$(host_build tests/store/cut.host); then
+	fail "build injector" "$(tail -5 "$(host_log tests/store/inject.host)" "$(host_log tests/store/cut.host)" 2>/dev/null)"
 	finish
 fi
 
@@ -71,7 +65,7 @@ cut_loop() {
 		rm -f "$jn" "$tmp/w.log"
 		KILN_INJECT_BLOCK="$disk" KILN_INJECT_JOURNAL="$jn" \
 			ASAN_OPTIONS=verify_asan_link_order=0 \
-			LD_PRELOAD="$out/inject.so" \
+			LD_PRELOAD="$inject" \
 			"${run[@]}" -- write --group="$g" >"$tmp/w.log" 2>&1 &
 		local pid=$!
 		sleep "0.$((RANDOM % 24 + 2))"
@@ -85,7 +79,7 @@ cut_loop() {
 			acked=$maxack
 		fi
 		local seed=$((RANDOM * 32768 + RANDOM))
-		if ! "$out/cut" cut "$jn" "$disk" "$seed" >"$tmp/cut.log" 2>&1; then
+		if ! "$cutbin" cut "$jn" "$disk" "$seed" >"$tmp/cut.log" 2>&1; then
 			bad=$((bad + 1))
 			echo "cut $i: injector: $(cat "$tmp/cut.log") | writer: $(tail -3 "$tmp/w.log" | tr '\n' '|')"
 			continue
@@ -105,7 +99,7 @@ cut_loop() {
 		[ "$st" -gt "$maxack" ] && maxack=$st
 		if ((i % 3 == 0)); then
 			cp --sparse=always "$disk" "$tmp/flip.img"
-			"$out/cut" flip "$jn" "$tmp/flip.img" "$seed" >"$tmp/flip.log" 2>&1
+			"$cutbin" flip "$jn" "$tmp/flip.img" "$seed" >"$tmp/flip.log" 2>&1
 			boot "$t" "$img" "$tmp/flip.img" check --damaged --acked="$st" >"$tmp/f.log" 2>&1
 			rc=$?
 			flips=$((flips + 1))

@@ -1,7 +1,7 @@
 # Helpers for transfers through the impairment bridge (tests/tcp/impair.c);
 # source after tests/lib.sh and tests/net/netns.sh.
 #
-#   impair_build                 compile the bridge and Linux's echo
+#   impair_build                 build the bridge and Linux's echo
 #   impair_echo TARGET MIB SECS PROFILE...
 #       MIB each way between Linux (the client, on the bridge's tap) and
 #       an echo server through the bridge with impairments PROFILE
@@ -13,15 +13,16 @@
 # Offloads are off on both kinds of server: the bridge passes wire-sized
 # frames only (GSO aggregates are refused and counted).
 
-IMPAIR_BIN="$ROOT/_build/tests/tcp/impair"
-LINUX_ECHO="$ROOT/_build/tests/tcp/linux_echo"
-
+# impair_build: build both with kiln (tests/tcp/impair.host,
+# bench/net/linux_echo.host); sets IMPAIR_BIN and LINUX_ECHO, or shows
+# kiln's output and returns 1.
 impair_build() {
-	mkdir -p "$ROOT/_build/tests/tcp"
-	cc -O2 -std=c11 -Wall -Wextra -Werror -o "$IMPAIR_BIN" \
-		"$ROOT/tests/tcp/impair.c" &&
-		cc -O2 -Wall -Wextra -Werror -o "$LINUX_ECHO" \
-			"$ROOT/bench/net/linux_echo.c"
+	local m
+	for m in tests/tcp/impair.host bench/net/linux_echo.host; do
+		host_build "$m" >/dev/null || { cat "$(host_log "$m")"; return 1; }
+	done
+	IMPAIR_BIN=$(host_build tests/tcp/impair.host)
+	LINUX_ECHO=$(host_build bench/net/linux_echo.host)
 }
 
 impair_echo() {

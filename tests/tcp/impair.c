@@ -27,7 +27,9 @@
  * Prints "ready" when both ends are up; on SIGTERM or SIGINT prints the
  * counts and exits.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

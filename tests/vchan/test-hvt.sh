@@ -49,7 +49,7 @@ check "hvt: kiln run --vchan without a path: status 2 ($out)" test $? -eq 2
 # handles and references: each refused, the monitor intact; its window
 # ends where it should and never executes.
 source "$ROOT/tests/hvt/guest.sh"
-if build_guest "$ROOT/tests/vchan/guests/badshm.c" "$tmp/badshm"; then
+if build_guest tests/vchan/guests/badshm.host "$tmp/badshm"; then
 	for m in stop past jump; do
 		rm -f "$tmp/b.sock"
 		"$HOSTILE" "$tmp/b.sock" cli orders >"$tmp/bh.log" 2>&1 &
