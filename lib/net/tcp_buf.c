@@ -393,23 +393,60 @@ void tcp_rcv_autotune(struct tcp_conn *c)
 	}
 }
 
+bool tcp_rcv_note_dup(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	struct tcp_rcvbuf *b = &c->rcv;
+	uint32_t end = seq + len;
+	if (!(c->flags & TF_SACK) || !len)
+		return false;
+	if (SEQ_LT(seq, c->rcv_nxt)) {
+		/* Below the cumulative ACK (RFC 2883 4.1.1). */
+		b->dsack.start = seq;
+		b->dsack.end = SEQ_LT(end, c->rcv_nxt) ? end : c->rcv_nxt;
+		b->dsack_on = true;
+		return true;
+	}
+	for (unsigned i = 0; i < b->n_ooo; i++) {
+		const struct tcp_sack_block *r = &b->ooo[i];
+		uint32_t s = SEQ_GT(seq, r->start) ? seq : r->start;
+		uint32_t e = SEQ_LT(end, r->end) ? end : r->end;
+		if (SEQ_LT(s, e)) {
+			/* Inside data held out of order (4.1.2). */
+			b->dsack.start = s;
+			b->dsack.end = e;
+			b->dsack_on = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,
                              struct tcp_sack_block *out, unsigned max)
 {
 	const struct tcp_rcvbuf *b = &c->rcv;
 	unsigned n = 0;
-	int newest = -1;
+	int first = -1;
 
+	if (b->dsack_on && n < max) {
+		out[n++] = b->dsack;
+		/* The range holding it, if any, comes second. */
+		for (unsigned i = 0; i < b->n_ooo; i++)
+			if (SEQ_LEQ(b->ooo[i].start, b->dsack.start) &&
+			    SEQ_LEQ(b->dsack.end, b->ooo[i].end))
+				first = (int)i;
+	}
 	/* RFC 2018 4: the first block holds the most recent segment, the
 	 * others follow (here in sequence order). */
-	for (unsigned i = 0; i < b->n_ooo; i++)
-		if (SEQ_LEQ(b->ooo[i].start, b->last_ooo) &&
-		    SEQ_LT(b->last_ooo, b->ooo[i].end))
-			newest = (int)i;
-	if (newest >= 0 && n < max)
-		out[n++] = b->ooo[newest];
+	if (first < 0)
+		for (unsigned i = 0; i < b->n_ooo; i++)
+			if (SEQ_LEQ(b->ooo[i].start, b->last_ooo) &&
+			    SEQ_LT(b->last_ooo, b->ooo[i].end))
+				first = (int)i;
+	if (first >= 0 && n < max)
+		out[n++] = b->ooo[first];
 	for (unsigned i = 0; i < b->n_ooo && n < max; i++)
-		if ((int)i != newest)
+		if ((int)i != first)
 			out[n++] = b->ooo[i];
 	return n;
 }

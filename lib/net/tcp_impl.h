@@ -35,7 +35,8 @@
  *   all connections; the window scale is chosen for rcvbuf_max.
  * - Receiving: out-of-order data goes straight into the receive ring (at
  *   most 32 ranges); ACKs are delayed (40 ms, or every second full
- *   segment) except for out-of-order or hole-filling data.
+ *   segment) except for out-of-order, hole-filling or duplicate data;
+ *   duplicates are reported by D-SACK (RFC 2883).
  * - PAWS (RFC 7323 5): strict, except for pure ACKs at rcv_nxt (which
  *   carry no data to protect and on reordering paths arrive late).
  * - RFC 5961: exact-sequence RSTs only, challenge ACKs (rate limited) for
@@ -52,8 +53,7 @@
  *   whose SYN-ACK already went unanswered once.
  * - Not done: urgent data (the URG pointer is ignored and the data read
  *   inline), ECN, path-MTU discovery (ICMP "fragmentation needed" is
- *   ignored; the MSS is clamped to the interface MTU), sending D-SACKs, TCP
- * Fast Open.
+ *   ignored; the MSS is clamped to the interface MTU), TCP Fast Open.
  */
 #ifndef KILN_NET_TCP_IMPL_H
 #define KILN_NET_TCP_IMPL_H
@@ -194,6 +194,10 @@ struct tcp_rcvbuf {
 	unsigned n_ooo;
 	struct tcp_sack_block ooo[TCP_OOO_MAX];
 	uint32_t last_ooo; /* a sequence number inside the newest range */
+	/* A duplicate that arrived, for the first SACK block of the next
+	 * ACK with room for one (D-SACK, RFC 2883). */
+	struct tcp_sack_block dsack;
+	bool dsack_on;
 };
 
 struct tcp_listener;
@@ -366,7 +370,13 @@ void tcp_snd_autotune(struct tcp_conn *c);
 /* After data arrived: once per round trip, make the receive bound twice
  * what arrived in order in the last one (at most doubling it). */
 void tcp_rcv_autotune(struct tcp_conn *c);
-/* Fill SACK blocks for an outgoing ACK (newest first); returns count. */
+/* len bytes at seq arrived: note what of them we already had (below
+ * rcv_nxt or in an out-of-order range) as the D-SACK block of the next
+ * ACK (SACK agreed only); true if there was some. */
+bool tcp_rcv_note_dup(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* Fill SACK blocks for an outgoing ACK: a pending D-SACK block first
+ * (RFC 2883 4: then the range holding it, if any), then the newest range
+ * and the others; returns count. */
 unsigned tcp_rcv_sack_blocks(const struct tcp_conn *c,
                              struct tcp_sack_block *out, unsigned max);
 

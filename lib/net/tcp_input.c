@@ -451,6 +451,9 @@ static void fin_arrived(struct tcp_conn *c)
 static void data_arrived(struct tcp_conn *c, uint32_t seq,
                          struct kiln_view data, bool *fin)
 {
+	/* What of it we had already (D-SACK, RFC 2883): ACK at once. */
+	if (tcp_rcv_note_dup(c, seq, (uint32_t)data.len))
+		c->flags |= TF_ACKNOW;
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t skip = c->rcv_nxt - seq;
 		if (skip >= data.len) {
@@ -626,8 +629,11 @@ static void conn_input(struct tcp_conn *c, const struct tcp_header *h,
 			/* Entirely old (a retransmission we already have):
 			 * ACK it, but still take its acknowledgment, as BSD
 			 * does; a peer retransmitting after a timeout would
-			 * otherwise never get its ACKs through. */
+			 * otherwise never get its ACKs through. The ACK
+			 * D-SACKs it (RFC 2883), so that a sender which
+			 * resent it needlessly can undo. */
 			c->flags |= TF_ACKNOW;
+			tcp_rcv_note_dup(c, seq, (uint32_t)data.len);
 			data.len = 0;
 			fl &= (uint8_t)~TCP_FIN;
 		} else {

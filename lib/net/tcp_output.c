@@ -186,7 +186,7 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 			h.opt.ts_ecr = c->ts_recent;
 		}
 		if ((c->flags & TF_SACK) && (flags & TCP_ACK) &&
-		    !(flags & TCP_RST) && c->rcv.n_ooo) {
+		    !(flags & TCP_RST) && (c->rcv.n_ooo || c->rcv.dsack_on)) {
 			/* As many blocks as fit beside the data in one
 			 * packet: full-sized segments carry none, pure
 			 * ACKs up to 3 (with timestamps) or 4. */
@@ -199,6 +199,9 @@ static void xmit(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 				max = cap;
 			h.opt.n_sack = tcp_rcv_sack_blocks(c, h.opt.sack,
 			                                   (unsigned)max);
+			/* A D-SACK is reported once (RFC 2883 4). */
+			if (h.opt.n_sack)
+				c->rcv.dsack_on = false;
 		}
 	}
 	size_t hlen = tcp_emit(hdr, sizeof(hdr), &h);

@@ -1501,6 +1501,64 @@ static void test_sack_generation_and_reassembly(void)
 	tcp_abort(c);
 }
 
+/* D-SACK (RFC 2883): data we had already is reported in the first SACK
+ * block of the ACK it draws, once: below the cumulative ACK, inside an
+ * out-of-order range (that range second), and the old part of a segment
+ * that is partly new. */
+static void test_dsack_sent(void)
+{
+	struct peer p;
+	struct tcp_conn *c = passive_open(&p, true, true, 0);
+	CHECK(c);
+	uint32_t base = p.seq;
+	char d[100];
+	memset(d, 'x', sizeof(d));
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100); /* [0, 100) */
+	h_clear();
+	p.seq = base;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100); /* again */
+	struct h_seg *s = h_last();
+	CHECK(s && s->h.ack == base + 100 && s->h.opt.n_sack == 1);
+	CHECK(s->h.opt.sack[0].start == base &&
+	      s->h.opt.sack[0].end == base + 100);
+	/* [200, 300) out of order, then again. */
+	p.seq = base + 200;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100);
+	h_clear();
+	p.seq = base + 200;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100);
+	s = h_last();
+	CHECK(s && s->h.ack == base + 100 && s->h.opt.n_sack == 2);
+	CHECK(s->h.opt.sack[0].start == base + 200 &&
+	      s->h.opt.sack[0].end == base + 300);
+	CHECK(s->h.opt.sack[1].start == base + 200 &&
+	      s->h.opt.sack[1].end == base + 300);
+	/* Reported once: the next ACK has the plain blocks. */
+	h_clear();
+	p.seq = base + 300;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100);
+	s = h_last();
+	CHECK(s && s->h.opt.n_sack == 1);
+	CHECK(s->h.opt.sack[0].start == base + 200 &&
+	      s->h.opt.sack[0].end == base + 400);
+	/* [50, 150): [50, 100) is old, [100, 150) new. */
+	h_clear();
+	p.seq = base + 50;
+	p.tsval++;
+	peer_send(&p, TCP_ACK, d, 100);
+	s = h_last();
+	CHECK(s && s->h.ack == base + 150 && s->h.opt.n_sack == 2);
+	CHECK(s->h.opt.sack[0].start == base + 50 &&
+	      s->h.opt.sack[0].end == base + 100);
+	CHECK(s->h.opt.sack[1].start == base + 200);
+	tcp_abort(c);
+}
+
 static void test_fin_out_of_order(void)
 {
 	/* The FIN arrives before the data in front of it. */
@@ -2736,6 +2794,7 @@ static const struct test tests[] = {
         T(prr),
         T(cc_cubic_newreno),
         T(sack_generation_and_reassembly),
+        T(dsack_sent),
         T(fin_out_of_order),
         T(zero_window_probe_answered),
         T(window_scaling),
