@@ -7,10 +7,11 @@
 #include "project.h"
 
 struct build_options {
-	unsigned jobs; /* compiles at a time (at least 1) */
-	bool verbose;  /* show whole commands */
-	bool quiet;    /* no "up to date" line (kiln run) */
-	bool sanitize; /* a host program with sanitize = yes (--sanitize) */
+	unsigned jobs;     /* compiles at a time (at least 1) */
+	bool verbose;      /* show whole commands */
+	bool quiet;        /* no "up to date" line (kiln run) */
+	bool sanitize;     /* a host program with sanitize = yes (--sanitize) */
+	const char *cross; /* a host program's cross compiler (--cross) */
 };
 
 /*

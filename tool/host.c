@@ -20,9 +20,12 @@
  *               stand-in guest); no libraries, sanitizers or shared
  *   platform  = yes (with target): the target's own sources linked in
  *   ldscript  = (with target) a linker script instead of the target's
+ *   exclude   = files the sources' globs matched that are left out
  *
  * kiln build --sanitize PATH/NAME.host builds the program with sanitize =
- * yes into _build/host-san/ instead (never copied to bin/).
+ * yes into _build/host-san/ instead (never copied to bin/). --cross CC
+ * builds it with the cross compiler CC, static, UBSan trapping in place
+ * of the sanitizers (no runtimes there), into _build/host-cross/CC/.
  *
  * Each library is compiled once per set of flags (a "profile": compiler,
  * the common flags, the sanitizers) into _build/host/lib/HASH/ and kept as
@@ -294,6 +297,9 @@ static void build_guest(struct project *p, const char *root, const char *name,
 static const char *const sanitize_flags[] = {"-fsanitize=address,undefined",
                                              "-fno-sanitize-recover=all",
                                              "-fno-omit-frame-pointer", NULL};
+/* With --cross: a cross toolchain has no sanitizer runtimes; UBSan traps. */
+static const char *const trap_flags[] = {
+        "-fsanitize=undefined", "-fsanitize-undefined-trap-on-error", NULL};
 
 void build_host(const char *root, const char *manifest,
                 const struct build_options *o)
@@ -320,8 +326,23 @@ void build_host(const char *root, const char *manifest,
 	bool sanitize =
 	        fuzz || o->sanitize || desc_yes(&p.app, "sanitize", false);
 	bool shared = desc_yes(&p.app, "shared", false);
-	bool to_bin = !o->sanitize && desc_yes(&p.app, "bin", false);
+	bool to_bin =
+	        !o->sanitize && !o->cross && desc_yes(&p.app, "bin", false);
 	const char *cc = desc_word(&p.app, "cc", fuzz ? "clang" : "cc");
+	const char *const *sflags = sanitize_flags;
+	char *kind = xstrdup(o->sanitize ? "host-san" : "host");
+	if (o->cross) {
+		if (fuzz || shared || desc_get(&p.app, "target"))
+			die(EXIT_USAGE,
+			    "%s: --cross builds programs, not fuzz harnesses, "
+			    "shared objects or guests",
+			    display_path(p.appfile));
+		cc = o->cross;
+		sflags = trap_flags;
+		const char *b = strrchr(cc, '/');
+		free(kind);
+		kind = xasprintf("host-cross/%s", b ? b + 1 : cc);
+	}
 	const char *tname = desc_word(&p.app, "target", NULL);
 	if (!tname &&
 	    (desc_get(&p.app, "platform") || desc_get(&p.app, "ldscript")))
@@ -352,8 +373,7 @@ void build_host(const char *root, const char *manifest,
 	free(tdesc);
 
 	char *top;
-	p.build = output_dir(&p, root, o->sanitize ? "host-san" : "host", name,
-	                     &top);
+	p.build = output_dir(&p, root, kind, name, &top);
 	char *file = shared ? xasprintf("%s.so", name) : xstrdup(name);
 	p.image = path_join(p.build, file);
 	lock_dir(p.build, name);
@@ -370,8 +390,8 @@ void build_host(const char *root, const char *manifest,
 	sv_pushf(&profile, "-I%s/include", root);
 	if (fuzz)
 		sv_push(&profile, "-DKILN_FUZZ");
-	for (size_t i = 0; sanitize && sanitize_flags[i]; i++)
-		sv_push(&profile, sanitize_flags[i]);
+	for (size_t i = 0; sanitize && sflags[i]; i++)
+		sv_push(&profile, sflags[i]);
 	for (size_t i = 0; i < p.nlibs; i++) {
 		const struct desc_field *f =
 		        desc_get(&p.libs[i]->desc, "include");
@@ -465,8 +485,10 @@ void build_host(const char *root, const char *manifest,
 	sv_push(&cmd, cc);
 	if (fuzz)
 		sv_push(&cmd, "-fsanitize=fuzzer");
-	for (size_t i = 0; sanitize && sanitize_flags[i]; i++)
-		sv_push(&cmd, sanitize_flags[i]);
+	for (size_t i = 0; sanitize && sflags[i]; i++)
+		sv_push(&cmd, sflags[i]);
+	if (o->cross)
+		sv_push(&cmd, "-static");
 	if (shared)
 		sv_push(&cmd, "-shared");
 	expand_key(&p, &p.app, "ldflags", &cmd);
@@ -506,5 +528,6 @@ void build_host(const char *root, const char *manifest,
 	sv_free(&libflags);
 	sv_free(&archives);
 	free(file);
+	free(kind);
 	free(top);
 }

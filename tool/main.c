@@ -46,7 +46,8 @@ static const char usage_main[] =
 
 static const char usage_build[] =
         "usage: kiln build [-t TARGET] [--sanitize] [-j N] [-v] [APPDIR]\n"
-        "       kiln build [--sanitize] [-j N] [-v] [-q] PATH/NAME.host\n"
+        "       kiln build [--sanitize | --cross CC] [-j N] [-v] [-q] "
+        "PATH/NAME.host\n"
         "\n"
         "Build APPDIR's image (default: the current folder) into\n"
         "APPDIR/_build/TARGET/NAME, or the host program NAME.host describes\n"
@@ -58,6 +59,9 @@ static const char usage_build[] =
         "  --sanitize           with the target's sanitizers (into\n"
         "                       _build/TARGET-san/; a host program: ASan\n"
         "                       and UBSan, into _build/host-san/)\n"
+        "  --cross CC           a host program for another architecture:\n"
+        "                       built with CC, static, UBSan trapping for\n"
+        "                       the sanitizers (into _build/host-cross/CC/)\n"
         "  -q, --quiet          no line when there is nothing to do\n"
         "  -j, --jobs N         compiles at a time (default: the number of\n"
         "                       CPUs online)\n"
@@ -287,6 +291,8 @@ static void parse_build_args(struct cli *c, int argc, char **argv, bool run,
 				bad_usage(c->cmd, "-j takes 1 to 64, not '%s'",
 				          v);
 			c->build.jobs = (unsigned)n;
+		} else if (!run && strcmp(a, "--cross") == 0) {
+			c->build.cross = option_value(c, argc, argv, &i);
 		} else if (!run && (strcmp(a, "-q") == 0 ||
 		                    strcmp(a, "--quiet") == 0)) {
 			c->build.quiet = true;
@@ -446,6 +452,9 @@ static int cmd_build(int argc, char **argv, bool run)
 		build_host(root, c.appdir, &c.build);
 		return 0;
 	}
+	if (c.build.cross)
+		bad_usage(c.cmd, "%s",
+		          "--cross is for host programs (PATH/NAME.host)");
 	char *tls_dir = NULL, *note = NULL;
 	if (c.tls_disk) {
 		tls_dir = xstrdup("");

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,6 +625,32 @@ void own_sources(const struct project *p, struct source **out, size_t *n)
 {
 	struct source_list l = {0};
 	add_sources(p, &l, &p->app, "sources", p->appdir, "app", true);
+	/* A host program's exclude: patterns (relative to the manifest) of
+	 * files its sources' globs matched that it leaves out; each must
+	 * leave out one at least. */
+	const struct desc_field *f = desc_get(&p->app, "exclude");
+	for (size_t i = 0; f && i < f->nwords; i++) {
+		char *ew = expand_word(p, f->words[i], p->app.file, f->line,
+		                       false);
+		char *pattern = path_join(p->appdir, ew);
+		size_t kept = 0;
+		for (size_t j = 0; j < l.n; j++) {
+			if (fnmatch(pattern, l.v[j].path, FNM_PATHNAME) == 0) {
+				free(l.v[j].path);
+				free(l.v[j].objrel);
+			} else {
+				l.v[kept++] = l.v[j];
+			}
+		}
+		if (kept == l.n)
+			die_raw(EXIT_USAGE,
+			        "%s:%u: exclude '%s' leaves out no source",
+			        display_path(p->app.file), f->line,
+			        f->words[i]);
+		l.n = kept;
+		free(pattern);
+		free(ew);
+	}
 	*out = l.v;
 	*n = l.n;
 }

@@ -62,5 +62,6 @@ const struct desc_key host_schema[] = {
         {"target", DESC_NAME},
         {"platform", DESC_YESNO},
         {"ldscript", DESC_SINGLE},
+        {"exclude", 0},
         {NULL, 0},
 };

@@ -4,7 +4,8 @@
 # the aarch64 switch, wait queues, join, the loop, boot arguments, exits,
 # panics, the deadlock report), lib/rt/libc's string, heap and printf
 # tests, lib/net's wire and stack tests, TCP's unit tests (SYN cookies
-# too) and host/'s option parser. Cross-built with aarch64-linux-gnu-gcc,
+# too) and host/'s option parser: their own manifests, cross-built by
+# kiln build --cross aarch64-linux-gnu-gcc,
 # static, with UBSan trapping (the cross toolchain here has no ASan
 # runtime).
 # timeout: 600
@@ -18,18 +19,18 @@ command -v $QEMU >/dev/null || { skip "aarch64 unit tests" "qemu-aarch64 not ins
 mkdir -p "$ROOT/_build/tests"
 out=$(mktemp -d "$ROOT/_build/tests/aarch64.XXXXXX")
 on_exit "rm -rf '$out'"
-flags=(-std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wno-format-truncation
-	-Iinclude -static -fsanitize=undefined -fsanitize-undefined-trap-on-error)
 
-# build NAME SOURCES...: cross-compile; false (after a FAIL) if it does not.
+# build NAME MANIFEST: the x86_64 test's own manifest, cross-built by kiln
+# (kiln build --cross: static, UBSan trapping in place of ASan and UBSan)
+# and copied to $out/NAME; false (after a FAIL) if it does not build.
 build() {
-	local name=$1
-	shift
-	# shellcheck disable=SC2068
-	if ! $CC "${flags[@]}" -o "$out/$name" $@ >"$out/$name.build" 2>&1; then
-		fail "aarch64 $name: build" "$(head -5 "$out/$name.build" | tr '\n' '|')"
+	local name=$1 m=$2 prog
+	prog="$ROOT/_build/host-cross/$CC/${m%.host}/$(basename "${m%.host}")"
+	if ! "$KILN" build --cross $CC "$m" >"$out/$name.build" 2>&1; then
+		fail "aarch64 $name: build" "$(grep -v '^  ' "$out/$name.build" | head -5 | tr '\n' '|')"
 		return 1
 	fi
+	cp "$prog" "$out/$name"
 	file "$out/$name" | grep -q 'ARM aarch64' || { fail "aarch64 $name" "not an aarch64 binary"; return 1; }
 }
 
@@ -44,8 +45,7 @@ lines() {
 }
 
 # --- lib/rt ------------------------------------------------------------------
-if CC=$CC tests/rt/build.sh "$out/rt_test" tests/rt/rt_test.c tests/rt/fake_platform.c \
-	-- -static -fsanitize=undefined -fsanitize-undefined-trap-on-error >"$out/rt.build" 2>&1; then
+if build rt_test tests/rt/rt_test.host; then
 	for t in timers fibers waitq join loop misc; do
 		timeout 60 $QEMU "$out/rt_test" $t >"$out/rt-$t.log" 2>&1
 		rc=$?
@@ -63,47 +63,36 @@ if CC=$CC tests/rt/build.sh "$out/rt_test" tests/rt/rt_test.c tests/rt/fake_plat
 		pass "aarch64 rt: deadlock reported" || fail "aarch64 rt deadlock" "status $rc"
 	timeout 60 $QEMU "$out/rt_test" args --alpha --beta=7 --gamma=0x10 word1 --name=x >"$out/rt-args.log" 2>&1 &&
 		lines "rt args" "$out/rt-args.log" || fail "aarch64 rt args" "$(tail -3 "$out/rt-args.log")"
-else
-	fail "aarch64 rt: build" "$(head -5 "$out/rt.build" | tr '\n' '|')"
 fi
 
 # --- lib/rt/libc -------------------------------------------------------------
-libc=()
-for f in lib/rt/libc/*.c; do
-	case $(basename "$f") in std_names.c | errno.c) ;; *) libc+=("$f") ;; esac
-done
 for t in string heap printf; do
 	# The heap's stress test checks every byte it wrote: a fifth of its
 	# steps, so that the emulator takes seconds, not a minute.
-	extra=
-	[ $t = heap ] && extra=-DSTEPS=20000
-	build "libc_$t" "$extra tests/rt-libc/${t}_test.c ${libc[*]}" || continue
-	timeout 120 $QEMU "$out/libc_$t" >"$out/libc_$t.log" 2>&1
+	args=
+	[ $t = heap ] && args=20000
+	build "libc_$t" "tests/rt-libc/${t}_test.host" || continue
+	timeout 120 $QEMU "$out/libc_$t" $args >"$out/libc_$t.log" 2>&1
 	rc=$?
 	lines "libc $t" "$out/libc_$t.log"
 	[ $rc -eq 0 ] || fail "aarch64 libc $t" "status $rc: $(tail -3 "$out/libc_$t.log" | tr '\n' '|')"
 done
 
 # --- lib/net and TCP -----------------------------------------------------------
-net_srcs="lib/net/wire/*.c lib/net/net.c lib/net/iface.c lib/net/pktbuf.c
-	lib/net/arp.c lib/net/ipv4.c lib/net/frag.c lib/net/icmp.c
-	lib/net/udp.c lib/net/dhcp.c tests/net/fake.c tests/net/tcp_standin.c lib/rt/random.c"
 for t in wire_test stack_test; do
-	build "$t" "tests/net/$t.c $net_srcs" || continue
+	build "$t" "tests/net/$t.host" || continue
 	timeout 120 $QEMU "$out/$t" >"$out/$t.log" 2>"$out/$t.stderr"
 	rc=$?
 	lines "net" "$out/$t.log"
 	[ $rc -eq 0 ] || fail "aarch64 net $t" "status $rc: $(tail -3 "$out/$t.stderr" | tr '\n' '|')"
 done
-if build tcp_unit "tests/tcp/unit.c tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c
-	lib/net/wire/tcp.c lib/net/wire/checksum.c"; then
+if build tcp_unit tests/tcp/unit.host; then
 	timeout 400 $QEMU "$out/tcp_unit" >"$out/tcp.log" 2>"$out/tcp.stderr"
 	rc=$?
 	lines "tcp" "$out/tcp.log"
 	[ $rc -eq 0 ] || fail "aarch64 tcp unit tests" "status $rc: $(grep -E 'check failed|panic' "$out/tcp.stderr" | head -3 | tr '\n' '|')"
 fi
-if build tcp_syncookie "tests/tcp/syncookie.c tests/tcp/harness.c tests/tcp/entropy.c lib/rt/random.c lib/net/tcp_*.c
-	lib/net/wire/tcp.c lib/net/wire/checksum.c"; then
+if build tcp_syncookie tests/tcp/syncookie.host; then
 	timeout 120 $QEMU "$out/tcp_syncookie" >"$out/syncookie.log" 2>"$out/syncookie.stderr"
 	rc=$?
 	lines "tcp" "$out/syncookie.log"
@@ -111,7 +100,7 @@ if build tcp_syncookie "tests/tcp/syncookie.c tests/tcp/harness.c tests/tcp/entr
 fi
 
 # --- host/ ---------------------------------------------------------------
-if build hostopt_test "tests/rt/hostopt_test.c host/hostopt.c"; then
+if build hostopt_test tests/rt/hostopt_test.host; then
 	timeout 30 $QEMU "$out/hostopt_test" >"$out/hostopt.log" 2>&1
 	rc=$?
 	lines "hostopt" "$out/hostopt.log"

@@ -20,10 +20,9 @@
 
 #define REGION (64u << 20)
 #define SLOTS 3000
-/* Emulated runs (tests/arm64/test-portable.sh) take fewer steps. */
-#ifndef STEPS
-#define STEPS 100000
-#endif
+/* The stress test's steps; emulated runs (tests/arm64/test-portable.sh)
+ * take fewer: the first argument. */
+static unsigned steps = 100000;
 
 struct live {
 	unsigned char *p;
@@ -121,7 +120,7 @@ static void test_stress(void)
 		NOTE(bad, first, "fresh heap: size %zu largest %zu free %zu",
 		     base.heap_size, base.largest_free, base.free_bytes);
 
-	for (unsigned step = 0; step < STEPS; step++) {
+	for (unsigned step = 0; step < steps; step++) {
 		unsigned s = rng_below(SLOTS);
 		struct live *l = &slots[s];
 		unsigned op = rng_below(10);
@@ -207,7 +206,7 @@ static void test_stress(void)
 		}
 	}
 	for (unsigned o = 0; o < SLOTS; o++) {
-		verify(o, "(final sweep)", STEPS);
+		verify(o, "(final sweep)", steps);
 		rt_heap_free(h, slots[o].p);
 		slots[o].p = NULL;
 	}
@@ -421,8 +420,10 @@ static void test_global(void)
 	report("heap/global", bad, cases, first);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		steps = (unsigned)strtoul(argv[1], NULL, 10);
 	test_stress();
 	test_exhaustion();
 	test_misuse();

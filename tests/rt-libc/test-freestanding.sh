@@ -7,6 +7,8 @@
 #   memset into a call to itself);
 # - std_names.o defines every standard name promised by the headers;
 # - a program using only those headers links with -nostdlib and runs.
+# It runs gcc and clang itself (not kiln): the compilers and their
+# optimisation levels are what it tests.
 # timeout: 240
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"

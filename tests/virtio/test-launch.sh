@@ -112,8 +112,8 @@ fi
 pub=$(mktemp -d /tmp/kiln-virtio-launch.XXXXXX)
 on_exit "rm -rf '$pub'"
 chmod 755 "$pub"
-if ! tests/virtio/build-image.sh "$pub/standin" tests/virtio/hello.c >"$tmp/build" 2>&1; then
-	fail "TCG fallback: build the stand-in" "$(tail -3 "$tmp/build" | tr '\n' '|')"
+if ! standin=$(host_build tests/virtio/hello.host) || ! cp "$standin" "$pub/standin"; then
+	fail "TCG fallback: build the stand-in" "$(tail -3 "$(host_log tests/virtio/hello.host)" | tr '\n' '|')"
 	finish
 fi
 chmod 644 "$pub/standin"
