@@ -23,6 +23,28 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
 }
 
+# case_on NAME: true when the case NAME is to run. A script guards each
+# of its independent cases with `if case_on NAME; then ...; fi`, NAME a
+# literal word of letters, digits, _ . - (tests/run.sh finds the names in
+# the script's text for --list and for selecting scripts). With $KILN_CASE
+# set (tests/run.sh SCRIPTS CASES), only names matching one of its comma-
+# separated shell patterns run; the other cases run nothing and report
+# nothing. Without it every case runs.
+case_on() {
+	[[ "$1" =~ ^[A-Za-z0-9_.-]+$ ]] || {
+		fail "case_on '$1'" "a case name is one literal word of letters, digits, _ . -"
+		return 1
+	}
+	[ -z "${KILN_CASE:-}" ] && return 0
+	local p pats
+	IFS=, read -ra pats <<<"$KILN_CASE"
+	for p in "${pats[@]}"; do
+		# shellcheck disable=SC2053
+		[[ "$1" == $p ]] && return 0
+	done
+	return 1
+}
+
 # A scratch directory, removed when the script ends. Each one lives under
 # one per-script folder made when this file is sourced, so that calling
 # scratch in a subshell, as in d=$(scratch), still cleans up.

@@ -18,45 +18,86 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 usage() {
 	cat <<'EOT'
-usage: tests/run.sh [--list] [PATTERN]
+usage: tests/run.sh [--list] [--case CASES] [PATTERN [CASES]]
 
 Run the test scripts tests/*/test-*.sh whose path contains PATTERN (a
 shell pattern, e.g. kiln/test-run or 'http/test-[a-h]'; default: all, or
 $KILN_TESTS), each with its time limit, and end with the line
 "N passed, N failed, N skipped". Logs go to _build/tests/.
 
-  --list      print the scripts PATTERN selects, run nothing
-  -h, --help  this text
+CASES selects single cases within the scripts: a shell pattern, or
+several separated by commas, matched against the whole names the scripts
+give their cases (e.g. tests/run.sh http/test-hostile 'slowloris*').
+Only the scripts naming a matching case run, and in them only the
+matching cases; the others are not run. Default: $KILN_CASE, else all.
 
-A PATTERN that selects no script is an error (status 2). With one script
-selected its output is shown as it runs.
+  --list        print the scripts PATTERN selects and, under each, the
+                cases it names (with CASES, the matching ones); run nothing
+  --case CASES  the same as CASES after PATTERN
+  -h, --help    this text
+
+A PATTERN that selects no script, or CASES that match no case of the
+selected scripts, is an error (status 2). With one script selected its
+output is shown as it runs.
 EOT
 }
 list=
 pattern=
-npat=0
-for a in "$@"; do
+cases=${KILN_CASE:-}
+pos=()
+while [ $# -gt 0 ]; do
+	a=$1
+	shift
 	case "$a" in
 	-h | --help)
 		usage
 		exit 0
 		;;
 	--list) list=1 ;;
+	--case | --case=*)
+		if [ "$a" = --case ]; then
+			[ $# -gt 0 ] || {
+				echo "tests/run.sh: --case needs a pattern (see tests/run.sh --help)" >&2
+				exit 2
+			}
+			cases=$1
+			shift
+		else
+			cases=${a#--case=}
+		fi
+		;;
 	-*)
 		echo "tests/run.sh: unknown option '$a' (see tests/run.sh --help)" >&2
 		exit 2
 		;;
-	*)
-		pattern=$a
-		npat=$((npat + 1))
-		;;
+	*) pos+=("$a") ;;
 	esac
 done
-if [ $npat -gt 1 ]; then
-	echo "tests/run.sh: one PATTERN only (see tests/run.sh --help)" >&2
+if [ ${#pos[@]} -gt 2 ]; then
+	echo "tests/run.sh: one PATTERN and one CASES pattern at most (see tests/run.sh --help)" >&2
 	exit 2
 fi
-[ $npat -eq 0 ] && pattern=${KILN_TESTS:-}
+pattern=${pos[0]:-${KILN_TESTS:-}}
+[ ${#pos[@]} -eq 2 ] && cases=${pos[1]}
+if [ -n "$cases" ] && [[ ! "$cases" =~ ^[][A-Za-z0-9_.*?!,-]+$ ]]; then
+	echo "tests/run.sh: bad case pattern '$cases' (letters, digits, _ . - and * ? [ ] !, comma-separated)" >&2
+	exit 2
+fi
+# script_cases FILE: the case names FILE guards with case_on, in order.
+script_cases() {
+	grep -oE '(^|[[:space:];&|(!])case_on +[A-Za-z0-9_.-]+' "$1" |
+		sed 's/.*case_on *//' | awk '!seen[$0]++'
+}
+# case_match NAME: NAME matches one of the comma-separated $cases.
+case_match() {
+	local p pats
+	IFS=, read -ra pats <<<"$cases"
+	for p in "${pats[@]}"; do
+		# shellcheck disable=SC2053
+		[[ "$1" == $p ]] && return 0
+	done
+	return 1
+}
 selected=()
 for t in tests/*/test-*.sh; do
 	[ -e "$t" ] || continue
@@ -69,8 +110,34 @@ if [ ${#selected[@]} -eq 0 ]; then
 	echo "tests/run.sh: no test script matches '$pattern' (tests/run.sh --list shows them)" >&2
 	exit 2
 fi
+# With a case pattern: only the scripts naming a matching case.
+declare -A shown
+if [ -n "$cases" ]; then
+	kept=()
+	for t in "${selected[@]}"; do
+		m=
+		while read -r c; do
+			[ -n "$c" ] && case_match "$c" && m+="$c"$'\n'
+		done < <(script_cases "$t")
+		[ -n "$m" ] && kept+=("$t") && shown[$t]=$m
+	done
+	if [ ${#kept[@]} -eq 0 ]; then
+		echo "tests/run.sh: no case matches '$cases' in the ${#selected[@]} script(s) selected (tests/run.sh --list ${pattern:+'$pattern' }shows their cases)" >&2
+		exit 2
+	fi
+	selected=("${kept[@]}")
+	export KILN_CASE=$cases
+else
+	unset KILN_CASE
+	[ -n "$list" ] && for t in "${selected[@]}"; do
+		shown[$t]=$(script_cases "$t")
+	done
+fi
 if [ -n "$list" ]; then
-	printf '%s\n' "${selected[@]}"
+	for t in "${selected[@]}"; do
+		echo "$t"
+		[ -n "${shown[$t]}" ] && printf '%s\n' "${shown[$t]}" | sed '/^$/d; s/^/    /'
+	done
 	exit 0
 fi
 live=
@@ -84,9 +151,16 @@ for t in "${selected[@]}"; do
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$t" | head -1)
 	limit=${limit:-600}
 	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
-	echo "== $t"
+	if [ -n "$cases" ]; then
+		echo "== $t (cases: $(printf '%s' "${shown[$t]}" | tr '\n' ' ' | sed 's/ $//'))"
+	else
+		echo "== $t"
+	fi
 	t0=$(date +%s)
-	timeout --kill-after=10 "$limit" bash "$t" </dev/null >"$log" 2>&1 &
+	# Emptied first, so that tail (below) neither misses a log not made
+	# yet nor shows an old one.
+	: >"$log"
+	timeout --kill-after=10 "$limit" bash "$t" </dev/null >>"$log" 2>&1 &
 	tpid=$!
 	# One script: its whole output as it comes (tail ends with it).
 	[ -n "$live" ] && tail -n +1 -f --pid=$tpid "$log" | sed -u 's/^/   | /'

@@ -12,6 +12,8 @@
 #   client gets 200s with p99 < 100 ms, all 10,000 stay open, and on hvt
 #   the guest's heap grows by at most 2 KiB per connection with no failed
 #   allocation (the decks' --stats-every lines).
+# Cases (tests/run.sh http/test-hostile CASE): errors, busy, slowloris,
+# slowloris-shed, idle; each on unix and hvt.
 # timeout: 600
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -98,48 +100,58 @@ hostile() {
 	local name=$1
 	shift
 	local log="$T/$name.log"
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
-	run "$name" errors
-	# curl uploading 8 MiB to a server that refuses the body at once:
-	# the 413, not "connection reset".
-	local st
-	st=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' \
-		--data-binary @"$T/8m" http://198.18.0.2/ 2>&1)
-	[ "$st" = 413 ] && pass "$name: curl uploading 8 MiB gets the 413" ||
-		fail "$name: curl uploading 8 MiB" "got $st"
-	stop "$name" "$log"
+	if case_on errors; then
+		serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
+		run "$name" errors
+		# curl uploading 8 MiB to a server that refuses the body at once:
+		# the 413, not "connection reset".
+		local st
+		st=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' \
+			--data-binary @"$T/8m" http://198.18.0.2/ 2>&1)
+		[ "$st" = 413 ] && pass "$name: curl uploading 8 MiB gets the 413" ||
+			fail "$name: curl uploading 8 MiB" "got $st"
+		stop "$name" "$log"
+	fi
 
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=1 || return
-	run "$name: --http-max-conns=1" errors --busy
-	stop "$name" "$log"
+	if case_on busy; then
+		serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=1 || return
+		run "$name: --http-max-conns=1" errors --busy
+		stop "$name" "$log"
+	fi
 
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
-	# wrk as a second normal client, while the slowloris is held.
-	(sleep 4 && ip netns exec "$ns" wrk -t1 -c8 -d5s http://198.18.0.2/ >"$T/wrk.out" 2>&1) &
-	local wp=$!
-	run "$name" slowloris 2000 --secs=10
-	wait "$wp"
-	local n
-	n=$(awk '/requests in/ {print $1}' "$T/wrk.out")
-	! grep -q "Non-2xx\|Socket errors" "$T/wrk.out" && [ "${n:-0}" -gt 100 ] &&
-		pass "$name: wrk alongside the slowloris: $n requests, all 200" ||
-		fail "$name: wrk alongside the slowloris" "$(grep -E 'requests in|Non-2xx|Socket errors' "$T/wrk.out" | tr -s ' ')"
-	stop "$name" "$log"
+	if case_on slowloris; then
+		serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off || return
+		# wrk as a second normal client, while the slowloris is held.
+		(sleep 4 && ip netns exec "$ns" wrk -t1 -c8 -d5s http://198.18.0.2/ >"$T/wrk.out" 2>&1) &
+		local wp=$!
+		run "$name" slowloris 2000 --secs=10
+		wait "$wp"
+		local n
+		n=$(awk '/requests in/ {print $1}' "$T/wrk.out")
+		! grep -q "Non-2xx\|Socket errors" "$T/wrk.out" && [ "${n:-0}" -gt 100 ] &&
+			pass "$name: wrk alongside the slowloris: $n requests, all 200" ||
+			fail "$name: wrk alongside the slowloris" "$(grep -E 'requests in|Non-2xx|Socket errors' "$T/wrk.out" | tr -s ' ')"
+		stop "$name" "$log"
+	fi
 
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=500 --counters || return
-	run "$name: --http-max-conns=500" slowloris 2000 --secs=10
-	stop "$name" "$log"
-	# The exit line says the bound was reached and room was made.
-	grep -q "^decks: stats .*shed_idle=[1-9]" "$log" &&
-		pass "$name: --http-max-conns=500: idle connections were shed for new ones" ||
-		fail "$name: --http-max-conns=500: shedding" "$(grep '^decks: stats' "$log" | tail -1)"
+	if case_on slowloris-shed; then
+		serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --http-max-conns=500 --counters || return
+		run "$name: --http-max-conns=500" slowloris 2000 --secs=10
+		stop "$name" "$log"
+		# The exit line says the bound was reached and room was made.
+		grep -q "^decks: stats .*shed_idle=[1-9]" "$log" &&
+			pass "$name: --http-max-conns=500: idle connections were shed for new ones" ||
+			fail "$name: --http-max-conns=500: shedding" "$(grep '^decks: stats' "$log" | tail -1)"
+	fi
 
-	serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --stats-every=1 || return
-	# The heap before: a stats line with no connection.
-	wait_for 10 grep -q '^decks: stats conns=0 ' "$log"
-	run "$name" idle 10000 --hold=2.5 --secs=5
-	stop "$name" "$log"
-	[ "$name" = hvt ] && heap_check "$name" "$log" 10000
+	if case_on idle; then
+		serve "$name" "$log" "$@" -- --ipv4=198.18.0.2/24 --http-log=off --stats-every=1 || return
+		# The heap before: a stats line with no connection.
+		wait_for 10 grep -q '^decks: stats conns=0 ' "$log"
+		run "$name" idle 10000 --hold=2.5 --secs=5
+		stop "$name" "$log"
+		[ "$name" = hvt ] && heap_check "$name" "$log" 10000
+	fi
 }
 
 build -t unix --sanitize

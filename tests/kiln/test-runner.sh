@@ -2,8 +2,10 @@
 # tests/run.sh, on a throwaway tree of its own: a pattern that selects no
 # script is an error, --help and --list are options and not patterns, one
 # selected script shows its output as it runs, the summary line keeps its
-# format.
-# timeout: 60
+# format; single cases: a selected case runs and an unselected one does
+# not, --list shows a script's cases, a case pattern matching nothing is
+# an error.
+# timeout: 90
 source "$(dirname "$0")/../lib.sh"
 T=$(scratch)
 mkdir -p "$T/tests/a" "$T/tests/b"
@@ -62,4 +64,66 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(tail -1 <<<"$out")" = "0 passed, 1 failed, 0 skipped" ] &&
 	pass "KILN_TESTS selects; a failure is status 1" ||
 	fail "KILN_TESTS selects; a failure is status 1" "rc=$rc: $out"
+
+# --- single cases: a script with three cases and a setup ---------------
+mkdir -p "$T/tests/c"
+cp "$ROOT/tests/lib.sh" "$T/tests/lib.sh"
+cat >"$T/tests/c/test-cases.sh" <<EOT
+source "\$(dirname "\$0")/../lib.sh"
+echo setup >>"$T/ran"
+if case_on alpha-one; then echo alpha-one >>"$T/ran"; pass "alpha one"; fi
+if case_on alpha-two; then echo alpha-two >>"$T/ran"; pass "alpha two"; fi
+if case_on beta; then echo beta >>"$T/ran"; skip "beta" "a reason"; fi
+finish
+EOT
+echo 'echo "PASS: quick one"' >"$T/tests/b/test-quick.sh"
+ran() { tr '\n' ' ' <"$T/ran" 2>/dev/null | sed 's/ $//'; }
+out=$(timeout 20 "$R" --list 2>&1)
+[ "$out" = "tests/a/test-slow.sh
+tests/b/test-quick.sh
+tests/c/test-cases.sh
+    alpha-one
+    alpha-two
+    beta" ] && pass "--list: a script's cases under it" || fail "--list: a script's cases under it" "$out"
+out=$(timeout 20 "$R" --list cases 'alpha*' 2>&1)
+[ "$out" = "tests/c/test-cases.sh
+    alpha-one
+    alpha-two" ] && pass "--list PATTERN CASES: the matching cases" || fail "--list PATTERN CASES" "$out"
+rm -f "$T/ran"
+out=$(timeout 20 "$R" c/test-cases alpha-two 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$(ran)" = "setup alpha-two" ] && [ "$(tail -1 <<<"$out")" = "1 passed, 0 failed, 0 skipped" ] &&
+	pass "PATTERN CASE: the selected case runs, the others do not; the summary line" ||
+	fail "PATTERN CASE" "rc=$rc ran=[$(ran)]: $out"
+rm -f "$T/ran"
+out=$(timeout 20 "$R" --case 'alpha-one,b*' c/ 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$(ran)" = "setup alpha-one beta" ] && [ "$(tail -1 <<<"$out")" = "1 passed, 0 failed, 1 skipped" ] &&
+	pass "--case with two patterns" || fail "--case with two patterns" "rc=$rc ran=[$(ran)]: $out"
+# A case pattern over several scripts keeps those naming a match only.
+rm -f "$T/ran"
+out=$(KILN_CASE=beta timeout 30 "$R" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$(ran)" = "setup beta" ] && ! grep -q 'test-quick\|test-slow' <<<"$out" &&
+	[ "$(tail -1 <<<"$out")" = "0 passed, 0 failed, 1 skipped" ] &&
+	pass "KILN_CASE: only scripts naming a matching case run" ||
+	fail "KILN_CASE over all scripts" "rc=$rc ran=[$(ran)]: $out"
+rm -f "$T/ran"
+out=$(timeout 20 "$R" c/test-cases 'gamma*' 2>&1)
+rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/ran" ] &&
+	[ "$out" = "tests/run.sh: no case matches 'gamma*' in the 1 script(s) selected (tests/run.sh --list 'c/test-cases' shows their cases)" ] &&
+	pass "a case pattern matching nothing: one line, status 2, nothing run" ||
+	fail "a case pattern matching nothing" "rc=$rc ran=[$(ran)]: $out"
+out=$(timeout 20 "$R" quick alpha-one 2>&1)
+rc=$?
+[ $rc -eq 2 ] && [[ "$out" == "tests/run.sh: no case matches 'alpha-one' in the 1 script(s)"* ]] &&
+	pass "a case of another script: status 2" || fail "a case of another script" "rc=$rc: $out"
+out=$(timeout 20 "$R" a b c 2>&1)
+[ $? -eq 2 ] && pass "three patterns: status 2" || fail "three patterns" "$out"
+# Without a case pattern every case runs.
+rm -f "$T/ran"
+out=$(timeout 20 "$R" c/test-cases 2>&1)
+[ "$(ran)" = "setup alpha-one alpha-two beta" ] && [ "$(tail -1 <<<"$out")" = "2 passed, 0 failed, 1 skipped" ] &&
+	pass "no case pattern: every case runs" || fail "no case pattern" "ran=[$(ran)]: $out"
 finish
