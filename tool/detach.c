@@ -708,10 +708,10 @@ static const char usage_stop[] =
         "usage: kiln stop [-t SECONDS] NAME...\n"
         "\n"
         "Stop NAME (started with kiln run -d): SIGTERM to its launcher,\n"
-        "which on unix and hvt asks the unikernel to stop (its exit hooks\n"
-        "run) and on virtio ends QEMU; after SECONDS (default 10) without\n"
-        "an exit, SIGKILL to all its processes. The entry stays, as\n"
-        "exited, for kiln logs; kiln rm removes it.\n";
+        "which asks the unikernel to stop (its exit hooks run, status 0);\n"
+        "after SECONDS (default 10) without an exit, SIGKILL to all its\n"
+        "processes. The entry stays, as exited, for kiln logs; kiln rm\n"
+        "removes it.\n";
 
 /* Wait up to ms for NAME's status; true when it came. */
 static bool wait_status(const char *name, long long ms)

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "pci.h"
 #include "serial.h"
+#include "stop.h"
 #include "virtio_host.h"
 #include "virtio_mmio.h"
 #include "virtio_pci.h"
@@ -162,6 +163,8 @@ void virtio_host_lookup(void)
 platform_device_set platform_yield(platform_time deadline)
 {
 	for (;;) {
+		if (stop_asked())
+			return PLATFORM_STOP;
 		bool irqs;
 		platform_device_set ready = devices_ready(false, &irqs);
 		platform_time now = platform_clock_monotonic();
@@ -171,13 +174,21 @@ platform_device_set platform_yield(platform_time deadline)
 		if (ready)
 			return ready;
 		platform_time until = deadline;
-		/* A device without interrupts is polled every millisecond. */
+		/* A device without interrupts is polled every millisecond,
+		 * a stop request without one every 100 ms. */
 		if (!irqs && until - now > 1000000)
 			until = now + 1000000;
+		if (stop_polled() && until - now > 100000000) {
+			until = now + 100000000;
+			if (stop_check())
+				return PLATFORM_STOP;
+		}
 		uint64_t tsc = until == PLATFORM_TIME_NEVER
 		                       ? UINT64_MAX
 		                       : clock_deadline_tsc(until);
 		yield_sleeps++;
-		supervisor_call(SYS_SLEEP, tsc, 0);
+		uint64_t woke = (uint64_t)supervisor_call(SYS_SLEEP, tsc, 0);
+		if (woke & stop_slot_bit())
+			stop_check();
 	}
 }

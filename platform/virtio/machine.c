@@ -21,10 +21,12 @@ RING0_CODE
 
 const char machine_name[] = "virtio";
 
-/* Ports CPL 3 uses: COM1, isa-debug-exit, the i8042 reset, the CMOS RTC,
- * the PIT (calibration), PCI configuration. */
+/* Ports CPL 3 uses: COM1, COM2 (the host's stop request, stop.c),
+ * isa-debug-exit, the i8042 reset, the CMOS RTC, the PIT (calibration),
+ * PCI configuration. */
 const struct port_range machine_user_ports[] = {
-        {0x3f8, 8}, {0xf4, 4}, {0x64, 1}, {0x70, 2}, {0x40, 4}, {0xcf8, 8}};
+        {0x3f8, 8}, {0x2f8, 8}, {0xf4, 4}, {0x64, 1},
+        {0x70, 2},  {0x40, 4},  {0xcf8, 8}};
 const unsigned machine_user_port_count =
         sizeof(machine_user_ports) / sizeof(machine_user_ports[0]);
 

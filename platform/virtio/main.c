@@ -7,6 +7,7 @@
 #include "devices.h"
 #include "kernel.h"
 #include "serial.h"
+#include "stop.h"
 #include <kiln/platform.h>
 
 static char boot_args[BOOT_CMDLINE_MAX];
@@ -35,6 +36,7 @@ void user_main(void)
 
 	uint64_t heap = boot_info.heap_start, size = boot_info.heap_size;
 	devices_discover(&cmdline, &heap, &size);
+	stop_init();
 	if (size < 64 * 1024)
 		platform_abort("less than 64 KiB of memory left for the heap");
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # kiln run -d, ps, logs, stop, rm: two unikernels at once (apps/http-hello
-# on unix and hvt, then on virtio), each answering curl on its forward;
-# ps lists them running with their ports; logs -f follows until stop;
-# stop asks for a clean exit (the runtime's "stopping: the host asked"
-# and exit 0 on unix and hvt), and after its bound kills a launcher that
-# does not stop; stale entries (processes killed) are removed; names
-# taken, unknown or bad are one line and exit 2. State in a scratch
-# KILN_STATE_HOME.
+# on unix and hvt, then apps/http-notes on virtio and unix), each answering
+# curl on its forward; ps lists them running with their ports; logs -f
+# follows until stop; stop asks for a clean exit on every target (the
+# runtime's "stopping: the host asked", http-notes' exit hook line, exit
+# 0), and after its bound kills a launcher that does not stop; a virtio
+# guest that cannot take the request (its CPU never started) is ended by
+# the launcher after KILN_STOP_TIMEOUT with a clear line; stale entries
+# (processes killed) are removed; names taken, unknown or bad are one
+# line and exit 2. State in a scratch KILN_STATE_HOME.
 # timeout: 300
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
@@ -30,17 +32,20 @@ if have_kvm; then targets+=(hvt); else skip "detach: hvt" "$KVM_WHY"; fi
 command -v qemu-system-x86_64 >/dev/null && targets+=(virtio) ||
 	skip "detach: virtio" "no qemu-system-x86_64"
 
-# Two at a time: unix with hvt, then virtio with unix again.
+# round APP PATH TARGET...: two at a time: http-hello on unix and hvt,
+# then http-notes on virtio and unix again.
 round() {
-	local names=() t
+	local app=$1 req=$2 names=() t
+	shift 2
+	local an=${app##*/}
 	for t in "$@"; do
-		"$KILN" build -t "$t" apps/http-hello >"$T/build-$t.log" 2>&1 ||
-			{ fail "$t: build http-hello" "$(tail -3 "$T/build-$t.log")"; return; }
+		"$KILN" build -t "$t" "$app" >"$T/build-$t.log" 2>&1 ||
+			{ fail "$t: build $an" "$(tail -3 "$T/build-$t.log")"; return; }
 	done
 	for t in "$@"; do
 		local port name=web-$t
 		port=$(freeport)
-		out=$("$KILN" run -d -t "$t" --name "$name" -p "$port:80/http" apps/http-hello 2>"$T/err-$t")
+		out=$("$KILN" run -d -t "$t" --name "$name" -p "$port:80/http" "$app" 2>"$T/err-$t")
 		rc=$?
 		if [ $rc -eq 0 ] && [ "$(head -1 <<<"$out")" = "$name" ] &&
 			grep -qx "serving on http://127.0.0.1:$port/" <<<"$out"; then
@@ -58,15 +63,15 @@ round() {
 		[ -n "$port" ] || continue
 		local line body
 		line=$(ps_line "$name")
-		body=$(curl -s --max-time 3 "http://127.0.0.1:$port/hello")
-		if [[ "$line" =~ ^$name\ +$t\ +.*/_build/$t/http-hello\ +127\.0\.0\.1:$port-\>80/tcp\ +[0-9]+s\ +[0-9]+M\ +running$ ]] &&
+		body=$(curl -s --max-time 3 "http://127.0.0.1:$port$req")
+		if [[ "$line" =~ ^$name\ +$t\ +.*/_build/$t/$an\ +127\.0\.0\.1:$port-\>80/tcp\ +[0-9]+s\ +[0-9]+M\ +running$ ]] &&
 			[ -n "$body" ]; then
-			pass "$t: ps lists it running ($(awk '{print $5, $6}' <<<"$line")); curl /hello answered"
+			pass "$t: ps lists it running ($(awk '{print $5, $6}' <<<"$line")); curl $req answered"
 		else
 			fail "$t: ps and curl" "line=[$line] body=[$body]"
 		fi
 		# logs -f follows until the stop, then ends by itself.
-		wait_for 5 grep -q "GET /hello" "$KILN_STATE_HOME/run/$name/log"
+		wait_for 5 grep -q "GET $req" "$KILN_STATE_HOME/run/$name/log"
 		"$KILN" logs -f "$name" >"$T/follow-$t" 2>&1 &
 		local fpid=$!
 		on_exit "kill $fpid"
@@ -78,22 +83,19 @@ round() {
 		rc=$?
 		local st
 		st=$(cat "$KILN_STATE_HOME/run/$name/status" 2>/dev/null)
-		if [ "$t" = virtio ]; then
-			# QEMU ends on SIGTERM; the guest has no say (docs/building.md).
-			if [ $rc -eq 0 ] && [ -n "$st" ] && ! kill -0 "$pid" 2>/dev/null &&
-				wait_for 5 live_none "$keeper"; then
-				pass "$t: kiln stop ends QEMU ($out)"
-			else
-				fail "$t: kiln stop" "rc=$rc out=[$out] status=[$st]"
-			fi
-		elif [ $rc -eq 0 ] && [ "$st" = "exited 0" ] &&
-			grep -q 'stopping: the host asked' "$KILN_STATE_HOME/run/$name/log" &&
-			! kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -le 5 ]; then
-			pass "$t: kiln stop: a clean exit through the runtime's stop ($out)"
+		local lg=$KILN_STATE_HOME/run/$name/log
+		# http-notes' exit hook says what it served, after the stop.
+		local hook=yes
+		[ "$an" = http-notes ] && ! sed -n '/stopping: the host asked/,$p' "$lg" |
+			grep -Eq "^http-notes: [0-9]+ requests on [0-9]+ connections" && hook=
+		if [ $rc -eq 0 ] && [ "$st" = "exited 0" ] && grep -q 'stopping: the host asked' "$lg" &&
+			[ -n "$hook" ] && ! kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -le 5 ] &&
+			wait_for 5 live_none "$keeper"; then
+			pass "$t: kiln stop: a clean exit through the runtime's stop ($out$([ "$an" = http-notes ] && echo "; $(grep -Em1 '^http-notes: [0-9]+ requests' "$lg")"))"
 		else
-			fail "$t: kiln stop" "rc=$rc out=[$out] status=[$st] log=[$(tail -3 "$KILN_STATE_HOME/run/$name/log")]"
+			fail "$t: kiln stop" "rc=$rc out=[$out] status=[$st] hook=[$hook] $((SECONDS - t0)) s log=[$(tail -5 "$lg")]"
 		fi
-		if wait_for 5 bash -c "! kill -0 $fpid" && grep -q "GET /hello" "$T/follow-$t"; then
+		if wait_for 5 bash -c "! kill -0 $fpid" && grep -q "GET $req" "$T/follow-$t"; then
 			pass "$t: logs -f showed the request and ended with the unikernel"
 		else
 			fail "$t: logs -f" "still running or no request: [$(tail -3 "$T/follow-$t")]"
@@ -103,8 +105,30 @@ round() {
 			fail "$t: ps after stop" "[$line]"
 	done
 }
-round "${targets[@]:0:2}"
-[ ${#targets[@]} -gt 2 ] && round virtio
+round apps/http-hello /hello "${targets[@]:0:2}"
+if [[ " ${targets[*]} " == *" virtio "* ]]; then
+	round apps/http-notes /notes virtio unix
+
+	# A guest that cannot take the request: QEMU with its CPU never
+	# started (-S). The launcher ends QEMU after KILN_STOP_TIMEOUT.
+	printf '#!/bin/sh\nexec qemu-system-x86_64 -S "$@"\n' >"$T/qemu-paused"
+	chmod +x "$T/qemu-paused"
+	KILN_QEMU="$T/qemu-paused" KILN_STOP_TIMEOUT=1 platform/virtio/launch \
+		apps/http-notes/_build/virtio/http-notes >"$T/paused.out" 2>"$T/paused.err" &
+	lp=$!
+	sleep 1
+	t0=$(date +%s%N)
+	kill -TERM $lp
+	wait $lp
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ $rc -eq 255 ] && grep -qx "kiln: virtio: the guest did not stop within 1 s of the request; QEMU ended" "$T/paused.err" &&
+		[ $ms -ge 900 ] && [ $ms -lt 4000 ]; then
+		pass "virtio: a guest that does not stop is ended after the bound (${ms} ms, status 255, one line)"
+	else
+		fail "virtio: a guest that does not stop" "rc=$rc ${ms} ms err=[$(cat "$T/paused.err")]"
+	fi
+fi
 
 # --- names ---------------------------------------------------------------
 "$KILN" build -t unix tests/hvt/apps/hello >/dev/null 2>&1
