@@ -109,18 +109,21 @@ static bool make_output(const char *what, const char *out, struct strvec *cmd,
 }
 
 /* Copy from to to (through to.new and a rename, so that a running copy
- * of the old file is not disturbed) when to is missing or older. */
+ * of the old file is not disturbed) unless to holds the same bytes. */
 static bool install_copy(const char *from, const char *to)
 {
-	struct timespec tf, tt;
-	if (file_mtime(to, &tt) && file_mtime(from, &tf) &&
-	    !time_after(&tf, &tt))
-		return false;
-	size_t len;
+	size_t len, tlen;
 	char *data = read_file(from, 1u << 30, &len);
 	if (!data)
 		die(EXIT_BUILD, "cannot read %s: %s", display_path(from),
 		    strerror(errno));
+	char *old = read_file(to, 1u << 30, &tlen);
+	bool same = old && tlen == len && memcmp(old, data, len) == 0;
+	free(old);
+	if (same) {
+		free(data);
+		return false;
+	}
 	char *tmp = xasprintf("%s.new", to);
 	char *dir = xstrdup(to);
 	*strrchr(dir, '/') = '\0';

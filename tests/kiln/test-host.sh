@@ -112,6 +112,12 @@ fi
 KILN_ROOT="$r" "$KILN" build -q "$r/prog/shim.host" >"$T/log" 2>&1
 [ ! -s "$T/log" ] && pass "host: -q says nothing when there is nothing to do" ||
 	fail "host: -q" "$(head -3 "$T/log")"
+echo stale >"$r/bin/shim.so"
+touch -d '2030-01-01' "$r/bin/shim.so"
+KILN_ROOT="$r" "$KILN" build -q "$r/prog/shim.host" >"$T/log" 2>&1
+cmp -s "$so" "$r/bin/shim.so" && [ "$(grep -c '^  [CL][CD] ' "$T/log")" = 0 ] &&
+	pass "host: a bin/ copy that differs (even newer) is replaced, nothing recompiled" ||
+	fail "host: bin/ copy" "$(tr '\n' '|' <"$T/log")"
 
 # --sanitize: the same program with ASan and UBSan, in _build/host-san/,
 # never copied to bin/.
