@@ -141,6 +141,7 @@ struct tcp_rack {
 	bool loss_state;      /* after an RTO, until snd_una >= recover */
 	/* Tail-loss probe in flight (RFC 8985 7). */
 	bool tlp_on, tlp_retrans, tlp_force, tlp_in_recovery;
+	unsigned tlp_count; /* probes since the ACK clock last ticked */
 	uint32_t tlp_end_seq;
 	/* Proportional rate reduction (RFC 6937). */
 	uint32_t prr_delivered, prr_out, recover_fs;

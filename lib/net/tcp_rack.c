@@ -25,7 +25,9 @@
  *   than the RTO would fire): new data if the windows allow, else the
  *   last segment again. Its ACK, or the SACKs it draws, start recovery
  *   by RACK; a probe that repaired a loss on its own (acknowledged
- *   without a D-SACK) still halves the window.
+ *   without a D-SACK) still halves the window. Unanswered, up to
+ *   TLP_MAX probes go out, each after twice the wait of the one before,
+ *   before the RTO (an RTO after the first).
  * - Recovery: once a record is marked lost, ssthresh comes from the
  *   congestion controller (tcp_cc.c) and PRR sets how much may go out on
  *   each ACK, lost records first; recovery ends when snd_una passes the
@@ -47,6 +49,10 @@
 
 /* RFC 8985 7.2: WCDelAckT, the worst-case delayed ACK of the peer. */
 #define TLP_WCDELACK KILN_MSEC(200)
+/* Probes sent while no ACK comes back, before the RTO is left to act:
+ * each waits twice as long as the one before, and the RTO's deadline is
+ * set by the first. */
+#define TLP_MAX 3
 /* Records kept per connection at most (beyond, ranges stay coarse). */
 #define RACK_MAX_RECORDS 16384
 #define MIN_RTT_WINDOW KILN_SEC(10)
@@ -498,6 +504,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	/* The tail-loss probe's outcome (RFC 8985 7.4). */
 	if (r->tlp_on && SEQ_GEQ(c->snd_una, r->tlp_end_seq)) {
 		r->tlp_on = false;
+		r->tlp_count = 0;
 		if ((dsack && r->tlp_retrans) || r->tlp_in_recovery) {
 			/* The probe was not needed, or the loss it may have
 			 * repaired belongs to a recovery that already
@@ -528,11 +535,15 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 		if (r->tlp_on)
 			net_counters.tcp_tlp_recovered++;
 		r->tlp_on = false;
+		r->tlp_count = 0;
 		enter_recovery(c);
 	}
 	if (c->flags & TF_RECOVERY)
 		prr(c, delivered_now);
-	/* In recovery, SACKed progress also shows the ACK clock alive. */
+	/* The ACK clock ticks: probes count afresh. In recovery, SACKed
+	 * progress also shows it alive. */
+	if (advanced || delivered_now)
+		r->tlp_count = 0;
 	if (advanced || ((c->flags & TF_RECOVERY) && delivered_now))
 		tcp_rack_arm(c, true);
 }
@@ -575,14 +586,15 @@ void tcp_rack_arm(struct tcp_conn *c, bool restart)
 	if (!tcp_flight(c)) {
 		c->t_tlp = c->t_reo = 0;
 		r->tlp_on = false;
+		r->tlp_count = 0;
 		return;
 	}
 	/* Unlike RFC 8985 7.2, a probe may also go out in recovery: with
 	 * the small flights of a lossy path the ACK that ends a recovery is
 	 * often the only one, and if it is lost nothing but the RTO (200 ms
 	 * at least, hundreds of round trips on a LAN) would follow. */
-	if (r->loss_state || r->tlp_on || !c->srtt ||
-	    c->state == TCP_SYN_RECEIVED) {
+	if (r->loss_state || (r->tlp_on && r->tlp_count >= TLP_MAX) ||
+	    !c->srtt || c->state == TCP_SYN_RECEIVED) {
 		c->t_tlp = 0;
 		return;
 	}
@@ -594,9 +606,17 @@ void tcp_rack_arm(struct tcp_conn *c, bool restart)
 		pto += TLP_WCDELACK;
 	else
 		pto += KILN_MSEC(2);
+	if (r->tlp_on)
+		pto <<= r->tlp_count; /* a probe went unanswered */
 	kiln_time at = now + pto;
-	if (c->t_rexmt && at > c->t_rexmt)
+	if (c->t_rexmt && at >= c->t_rexmt) {
+		if (r->tlp_on) {
+			/* Past the deadline the first probe set: the RTO. */
+			c->t_tlp = 0;
+			return;
+		}
 		at = c->t_rexmt; /* the probe instead of the timeout */
+	}
 	c->t_tlp = at;
 }
 
@@ -624,8 +644,11 @@ static void send_probe(struct tcp_conn *c)
 		r->tlp_retrans = true;
 		tcp_retransmit(c, start, c->snd_max - fin - start);
 	}
+	bool in_rec = (c->flags & TF_RECOVERY) != 0;
+	r->tlp_in_recovery =
+	        r->tlp_on ? (r->tlp_in_recovery || in_rec) : in_rec;
 	r->tlp_on = true;
-	r->tlp_in_recovery = (c->flags & TF_RECOVERY) != 0;
+	r->tlp_count++;
 	r->tlp_end_seq = c->snd_max;
 	net_counters.tcp_tlp_sent++;
 }
@@ -641,6 +664,7 @@ void tcp_rack_timer(struct tcp_conn *c, kiln_time now)
 			net_counters.tcp_rack_reo_timeouts++;
 			if (!(c->flags & TF_RECOVERY) && !c->rack.loss_state) {
 				c->rack.tlp_on = false;
+				c->rack.tlp_count = 0;
 				enter_recovery(c);
 				prr(c, 0);
 			}
@@ -650,8 +674,14 @@ void tcp_rack_timer(struct tcp_conn *c, kiln_time now)
 	if (c->t_tlp && now >= c->t_tlp) {
 		c->t_tlp = 0;
 		if (tcp_flight(c) && !c->rack.loss_state) {
+			bool first = !c->rack.tlp_on;
 			send_probe(c);
-			c->t_rexmt = now + c->rto;
+			/* The first probe replaces the RTO, which then follows
+			 * it by an RTO; later ones come before that deadline
+			 * (tcp_rack_arm). */
+			if (first)
+				c->t_rexmt = now + c->rto;
+			tcp_rack_arm(c, true);
 		}
 	}
 }
@@ -680,5 +710,6 @@ void tcp_rack_rto(struct tcp_conn *c)
 	}
 	r->loss_state = true;
 	r->tlp_on = false;
+	r->tlp_count = 0;
 	c->t_tlp = c->t_reo = 0;
 }

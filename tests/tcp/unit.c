@@ -1270,6 +1270,55 @@ static void test_tlp(void)
 	tcp_abort(c);
 }
 
+/* Probes while no ACK comes back: the flight's ACKs and the first
+ * probe's are lost. A second probe follows after twice the PTO and a
+ * third after four times, all long before the RTO (200 ms), which still
+ * comes an RTO after the first probe if none is answered. */
+static void test_tlp_repeated(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 6 * mss);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 2, NULL, 0, ts); /* SRTT 10 ms */
+	h_clear();
+	h_advance(KILN_MSEC(23)); /* PTO: 2 * SRTT + 2 ms */
+	CHECK(net_counters.tcp_tlp_sent == 1);
+	kiln_time first = h_now;
+	h_advance(KILN_MSEC(45)); /* 2 PTO */
+	CHECK(net_counters.tcp_tlp_sent == 2);
+	h_advance(KILN_MSEC(90)); /* 4 PTO */
+	CHECK(net_counters.tcp_tlp_sent == 3);
+	CHECK(tcp_stats.rto_timeouts == 0);
+	CHECK(sent_seq(base + 5 * mss));
+	/* No fourth: the RTO, an RTO after the first probe. */
+	h_advance(first + c->rto + KILN_MSEC(1) - h_now);
+	CHECK(net_counters.tcp_tlp_sent == 3);
+	CHECK(tcp_stats.rto_timeouts == 1);
+	tcp_abort(c);
+
+	/* An answered probe starts the count again. */
+	struct peer q;
+	c = rack_open(&q);
+	CHECK(c);
+	base = q.ack;
+	net_counters.tcp_tlp_sent = 0;
+	tcp_stats.rto_timeouts = 0;
+	send_bulk(c, 6 * mss);
+	ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&q, base, mss, 2, NULL, 0, ts);
+	h_advance(KILN_MSEC(23));
+	CHECK(net_counters.tcp_tlp_sent == 1);
+	static const unsigned b[1][2] = {{5, 6}};
+	sack_ack(&q, base, mss, 3, b, 1, h_last()->h.opt.ts_val);
+	CHECK(c->rack.tlp_count == 0);
+	tcp_abort(c);
+}
+
 /* A probe in recovery too: segment 0 of 6 is lost and resent by RACK,
  * and the peer's one ACK of everything is lost. Nothing else would come
  * back before the RTO (200 ms); a probe 2 SRTT later draws the ACK. The
@@ -2788,6 +2837,7 @@ static const struct test tests[] = {
         T(rack_reorder_window),
         T(tlp),
         T(tlp_in_recovery),
+        T(tlp_repeated),
         T(lost_retransmission),
         T(undo_timestamps),
         T(undo_dsack),
