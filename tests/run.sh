@@ -12,7 +12,7 @@
 # (tests/lib.sh has helpers). A script that exits non-zero without a FAIL
 # line counts as one failure; one that reports nothing and exits 0 counts
 # as one pass. A script may set its own limit with a line "# timeout: SECS"
-# (default 600).
+# (default 600), and with "# lane: tcg" run in the second lane (below).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -38,7 +38,9 @@ matching cases; the others are not run. Default: $KILN_CASE, else all.
 
 A PATTERN that selects no script, or CASES that match no case of the
 selected scripts, is an error (status 2). With one script selected its
-output is shown as it runs.
+output is shown as it runs. Scripts marked "# lane: tcg" (a CPU emulated
+by QEMU: nested Xen, arm64 boards) run one after the other in a second
+lane beside the rest; KILN_TEST_LANES=1 runs everything in one.
 EOT
 }
 list=
@@ -147,15 +149,23 @@ mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
 failures=()
 start_all=$(date +%s)
-for t in "${selected[@]}"; do
+
+# run_one SCRIPT: run it under its limit and write what the runner prints
+# of it to LOG.report and its counts ("PASS FAIL SKIP") to LOG.counts.
+run_one() {
+	local t=$1 limit log t0 t1 rc p f s tpid
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$t" | head -1)
 	limit=${limit:-600}
 	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
-	if [ -n "$cases" ]; then
-		echo "== $t (cases: $(printf '%s' "${shown[$t]}" | tr '\n' ' ' | sed 's/ $//'))"
-	else
-		echo "== $t"
-	fi
+	rm -f "$log.report" "$log.counts"
+	{
+		if [ -n "$cases" ]; then
+			echo "== $t (cases: $(printf '%s' "${shown[$t]}" | tr '\n' ' ' | sed 's/ $//'))"
+		else
+			echo "== $t"
+		fi
+	} >"$log.head"
+	[ -n "$live" ] && cat "$log.head"
 	t0=$(date +%s)
 	# Emptied first, so that tail (below) neither misses a log not made
 	# yet nor shows an old one.
@@ -170,32 +180,97 @@ for t in "${selected[@]}"; do
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
-	[ -n "$live" ] && echo "   ---"
-	grep -E '^(PASS|FAIL|SKIP): ' "$log" | sed 's/^/   /'
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-			echo "   FAIL: $t: timed out after ${limit}s"
-		else
-			echo "   FAIL: $t: exited $rc"
+	{
+		[ -n "$live" ] || cat "$log.head"
+		[ -n "$live" ] && echo "   ---"
+		grep -E '^(PASS|FAIL|SKIP): ' "$log" | sed 's/^/   /'
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+			if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+				echo "   FAIL: $t: timed out after ${limit}s"
+			else
+				echo "   FAIL: $t: exited $rc"
+			fi
+			f=1
 		fi
-		f=1
-	fi
-	if [ $((p + f + s)) -eq 0 ]; then
-		echo "   PASS: $t"
-		p=1
-	fi
-	if [ "$f" -gt 0 ]; then
-		failures+=("$t")
-		if [ -z "$live" ]; then
+		if [ $((p + f + s)) -eq 0 ]; then
+			echo "   PASS: $t"
+			p=1
+		fi
+		if [ "$f" -gt 0 ] && [ -z "$live" ]; then
 			echo "   --- last lines of $log:"
 			tail -n 25 "$log" | sed 's/^/   | /'
 		fi
-	fi
-	echo "   ($((t1 - t0))s)"
+		echo "   ($((t1 - t0))s)"
+	} >"$log.report.tmp"
+	rm -f "$log.head"
+	echo "$p $f $s" >"$log.counts"
+	mv "$log.report.tmp" "$log.report"
+}
+
+# show SCRIPT: print its report and add its counts (once).
+declare -A shown_done=()
+show() {
+	local t=$1 log p f s
+	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
+	cat "$log.report"
+	read -r p f s <"$log.counts"
+	[ "$f" -gt 0 ] && failures+=("$t")
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+	shown_done[$t]=1
+}
+
+# Scripts marked "# lane: tcg" spend their time in one QEMU process
+# emulating a CPU (nested Xen, arm64 boards): the whole suite runs them
+# one after the other in a second lane beside the others, which keeps the
+# other core busy with the rest (KILN_TEST_LANES=1: one lane).
+main=() tcg=()
+for t in "${selected[@]}"; do
+	if [ -z "$live" ] && [ "${KILN_TEST_LANES:-2}" != 1 ] &&
+		grep -q '^# lane: tcg$' "$t"; then
+		tcg+=("$t")
+	else
+		main+=("$t")
+	fi
 done
+lane=
+if [ ${#tcg[@]} -gt 0 ]; then
+	# No report of an earlier run may pass for this one's.
+	for t in "${tcg[@]}"; do
+		rm -f "$logdir/$(echo "${t#tests/}" | tr / _).log."{report,counts}
+	done
+	(for t in "${tcg[@]}"; do run_one "$t"; done) &
+	lane=$!
+	trap '[ -n "$lane" ] && kill "$lane" 2>/dev/null' EXIT
+fi
+# show_ready: the second lane's reports that are ready, in its order.
+show_ready() {
+	local t log
+	for t in ${tcg[@]+"${tcg[@]}"}; do
+		[ -n "${shown_done[$t]:-}" ] && continue
+		log="$logdir/$(echo "${t#tests/}" | tr / _).log"
+		[ -e "$log.counts" ] && [ -e "$log.report" ] || return 0
+		show "$t"
+	done
+}
+for t in ${main[@]+"${main[@]}"}; do
+	run_one "$t"
+	show "$t"
+	show_ready
+done
+if [ -n "$lane" ]; then
+	wait "$lane"
+	lane=
+	show_ready
+	for t in "${tcg[@]}"; do
+		[ -n "${shown_done[$t]:-}" ] && continue
+		echo "== $t"
+		echo "   FAIL: $t: no report from the second lane"
+		failures+=("$t")
+		failed=$((failed + 1))
+	done
+fi
 echo
 echo "suite took $(($(date +%s) - start_all))s; logs in _build/tests/"
 [ ${#failures[@]} -gt 0 ] && printf 'failed in: %s\n' "${failures[@]}"

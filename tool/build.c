@@ -689,8 +689,16 @@ static char *compdb_top(const struct project *p)
 void build_image(const struct project *p, const struct build_options *o)
 {
 	lock_fd = lock_dir(p->build, p->name);
+	/* The prebuild hook and the asset table work on the app's folder,
+	 * which builds for other targets share: one of them at a time (the
+	 * lock in _build/ above the target's), so that no build reads an
+	 * asset another build's prebuild is still writing. */
+	char *app_build = parent_dir(p->build);
+	int app_lock = lock_dir(app_build, p->name);
+	free(app_build);
 	prebuild(p);
 	struct source *gen[2] = {assets(p), credentials(p)};
+	close(app_lock);
 
 	struct source *sources;
 	size_t nsources;

@@ -7,6 +7,7 @@
 # that waits in WFI (few supervisor sleeps, little host CPU), virtio-blk
 # data across boots, and kiln-console's exit statuses.
 # timeout: 400
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 command -v qemu-system-aarch64 >/dev/null || {

@@ -9,6 +9,7 @@
 #   (198.18.8.0/24, no default route, removed afterwards): ping, and
 #   16 MiB over TCP checked by SHA-256.
 # timeout: 400
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 command -v qemu-system-aarch64 >/dev/null || {

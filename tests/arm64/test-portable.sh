@@ -9,6 +9,7 @@
 # static, with UBSan trapping (the cross toolchain here has no ASan
 # runtime).
 # timeout: 600
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 CC=aarch64-linux-gnu-gcc

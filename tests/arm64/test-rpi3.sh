@@ -7,6 +7,7 @@
 # (standard and high capacity), and the launcher's refusals (no network
 # device; an SD image must be a power of two).
 # timeout: 400
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 command -v qemu-system-aarch64 >/dev/null || {

@@ -126,4 +126,38 @@ rm -f "$T/ran"
 out=$(timeout 20 "$R" c/test-cases 2>&1)
 [ "$(ran)" = "setup alpha-one alpha-two beta" ] && [ "$(tail -1 <<<"$out")" = "2 passed, 0 failed, 1 skipped" ] &&
 	pass "no case pattern: every case runs" || fail "no case pattern" "ran=[$(ran)]: $out"
+# --- the second lane: "# lane: tcg" scripts run beside the others -------
+mkdir -p "$T/tests/d"
+rm -rf "$T/tests/a" "$T/tests/b" "$T/tests/c"
+for n in 1 2; do
+	cat >"$T/tests/d/test-emu$n.sh" <<EOT
+# timeout: 30
+# lane: tcg
+sleep 2
+echo "PASS: emulated $n"
+EOT
+done
+cat >"$T/tests/d/test-host.sh" <<'EOT'
+sleep 4
+echo "PASS: on the host"
+EOT
+cat >"$T/tests/d/test-late.sh" <<'EOT'
+echo "FAIL: late: on purpose"
+EOT
+t0=$(date +%s%N)
+out=$(timeout 30 "$R" d/ 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 1 ] && [ "$(tail -1 <<<"$out")" = "3 passed, 1 failed, 0 skipped" ] &&
+	[ "$(grep -c '^== ' <<<"$out")" -eq 4 ] && grep -q '^failed in: tests/d/test-late.sh$' <<<"$out" &&
+	pass "two lanes: every script reported once, the summary line" ||
+	fail "two lanes: every script reported once, the summary line" "rc=$rc: $out"
+# Serially 8 s (2 + 2 + 4); side by side the host script's 4 s.
+[ "$ms" -lt 7000 ] && pass "two lanes: the tcg scripts ran beside the others (${ms} ms)" ||
+	fail "two lanes: the tcg scripts ran beside the others" "${ms} ms"
+t0=$(date +%s%N)
+out=$(KILN_TEST_LANES=1 timeout 30 "$R" d/ 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$(tail -1 <<<"$out")" = "3 passed, 1 failed, 0 skipped" ] && [ "$ms" -ge 8000 ] &&
+	pass "KILN_TEST_LANES=1: one lane (${ms} ms)" || fail "KILN_TEST_LANES=1: one lane" "${ms} ms: $out"
 finish

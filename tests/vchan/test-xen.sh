@@ -8,6 +8,7 @@
 # each reported, the server serving on. tests/vchan/dom0-vchan.sh does
 # the work in dom0.
 # timeout: 1100
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 if ! command -v qemu-system-x86_64 >/dev/null; then

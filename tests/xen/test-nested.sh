@@ -15,6 +15,7 @@
 # (tests/xen/nested/fake-xl): IMAGE.xl, the statuses, a failed xl create,
 # --net there, a stop signal.
 # timeout: 1200
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 

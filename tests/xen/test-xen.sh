@@ -8,6 +8,7 @@
 # byte-exact), blkfront (write, flush, a new guest reads it back), and
 # missing devices (one clear line, non-zero status).
 # timeout: 1500
+# lane: tcg
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 
