@@ -2,7 +2,8 @@
  * bench/net/linux_echo.c - the reference echo server for bench/net/run.sh:
  * TCP and UDP echo on port 7 for Linux itself, in plain C (a process per
  * TCP connection, one for UDP), so the comparison measures the stacks
- * rather than an interpreter.
+ * rather than an interpreter. LINUX_ECHO_CC=NAME picks the TCP
+ * connections' congestion controller (TCP_CONGESTION; else the host's).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -11,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -55,6 +57,12 @@ int main(void)
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
 	int t = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	const char *cc = getenv("LINUX_ECHO_CC");
+	if (cc && *cc &&
+	    setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)) < 0) {
+		perror("linux_echo: TCP_CONGESTION");
+		return 1;
+	}
 	if (bind(u, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    bind(t, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    listen(t, 64) < 0) {

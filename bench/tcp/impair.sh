@@ -6,10 +6,13 @@
 # ratio to Linux. Then the goodput (MiB/s each way) over a clean link of
 # 50 ms RTT (25 ms each way) and 1% loss, WAN_MIB (8) MiB each way:
 # apps/echo on unix with CUBIC and with NewReno next to Linux<->Linux
-# (Linux's own controller, CUBIC by default), medians of RUNS.
+# with the host's default controller (`linux`; BBR on some hosts, which
+# does not slow down for random loss) and with CUBIC (`linux:cubic`, set
+# in the test namespaces only), medians of RUNS.
 #
 # usage: bench/tcp/impair.sh [TARGETS...]   (default: unix hvt)
 #   MIB=N RUNS=N WAN_MIB=N IMPAIR_BOOTARGS="..." (for apps/echo)
+#   IMPAIR_LINUX_CC=cubic: Linux's controller for the profiles too
 #   PROFILES="loss10 mixed" (default: all four; "" skips them)
 # Needs root, /dev/net/tun, and /dev/kvm for hvt.
 set -uo pipefail
@@ -31,7 +34,8 @@ declare -A profile=(
 	[corrupt2]="--corrupt=0.02"
 	[mixed]="--loss=0.03 --delay=20 --jitter=10 --reorder=0.10 --dup=0.03 --corrupt=0.01"
 )
-echo "bench: $mib MiB echoed each way, seconds, medians of $runs runs"
+echo "bench: $mib MiB echoed each way, seconds, medians of $runs runs" \
+	"(Linux: $(sysctl -n net.ipv4.tcp_congestion_control)${IMPAIR_LINUX_CC:+, in the namespaces $IMPAIR_LINUX_CC})"
 printf '%-10s %8s' profile linux
 for t in "${targets[@]}"; do printf ' %8s %6s' "$t" ratio; done
 echo
@@ -68,12 +72,15 @@ done
 wan_mib=${WAN_MIB:-8}
 echo "bench: goodput at 50 ms RTT, 1% loss, $wan_mib MiB each way, MiB/s each way, medians of $runs runs"
 base_args=${IMPAIR_BOOTARGS:-}
-for v in linux unix:cubic unix:newreno; do
+base_cc=${IMPAIR_LINUX_CC:-}
+for v in linux linux:cubic unix:cubic unix:newreno; do
 	t=${v%%:*}
 	vals=()
 	for i in $(seq "$runs"); do
 		if [ "$t" = unix ]; then
 			IMPAIR_BOOTARGS="$base_args --tcp-cc=${v#*:}"
+		elif [ "$v" = linux:cubic ]; then
+			IMPAIR_LINUX_CC=cubic
 		fi
 		if impair_echo "$t" "$wan_mib" 900 --seed=$((18 + i)) --delay=25 --loss=0.01; then
 			vals+=("$(awk -v m="$wan_mib" -v s="$IMPAIR_SECS" 'BEGIN { printf "%.2f", m / s }')")
@@ -82,5 +89,6 @@ for v in linux unix:cubic unix:newreno; do
 		fi
 	done
 	IMPAIR_BOOTARGS=$base_args
+	IMPAIR_LINUX_CC=$base_cc
 	printf '%-14s %8s\n' "$v" "$(printf '%s\n' "${vals[@]:-}" | grep . | median)"
 done

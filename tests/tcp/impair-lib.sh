@@ -10,6 +10,9 @@
 #       of its own behind a veth pair). Sets IMPAIR_SECS (wall time of the
 #       transfer, or empty) and IMPAIR_OUT (the client's last line, "ok
 #       ..." when byte-exact) and IMPAIR_STATS (Kiln's TCP counters).
+#       IMPAIR_LINUX_CC=NAME: Linux's congestion controller on the
+#       client's socket and on Linux's echo (TCP_CONGESTION; else the
+#       host's default, which may be BBR).
 # Offloads are off on both kinds of server: the bridge passes wire-sized
 # frames only (GSO aggregates are refused and counted).
 
@@ -74,7 +77,8 @@ impair_echo() {
 		sleep 0.5
 	fi
 	if [ "$t" = linux ]; then
-		ip netns exec "$ns3" "$LINUX_ECHO" >"$tmp/echo.log" 2>&1 &
+		LINUX_ECHO_CC=${IMPAIR_LINUX_CC:-} ip netns exec "$ns3" \
+			"$LINUX_ECHO" >"$tmp/echo.log" 2>&1 &
 		srv=$!
 		sleep 0.3
 	elif ! echo_start "$ns" "$t" "$tmp/echo.log" --ipv4="$ECHO_IP/24" \

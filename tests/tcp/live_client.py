@@ -97,7 +97,14 @@ def mode_conc(host, port, n, size):
 
 
 def mode_bulk(host, port, total):
-    s = socket.create_connection((host, port), timeout=30)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    cc = os.environ.get("IMPAIR_LINUX_CC")
+    if cc:
+        # This connection's congestion controller (root may pick any
+        # the kernel has, unlike the sysctl in a namespace).
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+    s.settimeout(30)
+    s.connect((host, port))
     sent_hash = hashlib.sha256()
     got_hash = hashlib.sha256()
     got = [0]
