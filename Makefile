@@ -66,6 +66,7 @@ test-long: programs
 	bash tests/entropy/long-xen.sh
 	KILN_TEST_LONG=1 bash tests/xen/test-nested.sh
 	KILN_TEST_LONG=1 bash tests/xen/test-xen.sh
+	KILN_TEST_LONG=1 bash tests/site/test-site.sh
 	FUZZ_SECONDS=30 bash tests/fuzz/test-fuzz.sh
 
 PREFIX ?= /usr/local
