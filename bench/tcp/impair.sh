@@ -35,7 +35,7 @@ declare -A profile=(
 	[mixed]="--loss=0.03 --delay=20 --jitter=10 --reorder=0.10 --dup=0.03 --corrupt=0.01"
 )
 echo "bench: $mib MiB echoed each way, seconds, medians of $runs runs" \
-	"(Linux: $(sysctl -n net.ipv4.tcp_congestion_control)${IMPAIR_LINUX_CC:+, in the namespaces $IMPAIR_LINUX_CC})"
+	"(Linux: ${IMPAIR_LINUX_CC:-$(sysctl -n net.ipv4.tcp_congestion_control)})"
 printf '%-10s %8s' profile linux
 for t in "${targets[@]}"; do printf ' %8s %6s' "$t" ratio; done
 echo
