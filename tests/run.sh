@@ -150,10 +150,29 @@ passed=0 failed=0 skipped=0
 failures=()
 start_all=$(date +%s)
 
+# child_cpu VAR: the CPU time (user + system, ms) of this shell's
+# children that have ended, from bash's times, into VAR (times in a
+# command substitution would tell the subshell's).
+child_cpu() {
+	local line f="$logdir/.times.$BASHPID"
+	times >"$f"
+	line=$(tail -1 "$f")
+	rm -f "$f"
+	local u=${line%% *} s=${line##* }
+	printf -v "$1" '%s' $(($(to_ms "$u") + $(to_ms "$s")))
+}
+# to_ms 1m2.345s: 62345
+to_ms() {
+	local m=${1%%m*} rest=${1#*m}
+	rest=${rest%s}
+	local sec=${rest%.*} frac=${rest#*.}
+	echo $((10#$m * 60000 + 10#$sec * 1000 + 10#${frac:0:3}))
+}
+
 # run_one SCRIPT: run it under its limit and write what the runner prints
 # of it to LOG.report and its counts ("PASS FAIL SKIP") to LOG.counts.
 run_one() {
-	local t=$1 limit log t0 t1 rc p f s tpid
+	local t=$1 limit log t0 t1 c0 c1 rc p f s tpid
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$t" | head -1)
 	limit=${limit:-600}
 	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
@@ -167,6 +186,7 @@ run_one() {
 	} >"$log.head"
 	[ -n "$live" ] && cat "$log.head"
 	t0=$(date +%s)
+	child_cpu c0
 	# Emptied first, so that tail (below) neither misses a log not made
 	# yet nor shows an old one.
 	: >"$log"
@@ -177,6 +197,7 @@ run_one() {
 	wait $tpid
 	rc=$?
 	t1=$(date +%s)
+	child_cpu c1
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
@@ -200,7 +221,7 @@ run_one() {
 			echo "   --- last lines of $log:"
 			tail -n 25 "$log" | sed 's/^/   | /'
 		fi
-		echo "   ($((t1 - t0))s)"
+		echo "   ($((t1 - t0))s, $(((c1 - c0) / 1000)).$((((c1 - c0) % 1000) / 100)) s CPU)"
 	} >"$log.report.tmp"
 	rm -f "$log.head"
 	echo "$p $f $s" >"$log.counts"

@@ -166,10 +166,16 @@ else
 	result kiln-kiln fail "client status $st, sha256 sent '$sent' got '$got' echoed '$echoed': $(con cli | tail -3 | tr '\n' '|') domains: $(timeout 20 xl list 2>&1 | tr '\n' '|')"
 fi
 
-# A Kiln client of dom0's proxy as the server (an echo through a FIFO;
-# opened read-write first, so that neither open waits).
+# A Kiln client of dom0's proxy as the server, the proxy's output fed
+# back to its input: an echo. Through a file that tail -f follows, not a
+# pipe: the proxy writes its output with blocking writes from the same
+# loop that reads its input, so a full pipe back to itself would stop it
+# for good (seen: 64 KiB sent, 16 KiB back, then nothing).
+: >/tmp/loop.out
 mkfifo /tmp/loop
-$PROXY -m server "$cli0" "/local/domain/0/data/vchan/$cli0/echo" - 0<>/tmp/loop 1>/tmp/loop 2>/tmp/ps.err &
+tail -c +1 -f /tmp/loop.out >/tmp/loop &
+tpid=$!
+$PROXY -m server "$cli0" "/local/domain/0/data/vchan/$cli0/echo" - </tmp/loop >>/tmp/loop.out 2>/tmp/ps.err &
 ppid=$!
 sleep 1
 run_guest cli0 "$cli0"
@@ -179,7 +185,7 @@ if [ "$st" = 0 ] && con cli0 | grep -q "echo matches"; then
 else
 	result proxy-server fail "client status $st (xl state '$(state cli0)'): $(con cli0 | tail -3 | tr '\n' '|') proxy: $(tail -2 /tmp/ps.err | tr '\n' '|')"
 fi
-kill $ppid 2>/dev/null
+kill $ppid $tpid 2>/dev/null
 
 # A client leaving mid-stream.
 run_guest leaver "$lv"
