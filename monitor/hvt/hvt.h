@@ -14,6 +14,7 @@
 #include "elf.h"
 #include "hvt_abi.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,12 @@ struct hvt_net {
 	struct hvt_net_area *area;
 	uint32_t tx_cons, rx_prod;
 	bool rx_more; /* the last fill stopped on a full ring, not EAGAIN */
+	/* The area is served by the I/O thread (netio.c; taps only): its
+	 * rings, the indices above, offloads and the tap's frames are then
+	 * touched only with lock held. */
+	bool served;
+	bool tx_congested; /* the tap refused a frame: wait for POLLOUT */
+	pthread_mutex_t lock;
 };
 
 struct hvt_stats {
@@ -94,7 +101,11 @@ struct hvt_stats {
 	uint64_t tx_dropped, rx_dropped; /* refused by the host, too long */
 	uint64_t bad_frames; /* bad lengths or metadata from the guest */
 	uint64_t waits, waits_skipped; /* ppoll()s, and yields without */
+	uint64_t io_wakes;             /* the I/O thread's sleeps that ended */
 };
+/* Counters the I/O thread adds to as well. */
+#define HVT_STAT_ADD(h, field, n)                                              \
+	__atomic_fetch_add(&(h)->st.field, (n), __ATOMIC_RELAXED)
 
 struct hvt {
 	const char *image_path;
@@ -166,6 +177,33 @@ void hvt_net_reserve(void);
 
 /* Send what every frame area holds (at the guest's exit). */
 void hvt_net_flush_all(struct hvt *h);
+
+/* netio.c: the I/O thread that serves the frame areas of tap devices
+ * (hvt_abi.h, HVT_NET_F_SERVED). Started before seccomp (which then
+ * covers it too) when a tap device exists; false when there is none. */
+int hvt_netio_start(struct hvt *h);
+bool hvt_netio_running(void);
+/* Wake the thread (it sleeps when idle): frames queued, offloads
+ * changed, an area acquired. */
+void hvt_netio_kick(void);
+/* Whether the thread sleeps now. */
+bool hvt_netio_idle(void);
+/* The vCPU thread's wait in the yield: announce it (then check for
+ * frames once more) and end it; the thread writes the bell (an eventfd,
+ * in the wait's poll set) when it adds frames while the vCPU waits. */
+void hvt_netio_wait_begin(void);
+void hvt_netio_wait_end(void);
+int hvt_netio_bell_fd(void);
+/* A ring fault the thread found: reported by the vCPU thread (which the
+ * thread interrupts with a signal and KVM's immediate_exit). Returns
+ * only when there is none. */
+void hvt_netio_check(struct hvt *h);
+/* One pass over a served device (net.c, under its lock): frames sent
+ * and received; *fault set (with why) when the guest broke a ring. */
+unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, bool *rx_added,
+                       const char **ring, char *why, size_t whylen);
+/* KVM_RUN was interrupted: stop requested, ring fault, stats (kvm.c). */
+void hvt_net_interrupted(struct hvt *h);
 
 /* vchan.c: the --vchan links (docs/vchan.md). Setup rendezvouses on
  * every link (before KVM); map adds the windows' memory slots; tables

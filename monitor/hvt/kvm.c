@@ -223,7 +223,13 @@ _Noreturn void hvt_kvm_run(struct hvt *h)
 			hvt_print_stats(h);
 		}
 		if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR) {
+				/* A signal: a stop request, the counters,
+				 * or the I/O thread's ring fault. */
+				hvt_net_interrupted(h);
+				continue;
+			}
+			if (errno == EAGAIN)
 				continue;
 			fprintf(stderr, "kiln-hvt: KVM_RUN: %s\n",
 			        strerror(errno));

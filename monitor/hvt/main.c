@@ -121,6 +121,10 @@ void hvt_print_stats(const struct hvt *h)
 		        (unsigned long long)s->bad_frames,
 		        (unsigned long long)s->waits,
 		        (unsigned long long)s->waits_skipped);
+	if (hvt_netio_running())
+		fprintf(stderr, "kiln-hvt: I/O thread: %llu sleeps\n",
+		        (unsigned long long)__atomic_load_n(&s->io_wakes,
+		                                            __ATOMIC_RELAXED));
 }
 
 _Noreturn void hvt_exit(struct hvt *h, int status)
@@ -280,6 +284,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	((struct hvt_boot_info *)(h->mem + HVT_BOOT_INFO))->wall_ns =
 	        (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (hvt_netio_start(h) < 0)
+		die("cannot start the I/O thread");
 	if (hvt_seccomp(h) < 0)
 		die("cannot install the seccomp filter");
 	hvt_kvm_run(h);

@@ -77,6 +77,7 @@ int hvt_net_add(struct hvt *h, const struct host_net_opt *opt)
 		n->mac[i] = (uint8_t)random();
 	n->mtu = HOST_USERNET_MTU;
 	snprintf(n->name, sizeof(n->name), "net%u", h->nnet);
+	pthread_mutex_init(&n->lock, NULL);
 	h->nnet++;
 	hvt_net_reserve();
 	return 0;
@@ -122,14 +123,26 @@ static void acquire(struct hvt *h, uint32_t arg)
 			area->tx.prod = area->tx.cons = 0;
 			area->rx.prod = area->rx.cons = 0;
 		}
+		/* A tap's area is served by the I/O thread. */
+		bool served = area && !n->user && hvt_netio_running();
+		pthread_mutex_lock(&n->lock);
+		if (area) {
+			area->tx.attn = area->tx.idle = 0;
+			area->rx.attn = area->rx.idle = 0;
+		}
 		n->area = area;
 		n->tx_cons = n->rx_prod = 0;
 		n->offloads = 0;
 		/* (The tap starts with its offloads off: host/tap.c.) */
 		n->offloads_can = area && n->vnet ? ALL_OFFLOADS : 0;
 		a.offloads = n->offloads_can;
-		n->rx_more = false;
+		a.features = served ? HVT_NET_F_SERVED : 0;
+		n->rx_more = n->tx_congested = false;
 		n->acquired = true;
+		__atomic_store_n(&n->served, served, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&n->lock);
+		if (served)
+			hvt_netio_kick();
 		memcpy(a.mac, n->mac, 6);
 		a.mtu = n->mtu;
 		a.handle = HVT_NET_HANDLE(i);
@@ -204,6 +217,8 @@ static _Noreturn void ring_fault(struct hvt *h, struct hvt_net *n,
 	hvt_report_vcpu(h, what);
 }
 
+static const char RING_TX[] = "transmit", RING_RX[] = "receive";
+
 static uint32_t tx_frame_max(const struct hvt_net *n)
 {
 	return n->offloads & PLATFORM_NET_OFF_TX_TSO4 ? HVT_NET_FRAME_MAX
@@ -217,19 +232,24 @@ static uint32_t rx_frame_max(const struct hvt_net *n)
 }
 
 /* Send the frames queued in n's transmit ring, in order. Frames the host
- * is too congested to take stay for the next time. */
-static void area_transmit(struct hvt *h, struct hvt_net *n)
+ * is too congested to take stay for the next time. Returns the frames
+ * taken, or -1 when the guest broke the ring (why says how). */
+static int area_transmit(struct hvt *h, struct hvt_net *n, char *why,
+                         size_t whylen)
 {
 	struct hvt_net_ring *r = &n->area->tx;
-	uint32_t max = tx_frame_max(n);
-	char why[160];
+	uint32_t max = tx_frame_max(n), cons = n->tx_cons;
+	int moved = 0;
+	n->tx_congested = false;
 	for (;;) {
 		struct hvt_net_rec rec;
 		const uint8_t *frame;
-		int k = hvt_netring_next(r, &n->tx_cons, max, &rec, &frame, why,
-		                         sizeof(why));
-		if (k < 0)
-			ring_fault(h, n, "transmit", why);
+		int k = hvt_netring_next(r, &cons, max, &rec, &frame, why,
+		                         whylen);
+		if (k < 0) {
+			moved = -1;
+			break;
+		}
 		if (k == 0)
 			break;
 		const char *bad = hvt_netring_tx_meta(&rec, n->offloads,
@@ -237,8 +257,9 @@ static void area_transmit(struct hvt *h, struct hvt_net *n)
 		if (bad) {
 			hvt_guest_error(h, "%s: transmit frame of %u bytes: %s",
 			                n->name, rec.len, bad);
-			h->st.bad_frames++;
-			hvt_netring_consumed(r, &n->tx_cons, rec.len);
+			HVT_STAT_ADD(h, bad_frames, 1);
+			hvt_netring_consumed(r, &cons, rec.len);
+			moved++;
 			continue;
 		}
 		struct host_tap_vnet_hdr vh = {0};
@@ -253,30 +274,37 @@ static void area_transmit(struct hvt *h, struct hvt_net *n)
 			vh.gso_size = rec.gso_size;
 		}
 		int t = transmit(n, frame, rec.len, &vh);
-		if (t == 0)
-			break; /* congested: the rest waits for the next exit */
+		if (t == 0) {
+			/* congested: the rest waits for the next time */
+			n->tx_congested = true;
+			break;
+		}
 		if (t > 0)
-			h->st.tx_frames++;
+			HVT_STAT_ADD(h, tx_frames, 1);
 		else
-			h->st.tx_dropped++;
-		hvt_netring_consumed(r, &n->tx_cons, rec.len);
+			HVT_STAT_ADD(h, tx_dropped, 1);
+		hvt_netring_consumed(r, &cons, rec.len);
+		moved++;
 	}
+	__atomic_store_n(&n->tx_cons, cons, __ATOMIC_RELEASE);
+	return moved;
 }
 
-/* Fill n's receive ring with the frames waiting on the device; true when
- * the ring then holds unread frames. */
-static bool area_receive(struct hvt *h, struct hvt_net *n)
+/* Fill n's receive ring with the frames waiting on the device. Returns
+ * the frames added, or -1 when the guest broke the ring. */
+static int area_fill(struct hvt *h, struct hvt_net *n, char *why, size_t whylen)
 {
 	struct hvt_net_ring *r = &n->area->rx;
-	uint32_t max = rx_frame_max(n);
-	char why[160];
+	uint32_t max = rx_frame_max(n), prod = n->rx_prod;
+	int added = 0;
 	n->rx_more = false;
 	for (;;) {
 		uint8_t *frame;
-		int k = hvt_netring_reserve(r, &n->rx_prod, max, &frame, why,
-		                            sizeof(why));
-		if (k < 0)
-			ring_fault(h, n, "receive", why);
+		int k = hvt_netring_reserve(r, &prod, max, &frame, why, whylen);
+		if (k < 0) {
+			added = -1;
+			break;
+		}
 		if (k == 0) {
 			n->rx_more = true; /* full: more may be waiting */
 			break;
@@ -286,7 +314,8 @@ static bool area_receive(struct hvt *h, struct hvt_net *n)
 		if (got == 0 || got == -2)
 			break; /* drained (or a host error: try next time) */
 		if (got < 0) {
-			h->st.rx_dropped++; /* longer than the limit */
+			HVT_STAT_ADD(h, rx_dropped,
+			             1); /* longer than the limit */
 			continue;
 		}
 		struct hvt_net_rec rec = {.len = (uint32_t)got};
@@ -300,24 +329,77 @@ static bool area_receive(struct hvt *h, struct hvt_net *n)
 			rec.csum_start = vh.csum_start;
 			rec.csum_offset = vh.csum_offset;
 		}
-		hvt_netring_commit(r, &n->rx_prod, &rec);
-		h->st.rx_frames++;
+		hvt_netring_commit(r, &prod, &rec);
+		HVT_STAT_ADD(h, rx_frames, 1);
+		added++;
 	}
-	return __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE) != n->rx_prod;
+	__atomic_store_n(&n->rx_prod, prod, __ATOMIC_RELEASE);
+	return added;
 }
 
-/* Unread frames in the receive ring. */
+/* Unread frames in the receive ring. (For a served area, from the vCPU
+ * thread: rx_prod is the I/O thread's, read atomically.) */
 static bool area_unread(const struct hvt_net *n)
 {
 	return __atomic_load_n(&n->area->rx.cons, __ATOMIC_ACQUIRE) !=
-	       n->rx_prod;
+	       __atomic_load_n(&n->rx_prod, __ATOMIC_ACQUIRE);
+}
+
+/* The vCPU thread's fill of an area it serves itself (usernet): true
+ * when the ring then holds unread frames. */
+static bool area_receive(struct hvt *h, struct hvt_net *n)
+{
+	char why[160];
+	if (area_fill(h, n, why, sizeof(why)) < 0)
+		ring_fault(h, n, RING_RX, why);
+	return area_unread(n);
+}
+
+/* The vCPU thread sends n's queued frames (the yield, a flush, the
+ * exit), under the lock when the I/O thread serves n too. */
+static void area_send(struct hvt *h, struct hvt_net *n)
+{
+	char why[160];
+	bool served = __atomic_load_n(&n->served, __ATOMIC_ACQUIRE);
+	if (served)
+		pthread_mutex_lock(&n->lock);
+	int k = area_transmit(h, n, why, sizeof(why));
+	if (served)
+		pthread_mutex_unlock(&n->lock);
+	if (k < 0)
+		ring_fault(h, n, RING_TX, why);
+}
+
+unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, bool *rx_added,
+                       const char **ring, char *why, size_t whylen)
+{
+	int t = area_transmit(h, n, why, whylen);
+	if (t < 0) {
+		*ring = RING_TX;
+		return 0;
+	}
+	int r = area_fill(h, n, why, whylen);
+	if (r < 0) {
+		*ring = RING_RX;
+		return 0;
+	}
+	*rx_added = r > 0;
+	return (unsigned)t + (unsigned)r;
 }
 
 void hvt_net_flush_all(struct hvt *h)
 {
 	for (unsigned i = 0; i < h->nnet; i++)
 		if (h->net[i].area)
-			area_transmit(h, &h->net[i]);
+			area_send(h, &h->net[i]);
+}
+
+/* Whether the guest has frames in n's transmit ring the monitor has not
+ * taken (its own index against the guest's, read once). */
+static bool area_queued(struct hvt_net *n)
+{
+	return __atomic_load_n(&n->area->tx.prod, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&n->tx_cons, __ATOMIC_ACQUIRE);
 }
 
 /* Wait until timeout_ns passes or an acquired device has input; return
@@ -329,10 +411,29 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	bool any = false, pending = false, user = false;
 	uint64_t ready = 0;
 
-	hvt_net_flush_all(h);
+	bool served = false;
+	for (unsigned i = 0; i < h->nnet; i++) {
+		struct hvt_net *n = &h->net[i];
+		if (!n->area)
+			continue;
+		if (!__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
+			area_send(h, n);
+			continue;
+		}
+		/* The I/O thread sends; it needs waking only when it
+		 * sleeps (the guest's exit was its kick). */
+		served = true;
+		__atomic_store_n(&n->area->rx.attn, 0, __ATOMIC_RELAXED);
+		if (area_queued(n) && hvt_netio_idle())
+			hvt_netio_kick();
+	}
 	hvt_vchan_flush(h); /* the guest's doorbells */
 	if (host_stop_requested())
 		return HVT_READY_STOP;
+	/* The vCPU is about to wait: from here the I/O thread rings the
+	 * bell for every frame it adds, so check once more after. */
+	if (served)
+		hvt_netio_wait_begin();
 	/* Frames already there (unread, or more behind a full area) make
 	 * the wait a poll; with taps alone it is skipped altogether. */
 	for (unsigned i = 0; i < h->nnet; i++) {
@@ -340,6 +441,13 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		user |= n->user != NULL;
 		if (!n->area)
 			continue;
+		if (__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
+			if (area_unread(n)) {
+				ready |= 1ull << HVT_NET_HANDLE(i);
+				pending = true;
+			}
+			continue;
+		}
 		if ((area_unread(n) || n->rx_more) && area_receive(h, n)) {
 			ready |= 1ull << HVT_NET_HANDLE(i);
 			pending = true;
@@ -350,6 +458,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		/* (A poll all the same with vchan links, so that a busy
 		 * network does not starve their doorbells.) */
 		if (!user && !hvt_vchan_links()) {
+			if (served)
+				hvt_netio_wait_end();
 			h->st.waits_skipped++;
 			return ready;
 		}
@@ -366,11 +476,17 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 			if (n->acquired && hvt_usernet_pending(n->user))
 				timeout_ns = 0;
 			any = true;
-		} else if (n->acquired) {
+		} else if (n->acquired &&
+		           !__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
 			poll_index[i] =
 			        host_pollset_add(&pollset, n->fd, POLLIN);
 			any = true;
 		}
+	}
+	/* Served areas: the I/O thread's bell. */
+	if (served) {
+		host_pollset_add(&pollset, hvt_netio_bell_fd(), POLLIN);
+		any = true;
 	}
 	/* The vchan links: a peer's doorbell, arrival or departure. */
 	hvt_vchan_poll_fill(h, &pollset);
@@ -394,9 +510,18 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	}
 	h->st.waits++;
 	int r = ppoll(pollset.fds, pollset.n, tsp, NULL);
+	if (served) {
+		hvt_netio_wait_end();
+		hvt_netio_check(h); /* a ring fault the thread found */
+	}
 	for (unsigned i = 0; i < h->nnet; i++) {
 		struct hvt_net *n = &h->net[i];
 		bool input;
+		if (n->area && __atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
+			if (area_unread(n))
+				ready |= 1ull << HVT_NET_HANDLE(i);
+			continue;
+		}
 		if (n->user) {
 			hvt_usernet_poll_done(n->user, &pollset, r);
 			input = n->acquired && hvt_usernet_pending(n->user);
@@ -423,7 +548,11 @@ static void flush(struct hvt *h, uint32_t arg)
 	unsigned i = f.handle - HVT_NET_HANDLE(0);
 	f.result = HVT_EINVAL;
 	if (f.handle < HVT_NET_HANDLE(0) + h->nnet && h->net[i].area) {
-		area_transmit(h, &h->net[i]);
+		area_send(h, &h->net[i]);
+		/* A served ring: the guest found the I/O thread asleep (or
+		 * the ring full); the thread polls again from now. */
+		if (__atomic_load_n(&h->net[i].served, __ATOMIC_ACQUIRE))
+			hvt_netio_kick();
 		f.result = HVT_OK;
 	}
 	hvt_put_arg(h, arg, &f, sizeof(f));
@@ -484,6 +613,8 @@ static void offload(struct hvt *h, uint32_t arg)
 	                : NULL;
 	uint32_t w = o.want;
 	o.result = HVT_OK;
+	if (n)
+		pthread_mutex_lock(&n->lock);
 	if (!n || (w & ~n->offloads_can) ||
 	    ((w & PLATFORM_NET_OFF_TX_TSO4) &&
 	     !(w & PLATFORM_NET_OFF_TX_CSUM)) ||
@@ -495,6 +626,8 @@ static void offload(struct hvt *h, uint32_t arg)
 		o.result = HVT_EUNSPEC;
 	else
 		n->offloads = w;
+	if (n)
+		pthread_mutex_unlock(&n->lock);
 	hvt_put_arg(h, arg, &o, sizeof(o));
 }
 
@@ -521,7 +654,7 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg)
 	unsigned i = b.handle - HVT_NET_HANDLE(0);
 	void *fp = NULL;
 	if (b.handle >= HVT_NET_HANDLE(0) + h->nnet || !h->net[i].acquired ||
-	    b.count > HVT_BATCH_MAX) {
+	    h->net[i].served || b.count > HVT_BATCH_MAX) {
 		b.result = HVT_EINVAL;
 	} else if (!(fp = hvt_guest_ptr(h, b.frames,
 	                                (uint64_t)b.count * sizeof(fr[0]),
@@ -541,4 +674,17 @@ void hvt_net_call(struct hvt *h, unsigned nr, uint32_t arg)
 		}
 	}
 	hvt_put_arg(h, arg, &b, sizeof(b));
+}
+
+void hvt_net_interrupted(struct hvt *h)
+{
+	hvt_netio_check(h);
+	/* A stop request while the guest runs without exiting: ask its
+	 * next yield to exit, which then reports the stop. */
+	if (host_stop_requested())
+		for (unsigned i = 0; i < h->nnet; i++)
+			if (h->net[i].area && __atomic_load_n(&h->net[i].served,
+			                                      __ATOMIC_ACQUIRE))
+				__atomic_store_n(&h->net[i].area->rx.attn, 1,
+				                 __ATOMIC_RELEASE);
 }

@@ -142,6 +142,19 @@ int hvt_seccomp(struct hvt *h)
 			        SCMP_A0(SCMP_CMP_EQ,
 			                (scmp_datum_t)h->net[i].fd),
 			        SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD));
+	/* The I/O thread (netio.c): the device locks (futex) and, when it
+	 * finds a broken ring, one signal to the vCPU thread (tgkill of
+	 * this process's vCPU thread with SIGUSR2 only). The filter covers
+	 * both threads (TSYNC). */
+	if (hvt_netio_running()) {
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 0);
+		rc |= seccomp_rule_add(
+		        ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 3,
+		        SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
+		        SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)syscall(SYS_gettid)),
+		        SCMP_A2(SCMP_CMP_EQ, SIGUSR2));
+		rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	}
 	/* ioctl: only on the vCPU, and only to run it or read registers
 	 * for a fault report. */
 	static const unsigned long vcpu_ioctls[] = {KVM_RUN, KVM_GET_REGS,

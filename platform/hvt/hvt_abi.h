@@ -208,6 +208,7 @@ struct hvt_net_acquire {
 	uint32_t offloads; /* out: PLATFORM_NET_OFF_* the device can do
 	                      (only with an area; all off until
 	                      HVT_CALL_NET_OFFLOAD turns them on) */
+	uint32_t features; /* out: HVT_NET_F_* (only with an area) */
 	/* in: guest address of the device's struct hvt_net_area, or 0 to
 	 * move frames with HVT_CALL_NET_READ/WRITE only. The whole area
 	 * must be guest-writable, else HVT_EINVAL. */
@@ -257,7 +258,18 @@ struct hvt_net_offload {
  * too congested to take stay in the ring for the next time.
  * Receive: the monitor appends what arrived while the ring has room for a
  * largest frame; the guest reads from cons.
+ *
+ * Served rings (HVT_NET_F_SERVED in hvt_net_acquire.features; taps): the
+ * monitor's I/O thread moves frames both ways while the guest runs, so
+ * neither direction needs an exit. The thread polls while busy and
+ * sleeps when idle; it sets tx.idle before it sleeps and then checks
+ * tx.prod once more (a full barrier between), so a guest that publishes
+ * tx.prod, then (full barrier) finds tx.idle 0 may leave its frames to
+ * the thread; finding it set, it exits (the yield or HVT_CALL_NET_FLUSH
+ * wake the thread or send them). Received frames appear in rx at any
+ * time; a guest blocked in the yield is woken when they do.
  */
+#define HVT_NET_F_SERVED 1u
 #define HVT_NET_RING_SIZE (1u << 20)
 #define HVT_NET_REC_ALIGN 16u
 #define HVT_NET_REC_WRAP 0xffffffffu
@@ -280,9 +292,17 @@ struct hvt_net_rec {
 
 struct hvt_net_ring {
 	uint32_t prod; /* producer: bytes written */
-	uint32_t pad0[15];
+	/* rx only, written by the monitor: nonzero when it wants the
+	 * guest's next yield to exit (a stop request); cleared by the yield.
+	 * (On tx: 0.) */
+	uint32_t attn;
+	uint32_t pad0[14];
 	uint32_t cons; /* consumer: bytes consumed */
-	uint32_t pad1[15];
+	/* tx only, written by the monitor's I/O thread (HVT_NET_F_SERVED):
+	 * nonzero while it sleeps; a guest that then publishes frames must
+	 * exit (yield or flush) for them to go. (On rx: 0.) */
+	uint32_t idle;
+	uint32_t pad1[14];
 	uint8_t data[HVT_NET_RING_SIZE];
 };
 

@@ -14,6 +14,12 @@
  * yield returns with received frames in the receive ring, which reads
  * then serve without exiting. A busy loop turn thus costs one exit,
  * whatever it sends and receives.
+ *
+ * On a tap the monitor serves the area from an I/O thread of its own
+ * (HVT_NET_F_SERVED): frames then go out and come in while the guest
+ * runs, and the yield exits only when the guest has nothing to do for
+ * longer than YIELD_SPIN_NS (it polls the receive rings until then), or
+ * when frames wait behind a thread that went to sleep (tx.idle).
  */
 #include "hypercall.h"
 
@@ -22,8 +28,16 @@
 
 static uint64_t tsc_start;
 
-/* shm.c: doorbells wait for the next yield. */
+/* shm.c: doorbells wait for the next yield; links are polled by it. */
 bool hvt_shm_pending(void);
+bool hvt_shm_active(void);
+
+/* How long a yield with only served rings to watch polls them before it
+ * exits to wait (an exit costs 50-100 us on the nested KVM here), and how
+ * long a write waits for a busy I/O thread to make room in a full ring
+ * before it flushes with an exit. */
+#define YIELD_SPIN_NS 100000
+#define FULL_SPIN_NS 200000
 
 void hvt_clock_init(void)
 {
@@ -90,7 +104,10 @@ static struct {
 	uint32_t mtu_frame; /* mtu + 14 */
 	uint32_t offloads;  /* turned on */
 	bool used;
+	bool served; /* by the monitor's I/O thread (HVT_NET_F_SERVED) */
 } net_area_of[NET_AREAS];
+/* Devices acquired without an area: only an exit polls them. */
+static unsigned plain_nets;
 
 static struct hvt_net_area *area_for(platform_handle h, unsigned *slot)
 {
@@ -115,19 +132,51 @@ static bool ring_queued(const struct hvt_net_ring *r)
 
 /* ---------------------------------------------------------------- yield */
 
+/* The served rings' unread frames; *attn when the monitor asked for an
+ * exit. */
+static platform_device_set served_unread(bool *attn)
+{
+	platform_device_set unread = 0;
+	for (unsigned i = 0; i < NET_AREAS; i++) {
+		struct hvt_net_area *a = &net_areas[i];
+		if (!net_area_of[i].used || !net_area_of[i].served)
+			continue;
+		if (ring_unread(&a->rx))
+			unread |= (platform_device_set)1
+			          << net_area_of[i].handle;
+		if (__atomic_load_n(&a->rx.attn, __ATOMIC_ACQUIRE))
+			*attn = true;
+	}
+	return unread;
+}
+
 platform_device_set platform_yield(platform_time deadline)
 {
 	struct hvt_yield y = {0, 0};
 	platform_device_set unread = 0;
-	bool queued = false;
+	bool queued = false, served = false, unserved = plain_nets > 0;
 	for (unsigned i = 0; i < NET_AREAS; i++) {
-		const struct hvt_net_area *a = &net_areas[i];
+		struct hvt_net_area *a = &net_areas[i];
 		if (!net_area_of[i].used)
 			continue;
 		if (ring_unread(&a->rx))
 			unread |= (platform_device_set)1
 			          << net_area_of[i].handle;
-		queued |= ring_queued(&a->tx);
+		if (!net_area_of[i].served) {
+			unserved = true;
+			queued |= ring_queued(&a->tx);
+			continue;
+		}
+		/* Served: the I/O thread takes queued frames unless it
+		 * sleeps (hvt_abi.h: tx.prod published, full barrier, then
+		 * tx.idle), and a stop request needs an exit. */
+		served = true;
+		queued |= __atomic_load_n(&a->rx.attn, __ATOMIC_ACQUIRE) != 0;
+		if (ring_queued(&a->tx)) {
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			queued |= __atomic_load_n(&a->tx.idle,
+			                          __ATOMIC_SEQ_CST) != 0;
+		}
 	}
 	/* Doorbells for vchan peers go out with the yield too. */
 	queued |= hvt_shm_pending();
@@ -137,6 +186,29 @@ platform_device_set platform_yield(platform_time deadline)
 		return unread;
 	if (unread)
 		deadline = 0;
+	/* Nothing to watch but served rings (no vchan links, which the
+	 * monitor polls): a poll needs no exit, and a wait polls the rings
+	 * for a while before it exits. */
+	if (!queued && served && !unserved && !hvt_shm_active()) {
+		platform_time now = platform_clock_monotonic();
+		if (deadline <= now)
+			return 0;
+		platform_time until = deadline - now > YIELD_SPIN_NS
+		                              ? now + YIELD_SPIN_NS
+		                              : deadline;
+		bool attn = false;
+		while (now < until) {
+			platform_device_set got = served_unread(&attn);
+			if (got)
+				return got;
+			if (attn)
+				break;
+			__builtin_ia32_pause();
+			now = platform_clock_monotonic();
+		}
+		if (!attn && now >= deadline)
+			return 0;
+	}
 	if (deadline == PLATFORM_TIME_NEVER) {
 		y.timeout_ns = INT64_MAX;
 	} else {
@@ -169,7 +241,10 @@ enum platform_result platform_net_acquire(const char *name, platform_handle *h,
 		net_area_of[slot].handle = a.handle;
 		net_area_of[slot].mtu_frame = (uint32_t)a.mtu + 14;
 		net_area_of[slot].offloads = 0;
+		net_area_of[slot].served = a.features & HVT_NET_F_SERVED;
 		net_area_of[slot].used = true;
+	} else {
+		plain_nets++;
 	}
 	*h = a.handle;
 	memcpy(info->mac, a.mac, 6);
@@ -284,6 +359,26 @@ static int area_read(struct hvt_net_area *a, unsigned slot,
 	return err ? err : (int)got;
 }
 
+/* A served transmit ring without room for a len-byte frame: wait while
+ * the I/O thread is awake and draining it, up to FULL_SPIN_NS; true when
+ * the room came. */
+static bool room_soon(struct hvt_net_ring *r, uint32_t len)
+{
+	platform_time end = platform_clock_monotonic() + FULL_SPIN_NS;
+	uint32_t skip;
+	do {
+		if (__atomic_load_n(&r->idle, __ATOMIC_ACQUIRE))
+			return false;
+		__builtin_ia32_pause();
+		if (hvt_net_ring_room(
+		            r->prod,
+		            __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE), len,
+		            &skip))
+			return true;
+	} while (platform_clock_monotonic() < end);
+	return false;
+}
+
 /* Queue writes in the transmit ring; a full ring is flushed by an exit
  * of its own. Fewer than n only if the host is congested. */
 static int area_write(platform_handle h, struct hvt_net_area *a, unsigned slot,
@@ -308,7 +403,9 @@ static int area_write(platform_handle h, struct hvt_net_area *a, unsigned slot,
 		if (!hvt_net_ring_room(
 		            r->prod,
 		            __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE),
-		            (uint32_t)len, &skip)) {
+		            (uint32_t)len, &skip) &&
+		    !(net_area_of[slot].served &&
+		      room_soon(r, (uint32_t)len))) {
 			struct hvt_net_flush fl = {h, HVT_EINVAL};
 			hvt_call(HVT_CALL_NET_FLUSH, &fl);
 			if (fl.result != HVT_OK)

@@ -23,6 +23,11 @@ bool hvt_shm_pending(void)
 	return area.notify != 0;
 }
 
+bool hvt_shm_active(void)
+{
+	return area_given;
+}
+
 static enum platform_result call(struct hvt_shm *s)
 {
 	if (!area_given) {
