@@ -101,7 +101,8 @@ struct hvt_stats {
 	uint64_t tx_dropped, rx_dropped; /* refused by the host, too long */
 	uint64_t bad_frames; /* bad lengths or metadata from the guest */
 	uint64_t waits, waits_skipped; /* ppoll()s, and yields without */
-	uint64_t io_wakes;             /* the I/O thread's sleeps that ended */
+	uint64_t io_wakes; /* the I/O thread's sleeps (tx.idle set) */
+	uint64_t io_aside; /* its sleeps while the vCPU waited */
 };
 /* Counters the I/O thread adds to as well. */
 #define HVT_STAT_ADD(h, field, n)                                              \
@@ -188,12 +189,11 @@ bool hvt_netio_running(void);
 void hvt_netio_kick(void);
 /* Whether the thread sleeps now. */
 bool hvt_netio_idle(void);
-/* The vCPU thread's wait in the yield: announce it (then check for
- * frames once more) and end it; the thread writes the bell (an eventfd,
- * in the wait's poll set) when it adds frames while the vCPU waits. */
+/* The vCPU thread's wait in the yield, while which the thread stands
+ * aside (the yield moves the frames itself), and its end, which wakes a
+ * sleeping thread. */
 void hvt_netio_wait_begin(void);
 void hvt_netio_wait_end(void);
-int hvt_netio_bell_fd(void);
 /* A ring fault the thread found: reported by the vCPU thread (which the
  * thread interrupts with a signal and KVM's immediate_exit). Returns
  * only when there is none. */

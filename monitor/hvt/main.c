@@ -122,8 +122,12 @@ void hvt_print_stats(const struct hvt *h)
 		        (unsigned long long)s->waits,
 		        (unsigned long long)s->waits_skipped);
 	if (hvt_netio_running())
-		fprintf(stderr, "kiln-hvt: I/O thread: %llu sleeps\n",
+		fprintf(stderr,
+		        "kiln-hvt: I/O thread: %llu sleeps, %llu while the "
+		        "vCPU waited\n",
 		        (unsigned long long)__atomic_load_n(&s->io_wakes,
+		                                            __ATOMIC_RELAXED),
+		        (unsigned long long)__atomic_load_n(&s->io_aside,
 		                                            __ATOMIC_RELAXED));
 }
 

@@ -345,12 +345,19 @@ static bool area_unread(const struct hvt_net *n)
 	       __atomic_load_n(&n->rx_prod, __ATOMIC_ACQUIRE);
 }
 
-/* The vCPU thread's fill of an area it serves itself (usernet): true
- * when the ring then holds unread frames. */
+/* The vCPU thread's fill of an area (in the yield, under the lock when
+ * the I/O thread serves it too): true when the ring then holds unread
+ * frames. */
 static bool area_receive(struct hvt *h, struct hvt_net *n)
 {
 	char why[160];
-	if (area_fill(h, n, why, sizeof(why)) < 0)
+	bool served = __atomic_load_n(&n->served, __ATOMIC_ACQUIRE);
+	if (served)
+		pthread_mutex_lock(&n->lock);
+	int k = area_fill(h, n, why, sizeof(why));
+	if (served)
+		pthread_mutex_unlock(&n->lock);
+	if (k < 0)
 		ring_fault(h, n, RING_RX, why);
 	return area_unread(n);
 }
@@ -394,46 +401,26 @@ void hvt_net_flush_all(struct hvt *h)
 			area_send(h, &h->net[i]);
 }
 
-/* Whether the guest has frames in n's transmit ring the monitor has not
- * taken (its own index against the guest's, read once). */
-static bool area_queued(struct hvt_net *n)
-{
-	return __atomic_load_n(&n->area->tx.prod, __ATOMIC_ACQUIRE) !=
-	       __atomic_load_n(&n->tx_cons, __ATOMIC_ACQUIRE);
-}
-
 /* Wait until timeout_ns passes or an acquired device has input; return
  * the set of ready device handles. Frame areas are sent before the wait
- * and filled after it. */
+ * and filled after it, by this thread also where the I/O thread serves
+ * them while the guest runs (it stands aside while the vCPU waits, and
+ * is woken on the way back). */
 uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 {
 	int poll_index[HVT_MAX_NET];
 	bool any = false, pending = false, user = false;
 	uint64_t ready = 0;
 
-	bool served = false;
-	for (unsigned i = 0; i < h->nnet; i++) {
-		struct hvt_net *n = &h->net[i];
-		if (!n->area)
-			continue;
-		if (!__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
-			area_send(h, n);
-			continue;
-		}
-		/* The I/O thread sends; it needs waking only when it
-		 * sleeps (the guest's exit was its kick). */
-		served = true;
-		__atomic_store_n(&n->area->rx.attn, 0, __ATOMIC_RELAXED);
-		if (area_queued(n) && hvt_netio_idle())
-			hvt_netio_kick();
-	}
-	hvt_vchan_flush(h); /* the guest's doorbells */
-	if (host_stop_requested())
-		return HVT_READY_STOP;
-	/* The vCPU is about to wait: from here the I/O thread rings the
-	 * bell for every frame it adds, so check once more after. */
-	if (served)
+	bool io = hvt_netio_running();
+	if (io)
 		hvt_netio_wait_begin();
+	hvt_net_flush_all(h);
+	hvt_vchan_flush(h); /* the guest's doorbells */
+	if (host_stop_requested()) {
+		ready = HVT_READY_STOP;
+		goto out;
+	}
 	/* Frames already there (unread, or more behind a full area) make
 	 * the wait a poll; with taps alone it is skipped altogether. */
 	for (unsigned i = 0; i < h->nnet; i++) {
@@ -441,13 +428,7 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		user |= n->user != NULL;
 		if (!n->area)
 			continue;
-		if (__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
-			if (area_unread(n)) {
-				ready |= 1ull << HVT_NET_HANDLE(i);
-				pending = true;
-			}
-			continue;
-		}
+		__atomic_store_n(&n->area->rx.attn, 0, __ATOMIC_RELAXED);
 		if ((area_unread(n) || n->rx_more) && area_receive(h, n)) {
 			ready |= 1ull << HVT_NET_HANDLE(i);
 			pending = true;
@@ -458,10 +439,8 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 		/* (A poll all the same with vchan links, so that a busy
 		 * network does not starve their doorbells.) */
 		if (!user && !hvt_vchan_links()) {
-			if (served)
-				hvt_netio_wait_end();
 			h->st.waits_skipped++;
-			return ready;
+			goto out;
 		}
 	}
 
@@ -476,17 +455,11 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 			if (n->acquired && hvt_usernet_pending(n->user))
 				timeout_ns = 0;
 			any = true;
-		} else if (n->acquired &&
-		           !__atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
+		} else if (n->acquired) {
 			poll_index[i] =
 			        host_pollset_add(&pollset, n->fd, POLLIN);
 			any = true;
 		}
-	}
-	/* Served areas: the I/O thread's bell. */
-	if (served) {
-		host_pollset_add(&pollset, hvt_netio_bell_fd(), POLLIN);
-		any = true;
 	}
 	/* The vchan links: a peer's doorbell, arrival or departure. */
 	hvt_vchan_poll_fill(h, &pollset);
@@ -510,18 +483,11 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	}
 	h->st.waits++;
 	int r = ppoll(pollset.fds, pollset.n, tsp, NULL);
-	if (served) {
-		hvt_netio_wait_end();
+	if (io)
 		hvt_netio_check(h); /* a ring fault the thread found */
-	}
 	for (unsigned i = 0; i < h->nnet; i++) {
 		struct hvt_net *n = &h->net[i];
 		bool input;
-		if (n->area && __atomic_load_n(&n->served, __ATOMIC_ACQUIRE)) {
-			if (area_unread(n))
-				ready |= 1ull << HVT_NET_HANDLE(i);
-			continue;
-		}
 		if (n->user) {
 			hvt_usernet_poll_done(n->user, &pollset, r);
 			input = n->acquired && hvt_usernet_pending(n->user);
@@ -537,6 +503,9 @@ uint64_t hvt_net_wait(struct hvt *h, int64_t timeout_ns)
 	ready |= hvt_vchan_poll_done(h, &pollset, r);
 	if (host_stop_requested())
 		ready |= HVT_READY_STOP;
+out:
+	if (io)
+		hvt_netio_wait_end();
 	return ready;
 }
 

@@ -33,22 +33,26 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Polling goes on this long after the last frame moved (an exit costs
- * 50-100 us here, a pass 1-2 us). */
+/* After the last frame moved, the thread polls for SPIN_NS (an exit costs
+ * 50-100 us here), then dozes for up to DOZE_NS: a ppoll() on the taps
+ * with a timeout of DOZE_POLL_NS, after which it looks at the transmit
+ * rings, so that a guest that runs on needs no exit to have its frames
+ * sent; the CPU stays free for the vCPU and the peer on a busy host.
+ * Only then does it sleep (tx.idle). */
 #define SPIN_NS 200000
-/* A full receive ring is looked at again this often (the guest frees
- * room without telling). */
+#define DOZE_NS 5000000
+#define DOZE_POLL_NS 100000
 #define FULL_POLL_NS 50000
 
 static struct hvt *hv;
 static pthread_t thread;
 static bool running;
 static int bell = -1;  /* wakes the I/O thread */
-static int vbell = -1; /* wakes the vCPU thread waiting in the yield */
 static int io_idle;    /* the thread sleeps (atomic) */
 static int vcpu_waits; /* the vCPU thread waits in the yield (atomic) */
 static int started;    /* the thread runs (atomic) */
@@ -87,8 +91,17 @@ bool hvt_netio_running(void)
 
 void hvt_netio_kick(void)
 {
-	if (running)
-		ring_bell(bell);
+	if (!running)
+		return;
+	/* The guest may go on as if the thread were awake: it will be.
+	 * tx.idle cleared first, the bell after: a sleep the thread gets
+	 * ready for in between sets it again and looks at the rings after
+	 * (hvt_abi.h), a sleep before it ends at the bell. */
+	for (unsigned i = 0; i < hv->nnet; i++)
+		if (__atomic_load_n(&hv->net[i].served, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&hv->net[i].area->tx.idle, 0,
+			                 __ATOMIC_SEQ_CST);
+	ring_bell(bell);
 }
 
 bool hvt_netio_idle(void)
@@ -98,21 +111,15 @@ bool hvt_netio_idle(void)
 
 void hvt_netio_wait_begin(void)
 {
-	/* Dekker with the thread: this store, then the vCPU's check of the
-	 * rings; the thread's commit, then its load of vcpu_waits. */
 	__atomic_store_n(&vcpu_waits, 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void hvt_netio_wait_end(void)
 {
-	__atomic_store_n(&vcpu_waits, 0, __ATOMIC_RELAXED);
-	drain(vbell);
-}
-
-int hvt_netio_bell_fd(void)
-{
-	return vbell;
+	__atomic_store_n(&vcpu_waits, 0, __ATOMIC_SEQ_CST);
+	/* The guest runs again: a sleeping thread polls from now. */
+	if (hvt_netio_idle())
+		hvt_netio_kick();
 }
 
 void hvt_netio_check(struct hvt *h)
@@ -133,7 +140,6 @@ static _Noreturn void thread_fault(struct hvt_net *n, const char *ring,
 	/* immediate_exit catches a signal that comes just before KVM_RUN. */
 	__atomic_store_n(&hv->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_tgkill, pid, vcpu_tid, SIGUSR2);
-	ring_bell(vbell);
 	for (;;)
 		ppoll(NULL, 0, NULL, NULL);
 }
@@ -149,11 +155,16 @@ static void *serve(void *arg)
 	struct pollfd fds[HVT_MAX_NET + 1];
 	uint64_t last = 0;
 	char why[160];
+	/* Timeouts of POLL_NS, not the default 50 us of slack. */
+	prctl(PR_SET_TIMERSLACK, 1000ul, 0, 0, 0);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		unsigned moved = 0;
-		bool added = false, full = false;
-		for (unsigned i = 0; i < h->nnet; i++) {
+		bool full = false;
+		/* While the vCPU waits in the yield, its thread moves the
+		 * frames (as without this thread); this one sleeps. */
+		bool aside = __atomic_load_n(&vcpu_waits, __ATOMIC_SEQ_CST);
+		for (unsigned i = 0; !aside && i < h->nnet; i++) {
 			struct hvt_net *n = &h->net[i];
 			if (!served(n))
 				continue;
@@ -164,38 +175,44 @@ static void *serve(void *arg)
 			                       sizeof(why));
 			if (ring)
 				thread_fault(n, ring, why);
-			added |= a;
 			full |= n->rx_more;
 			pthread_mutex_unlock(&n->lock);
-		}
-		if (added) {
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (__atomic_load_n(&vcpu_waits, __ATOMIC_SEQ_CST))
-				ring_bell(vbell);
 		}
 		uint64_t t = now_ns();
 		if (moved) {
 			last = t;
 			continue;
 		}
-		/* Busy lately and the guest running: poll on. */
-		if (t - last < SPIN_NS &&
-		    !__atomic_load_n(&vcpu_waits, __ATOMIC_RELAXED)) {
-			__builtin_ia32_pause();
+		/* Busy lately: poll. Then doze: ppoll() with a timeout,
+		 * the taps wake the thread at once, the transmit rings are
+		 * looked at every DOZE_POLL_NS. Then sleep, which the guest
+		 * is told (tx.idle), after looking once more. While the
+		 * vCPU waits in the yield, sleep at once. */
+		uint64_t quiet = t - last;
+		if (!aside && quiet < SPIN_NS) {
+			/* (Giving the CPU to whoever else may run on it: the
+			 * peer the guest is talking to, often.) */
+			sched_yield();
 			continue;
 		}
-		/* Idle: say so, then look once more (the guest publishes
-		 * tx.prod, then reads tx.idle). */
-		for (unsigned i = 0; i < h->nnet; i++)
-			if (served(&h->net[i]))
-				__atomic_store_n(&h->net[i].area->tx.idle, 1,
-				                 __ATOMIC_RELAXED);
-		__atomic_store_n(&io_idle, 1, __ATOMIC_SEQ_CST);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		bool doze = !aside && quiet < DOZE_NS;
+		if (!doze) {
+			/* (Not for a congested tap: the thread wakes for
+			 * it when the tap takes frames again, and sends
+			 * what the ring holds then.) */
+			for (unsigned i = 0; i < h->nnet; i++)
+				if (served(&h->net[i]) &&
+				    !h->net[i].tx_congested)
+					__atomic_store_n(
+					        &h->net[i].area->tx.idle, 1,
+					        __ATOMIC_RELAXED);
+			__atomic_store_n(&io_idle, 1, __ATOMIC_SEQ_CST);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
 		bool work = false;
 		unsigned nfds = 0;
 		fds[nfds++] = (struct pollfd){.fd = bell, .events = POLLIN};
-		for (unsigned i = 0; i < h->nnet; i++) {
+		for (unsigned i = 0; !aside && i < h->nnet; i++) {
 			struct hvt_net *n = &h->net[i];
 			if (!served(n))
 				continue;
@@ -212,9 +229,17 @@ static void *serve(void *arg)
 			                                           : 0))};
 		}
 		if (!work) {
-			struct timespec ts = {0, FULL_POLL_NS};
-			int r = ppoll(fds, nfds, full ? &ts : NULL, NULL);
-			HVT_STAT_ADD(h, io_wakes, 1);
+			struct timespec dozing = {0, DOZE_POLL_NS},
+			                fullpoll = {0, FULL_POLL_NS};
+			int r = ppoll(fds, nfds,
+			              doze             ? &dozing
+			              : full && !aside ? &fullpoll
+			                               : NULL,
+			              NULL);
+			if (aside)
+				HVT_STAT_ADD(h, io_aside, 1);
+			else if (!doze)
+				HVT_STAT_ADD(h, io_wakes, 1);
 			/* Woken by the bell: the guest is busy (it exited
 			 * to wake the thread), so poll again for a while. */
 			if (r > 0 && (fds[0].revents & POLLIN)) {
@@ -222,11 +247,14 @@ static void *serve(void *arg)
 				last = now_ns();
 			}
 		}
-		__atomic_store_n(&io_idle, 0, __ATOMIC_SEQ_CST);
-		for (unsigned i = 0; i < h->nnet; i++)
-			if (served(&h->net[i]))
-				__atomic_store_n(&h->net[i].area->tx.idle, 0,
-				                 __ATOMIC_RELAXED);
+		if (!doze) {
+			__atomic_store_n(&io_idle, 0, __ATOMIC_SEQ_CST);
+			for (unsigned i = 0; i < h->nnet; i++)
+				if (served(&h->net[i]))
+					__atomic_store_n(
+					        &h->net[i].area->tx.idle, 0,
+					        __ATOMIC_RELAXED);
+		}
 	}
 	return NULL;
 }
@@ -242,8 +270,7 @@ int hvt_netio_start(struct hvt *h)
 	pid = getpid();
 	vcpu_tid = (pid_t)syscall(SYS_gettid);
 	bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	vbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (bell < 0 || vbell < 0) {
+	if (bell < 0) {
 		perror("kiln-hvt: eventfd");
 		return -1;
 	}

@@ -148,6 +148,8 @@ int hvt_seccomp(struct hvt *h)
 	 * both threads (TSYNC). */
 	if (hvt_netio_running()) {
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 0);
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		                       SCMP_SYS(sched_yield), 0);
 		rc |= seccomp_rule_add(
 		        ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 3,
 		        SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),

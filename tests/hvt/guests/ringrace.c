@@ -14,6 +14,7 @@
  *              prints "ready", frames from the host must then arrive
  *   scribble   random bytes over the transmit ring's records and random
  *              producer indices, as fast as it can
+ *   spin       nothing but spinning (to be killed)
  * In the broken cases the guest spins forever: the monitor must report a
  * fault naming the ring and exit 255 (stopping the running vCPU).
  * Exit 3: the area is not served; 4: frames were not taken within 5 s.
@@ -129,6 +130,8 @@ void _start(const struct hvt_boot_info *bi)
 		for (const char *p = what + 3; *p >= '0' && *p <= '9'; p++)
 			n = n * 10 + (uint32_t)(*p - '0');
 	}
+	if (is(what, "spin"))
+		spin();
 	if (!is(what, "rx-ahead") && !is(what, "scribble"))
 		for (uint32_t i = 0; i < n; i++)
 			if (!send_one(i, bi->tsc_hz))
