@@ -6,7 +6,8 @@
  * page tables, GDT, IDT, TSS and boot info; kvm.c creates the VM and runs
  * the vCPU; hypercall.c serves the guest's port writes; fault.c explains
  * guest faults; seccomp.c confines the process; block.c and net.c are the
- * devices.
+ * devices, netio.c the I/O thread that serves tap devices' frame areas
+ * while the guest runs.
  */
 #ifndef KILN_HVT_H
 #define KILN_HVT_H
@@ -198,10 +199,10 @@ void hvt_netio_wait_end(void);
  * thread interrupts with a signal and KVM's immediate_exit). Returns
  * only when there is none. */
 void hvt_netio_check(struct hvt *h);
-/* One pass over a served device (net.c, under its lock): frames sent
- * and received; *fault set (with why) when the guest broke a ring. */
-unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, bool *rx_added,
-                       const char **ring, char *why, size_t whylen);
+/* One pass over a served device (net.c, under its lock): the frames
+ * sent and received; *ring set (with why) when the guest broke one. */
+unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, const char **ring,
+                       char *why, size_t whylen);
 /* KVM_RUN was interrupted: stop requested, ring fault, stats (kvm.c). */
 void hvt_net_interrupted(struct hvt *h);
 

@@ -78,8 +78,10 @@ static _Noreturn void die(const char *fmt, ...)
 void hvt_guest_error(struct hvt *h, const char *fmt, ...)
 {
 	va_list ap;
-	if (h->reports++ >= MAX_REPORTS) {
-		if (h->reports == MAX_REPORTS + 1)
+	/* (Also called from the I/O thread.) */
+	unsigned n = __atomic_fetch_add(&h->reports, 1, __ATOMIC_RELAXED);
+	if (n >= MAX_REPORTS) {
+		if (n == MAX_REPORTS)
 			fprintf(stderr, "kiln-hvt: guest error: (further "
 			                "reports suppressed)\n");
 		return;

@@ -9,8 +9,11 @@
  * (struct hvt_net_area: a ring each way, netring.c) has its frames moved
  * by the yield: the monitor sends the ring's queued frames, waits, and
  * fills the receive ring with what arrived, so a busy guest exits about
- * once per loop turn. Without an area, HVT_CALL_NET_READ/WRITE move a
- * batch of up to HVT_BATCH_MAX frames per exit, without offloads.
+ * once per loop turn. On a tap, the I/O thread (netio.c) also moves them
+ * while the guest runs (hvt_net_serve, under the device's lock), so a
+ * busy guest need not exit at all. Without an area, HVT_CALL_NET_READ/
+ * WRITE move a batch of up to HVT_BATCH_MAX frames per exit, without
+ * offloads.
  *
  * A tap is opened with vnet headers where the kernel has them: its frames
  * then carry checksum and segmentation metadata (platform_net_meta), the
@@ -377,8 +380,8 @@ static void area_send(struct hvt *h, struct hvt_net *n)
 		ring_fault(h, n, RING_TX, why);
 }
 
-unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, bool *rx_added,
-                       const char **ring, char *why, size_t whylen)
+unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, const char **ring,
+                       char *why, size_t whylen)
 {
 	int t = area_transmit(h, n, why, whylen);
 	if (t < 0) {
@@ -390,7 +393,6 @@ unsigned hvt_net_serve(struct hvt *h, struct hvt_net *n, bool *rx_added,
 		*ring = RING_RX;
 		return 0;
 	}
-	*rx_added = r > 0;
 	return (unsigned)t + (unsigned)r;
 }
 

@@ -6,21 +6,21 @@
  * One thread for all tap devices. Each pass, under the device's lock, it
  * sends what the guest queued in the transmit ring and fills the receive
  * ring from the tap (net.c's hvt_net_serve, which checks every index and
- * record as the yield does). While frames move, and for SPIN_NS after the
- * last one while the guest runs, it polls; then it sets tx.idle in every
- * area, checks the transmit rings once more, and sleeps in ppoll() on the
- * taps and its bell (an eventfd the vCPU thread writes when the guest's
- * exit found frames queued behind a sleeping thread, or an area was
- * acquired). A guest blocked in the yield is woken through the vCPU's bell
- * when frames arrive; a guest that runs sees them in its ring.
+ * record as the yield does). While frames move, and for SPIN_NS after
+ * the last one, it polls; then it dozes (ppoll() with a timeout); then it
+ * sets tx.idle in every area, checks the transmit rings once more, and
+ * sleeps in ppoll() on the taps and its bell (an eventfd the vCPU thread
+ * writes when the guest's exit found frames behind a sleeping thread, or
+ * the guest runs again after a wait). While the vCPU waits in the yield,
+ * the thread stands aside: the vCPU thread moves the frames itself.
  *
  * The thread never reports or ends anything itself: a guest that broke a
  * ring leaves a fault report here, and the thread stops the vCPU (KVM's
  * immediate_exit and a signal), whose thread prints it with the guest's
  * registers and exits 255. The thread exists before seccomp is loaded,
  * which then covers it too (TSYNC); it needs no system call beyond the
- * yield's, plus futex (the device locks) and tgkill (that signal, to the
- * vCPU thread only).
+ * yield's, plus futex (the device locks), sched_yield (its polling gives
+ * the CPU away) and tgkill (that signal, to the vCPU thread only).
  */
 #include "hvt.h"
 
@@ -169,10 +169,8 @@ static void *serve(void *arg)
 			if (!served(n))
 				continue;
 			const char *ring = NULL;
-			bool a = false;
 			pthread_mutex_lock(&n->lock);
-			moved += hvt_net_serve(h, n, &a, &ring, why,
-			                       sizeof(why));
+			moved += hvt_net_serve(h, n, &ring, why, sizeof(why));
 			if (ring)
 				thread_fault(n, ring, why);
 			full |= n->rx_more;

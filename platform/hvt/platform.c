@@ -18,7 +18,7 @@
  * On a tap the monitor serves the area from an I/O thread of its own
  * (HVT_NET_F_SERVED): frames then go out and come in while the guest
  * runs, and the yield exits only when the guest has nothing to do for
- * longer than it polls the receive rings (10-200 us, adapted), or
+ * longer than YIELD_SPIN_NS (it polls the receive rings until then), or
  * when frames wait behind a thread that went to sleep (tx.idle).
  */
 #include "hypercall.h"
@@ -33,17 +33,14 @@ bool hvt_shm_pending(void);
 bool hvt_shm_active(void);
 
 /* How long a yield with only served rings to watch polls them before it
- * exits to wait (an exit costs 20-100 us on the nested KVM here): from
- * YIELD_SPIN_MIN to YIELD_SPIN_MAX, adapted to how long its waits turn
- * out (below), and how
- * long a write waits for a busy I/O thread to make room in a full ring
+ * exits to wait (an exit costs 20-100 us on the nested KVM here, more on
+ * a busy host; longer polls took the CPU from the peer), and how long a
+ * write waits for a busy I/O thread to make room in a full ring
  * before it reports the host congested (a sleeping thread is woken by a
  * flush exit instead). */
-#define YIELD_SPIN_MIN 10000
-#define YIELD_SPIN_MAX 200000
-static platform_time spin_ns = YIELD_SPIN_MIN;
-/* Frames a busy I/O thread leaves in the ring this long are sent by an
- * exit. */
+#define YIELD_SPIN_NS 200000
+/* Frames an I/O thread leaves in the ring this long without taking any
+ * (it gets no CPU) are sent by an exit. */
 #define TX_STALL_NS 20000
 #define FULL_SPIN_NS 20000
 
@@ -158,13 +155,19 @@ static platform_device_set served_unread(bool *attn)
 	return unread;
 }
 
-static bool served_queued(void)
+/* Whether a served transmit ring holds frames; *taken: the sum of their
+ * consumer indices (it moves while the thread takes frames). */
+static bool served_queued(uint32_t *taken)
 {
+	bool queued = false;
+	*taken = 0;
 	for (unsigned i = 0; i < NET_AREAS; i++)
-		if (net_area_of[i].used && net_area_of[i].served &&
-		    ring_queued(&net_areas[i].tx))
-			return true;
-	return false;
+		if (net_area_of[i].used && net_area_of[i].served) {
+			queued |= ring_queued(&net_areas[i].tx);
+			*taken += __atomic_load_n(&net_areas[i].tx.cons,
+			                          __ATOMIC_ACQUIRE);
+		}
+	return queued;
 }
 
 platform_device_set platform_yield(platform_time deadline)
@@ -206,16 +209,16 @@ platform_device_set platform_yield(platform_time deadline)
 	/* Nothing to watch but served rings (no vchan links, which the
 	 * monitor polls): a poll needs no exit, and a wait polls the rings
 	 * for a while before it exits. */
-	bool polled = false;
 	if (!queued && served && !unserved && !hvt_shm_active()) {
 		platform_time now = platform_clock_monotonic();
 		if (deadline <= now)
 			return 0;
-		platform_time until =
-		        deadline - now > spin_ns ? now + spin_ns : deadline;
-		polled = true;
+		platform_time until = deadline - now > YIELD_SPIN_NS
+		                              ? now + YIELD_SPIN_NS
+		                              : deadline;
 		bool attn = false, stalled = false;
 		platform_time queued_since = 0;
+		uint32_t taken = 0;
 		while (now < until) {
 			platform_device_set got = served_unread(&attn);
 			if (got)
@@ -224,10 +227,12 @@ platform_device_set platform_yield(platform_time deadline)
 				break;
 			/* Frames the thread has not taken for TX_STALL_NS:
 			 * it does not get a CPU; the exit sends them. */
-			if (!served_queued()) {
+			uint32_t t;
+			if (!served_queued(&t)) {
 				queued_since = 0;
-			} else if (!queued_since) {
+			} else if (!queued_since || t != taken) {
 				queued_since = now;
+				taken = t;
 			} else if (now - queued_since > TX_STALL_NS) {
 				stalled = true;
 				break;
@@ -244,20 +249,7 @@ platform_device_set platform_yield(platform_time deadline)
 		platform_time now = platform_clock_monotonic();
 		y.timeout_ns = deadline > now ? deadline - now : 0;
 	}
-	platform_time before = platform_clock_monotonic();
 	hvt_call(HVT_CALL_YIELD, &y);
-	if (polled && y.ready) {
-		/* As KVM's halt polling: a wait that ended within
-		 * YIELD_SPIN_MAX would have been caught by polling longer;
-		 * a longer one means an idle guest, which polls less. */
-		platform_time waited = platform_clock_monotonic() - before;
-		if (waited < YIELD_SPIN_MAX)
-			spin_ns = spin_ns * 2 < YIELD_SPIN_MAX ? spin_ns * 2
-			                                       : YIELD_SPIN_MAX;
-		else
-			spin_ns = spin_ns / 2 > YIELD_SPIN_MIN ? spin_ns / 2
-			                                       : YIELD_SPIN_MIN;
-	}
 	return y.ready | unread;
 }
 
