@@ -119,6 +119,7 @@ struct hvt {
 	uint64_t tsc_hz;
 	bool quiet;       /* drop guest console output */
 	bool stats;       /* print exit counts at the end */
+	bool io_thread;   /* --io-thread: serve taps' areas (netio.c) */
 	bool no_entropy;  /* answer the entropy call "unsupported" (the test
 	                     build's KILN_HVT_NO_ENTROPY) */
 	bool usernet;     /* some --net user: seccomp allows what slirp needs */

@@ -54,6 +54,10 @@ static void usage(FILE *f)
 	        "counts at the end\n"
 	        "                       (and on SIGUSR1); also "
 	        "KILN_HVT_STATS=1\n"
+	        "  --io-thread          serve tap devices' frame rings from "
+	        "an I/O thread\n"
+	        "                       while the guest runs; also "
+	        "KILN_HVT_IO_THREAD=1\n"
 	        "  --help               this text\n"
 	        "\n"
 	        "Exit status: the guest's, 2 for a setup error (bad option "
@@ -217,6 +221,11 @@ int main(int argc, char **argv)
 			i++;
 			continue;
 		}
+		if (strcmp(a, "--io-thread") == 0) {
+			h->io_thread = true;
+			i++;
+			continue;
+		}
 		int used = host_option(&opt, argc, argv, i, err, sizeof(err));
 		if (used < 0)
 			die("%s", err);
@@ -247,6 +256,8 @@ int main(int argc, char **argv)
 #endif
 	const char *st = getenv("KILN_HVT_STATS");
 	h->stats |= st && *st && strcmp(st, "0") != 0;
+	const char *io = getenv("KILN_HVT_IO_THREAD");
+	h->io_thread |= io && *io && strcmp(io, "0") != 0;
 	if (h->stats) {
 		/* SIGUSR1 prints the counters so far (bench/net/run.sh). */
 		struct sigaction sa;

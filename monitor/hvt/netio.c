@@ -1,7 +1,9 @@
 /*
  * monitor/hvt/netio.c - the I/O thread that serves the frame areas of tap
  * devices (hvt_abi.h, HVT_NET_F_SERVED), so that a busy guest moves its
- * frames without exiting.
+ * frames without exiting. Started with --io-thread (or
+ * KILN_HVT_IO_THREAD=1) only, for now: on the 2-core machines here its
+ * polling costs more CPU than the exits it saves (docs/performance.md).
  *
  * One thread for all tap devices. Each pass, under the device's lock, it
  * sends what the guest queued in the transmit ring and fills the receive
@@ -260,7 +262,7 @@ static void *serve(void *arg)
 int hvt_netio_start(struct hvt *h)
 {
 	bool tap = false;
-	for (unsigned i = 0; i < h->nnet; i++)
+	for (unsigned i = 0; h->io_thread && i < h->nnet; i++)
 		tap |= h->net[i].fd >= 0 && !h->net[i].user;
 	if (!tap)
 		return 0;
