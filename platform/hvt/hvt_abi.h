@@ -259,10 +259,11 @@ struct hvt_net_offload {
  * Receive: the monitor appends what arrived while the ring has room for a
  * largest frame; the guest reads from cons.
  *
- * Served rings (HVT_NET_F_SERVED in hvt_net_acquire.features; taps): the
- * monitor's I/O thread moves frames both ways while the guest runs, so
- * neither direction needs an exit. The thread polls while busy and
- * sleeps when idle; it sets tx.idle before it sleeps and then checks
+ * Served rings (HVT_NET_F_SERVED in hvt_net_acquire.features; taps, with
+ * kiln-hvt --io-thread): the monitor's I/O thread moves frames both ways
+ * while the guest runs, so neither direction needs an exit. The thread
+ * polls while busy and sleeps when idle; it sets tx.idle before it sleeps
+ * and then checks
  * tx.prod once more (a full barrier between), so a guest that publishes
  * tx.prod, then (full barrier) finds tx.idle 0 may leave its frames to
  * the thread; finding it set, it exits (the yield or HVT_CALL_NET_FLUSH
