@@ -67,6 +67,7 @@ test-long: programs
 	KILN_TEST_LONG=1 bash tests/xen/test-nested.sh
 	KILN_TEST_LONG=1 bash tests/xen/test-xen.sh
 	KILN_TEST_LONG=1 bash tests/site/test-site.sh
+	KILN_TEST_LONG=1 bash tests/kiln/test-portable-apps.sh
 	FUZZ_SECONDS=30 bash tests/fuzz/test-fuzz.sh
 
 PREFIX ?= /usr/local

@@ -184,6 +184,12 @@ if [ "$st" = 0 ] && con cli0 | grep -q "echo matches"; then
 	result proxy-server ok "1 MiB from a Kiln client through dom0's vchan-socket-proxy (libxenvchan, server) and back, sha256 alike"
 else
 	result proxy-server fail "client status $st (xl state '$(state cli0)'): $(con cli0 | tail -3 | tr '\n' '|') proxy: $(tail -2 /tmp/ps.err | tr '\n' '|')"
+	# What each side was doing, for the report.
+	echo "dom0: proxy $(kill -0 $ppid 2>/dev/null && echo "alive, in $(cat /proc/$ppid/wchan 2>/dev/null)" || echo gone)"
+	xenstore-ls -f "/local/domain/$cli0" 2>&1 | grep -v '/device\|/control/\|/memory' | sed 's/^/dom0: /' | head -20
+	xenstore-ls -f "/local/domain/0/data/vchan" 2>&1 | sed 's/^/dom0: /' | head -10
+	sleep 5
+	con cli0 | tail -3 | sed 's/^/dom0: later: /'
 fi
 kill $ppid $tpid 2>/dev/null
 
