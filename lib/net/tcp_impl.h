@@ -120,7 +120,8 @@ enum tcp_state {
 #define SR_RETRANS 0x4 /* sent more than once */
 struct tcp_segrec {
 	uint32_t start, end;
-	kiln_time xmit;
+	kiln_time xmit;  /* the latest transmission */
+	kiln_time xmit0; /* the first */
 	uint32_t tsval;
 	unsigned flags;
 };
@@ -137,6 +138,10 @@ struct tcp_rack {
 	bool reord_seen;
 	unsigned reo_mult;    /* reordering window, in min_rtt / 4 */
 	unsigned reo_persist; /* recoveries before reo_mult resets */
+	/* How late, beyond RACK.rtt, a segment sent before the newest
+	 * delivered one was seen to arrive (never resent, or resent while
+	 * the original was on its way): the reordering window covers it. */
+	kiln_time reo_extent;
 	uint32_t dsack_round; /* snd_max when reo_mult last grew */
 	bool loss_state;      /* after an RTO, until snd_una >= recover */
 	/* Tail-loss probe in flight (RFC 8985 7). */

@@ -169,7 +169,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		struct tcp_segrec *s = &r->seg[r->n++];
 		s->start = seq;
 		s->end = end;
-		s->xmit = now;
+		s->xmit = s->xmit0 = now;
 		s->tsval = tsval;
 		s->flags = 0;
 		return;
@@ -204,6 +204,12 @@ static kiln_time reo_wnd(const struct tcp_conn *c)
 		return 0;
 	kiln_time base = r->min_rtt ? r->min_rtt : c->srtt;
 	kiln_time w = base / 4 * (kiln_time)(r->reo_mult ? r->reo_mult : 1);
+	/* min_rtt / 4 steps alone cannot reach a reordering that is long
+	 * next to the smallest RTT (a path where some segments skip a 5 ms
+	 * queue: min_rtt 0.04-0.4 ms, each step one spurious recovery, and
+	 * back to 1 after 16): cover how late segments were seen to be. */
+	if (r->reo_extent > w)
+		w = r->reo_extent;
 	if (c->srtt && w > c->srtt)
 		w = c->srtt;
 	return w;
@@ -212,6 +218,15 @@ static kiln_time reo_wnd(const struct tcp_conn *c)
 static bool sent_after(kiln_time t1, uint32_t e1, kiln_time t2, uint32_t e2)
 {
 	return t1 > t2 || (t1 == t2 && SEQ_GT(e1, e2));
+}
+
+/* A segment sent before the newest delivered one arrived after time
+ * `took` since it was sent: past RACK.rtt, that is reordering. */
+static void note_extent(struct tcp_rack *r, kiln_time took)
+{
+	kiln_time late = took - r->rtt;
+	if (r->rtt && late > r->reo_extent)
+		r->reo_extent = late;
 }
 
 /* A record was delivered (RFC 8985 6.2 step 2). */
@@ -229,12 +244,17 @@ static void delivered(struct tcp_conn *c, const struct tcp_segrec *s,
 		r->reord_seen = true;
 		net_counters.tcp_reordering_seen++;
 	}
+	if (SEQ_LT(s->start, fack0) && !(s->flags & SR_RETRANS))
+		note_extent(r, now - s->xmit);
 	if (SEQ_GT(s->end, r->fack))
 		r->fack = s->end;
 	if (s->flags & SR_RETRANS) {
-		/* The ACK may be for the original transmission. */
-		if (ts_ecr && TS_LT(ts_ecr, s->tsval))
+		/* The ACK may be for the original transmission: it was
+		 * only late. */
+		if (ts_ecr && TS_LT(ts_ecr, s->tsval)) {
+			note_extent(r, now - s->xmit0);
 			return;
+		}
 		if (rtt < r->min_rtt)
 			return;
 	} else if (!r->min_rtt || rtt <= r->min_rtt ||
@@ -302,8 +322,10 @@ static void enter_recovery(struct tcp_conn *c)
 	if (!r->recover_fs)
 		r->recover_fs = 1;
 	tcp_stats.fast_retransmits++;
-	if (r->reo_persist && !--r->reo_persist)
+	if (r->reo_persist && !--r->reo_persist) {
 		r->reo_mult = 1;
+		r->reo_extent = 0;
+	}
 }
 
 /* The episode (recovery or timeout) was spurious: back to before it. */

@@ -1236,6 +1236,58 @@ static void test_rack_reorder_window(void)
 	tcp_abort(c);
 }
 
+/* The reordering window covers how late segments were seen to be, not
+ * only min_rtt / 4 steps: on a path where some segments skip a 5 ms
+ * queue, min_rtt is 0.2 ms, and after one spurious recovery (the
+ * original 5 ms late) a hole SACKed over 1 ms after sending is waited
+ * for, not resent 0.1 ms later (min_rtt / 4 x 2). */
+static void test_rack_reorder_extent(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	/* SRTT about 10 ms, then one 0.2 ms sample: min_rtt. */
+	send_bulk(c, 10 * mss);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 10, NULL, 0, ts);
+	base += 10 * mss;
+	send_bulk(c, mss);
+	ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_USEC(200));
+	sack_ack(&p, base, mss, 1, NULL, 0, ts);
+	base += mss;
+	CHECK(c->rack.min_rtt <= KILN_USEC(200));
+	/* A spurious recovery: the original arrives 5 ms late. */
+	send_bulk(c, 10 * mss);
+	uint32_t ts_orig = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	h_clear();
+	static const unsigned b1[1][2] = {{1, 10}};
+	sack_ack(&p, base, mss, 0, b1, 1, ts_orig);
+	CHECK(sent_seq(base));
+	h_advance(KILN_MSEC(5));
+	sack_ack(&p, base, mss, 10, NULL, 0, ts_orig);
+	CHECK(net_counters.tcp_undos == 1);
+	base += 10 * mss;
+	/* Again 4 ms late, SACKed over after 1 ms: not resent. */
+	uint32_t rexmits = net_counters.tcp_retransmits;
+	send_bulk(c, 4 * mss);
+	ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(1));
+	h_clear();
+	static const unsigned b2[1][2] = {{1, 4}};
+	sack_ack(&p, base, mss, 0, b2, 1, ts);
+	h_advance(KILN_MSEC(3));
+	CHECK(!sent_seq(base));
+	sack_ack(&p, base, mss, 4, NULL, 0, ts);
+	h_advance(KILN_MSEC(20));
+	CHECK(!sent_seq(base) && net_counters.tcp_retransmits == rexmits);
+	CHECK(net_counters.tcp_undos == 1);
+	tcp_abort(c);
+}
+
 /* RFC 8985 7: the last two segments of a flight are lost; nothing
  * would come back to trigger recovery. A probe (the last segment again)
  * goes out about 2 SRTT later, its SACK shows the other loss, RACK
@@ -2835,6 +2887,7 @@ static const struct test tests[] = {
         T(early_retransmit),
         T(sack_use),
         T(rack_reorder_window),
+        T(rack_reorder_extent),
         T(tlp),
         T(tlp_in_recovery),
         T(tlp_repeated),
