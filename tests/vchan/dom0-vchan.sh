@@ -48,6 +48,13 @@ con() { cat "$CON/guest-$1.log" 2>/dev/null; }
 # state NAME: xl list's state column for the guest ("--p---" when paused).
 state() { timeout 20 xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 
+# diag NAME DOMID: what a guest that did not finish looks like, for the
+# report: its xl state, its console, what it has in xenstore.
+diag() {
+	echo "dom0: $1 (domain $2): xl state '$(state "$1")', console: $(con "$1" | tail -3 | tr '\n' '|')"
+	xenstore-ls -f "/local/domain/$2" 2>&1 | grep -v '/device/\|/memory/' | sed "s/^/dom0: $1: /" | head -20
+}
+
 # run_guest NAME DOMID: unpause a guest created paused, and make sure it
 # is no longer paused: an xl that timed out or died in this small dom0
 # can leave it paused, which would read as a guest that never answers.
@@ -186,7 +193,7 @@ else
 	result proxy-server fail "client status $st (xl state '$(state cli0)'): $(con cli0 | tail -3 | tr '\n' '|') proxy: $(tail -2 /tmp/ps.err | tr '\n' '|')"
 	# What each side was doing, for the report.
 	echo "dom0: proxy $(kill -0 $ppid 2>/dev/null && echo "alive, in $(cat /proc/$ppid/wchan 2>/dev/null)" || echo gone)"
-	xenstore-ls -f "/local/domain/$cli0" 2>&1 | grep -v '/device\|/control/\|/memory' | sed 's/^/dom0: /' | head -20
+	diag cli0 "$cli0"
 	xenstore-ls -f "/local/domain/0/data/vchan" 2>&1 | sed 's/^/dom0: /' | head -10
 	sleep 5
 	con cli0 | tail -3 | sed 's/^/dom0: later: /'
@@ -200,6 +207,7 @@ if [ "$st" = 0 ] && wait_line srv "peer $lv: .*bytes echoed.*closed by the peer"
 	result leaver ok "a client closing mid-stream is an end of stream for the server"
 else
 	result leaver fail "client status $st: $(con srv | tail -2 | tr '\n' '|')"
+	diag leaver "$lv"
 fi
 
 # A client domain destroyed mid-stream.
