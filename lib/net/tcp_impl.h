@@ -122,7 +122,7 @@ struct tcp_segrec {
 	uint32_t start, end;
 	kiln_time xmit;  /* the latest transmission */
 	kiln_time xmit0; /* the first */
-	uint32_t tsval;
+	uint32_t tsval, tsval0;
 	unsigned flags;
 };
 

@@ -170,7 +170,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		s->start = seq;
 		s->end = end;
 		s->xmit = s->xmit0 = now;
-		s->tsval = tsval;
+		s->tsval = s->tsval0 = tsval;
 		s->flags = 0;
 		return;
 	}
@@ -231,7 +231,8 @@ static void note_extent(struct tcp_rack *r, kiln_time took)
 
 /* A record was delivered (RFC 8985 6.2 step 2). */
 static void delivered(struct tcp_conn *c, const struct tcp_segrec *s,
-                      uint32_t ts_ecr, kiln_time now, uint32_t fack0)
+                      uint32_t ts_ecr, kiln_time now, uint32_t fack0,
+                      bool arrived)
 {
 	struct tcp_rack *r = &c->rack;
 	kiln_time rtt = now - s->xmit;
@@ -244,15 +245,23 @@ static void delivered(struct tcp_conn *c, const struct tcp_segrec *s,
 		r->reord_seen = true;
 		net_counters.tcp_reordering_seen++;
 	}
-	if (SEQ_LT(s->start, fack0) && !(s->flags & SR_RETRANS))
+	/* arrived: the segment at the old snd_una, which this cumulative
+	 * ACK may have been sent for; and it was if the ACK echoes its
+	 * timestamp. Others covered (and SACKed ones: the reports of a
+	 * block may have been lost, or it fell out of the blocks) may have
+	 * arrived long before and say nothing of how late they were: on a
+	 * loss-10% path counting them held the window at SRTT. */
+	if (arrived && SEQ_LT(s->start, fack0) && !(s->flags & SR_RETRANS) &&
+	    (!ts_ecr || ts_ecr == s->tsval))
 		note_extent(r, now - s->xmit);
 	if (SEQ_GT(s->end, r->fack))
 		r->fack = s->end;
 	if (s->flags & SR_RETRANS) {
 		/* The ACK may be for the original transmission: it was
-		 * only late. */
+		 * only late (by how much if the ACK echoes its timestamp). */
 		if (ts_ecr && TS_LT(ts_ecr, s->tsval)) {
-			note_extent(r, now - s->xmit0);
+			if (arrived && ts_ecr == s->tsval0)
+				note_extent(r, now - s->xmit0);
 			return;
 		}
 		if (rtt < r->min_rtt)
@@ -429,7 +438,8 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 		struct tcp_segrec *s = &r->seg[k];
 		if (!(s->flags & SR_SACKED)) {
 			delivered_now += s->end - s->start;
-			delivered(c, s, ts_ecr, now, fack0);
+			delivered(c, s, ts_ecr, now, fack0,
+			          s->start == prior_una);
 		}
 		if (s->flags & SR_RETRANS)
 			retrans_acked = true;
@@ -453,7 +463,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 		if (s->flags & SR_RETRANS)
 			retrans_acked = true;
 		if (!(s->flags & SR_SACKED))
-			delivered(c, s, ts_ecr, now, fack0);
+			delivered(c, s, ts_ecr, now, fack0, k == 0);
 	}
 	if (!r->n) {
 		r->sacked = r->lost = 0;
@@ -503,7 +513,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 			if (SEQ_LT(s->start, b.start) || (s->flags & SR_SACKED))
 				continue;
 			delivered_now += s->end - s->start;
-			delivered(c, s, ts_ecr, now, fack0);
+			delivered(c, s, ts_ecr, now, fack0, false);
 			clear_flag(r, s, SR_LOST);
 			set_flag(r, s, SR_SACKED);
 		}
