@@ -140,7 +140,8 @@ struct tcp_rack {
 	unsigned reo_persist; /* recoveries before reo_mult resets */
 	/* How late, beyond RACK.rtt, a segment sent before the newest
 	 * delivered one was seen to arrive (never resent, or resent while
-	 * the original was on its way): the reordering window covers it. */
+	 * the original was on its way; only the segment at snd_una whose
+	 * ACK echoes its timestamp): the reordering window covers it. */
 	kiln_time reo_extent;
 	uint32_t dsack_round; /* snd_max when reo_mult last grew */
 	bool loss_state;      /* after an RTO, until snd_una >= recover */

@@ -15,9 +15,11 @@
  *   is a transmission like the others, so a lost retransmission is
  *   found the same way (no waiting for the RTO).
  * - Reordering window: 0 until reordering was seen (while SACKs show
- *   three segments above a hole, or in recovery), then min_rtt / 4 times
- *   a multiplier that each round with a D-SACK raises (at most SRTT),
- *   back to 1 after 16 recoveries without one.
+ *   three segments above a hole, or in recovery), then the larger of
+ *   min_rtt / 4 times a multiplier that each round with a D-SACK raises
+ *   and the reordering extent seen (how late past RACK.rtt the segment
+ *   at snd_una arrived, from the ACK echoing its timestamp), at most
+ *   SRTT; both back to their start after 16 recoveries without one.
  * - Tail-loss probe: with data in flight and no timeout recovery under
  *   way (fast recovery included: the ACK ending it may be lost), a
  *   probe goes out 2 SRTT after the last transmission (plus 200 ms for a
