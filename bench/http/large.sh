@@ -7,7 +7,7 @@
 # nginx's from the same run), the server's CPU per response (utime+stime
 # of the server process over the run: for Kiln on unix that includes the
 # tap writes in the kernel, for hvt the monitor and its vCPU), and for
-# hvt the VM exits per response (KILN_HVT_STATS).
+# hvt the VM exits per response and per MB of bodies (KILN_HVT_STATS).
 #
 # usage: bench/http/large.sh   (as root; env: DURATION=8 RUNS=3
 #                               CONNS_LIST="32 128" KILN_ARGS=...: more
@@ -145,7 +145,7 @@ done
 kill $UPID
 wait $UPID 2>/dev/null || true
 
-declare -A X
+declare -A X XM
 if [ $HVT = yes ]; then
 	for f in "${FILES[@]}"; do
 		for c in $CONNS_LIST; do
@@ -165,13 +165,16 @@ if [ $HVT = yes ]; then
 			wait $HPID || true
 			exits=$(sed -n 's/^kiln-hvt: \([0-9]*\) exits.*/\1/p' "$T/hvt.log")
 			X[$f$c]=$(awk -v e="${exits:-0}" -v r="$REQS" 'BEGIN {if (r > 0) printf "%.2f", e / r; else print "?"}')
+			# Per MB (10^6 bytes) of bodies served.
+			size=$(stat -c %s "$app/public$f")
+			XM[$f$c]=$(awk -v e="${exits:-0}" -v r="$REQS" -v s="$size" 'BEGIN {if (r > 0) printf "%.2f", e / (r * s / 1e6); else print "?"}')
 		done
 	done
 fi
 
 echo
 echo "== large responses: req/s (median of $RUNS), ratio to nginx, server CPU ms per response"
-printf '%-11s %5s %16s %24s %24s %8s\n' file conns nginx "Kiln unix" "Kiln hvt" "hvt exits/resp"
+printf '%-11s %5s %16s %24s %24s %8s %8s\n' file conns nginx "Kiln unix" "Kiln hvt" "hvt exits/resp" "/MB"
 for f in "${FILES[@]}"; do
 	for c in $CONNS_LIST; do
 		n=${R[nginx$f$c]}
@@ -180,7 +183,7 @@ for f in "${FILES[@]}"; do
 			[ -n "$r" ] || { echo "-"; return; }
 			awk -v r="$r" -v n="$n" -v p="$p" 'BEGIN {printf "%d ×%.2f %.3fms", r, r / n, p}'
 		}
-		printf '%-11s %5s %16s %24s %24s %8s\n' "$f" "$c" "$n ${C[nginx$f$c]}ms" \
-			"$(cell unix)" "$(cell hvt)" "${X[$f$c]:--}"
+		printf '%-11s %5s %16s %24s %24s %8s %8s\n' "$f" "$c" "$n ${C[nginx$f$c]}ms" \
+			"$(cell unix)" "$(cell hvt)" "${X[$f$c]:--}" "${XM[$f$c]:--}"
 	done
 done
