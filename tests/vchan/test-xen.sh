@@ -8,7 +8,9 @@
 # each reported, the server serving on. tests/vchan/dom0-vchan.sh does
 # the work in dom0.
 # timeout: 1100
-# lane: tcg
+# (Not in the second lane: once, with both host cores busy compiling, a
+# client stayed silent for its whole bound; the cause is not found yet,
+# and a failed case now reports the client's state and xenstore.)
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 if ! command -v qemu-system-x86_64 >/dev/null; then
