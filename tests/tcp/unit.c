@@ -1467,6 +1467,34 @@ static void test_undo_timestamps(void)
 	tcp_abort(c);
 }
 
+/* A spurious timeout (RFC 5682's case, found here as RFC 3522 does):
+ * the flight's ACKs are only late, the probes and the RTO go out, then
+ * the ACK of the resent data echoes the original's timestamp: cwnd and
+ * ssthresh come back to before the timeout. */
+static void test_undo_rto(void)
+{
+	struct peer p;
+	struct tcp_conn *c = rack_open(&p);
+	CHECK(c);
+	uint32_t mss = c->smss, base = p.ack;
+	send_bulk(c, 6 * mss);
+	uint32_t ts = h_last()->h.opt.ts_val;
+	h_advance(KILN_MSEC(10));
+	sack_ack(&p, base, mss, 2, NULL, 0, ts);
+	uint32_t cwnd0 = c->cwnd, ssthresh0 = c->ssthresh;
+	for (int i = 0; i < 400 && !tcp_stats.rto_timeouts; i++)
+		h_advance(KILN_MSEC(1));
+	CHECK(tcp_stats.rto_timeouts == 1);
+	CHECK(c->cwnd < cwnd0 && c->ssthresh < ssthresh0);
+	CHECK(sent_seq(base + 2 * mss));
+	h_advance(KILN_MSEC(1));
+	sack_ack(&p, base, mss, 6, NULL, 0, ts);
+	CHECK(net_counters.tcp_undos == 1);
+	CHECK(c->cwnd >= cwnd0 && c->ssthresh == ssthresh0);
+	CHECK(!c->rack.loss_state);
+	tcp_abort(c);
+}
+
 /* Undo (RFC 3708 D-SACK): the retransmission got there second and the
  * peer D-SACKs it, after the recovery ended: cwnd comes back. */
 static void test_undo_dsack(void)
@@ -2894,6 +2922,7 @@ static const struct test tests[] = {
         T(lost_retransmission),
         T(undo_timestamps),
         T(undo_dsack),
+        T(undo_rto),
         T(prr),
         T(cc_cubic_newreno),
         T(sack_generation_and_reassembly),
