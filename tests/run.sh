@@ -242,14 +242,15 @@ show() {
 	shown_done[$t]=1
 }
 
-# Scripts marked "# lane: tcg" spend their time in one QEMU process
+# Scripts marked "# lane: tcg" (in the comment block they start with)
+# spend their time in one QEMU process
 # emulating a CPU (nested Xen, arm64 boards): the whole suite runs them
 # one after the other in a second lane beside the others, which keeps the
 # other core busy with the rest (KILN_TEST_LANES=1: one lane).
 main=() tcg=()
 for t in "${selected[@]}"; do
 	if [ -z "$live" ] && [ "${KILN_TEST_LANES:-2}" != 1 ] &&
-		grep -q '^# lane: tcg$' "$t"; then
+		sed -n '/^[^#]/q; p' "$t" | grep -q '^# lane: tcg$'; then
 		tcg+=("$t")
 	else
 		main+=("$t")
