@@ -68,6 +68,7 @@ test-long: programs
 	KILN_TEST_LONG=1 bash tests/xen/test-xen.sh
 	KILN_TEST_LONG=1 bash tests/site/test-site.sh
 	KILN_TEST_LONG=1 bash tests/kiln/test-portable-apps.sh
+	KILN_TEST_LONG=1 bash tests/vchan/test-xen.sh
 	FUZZ_SECONDS=30 bash tests/fuzz/test-fuzz.sh
 
 PREFIX ?= /usr/local

@@ -8,11 +8,18 @@
 # each reported, the server serving on. tests/vchan/dom0-vchan.sh does
 # the work in dom0.
 # timeout: 1100
-# (Not in the second lane: once, with both host cores busy compiling, a
-# client stayed silent for its whole bound; the cause is not found yet,
-# and a failed case now reports the client's state and xenstore.)
+# Known problem (docs/vchan.md): now and then a Kiln endpoint stops making
+# progress here (a client blocked with nothing printed, or the server no
+# longer serving), in about a third of the runs on a loaded host and once
+# alone. Until that is found and fixed the script runs in make test-long
+# (KILN_TEST_LONG=1) and the suite says so with a SKIP line; a failed
+# case reports the client's xl state, console and xenstore entries.
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
+if [ "${KILN_TEST_LONG:-0}" != 1 ]; then
+	skip "vchan on xen" "a known stall of Kiln's vchan endpoints under nested Xen (docs/vchan.md, Known problems); run by make test-long"
+	exit 0
+fi
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	skip "vchan on xen" "qemu-system-x86_64 not installed"
 	exit 0
