@@ -169,13 +169,16 @@ to_ms() {
 	echo $((10#$m * 60000 + 10#$sec * 1000 + 10#${frac:0:3}))
 }
 
+# log_of SCRIPT: its log file (tests/a/test-b.sh: _build/tests/a_test-b.sh.log).
+log_of() { echo "$logdir/$(echo "${1#tests/}" | tr / _).log"; }
+
 # run_one SCRIPT: run it under its limit and write what the runner prints
 # of it to LOG.report and its counts ("PASS FAIL SKIP") to LOG.counts.
 run_one() {
 	local t=$1 limit log t0 t1 c0 c1 rc p f s tpid
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$t" | head -1)
 	limit=${limit:-600}
-	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
+	log=$(log_of "$t")
 	rm -f "$log.report" "$log.counts"
 	{
 		if [ -n "$cases" ]; then
@@ -232,7 +235,7 @@ run_one() {
 declare -A shown_done=()
 show() {
 	local t=$1 log p f s
-	log="$logdir/$(echo "${t#tests/}" | tr / _).log"
+	log=$(log_of "$t")
 	cat "$log.report"
 	read -r p f s <"$log.counts"
 	[ "$f" -gt 0 ] && failures+=("$t")
@@ -260,7 +263,7 @@ lane=
 if [ ${#tcg[@]} -gt 0 ]; then
 	# No report of an earlier run may pass for this one's.
 	for t in "${tcg[@]}"; do
-		rm -f "$logdir/$(echo "${t#tests/}" | tr / _).log."{report,counts}
+		rm -f "$(log_of "$t")."{report,counts}
 	done
 	(for t in "${tcg[@]}"; do run_one "$t"; done) &
 	lane=$!
@@ -271,7 +274,7 @@ show_ready() {
 	local t log
 	for t in ${tcg[@]+"${tcg[@]}"}; do
 		[ -n "${shown_done[$t]:-}" ] && continue
-		log="$logdir/$(echo "${t#tests/}" | tr / _).log"
+		log=$(log_of "$t")
 		[ -e "$log.counts" ] && [ -e "$log.report" ] || return 0
 		show "$t"
 	done
