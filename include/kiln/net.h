@@ -196,9 +196,11 @@ struct tcp_config {
 	 * a listen backlog is full, _OFF never, _ALWAYS for every SYN.
 	 * --tcp-syncookies=0|1|2. */
 	unsigned syncookies;
-	/* Congestion controller: TCP_CC_CUBIC (RFC 9438, the default) or
-	 * TCP_CC_NEWRENO (RFC 5681). --tcp-cc=cubic|newreno. */
-	enum tcp_cc_algo { TCP_CC_CUBIC, TCP_CC_NEWRENO } cc;
+	/* Congestion controller: TCP_CC_CUBIC (RFC 9438, the default),
+	 * TCP_CC_NEWRENO (RFC 5681) or TCP_CC_BBR (BBR v1, paced, model
+	 * based: random loss does not shrink its window; SACK connections
+	 * only, CUBIC on the others). --tcp-cc=cubic|newreno|bbr. */
+	enum tcp_cc_algo { TCP_CC_CUBIC, TCP_CC_NEWRENO, TCP_CC_BBR } cc;
 };
 #define TCP_SYNCOOKIES_OFF 0
 #define TCP_SYNCOOKIES_AUTO 1

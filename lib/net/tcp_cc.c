@@ -22,9 +22,10 @@
 
 #define CWND_MAX (1u << 30)
 
+/* BBR (tcp_bbr.c) needs SACK; on other connections CUBIC stands in. */
 static bool cubic(void)
 {
-	return tcp_cfg.cc == TCP_CC_CUBIC;
+	return tcp_cfg.cc == TCP_CC_CUBIC || tcp_cfg.cc == TCP_CC_BBR;
 }
 
 void tcp_cc_init(struct tcp_conn *c)

@@ -106,7 +106,8 @@ int tcp_configure(const struct tcp_config *cfg)
 	    cfg->keep_idle <= 0 || cfg->keep_interval <= 0 ||
 	    cfg->orphan_timeout <= 0 ||
 	    cfg->syncookies > TCP_SYNCOOKIES_ALWAYS ||
-	    (cfg->cc != TCP_CC_CUBIC && cfg->cc != TCP_CC_NEWRENO))
+	    (cfg->cc != TCP_CC_CUBIC && cfg->cc != TCP_CC_NEWRENO &&
+	     cfg->cc != TCP_CC_BBR))
 		return -KILN_EINVAL;
 	tcp_cfg = *cfg;
 	settled = true;
@@ -157,9 +158,11 @@ int tcp_configure_from_args(void)
 			c.cc = TCP_CC_CUBIC;
 		} else if (!strcmp(cc, "newreno")) {
 			c.cc = TCP_CC_NEWRENO;
+		} else if (!strcmp(cc, "bbr")) {
+			c.cc = TCP_CC_BBR;
 		} else {
-			kiln_printf(
-			        "boot argument --tcp-cc: cubic or newreno\n");
+			kiln_printf("boot argument --tcp-cc: cubic, newreno or "
+			            "bbr\n");
 			ok = false;
 		}
 	}
@@ -441,7 +444,7 @@ void tcp_enter_time_wait(struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
 	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = 0;
-	c->t_orphan = c->t_tlp = c->t_reo = 0;
+	c->t_orphan = c->t_tlp = c->t_reo = c->t_pace = 0;
 	c->t_2msl = kiln_now() + 2 * tcp_cfg.msl;
 	tcp_timer_update(c);
 	if (!(c->flags & TF_OWNED)) {

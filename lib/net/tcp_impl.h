@@ -124,6 +124,58 @@ struct tcp_segrec {
 	kiln_time xmit0; /* the first */
 	uint32_t tsval, tsval0;
 	unsigned flags;
+	/* For the delivery rate (tcp_bbr.c), as the connection stood at
+	 * the latest transmission: bytes delivered by then, when that
+	 * count last grew, and the send time of the newest segment
+	 * delivered by then; whether the application was the limit. */
+	uint64_t d_delivered;
+	kiln_time d_delivered_at, d_first_sent;
+	bool d_app_limited;
+};
+
+/* BBR (tcp_bbr.c): the model of the path, the delivery rate estimate it
+ * is built from, and pacing. */
+#define TCP_BBR_BW_ROUNDS 10
+struct tcp_bbr {
+	/* Delivery rate estimation. */
+	uint64_t delivered;     /* bytes ACKed or SACKed on the connection */
+	kiln_time delivered_at; /* when delivered last grew */
+	kiln_time first_sent;   /* send time of the newest one delivered */
+	uint64_t app_limited;   /* delivered mark of an idle sender, or 0 */
+	/* The sample this ACK gives (the newest-sent segment it delivered). */
+	bool rs_valid, rs_app_limited, rs_retrans;
+	uint64_t rs_prior_delivered;
+	kiln_time rs_prior_at, rs_send_elapsed, rs_xmit, rs_rtt;
+	uint32_t rs_end;
+	uint32_t rs_lost; /* bytes this ACK marked lost */
+	/* The model. */
+	uint64_t bw_round[TCP_BBR_BW_ROUNDS]; /* per-round max, bytes/s */
+	uint64_t bw;                          /* max of bw_round */
+	uint64_t next_round_delivered;
+	uint32_t round;
+	bool round_start;
+	kiln_time min_rtt, min_rtt_at;
+	uint8_t mode, cycle;
+	kiln_time cycle_at;
+	uint64_t full_bw;
+	uint8_t full_bw_rounds;
+	bool filled_pipe;
+	kiln_time probe_rtt_done;
+	bool probe_rtt_round_done;
+	/* Loss response: packet conservation for the first round of a
+	 * recovery, then the model's window; the window before it back at
+	 * its end. */
+	bool in_loss, conservation;
+	uint32_t prior_cwnd;
+	/* ACK aggregation: bytes ACKed beyond what BtlBw explains since
+	 * the epoch began, the largest of two windows of 5 rounds. */
+	kiln_time ack_epoch_at;
+	uint64_t ack_epoch_acked;
+	uint32_t extra_acked[2];
+	uint8_t extra_acked_idx, extra_acked_rounds;
+	/* Pacing: bytes/s, and the earliest time the next segment goes. */
+	uint64_t pacing_rate;
+	kiln_time pace_at;
 };
 
 struct tcp_rack {
@@ -259,6 +311,7 @@ struct tcp_conn {
 	struct net_buf_waiter bufwait;
 	kiln_time t_rexmt, t_persist, t_keep, t_2msl, t_delack, t_orphan;
 	kiln_time t_tlp, t_reo; /* tail-loss probe, RACK reordering timer */
+	kiln_time t_pace;       /* BBR: the paced sender may go on */
 	unsigned persist_shift, keep_probes;
 	kiln_time last_rx;
 
@@ -271,6 +324,7 @@ struct tcp_conn {
 	kiln_time rcv_rtt, rcvq_at;
 	uint32_t rcvq_seq; /* rcv_nxt when the round trip at rcvq_at began */
 	struct tcp_rack rack;
+	struct tcp_bbr bbr;
 
 	/* The application. */
 	struct kiln_waitq readers, writers;
@@ -501,6 +555,36 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
 uint32_t tcp_cc_ssthresh(struct tcp_conn *c);
 /* A retransmission timeout. */
 void tcp_cc_rto(struct tcp_conn *c);
+
+/* ------------------------------------------------------- tcp_bbr.c */
+
+/* Does BBR set this connection's window and pace it (--tcp-cc=bbr on a
+ * SACK connection: it needs RACK's records for its delivery rate)? */
+static inline bool tcp_bbr_on(const struct tcp_conn *c)
+{
+	return tcp_cfg.cc == TCP_CC_BBR && tcp_rack_on(c);
+}
+void tcp_bbr_init(struct tcp_conn *c);
+/* A record is made or resent now: note the delivery state in it. idle:
+ * nothing was in flight. */
+void tcp_bbr_sent(struct tcp_conn *c, struct tcp_segrec *s, kiln_time now,
+                  bool idle);
+/* len bytes of record s were delivered (ACKed or SACKed) now. */
+void tcp_bbr_delivered(struct tcp_conn *c, const struct tcp_segrec *s,
+                       uint32_t len, kiln_time now);
+/* The end of an ACK's processing by RACK: update the model, then set
+ * cwnd and the pacing rate. acked: bytes newly delivered; lost: bytes
+ * newly marked lost. */
+void tcp_bbr_ack(struct tcp_conn *c, uint32_t acked, uint32_t lost,
+                 kiln_time now);
+/* Recovery (rto false) or a timeout began, before cwnd changes. */
+void tcp_bbr_loss_begin(struct tcp_conn *c, bool rto);
+/* The sender ran out of data with room in the window. */
+void tcp_bbr_app_limited(struct tcp_conn *c);
+/* May a segment leave now? If not, t_pace is set to when it may. */
+bool tcp_bbr_may_send(struct tcp_conn *c, kiln_time now);
+/* len bytes went out now (paced). */
+void tcp_bbr_paced(struct tcp_conn *c, uint32_t len, kiln_time now);
 
 /* ----------------------------------------------------- tcp_input.c */
 

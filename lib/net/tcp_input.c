@@ -75,6 +75,7 @@ static bool establish(struct tcp_conn *c, uint32_t ack, uint16_t window)
 	c->cwnd = c->retries ? c->smss : (iw < floor ? iw : floor);
 	c->ssthresh = 0x7fffffff;
 	tcp_cc_init(c);
+	tcp_bbr_init(c);
 	c->rack.reo_mult = 1;
 	c->rack.fack = ack;
 	c->rack.dsack_round = ack;
@@ -375,8 +376,8 @@ static void ack_new(struct tcp_conn *c, const struct tcp_header *h)
 
 	if (tcp_rack_on(c)) {
 		/* Recovery is tcp_rack.c's (tcp_rack_ack). */
-		if (!(c->flags & TF_RECOVERY))
-			tcp_cc_ack(c, acked);
+		if (!(c->flags & TF_RECOVERY) && !tcp_bbr_on(c))
+			tcp_cc_ack(c, acked); /* BBR: tcp_bbr_ack */
 	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* Full acknowledgment (RFC 6582 3.2 step 3). */

@@ -421,6 +421,8 @@ void tcp_output(struct tcp_conn *c)
 			go = fin && !avail;
 		if (!go)
 			break;
+		if (rack && (len || fin) && !tcp_bbr_may_send(c, now))
+			break; /* paced: t_pace wakes us */
 		if ((len || fin) && !net_tx_room()) {
 			/* The packet pool is down to its reserve: the data
 			 * (or FIN) stays in the ring, unsent (so no timer, no
@@ -462,6 +464,11 @@ void tcp_output(struct tcp_conn *c)
 	}
 	if (rack)
 		tcp_rack_arm(c, sent_new);
+	/* All the data is out and the window had room: the application is
+	 * the limit, which BBR's rate samples must know. */
+	if (tcp_bbr_on(c) && c->snd_nxt - c->snd_una >= c->snd.len &&
+	    tcp_rack_pipe(c) < c->cwnd)
+		tcp_bbr_app_limited(c);
 	if (c->flags & TF_ACKNOW)
 		xmit(c, c->snd_max, TCP_ACK, 0, 0);
 	tcp_persist_check(c);

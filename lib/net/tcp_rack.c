@@ -150,8 +150,10 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 	kiln_time now = kiln_now();
 	uint32_t tsval = tcp_ts_now(c);
 	uint32_t end = seq + seq_len;
+	bool idle = !r->n;
 	if (c->flags & TF_RECOVERY)
 		r->prr_out += seq_len;
+	tcp_bbr_paced(c, seq_len, now);
 	if (!rexmit || !r->n || SEQ_GEQ(seq, r->seg[r->n - 1].end)) {
 		/* New data: one record at the end (merged with the last one
 		 * if sent at the same instant, as a TSO burst is). */
@@ -161,7 +163,8 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 				/* Not contiguous (cannot happen): start over.
 				 */
 				tcp_rack_release(c);
-			} else if (l->xmit == now && !l->flags) {
+			} else if (l->xmit == now && !l->flags &&
+			           l->d_delivered == c->bbr.delivered) {
 				l->end = end;
 				return;
 			}
@@ -174,6 +177,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		s->xmit = s->xmit0 = now;
 		s->tsval = s->tsval0 = tsval;
 		s->flags = 0;
+		tcp_bbr_sent(c, s, now, idle);
 		return;
 	}
 	if (SEQ_LT(seq, r->seg[0].start))
@@ -192,6 +196,7 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		s->flags |= SR_RETRANS;
 		s->xmit = now;
 		s->tsval = tsval;
+		tcp_bbr_sent(c, s, now, false);
 		if (r->undo_on && ((c->flags & TF_RECOVERY) || r->loss_state))
 			r->undo_retrans++;
 	}
@@ -324,7 +329,9 @@ static void enter_recovery(struct tcp_conn *c)
 	r->undo_retrans = 0;
 	r->retrans_tsval = 0;
 	r->undo_marker = c->snd_una;
-	c->ssthresh = tcp_cc_ssthresh(c);
+	tcp_bbr_loss_begin(c, false);
+	if (!tcp_bbr_on(c)) /* BBR keeps its window (tcp_bbr.c) */
+		c->ssthresh = tcp_cc_ssthresh(c);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
 	r->prr_delivered = 0;
@@ -440,6 +447,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 		struct tcp_segrec *s = &r->seg[k];
 		if (!(s->flags & SR_SACKED)) {
 			delivered_now += s->end - s->start;
+			tcp_bbr_delivered(c, s, s->end - s->start, now);
 			delivered(c, s, ts_ecr, now, fack0,
 			          s->start == prior_una);
 		}
@@ -455,8 +463,10 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 	if (r->n && SEQ_LT(r->seg[0].start, c->snd_una)) {
 		struct tcp_segrec *s = &r->seg[0];
 		uint32_t cut = c->snd_una - s->start;
-		if (!(s->flags & SR_SACKED))
+		if (!(s->flags & SR_SACKED)) {
 			delivered_now += cut;
+			tcp_bbr_delivered(c, s, cut, now);
+		}
 		if (s->flags & SR_SACKED)
 			r->sacked -= cut;
 		if (s->flags & SR_LOST)
@@ -515,6 +525,7 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 			if (SEQ_LT(s->start, b.start) || (s->flags & SR_SACKED))
 				continue;
 			delivered_now += s->end - s->start;
+			tcp_bbr_delivered(c, s, s->end - s->start, now);
 			delivered(c, s, ts_ecr, now, fack0, false);
 			clear_flag(r, s, SR_LOST);
 			set_flag(r, s, SR_SACKED);
@@ -545,17 +556,21 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 			 * reduced the window. */
 		} else if (r->tlp_retrans && SEQ_GT(c->snd_una, prior_una) &&
 		           !(c->flags & TF_RECOVERY)) {
-			/* It repaired a loss: respond to the congestion. */
+			/* It repaired a loss: respond to the congestion (BBR
+			 * does not take a loss for congestion). */
 			net_counters.tcp_tlp_recovered++;
-			c->ssthresh = tcp_cc_ssthresh(c);
-			c->cwnd = c->ssthresh;
+			if (!tcp_bbr_on(c)) {
+				c->ssthresh = tcp_cc_ssthresh(c);
+				c->cwnd = c->ssthresh;
+			}
 		}
 	}
 
 	/* End of recovery or of the post-timeout period. */
 	if ((c->flags & TF_RECOVERY) && SEQ_GEQ(c->snd_una, c->recover)) {
 		c->flags &= ~TF_RECOVERY;
-		c->cwnd = c->ssthresh;
+		if (!tcp_bbr_on(c)) /* BBR restores its own (tcp_bbr_ack) */
+			c->cwnd = c->ssthresh;
 		c->dupacks = 0;
 		/* undo_on stays: D-SACKs for the episode may follow. */
 	}
@@ -572,7 +587,9 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 		r->tlp_count = 0;
 		enter_recovery(c);
 	}
-	if (c->flags & TF_RECOVERY)
+	if (tcp_bbr_on(c))
+		tcp_bbr_ack(c, delivered_now, marked, now);
+	else if (c->flags & TF_RECOVERY)
 		prr(c, delivered_now);
 	/* The ACK clock ticks: probes count afresh. In recovery, SACKed
 	 * progress also shows it alive. */
@@ -596,7 +613,7 @@ void tcp_rack_retransmit(struct tcp_conn *c)
 		uint32_t pipe = tcp_rack_pipe(c);
 		if (pipe >= c->cwnd && !r->tlp_force)
 			return;
-		if (!net_tx_room())
+		if (!net_tx_room() || !tcp_bbr_may_send(c, kiln_now()))
 			return;
 		uint32_t len = s->end - s->start;
 		if (len > c->smss)
@@ -700,7 +717,8 @@ void tcp_rack_timer(struct tcp_conn *c, kiln_time now)
 				c->rack.tlp_on = false;
 				c->rack.tlp_count = 0;
 				enter_recovery(c);
-				prr(c, 0);
+				if (!tcp_bbr_on(c))
+					prr(c, 0);
 			}
 			tcp_output(c);
 		}
@@ -735,6 +753,7 @@ void tcp_rack_rto(struct tcp_conn *c)
 	}
 	if (c->backoff >= 1)
 		r->undo_on = false; /* a second timeout is real */
+	tcp_bbr_loss_begin(c, true);
 	for (unsigned i = 0; i < r->n; i++) {
 		struct tcp_segrec *s = &r->seg[i];
 		if (renege)

@@ -27,9 +27,10 @@ void tcp_timer_init(struct tcp_conn *c)
 void tcp_timer_update(struct tcp_conn *c)
 {
 	kiln_time d = 0;
-	kiln_time all[8] = {c->t_rexmt,  c->t_persist, c->t_keep, c->t_2msl,
-	                    c->t_delack, c->t_orphan,  c->t_tlp,  c->t_reo};
-	for (int i = 0; i < 8; i++)
+	kiln_time all[9] = {c->t_rexmt, c->t_persist, c->t_keep,
+	                    c->t_2msl,  c->t_delack,  c->t_orphan,
+	                    c->t_tlp,   c->t_reo,     c->t_pace};
+	for (int i = 0; i < 9; i++)
 		if (all[i] && (!d || all[i] < d))
 			d = all[i];
 	if (!d) {
@@ -201,6 +202,10 @@ static void on_timer(struct kiln_timer *t, void *arg)
 	}
 	if ((c->t_reo && now >= c->t_reo) || (c->t_tlp && now >= c->t_tlp))
 		tcp_rack_timer(c, now);
+	if (c->t_pace && now >= c->t_pace) {
+		c->t_pace = 0; /* a paced sender's next segment is due */
+		tcp_output(c);
+	}
 	if (c->t_persist && now >= c->t_persist) {
 		c->t_persist = 0;
 		tcp_stats.zero_window_probes++;
