@@ -1572,6 +1572,256 @@ static void test_prr(void)
 	tcp_abort(c);
 }
 
+/* -------------------------------------------------------------- BBR */
+
+static void use_cc(enum tcp_cc_algo algo)
+{
+	struct tcp_config cfg;
+	tcp_config_defaults(&cfg);
+	cfg.cc = algo;
+	CHECK(tcp_configure(&cfg) == 0);
+}
+
+/* A scripted bottleneck: one segment per `service` behind `prop` of delay
+ * each way, an unbounded queue, and the segments whose index is in drop[]
+ * lost on their first transmission. The peer ACKs every arrival, with
+ * SACK blocks above a hole. */
+#define BN_SEGS 8192
+struct bottleneck {
+	struct peer p;
+	struct tcp_conn *c;
+	uint32_t base, mss;
+	kiln_time prop, service, last_out;
+	kiln_time ack_at[BN_SEGS];
+	uint32_t tsv[BN_SEGS];
+	bool sent[BN_SEGS], got[BN_SEGS];
+	const unsigned *drop;
+	unsigned n_drop;
+	unsigned cum;          /* segments acknowledged cumulatively */
+	unsigned max_step_out; /* most segments sent in one step */
+	uint32_t max_flight;
+};
+
+static bool bn_dropped(const struct bottleneck *b, unsigned i)
+{
+	for (unsigned k = 0; k < b->n_drop; k++)
+		if (b->drop[k] == i)
+			return true;
+	return false;
+}
+
+/* Run the world for `time` in steps of 100 us, the application keeping
+ * the send buffer full. hold: ACKs are held back (and then come at once). */
+static void bn_run(struct bottleneck *b, kiln_time time, bool hold)
+{
+	static uint8_t fill[65536];
+	kiln_time end = h_now + time;
+	while (h_now < end) {
+		while (tcp_send(b->c, fill, sizeof(fill)) > 0) {
+		}
+		unsigned out = 0;
+		for (unsigned k = 0; k < h_nout; k++) {
+			struct h_seg *g = h_get(k);
+			if (!g->data_len)
+				continue;
+			unsigned i = (g->h.seq - b->base) / b->mss;
+			if (i >= BN_SEGS)
+				continue;
+			out++;
+			bool first = !b->sent[i];
+			b->sent[i] = true;
+			if (first && bn_dropped(b, i))
+				continue;
+			kiln_time arrive = h_now + b->prop;
+			if (arrive < b->last_out + b->service)
+				arrive = b->last_out + b->service;
+			b->last_out = arrive;
+			if (!b->ack_at[i] || b->got[i])
+				b->ack_at[i] = arrive + b->prop;
+			b->tsv[i] = g->h.opt.ts_val;
+		}
+		if (out > b->max_step_out && b->c->bbr.mode == 2)
+			b->max_step_out = out;
+		h_clear();
+		if (tcp_flight(b->c) > b->max_flight && b->c->bbr.mode == 2)
+			b->max_flight = tcp_flight(b->c);
+		/* Arrivals acknowledged now. */
+		bool any = false;
+		uint32_t ecr = 0;
+		for (unsigned i = b->cum; i < BN_SEGS && b->sent[i]; i++)
+			if (!hold && !b->got[i] && b->ack_at[i] &&
+			    b->ack_at[i] <= h_now) {
+				b->got[i] = any = true;
+				ecr = b->tsv[i];
+			}
+		if (any) {
+			while (b->cum < BN_SEGS && b->got[b->cum])
+				b->cum++;
+			unsigned blk[3][2], n = 0;
+			for (unsigned i = b->cum;
+			     i < BN_SEGS && b->sent[i] && n < 3;) {
+				if (!b->got[i]) {
+					i++;
+					continue;
+				}
+				unsigned j = i;
+				while (j < BN_SEGS && b->got[j])
+					j++;
+				blk[n][0] = i;
+				blk[n][1] = j;
+				n++;
+				i = j;
+			}
+			sack_ack(&b->p, b->base, b->mss, b->cum,
+			         (const unsigned(*)[2])blk, n, ecr);
+		}
+		h_advance(KILN_USEC(100));
+	}
+}
+
+static struct bottleneck bn;
+
+static bool bn_open(enum tcp_cc_algo algo)
+{
+	use_cc(algo);
+	memset(&bn, 0, sizeof(bn));
+	bn.c = rack_open(&bn.p);
+	if (!bn.c)
+		return false;
+	bn.base = bn.p.ack;
+	bn.mss = bn.c->smss;
+	bn.prop = KILN_MSEC(5);
+	bn.service = KILN_MSEC(1);
+	bn.p.wnd = 65535;
+	return true;
+}
+
+/* One segment a millisecond behind 10 ms of round trip: BBR's model finds
+ * both, startup ends, and in PROBE_BW the flight stays near 2 BDP (20
+ * segments; the queue one BDP), where a loss-based controller with an
+ * unbounded queue keeps growing it; the pacing rate spreads the sending
+ * (at most 2 segments in any 100 us). */
+static void test_bbr_model(void)
+{
+	CHECK(bn_open(TCP_CC_BBR));
+	struct tcp_conn *c = bn.c;
+	/* The peer's window must not be the limit: 64 KiB << 7. */
+	c->snd_wscale = 7;
+	bn_run(&bn, KILN_SEC(3), false);
+	struct tcp_bbr *b = &c->bbr;
+	uint64_t want = (uint64_t)bn.mss * 1000; /* bytes/s */
+	fprintf(stderr,
+	        "  bbr: mode %u bw %llu B/s (want %llu) min_rtt %.2f ms cwnd "
+	        "%u flight max %u (%u segments), %u acked, most %u in a "
+	        "step\n",
+	        b->mode, (unsigned long long)b->bw, (unsigned long long)want,
+	        (double)b->min_rtt / 1e6, c->cwnd / bn.mss, bn.max_flight,
+	        bn.max_flight / bn.mss, bn.cum, bn.max_step_out);
+	CHECK(b->mode == 2); /* PROBE_BW */
+	CHECK(b->filled_pipe);
+	CHECK(b->bw >= want * 9 / 10 && b->bw <= want * 13 / 10);
+	CHECK(b->min_rtt >= KILN_MSEC(10) && b->min_rtt <= KILN_MSEC(12));
+	CHECK(bn.max_flight <= 36 * bn.mss);
+	CHECK(bn.cum >= 2800); /* the bottleneck kept busy: 1 per ms */
+	CHECK(bn.max_step_out <= 2);
+	tcp_abort(c);
+}
+
+/* The same path with CUBIC: the flight grows past 3 BDP (the check
+ * test_bbr_model holds BBR to fails for a loss-based controller). */
+static void test_bbr_model_cubic_differs(void)
+{
+	CHECK(bn_open(TCP_CC_CUBIC));
+	bn.c->snd_wscale = 7;
+	bn_run(&bn, KILN_SEC(3), false);
+	uint32_t fl = tcp_flight(bn.c);
+	fprintf(stderr, "  cubic: flight %u segments\n", fl / bn.mss);
+	CHECK(fl > 36 * bn.mss);
+	tcp_abort(bn.c);
+}
+
+/* A loss (one segment in each of 20 windows) does not shrink BBR's
+ * window: after each recovery it is back where it was, and the
+ * bottleneck stays busy. CUBIC's would fall to 0.7 each time. */
+static void test_bbr_loss_keeps_window(void)
+{
+	static unsigned drop[20];
+	CHECK(bn_open(TCP_CC_BBR));
+	struct tcp_conn *c = bn.c;
+	c->snd_wscale = 7;
+	bn_run(&bn, KILN_SEC(2), false);
+	CHECK(c->bbr.mode == 2);
+	uint32_t before = c->cwnd;
+	unsigned cum0 = bn.cum;
+	/* From about 50 segments ahead, every 40th is lost once. */
+	for (unsigned k = 0; k < 20; k++)
+		drop[k] = cum0 + 50 + 40 * k;
+	bn.drop = drop;
+	bn.n_drop = 20;
+	uint64_t rec0 = tcp_stats.fast_retransmits;
+	bn_run(&bn, KILN_SEC(1), false);
+	unsigned done = bn.cum - cum0;
+	fprintf(stderr,
+	        "  bbr with loss: cwnd %u -> %u segments, %llu recoveries, "
+	        "%u acked in 1 s, %llu rto\n",
+	        before / bn.mss, c->cwnd / bn.mss,
+	        (unsigned long long)(tcp_stats.fast_retransmits - rec0), done,
+	        (unsigned long long)tcp_stats.rto_timeouts);
+	CHECK(tcp_stats.fast_retransmits - rec0 >= 15);
+	CHECK(c->cwnd >= before * 9 / 10);
+	CHECK(done >= 900); /* the bottleneck lost at most 10% of its time */
+	CHECK(tcp_stats.rto_timeouts == 0);
+	tcp_abort(c);
+}
+
+/* ACKs held back for 20 ms then released at once (ACK aggregation):
+ * what they open goes out at the pacing rate, not as one burst. */
+static void test_bbr_paces_bursts(void)
+{
+	CHECK(bn_open(TCP_CC_BBR));
+	struct tcp_conn *c = bn.c;
+	c->snd_wscale = 7;
+	bn_run(&bn, KILN_SEC(2), false);
+	CHECK(c->bbr.mode == 2 && c->bbr.pacing_rate);
+	bn_run(&bn, KILN_MSEC(20), true);
+	bn.max_step_out = 0;
+	bn_run(&bn, KILN_MSEC(10), false);
+	fprintf(stderr, "  bbr: most %u segments in 100 us after the burst\n",
+	        bn.max_step_out);
+	CHECK(bn.max_step_out >= 1 && bn.max_step_out <= 3);
+	tcp_abort(c);
+}
+
+/* 2 MiB each way over the loopback link, 10% loss, 5 ms each way: BBR in
+ * under half the simulated time CUBIC takes. */
+static double xfer_secs;
+static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
+                           kiln_time jitter, bool ts_sack);
+
+static void test_bbr_random_loss(void)
+{
+	int fd[2];
+	CHECK(pipe(fd) == 0);
+	pid_t pid = fork();
+	if (!pid) {
+		use_cc(TCP_CC_CUBIC);
+		lossy_transfer(2u << 20, 100, 0, 0, true);
+		double t = h_failed ? -1 : xfer_secs;
+		_exit(write(fd[1], &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+	}
+	double cubic = -1;
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(read(fd[0], &cubic, sizeof(cubic)) == sizeof(cubic) && cubic > 0);
+	close(fd[0]);
+	close(fd[1]);
+	use_cc(TCP_CC_BBR);
+	lossy_transfer(2u << 20, 100, 0, 0, true);
+	fprintf(stderr, "  10%% loss: bbr %.1f s, cubic %.1f s simulated\n",
+	        xfer_secs, cubic);
+	CHECK(xfer_secs > 0 && xfer_secs * 2 < cubic);
+}
+
 /* ------------------------------------------------- receiving, windows */
 
 static void test_sack_generation_and_reassembly(void)
@@ -2633,6 +2883,7 @@ static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
                            kiln_time jitter, bool ts_sack)
 {
 	int err;
+	xfer_secs = 0;
 	if (!ts_sack) {
 		struct tcp_config cfg;
 		tcp_config_defaults(&cfg);
@@ -2663,6 +2914,7 @@ static void lossy_transfer(size_t total, unsigned loss, unsigned dup,
 	struct xfer x = {a, b, total, 0, 0, 0, 0, false, false, false};
 	kiln_time t0 = h_now;
 	bool ok = h_run_until(xfer_done, &x, h_now + KILN_SEC(3600));
+	xfer_secs = (double)(h_now - t0) / 1e9;
 	fprintf(stderr,
 	        "  %zu bytes each way, loss %u/1000 dup %u/1000: %.1f s "
 	        "simulated, %llu retransmits, %llu fast, %llu sack, %llu rto, "
@@ -2953,6 +3205,11 @@ static const struct test tests[] = {
         T(blocking_api),
         T(accept_timeout_and_listener_close),
         T(freed_while_parked),
+        T(bbr_model),
+        T(bbr_model_cubic_differs),
+        T(bbr_loss_keeps_window),
+        T(bbr_paces_bursts),
+        T(bbr_random_loss),
         T(lossy_transfer),
         T(lossy_transfer_no_sack),
         T(lossy_transfer_lent),
