@@ -11,6 +11,8 @@
 # then each target's ratio to Linux.
 #
 # usage: bench/tcp/run.sh [TARGETS...]    (default: unix hvt)
+#   BENCH_BOOTARGS="--tcp-cc=bbr": boot arguments for apps/echo
+#   BENCH_LINUX_CC=NAME: Linux's echo uses controller NAME (TCP_CONGESTION)
 # Needs root, /dev/net/tun, and /dev/kvm for hvt.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +24,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(unix hvt)
 tmp=$(mktemp -d /tmp/kiln-bench-tcp.XXXXXX)
 on_exit "rm -rf '$tmp'"
-runs=3
+runs=${RUNS:-3}
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { sort -n | awk '{ v[NR] = $1 } END { printf "%s-%s", v[1], v[NR] }'; }
@@ -66,7 +68,7 @@ ip -n "$ls" addr add 198.18.2.2/24 dev kbt1
 ip -n "$lc" link set kbt0 up
 ip -n "$ls" link set kbt1 up
 echo_bin=$(host_build bench/net/linux_echo.host) || { tail -5 "$(host_log bench/net/linux_echo.host)"; exit 1; }
-ip netns exec "$ls" "$echo_bin" &
+LINUX_ECHO_CC=${BENCH_LINUX_CC:-} ip netns exec "$ls" "$echo_bin" &
 on_exit "ip netns pids $ls | xargs -r kill -9"
 sleep 0.5
 figures "$lc" 198.18.2.2 linux
@@ -78,7 +80,8 @@ for target in "${targets[@]}"; do
 	fi
 	ns=kiln-btcp-$target-$$
 	netns_setup "$ns"
-	if ! echo_start "$ns" "$target" "$tmp/$target.log" --ipv4=$ECHO_IP/24; then
+	# shellcheck disable=SC2086
+	if ! echo_start "$ns" "$target" "$tmp/$target.log" --ipv4=$ECHO_IP/24 ${BENCH_BOOTARGS:-}; then
 		echo "bench: $target does not start: $(tail -3 "$tmp/$target.log")"
 		echo_stop
 		continue
