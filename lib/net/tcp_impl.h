@@ -15,6 +15,7 @@
  *   tcp_rack.c    loss recovery with SACK: RACK-TLP (RFC 8985), PRR
  *                 (RFC 6937), undo (RFC 2883/3708 D-SACK, RFC 3522)
  *   tcp_cc.c      congestion control: CUBIC (RFC 9438) or NewReno
+ *   tcp_bbr.c     congestion control: BBR v1, paced, from delivery rates
  *   tcp_timer.c   retransmission (RFC 6298), persist, keepalive,
  *                 delayed ACK, TIME-WAIT and orphan timers
  *   tcp_socket.c  the public socket API of include/kiln/net.h
@@ -24,8 +25,9 @@
  * - RTO (RFC 6298): initial 1 s, minimum 200 ms (not the RFC's 1 s),
  *   maximum 60 s, exponential backoff, Karn's algorithm; timestamps give
  *   an RTT sample per advancing ACK.
- * - Congestion control (tcp_cc.c): CUBIC by default or NewReno, an
- *   initial window per RFC 6928 (10 segments, at most 14600 bytes).
+ * - Congestion control (tcp_cc.c): CUBIC by default or NewReno, or BBR
+ *   (tcp_bbr.c) on SACK connections; an initial window per RFC 6928 (10
+ *   segments, at most 14600 bytes).
  * - Loss recovery with SACK (tcp_rack.c): RACK-TLP with a record per
  *   transmission, PRR, undo; the RTO is the last resort. Without SACK:
  *   NewReno fast recovery (RFC 6582) from three duplicates, limited
