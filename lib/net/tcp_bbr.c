@@ -45,6 +45,8 @@
  */
 #include "tcp_impl.h"
 
+#include <stdlib.h>
+
 #define GAIN_UNIT 256
 #define HIGH_GAIN 739 /* 2 / ln 2 = 2.885, in 1/256 */
 #define DRAIN_GAIN 88 /* ln 2 / 2 */
@@ -63,9 +65,14 @@ static const uint16_t cycle_gain[CYCLE_LEN] = {320, 192, 256, 256,
 
 void tcp_bbr_init(struct tcp_conn *c)
 {
-	struct tcp_bbr *b = &c->bbr;
+	tcp_bbr_release(c);
+	if (tcp_cfg.cc != TCP_CC_BBR || !tcp_rack_on(c))
+		return;
+	struct tcp_bbr *b = calloc(1, sizeof(*b));
+	if (!b)
+		return; /* CUBIC stands in (tcp_cc.c) */
+	c->bbr = b;
 	kiln_time now = kiln_now();
-	*b = (struct tcp_bbr){0};
 	b->delivered_at = b->first_sent = now;
 	b->min_rtt = c->srtt;
 	b->min_rtt_at = now;
@@ -78,10 +85,16 @@ void tcp_bbr_init(struct tcp_conn *c)
 	                 HIGH_GAIN / GAIN_UNIT;
 }
 
+void tcp_bbr_release(struct tcp_conn *c)
+{
+	free(c->bbr);
+	c->bbr = NULL;
+}
+
 void tcp_bbr_sent(struct tcp_conn *c, struct tcp_segrec *s, kiln_time now,
                   bool idle)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c))
 		return;
 	/* Nothing in flight: the intervals start afresh. */
@@ -96,7 +109,7 @@ void tcp_bbr_sent(struct tcp_conn *c, struct tcp_segrec *s, kiln_time now,
 void tcp_bbr_delivered(struct tcp_conn *c, const struct tcp_segrec *s,
                        uint32_t len, kiln_time now)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c) || !len)
 		return;
 	b->delivered += len;
@@ -119,7 +132,7 @@ void tcp_bbr_delivered(struct tcp_conn *c, const struct tcp_segrec *s,
 
 void tcp_bbr_app_limited(struct tcp_conn *c)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c))
 		return;
 	uint64_t mark = b->delivered + tcp_rack_pipe(c);
@@ -246,7 +259,7 @@ static void update_min_rtt(struct tcp_conn *c, struct tcp_bbr *b, kiln_time now)
 
 void tcp_bbr_loss_begin(struct tcp_conn *c, bool rto)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c) || b->in_loss)
 		return;
 	b->in_loss = true;
@@ -342,7 +355,7 @@ static void set_cwnd(struct tcp_conn *c, struct tcp_bbr *b, uint32_t acked,
 void tcp_bbr_ack(struct tcp_conn *c, uint32_t acked, uint32_t lost,
                  kiln_time now)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c))
 		return;
 	if (b->app_limited && b->delivered > b->app_limited)
@@ -395,7 +408,7 @@ void tcp_bbr_ack(struct tcp_conn *c, uint32_t acked, uint32_t lost,
 
 bool tcp_bbr_may_send(struct tcp_conn *c, kiln_time now)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c) || !b->pacing_rate || c->rack.tlp_force ||
 	    b->pace_at <= now)
 		return true;
@@ -405,7 +418,7 @@ bool tcp_bbr_may_send(struct tcp_conn *c, kiln_time now)
 
 void tcp_bbr_paced(struct tcp_conn *c, uint32_t len, kiln_time now)
 {
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	if (!tcp_bbr_on(c) || !b->pacing_rate)
 		return;
 	kiln_time credit = KILN_MSEC(1);

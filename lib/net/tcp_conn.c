@@ -426,6 +426,7 @@ void tcp_conn_free(struct tcp_conn *c)
 		tcp_port_hold(c->lport, false);
 	orphan_unlink(c);
 	tcp_bufs_release(c);
+	tcp_bbr_release(c);
 	buf_grown -= c->snd_grown + c->rcv_grown;
 	c->snd_grown = c->rcv_grown = 0;
 	if (c->busy) {
@@ -451,6 +452,7 @@ void tcp_enter_time_wait(struct tcp_conn *c)
 		/* Nobody will read or write any more. */
 		tcp_bufs_release(c);
 	}
+	tcp_bbr_release(c); /* nothing more is sent but ACKs */
 	orphan_unlink(c);
 	if (c->counted) {
 		c->counted = false;

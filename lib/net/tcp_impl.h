@@ -326,7 +326,10 @@ struct tcp_conn {
 	kiln_time rcv_rtt, rcvq_at;
 	uint32_t rcvq_seq; /* rcv_nxt when the round trip at rcvq_at began */
 	struct tcp_rack rack;
-	struct tcp_bbr bbr;
+	/* BBR's model (tcp_bbr.c), allocated when the connection is
+	 * established under --tcp-cc=bbr with SACK; NULL otherwise, so a
+	 * connection under another controller does not carry it. */
+	struct tcp_bbr *bbr;
 
 	/* The application. */
 	struct kiln_waitq readers, writers;
@@ -564,9 +567,13 @@ void tcp_cc_rto(struct tcp_conn *c);
  * SACK connection: it needs RACK's records for its delivery rate)? */
 static inline bool tcp_bbr_on(const struct tcp_conn *c)
 {
-	return tcp_cfg.cc == TCP_CC_BBR && tcp_rack_on(c);
+	return c->bbr != NULL;
 }
+/* The connection is established: under --tcp-cc=bbr with SACK, allocate
+ * and start the model (where the heap is short, CUBIC stands in). */
 void tcp_bbr_init(struct tcp_conn *c);
+/* Nothing will be sent any more: free the model. */
+void tcp_bbr_release(struct tcp_conn *c);
 /* A record is made or resent now: note the delivery state in it. idle:
  * nothing was in flight. */
 void tcp_bbr_sent(struct tcp_conn *c, struct tcp_segrec *s, kiln_time now,

@@ -164,7 +164,8 @@ void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 				 */
 				tcp_rack_release(c);
 			} else if (l->xmit == now && !l->flags &&
-			           l->d_delivered == c->bbr.delivered) {
+			           (!c->bbr ||
+			            l->d_delivered == c->bbr->delivered)) {
 				l->end = end;
 				return;
 			}
@@ -478,9 +479,10 @@ void tcp_rack_ack(struct tcp_conn *c, const struct tcp_header *h,
 			delivered(c, s, ts_ecr, now, fack0, k == 0);
 	}
 	if (!r->n) {
-		r->sacked = r->lost = 0;
-		if (r->cap > 64)
-			tcp_rack_release(c);
+		/* Nothing in flight: like the rings (tcp_buf.c), the records
+		 * are taken again with the next flight, so an idle
+		 * connection costs its struct alone. */
+		tcp_rack_release(c);
 	}
 	if (SEQ_GT(c->snd_una, r->fack))
 		r->fack = c->snd_una;

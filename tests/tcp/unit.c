@@ -1640,10 +1640,11 @@ static void bn_run(struct bottleneck *b, kiln_time time, bool hold)
 				b->ack_at[i] = arrive + b->prop;
 			b->tsv[i] = g->h.opt.ts_val;
 		}
-		if (out > b->max_step_out && b->c->bbr.mode == 2)
+		if (out > b->max_step_out && b->c->bbr && b->c->bbr->mode == 2)
 			b->max_step_out = out;
 		h_clear();
-		if (tcp_flight(b->c) > b->max_flight && b->c->bbr.mode == 2)
+		if (tcp_flight(b->c) > b->max_flight && b->c->bbr &&
+		    b->c->bbr->mode == 2)
 			b->max_flight = tcp_flight(b->c);
 		/* Arrivals acknowledged now. */
 		bool any = false;
@@ -1708,7 +1709,7 @@ static void test_bbr_model(void)
 	/* The peer's window must not be the limit: 64 KiB << 7. */
 	c->snd_wscale = 7;
 	bn_run(&bn, KILN_SEC(3), false);
-	struct tcp_bbr *b = &c->bbr;
+	struct tcp_bbr *b = c->bbr;
 	uint64_t want = (uint64_t)bn.mss * 1000; /* bytes/s */
 	fprintf(stderr,
 	        "  bbr: mode %u bw %llu B/s (want %llu) min_rtt %.2f ms cwnd "
@@ -1750,7 +1751,7 @@ static void test_bbr_loss_keeps_window(void)
 	struct tcp_conn *c = bn.c;
 	c->snd_wscale = 7;
 	bn_run(&bn, KILN_SEC(2), false);
-	CHECK(c->bbr.mode == 2);
+	CHECK(c->bbr->mode == 2);
 	uint32_t before = c->cwnd;
 	unsigned cum0 = bn.cum;
 	/* From about 50 segments ahead, every 40th is lost once. */
@@ -1782,7 +1783,7 @@ static void test_bbr_paces_bursts(void)
 	struct tcp_conn *c = bn.c;
 	c->snd_wscale = 7;
 	bn_run(&bn, KILN_SEC(2), false);
-	CHECK(c->bbr.mode == 2 && c->bbr.pacing_rate);
+	CHECK(c->bbr->mode == 2 && c->bbr->pacing_rate);
 	bn_run(&bn, KILN_MSEC(20), true);
 	bn.max_step_out = 0;
 	bn_run(&bn, KILN_MSEC(10), false);
